@@ -1,0 +1,16 @@
+// Unit and integration tests that run inside workerd (the real Workers runtime).
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: './wrangler.toml' },
+      miniflare: { bindings: { ARBOR_ADMIN_TOKEN: 'test-admin-token' } },
+    }),
+  ],
+  test: {
+    include: ['test/unit/**/*.test.ts', 'dofs/test/**/*.test.ts'],
+    testTimeout: 60_000,
+  },
+});
