@@ -1,5 +1,40 @@
+// Worker entry: a routing table, nothing else. Control-plane calls go to api/, git traffic is
+// forwarded untouched (streaming) to the repository's Durable Object.
+import { Router, type IRequest } from 'itty-router';
+import type { Env } from './env';
+import { createRepo, createToken, deleteRepo, getRepo } from './api/repos';
+import { nameProblem, repoKey } from './api/names';
+import { errorResponse, toErrorResponse } from './http/errors';
+
 export { RepoObject } from './repo/repo-object';
-export { RegistryObject } from './repo/registry-object';
+
+function gitRoute(req: IRequest, env: Env): Promise<Response> | Response {
+  const ns = decodeURIComponent(req.params.ns);
+  const name = decodeURIComponent(req.params.repo).replace(/\.git$/, '');
+  if (nameProblem('namespace', ns) || nameProblem('repository', name)) {
+    return new Response('repository not found\n', { status: 404, headers: { 'content-type': 'text/plain' } });
+  }
+  return env.REPO.get(env.REPO.idFromName(repoKey(ns, name))).fetch(req as unknown as Request);
+}
+
+const router = Router<IRequest, [Env, ExecutionContext]>();
+router
+  .get('/', () => new Response('Arbor: Git repositories on Durable Objects. See README.md.\n'))
+  .post('/v1/repos/:ns/:name', createRepo)
+  .get('/v1/repos/:ns/:name', getRepo)
+  .delete('/v1/repos/:ns/:name', deleteRepo)
+  .post('/v1/repos/:ns/:name/tokens', createToken)
+  .get('/git/:ns/:repo/info/refs', gitRoute)
+  .post('/git/:ns/:repo/git-upload-pack', gitRoute)
+  .post('/git/:ns/:repo/git-receive-pack', gitRoute);
+
 export default {
-  async fetch(): Promise<Response> { return new Response('arbor'); },
-} satisfies ExportedHandler;
+  async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+    try {
+      const res = await router.fetch(request, env, ctx);
+      return res ?? errorResponse(404, 'not_found', `no route for ${request.method} ${new URL(request.url).pathname}`);
+    } catch (e) {
+      return toErrorResponse(e);
+    }
+  },
+} satisfies ExportedHandler<Env>;

@@ -1,4 +1,119 @@
+// RepoObject: the Durable Object that owns one repository. Git traffic arrives through fetch()
+// (streaming bodies both ways); the control plane calls its RPC methods. All state lives in
+// this object's SQLite: DOFS files, the object index, refs and token hashes.
 import { DurableObject } from 'cloudflare:workers';
-export class RepoObject extends DurableObject {
-  ping() { return 'pong'; }
+import git from 'isomorphic-git';
+import type { Env } from '../env';
+import type { Scope } from '../auth/tokens';
+import { RepoStore } from '../storage/repo-store';
+import { authorize } from './auth';
+import { infoRefs, receivePackHttp, uploadPack } from './git-http';
+import { TokenStore } from './token-store';
+
+export const DEFAULT_BRANCH = 'main';
+export const GITDIR = '/';
+
+export interface RepoInfo {
+  namespace: string;
+  name: string;
+  defaultBranch: string;
+  createdAt: string;
+  objects: number;
+  refs: number;
+}
+
+export type RpcResult<T> = { ok: true; value: T } | { ok: false; status: number; code: string; message: string };
+
+export class RepoObject extends DurableObject<Env> {
+  private store: RepoStore;
+  private tokens: TokenStore;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new RepoStore(ctx.storage);
+    this.tokens = new TokenStore(ctx.storage.sql);
+  }
+
+  private exists(): boolean {
+    return this.store.meta('created_at') !== null;
+  }
+
+  private info(): RepoInfo {
+    return {
+      namespace: this.store.meta('namespace')!,
+      name: this.store.meta('name')!,
+      defaultBranch: this.store.meta('default_branch') ?? DEFAULT_BRANCH,
+      createdAt: this.store.meta('created_at')!,
+      objects: this.store.objects.count(),
+      refs: this.store.refs.count(),
+    };
+  }
+
+  /** Creates the empty bare repository and its first write token. */
+  async create(namespace: string, name: string, tokenTtl: number): Promise<RpcResult<RepoInfo & { token: string }>> {
+    if (this.exists()) return { ok: false, status: 409, code: 'conflict', message: `repository ${namespace}/${name} already exists` };
+    // A real bare repository layout on DOFS (config, HEAD, refs/, objects/) so isomorphic-git
+    // can work on it; refs and objects of record live in the indexed tables.
+    await git.init({ fs: this.store.fs, dir: GITDIR, gitdir: GITDIR, bare: true, defaultBranch: DEFAULT_BRANCH });
+    const token = this.ctx.storage.transactionSync(() => {
+      this.store.setMeta('namespace', namespace);
+      this.store.setMeta('name', name);
+      this.store.setMeta('default_branch', DEFAULT_BRANCH);
+      this.store.refs.setHead(`refs/heads/${DEFAULT_BRANCH}`);
+      this.store.setMeta('created_at', new Date().toISOString());
+      return this.tokens.issue('write', tokenTtl);
+    });
+    return { ok: true, value: { ...this.info(), token: token.token } };
+  }
+
+  async get(): Promise<RpcResult<RepoInfo>> {
+    if (!this.exists()) return { ok: false, status: 404, code: 'not_found', message: 'repository not found' };
+    return { ok: true, value: this.info() };
+  }
+
+  /** Deletes the repository and every byte it stored. */
+  async destroy(): Promise<RpcResult<null>> {
+    if (!this.exists()) return { ok: false, status: 404, code: 'not_found', message: 'repository not found' };
+    await this.store.destroy();
+    this.store = new RepoStore(this.ctx.storage); // fresh, empty tables for a later re-create
+    this.tokens = new TokenStore(this.ctx.storage.sql);
+    return { ok: true, value: null };
+  }
+
+  async createToken(scope: Scope, ttlSeconds: number): Promise<RpcResult<{ id: string; token: string; scope: Scope; expiresAt: string }>> {
+    if (!this.exists()) return { ok: false, status: 404, code: 'not_found', message: 'repository not found' };
+    const t = this.tokens.issue(scope, ttlSeconds);
+    return { ok: true, value: { id: t.id, token: t.token, scope: t.scope, expiresAt: new Date(t.expiresAt * 1000).toISOString() } };
+  }
+
+  /** Git smart HTTP. The Worker forwards `/git/<ns>/<name>.git/<rest>`; we look at <rest>. */
+  override async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const rest = url.pathname.replace(/^\/git\/[^/]+\/[^/]+?(?:\.git)?\//, '');
+    if (!this.exists()) return text(404, 'repository not found');
+    let service: 'git-upload-pack' | 'git-receive-pack' | null = null;
+    if (rest === 'info/refs' && request.method === 'GET') {
+      const s = url.searchParams.get('service');
+      if (s !== 'git-upload-pack' && s !== 'git-receive-pack') {
+        return text(403, 'dumb HTTP is not supported: use a smart-HTTP git client');
+      }
+      service = s;
+    } else if ((rest === 'git-upload-pack' || rest === 'git-receive-pack') && request.method === 'POST') {
+      service = rest;
+    } else {
+      return text(404, 'not found');
+    }
+    const access = authorize(request, this.env.ARBOR_ADMIN_TOKEN, this.tokens, service === 'git-receive-pack' ? 'write' : 'read');
+    if (!access.ok) {
+      const h: Record<string, string> = access.status === 401 ? { 'www-authenticate': 'Basic realm="arbor"' } : {};
+      return text(access.status, access.message, h);
+    }
+    if (request.method === 'GET') return infoRefs(this.store, service, request);
+    if (service === 'git-upload-pack') return uploadPack(this.store, request);
+    return receivePackHttp(this.store, request);
+  }
+}
+
+function text(status: number, message: string, headers: Record<string, string> = {}): Response {
+  return new Response(message + '\n', { status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers } });
 }

@@ -1,0 +1,492 @@
+// DOFS: a filesystem on a Durable Object's SQLite storage.
+//
+// The core is synchronous because Durable Object SQL is: each method runs to
+// completion without yielding, so no other request can interleave with it.
+// Every mutation that touches more than one row runs inside
+// storage.transactionSync(), so a reader never sees half a file and a failure
+// (including a thrown limit check) rolls back to the old state.
+// `promises` wraps the same methods for callers (isomorphic-git) that expect
+// Node's fs.promises.
+
+import { assertValueSize, deleteChunks, insertChunk, readAll, readRange } from './chunks';
+import type { EncodingOption, FileData, WriteFileOptions } from './encoding';
+import { decode, encodingOf, parseMode, parseWriteOptions, toBytes, utf8Length } from './encoding';
+import type { DofsErrorCode } from './errors';
+import { argError, DofsError, hasCode } from './errors';
+import { mountAppend, mountRead, mountReaddir, mountRemoveTree, mountRmdir, mountStat, mountUnlink, mountWrite } from './mount-ops';
+import type { DofsMount } from './mounts';
+import { MountTable } from './mounts';
+import { appendChunks, createNode, hasChildren, linkInode, moveNode, removeNode, removeTree, storeFile } from './nodes';
+import { dirname, isAtOrUnder, normalizePath } from './paths';
+import type { DofsPromises } from './promises';
+import { createPromises } from './promises';
+import type { Fail, Target } from './resolve';
+import { resolve } from './resolve';
+import type { NodeRow } from './schema';
+import { allocIno, DEFAULT_CHUNK_SIZE, DEFAULT_PERM, MAX_VALUE_BYTES, S_IFDIR, S_IFLNK, SCHEMA_SQL, TABLES } from './schema';
+import { DofsStats } from './stats';
+import type { DofsWriteStream, StreamHost } from './write-stream';
+import { ChunkedWriteStream, liveStreams, MountWriteStream } from './write-stream';
+
+/** The part of DurableObjectStorage DOFS uses (ctx.storage satisfies it). */
+export interface DofsStorage {
+  sql: SqlStorage;
+  transactionSync<T>(fn: () => T): T;
+}
+
+export interface DofsOptions {
+  /** Bytes per stored chunk; default 1 MiB, at most DOFS.MAX_VALUE_BYTES. */
+  chunkSize?: number;
+}
+
+export interface MkdirOptions { recursive?: boolean; mode?: number | string }
+export interface RmdirOptions { recursive?: boolean }
+
+export class DOFS {
+  /** No SQLite value DOFS writes exceeds this (the production Durable Object limit). */
+  static readonly MAX_VALUE_BYTES = MAX_VALUE_BYTES;
+  static readonly DEFAULT_CHUNK_SIZE = DEFAULT_CHUNK_SIZE;
+
+  readonly chunkSize: number;
+  /**
+   * Node fs.promises-compatible API. An own enumerable property on purpose:
+   * isomorphic-git only uses `fs.promises` when it is one.
+   */
+  readonly promises: DofsPromises;
+
+  private readonly storage: DofsStorage;
+  private readonly sql: SqlStorage;
+  private readonly mounts = new MountTable();
+  private readonly streamHost: StreamHost;
+
+  constructor(storage: DofsStorage, options: DofsOptions = {}) {
+    const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    // Checked before anything touches storage: a chunk size over the value limit
+    // would make large writes fail in production only.
+    if (!Number.isSafeInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_VALUE_BYTES) {
+      throw new DofsError('EINVAL', 'DOFS', undefined, undefined,
+        `chunkSize must be an integer from 1 to ${MAX_VALUE_BYTES} (DOFS.MAX_VALUE_BYTES), got ${String(chunkSize)}`);
+    }
+    this.chunkSize = chunkSize;
+    this.storage = storage;
+    this.sql = storage.sql;
+    this.sql.exec(SCHEMA_SQL);
+    this.streamHost = { sql: this.sql, commit: (...args) => this.commitStream(...args) };
+    this.promises = createPromises(this);
+  }
+
+  // ---------------------------------------------------------------- mounts
+
+  /** Serve every path at or under `prefix` from `provider` (see DofsMount). */
+  mount(prefix: string, provider: DofsMount): void {
+    this.mounts.add(prefix, provider);
+  }
+
+  /** Remove a mount; returns whether one was there. */
+  unmount(prefix: string): boolean {
+    return this.mounts.remove(prefix);
+  }
+
+  // ------------------------------------------------------------- reading
+
+  /** Whole file (following symlinks): bytes, or a string for 'utf8' / { encoding: 'utf8' }. */
+  readFileSync(path: string, options: 'utf8' | 'utf-8' | { encoding: 'utf8' | 'utf-8' }): string;
+  readFileSync(path: string, options?: 'buffer' | null | { encoding?: 'buffer' | null }): Uint8Array;
+  readFileSync(path: string, options?: EncodingOption): Uint8Array | string;
+  readFileSync(path: string, options?: EncodingOption): Uint8Array | string {
+    const encoding = encodingOf(options);
+    const { t, fail } = this.lookup(path, 'open', true);
+    return decode(this.readWhole(t, fail, path), encoding);
+  }
+
+  /**
+   * Bytes [offset, offset + length) of a file, reading only the chunks that
+   * range touches. Shorter than `length` at end of file; empty past it.
+   */
+  read(path: string, offset: number, length: number): Uint8Array {
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+      throw new DofsError('EINVAL', 'read', path, undefined, `read '${path}': offset and length must be non-negative integers`);
+    }
+    const { t, fail } = this.lookup(path, 'read', true);
+    if (t.at === 'mount') return mountRead(t.mount, fail).slice(offset, offset + length);
+    const node = this.fileNode(t, fail);
+    return readRange(this.sql, node.ino, node.size, node.csize, offset, length, path);
+  }
+
+  /** Size in bytes of a file (following symlinks); EISDIR for a directory. */
+  size(path: string): number {
+    const { t, fail } = this.lookup(path, 'stat', true);
+    if (t.at === 'mount') {
+      const st = mountStat(t.mount, fail);
+      if (st.isDirectory()) throw fail('EISDIR');
+      return st.size;
+    }
+    return this.fileNode(t, fail).size;
+  }
+
+  /** Stats of `path`, following symlinks. */
+  statSync(path: string): DofsStats {
+    return this.statImpl(path, 'stat', true);
+  }
+
+  /** Stats of `path` itself (a symlink is reported as one). */
+  lstatSync(path: string): DofsStats {
+    return this.statImpl(path, 'lstat', false);
+  }
+
+  /** Whether `path` exists (following symlinks). Never throws, like Node's existsSync. */
+  existsSync(path: string): boolean {
+    try {
+      this.statImpl(path, 'access', true);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Entry names of a directory, sorted (UTF-16 code unit order, as JS sorts). */
+  readdirSync(path: string): string[] {
+    const { t, fail } = this.lookup(path, 'scandir', true);
+    if (t.at === 'mount') return mountReaddir(t.mount, fail);
+    if (t.at === 'absent') throw fail('ENOENT');
+    if (t.node.kind !== 'dir') throw fail('ENOTDIR');
+    const names = new Set<string>();
+    const skip = t.path === '/' ? 1 : t.path.length + 1;
+    for (const row of this.sql.exec<{ path: string }>('SELECT path FROM dofs_nodes WHERE parent = ?', t.path)) {
+      names.add(row.path.slice(skip));
+    }
+    for (const name of this.mounts.childNames(t.path)) names.add(name);
+    return [...names].sort();
+  }
+
+  /** A symlink's target as stored: a string, or bytes with { encoding: 'buffer' } (isomorphic-git asks for bytes). */
+  readlinkSync(path: string, options?: 'utf8' | 'utf-8' | { encoding?: 'utf8' | 'utf-8' }): string;
+  readlinkSync(path: string, options: 'buffer' | { encoding: 'buffer' | null }): Uint8Array;
+  readlinkSync(path: string, options?: EncodingOption): string | Uint8Array;
+  readlinkSync(path: string, options?: EncodingOption): string | Uint8Array {
+    const asBytes = encodingOf(options ?? 'utf8') === null;
+    const { t, fail } = this.lookup(path, 'readlink', false);
+    if (t.at === 'mount') throw fail(t.mount.provider.stat(t.mount.rel) ? 'EINVAL' : 'ENOENT');
+    if (t.at === 'absent') throw fail('ENOENT');
+    if (t.node.kind !== 'symlink') throw fail('EINVAL');
+    const target = t.node.target ?? '';
+    return asBytes ? toBytes(target) : target;
+  }
+
+  // ------------------------------------------------------------- writing
+
+  /**
+   * Create or replace a file in one transaction. Follows a symlink at `path`.
+   * ENOENT when the parent directory is missing (as Node; isomorphic-git then
+   * creates the parents and retries). options.flag: 'w' (default), 'wx'
+   * (EEXIST if present), 'a'/'ax' (append). options.mode applies on creation.
+   */
+  writeFileSync(path: string, data: FileData, options?: WriteFileOptions): void {
+    const { mode, flag } = parseWriteOptions(options);
+    const bytes = toBytes(data);
+    const { t, fail } = this.lookup(path, 'open', true);
+    if (flag.endsWith('x') && (t.at === 'node' || (t.at === 'mount' && t.mount.provider.stat(t.mount.rel)))) throw fail('EEXIST');
+    if (flag.startsWith('a')) return this.appendTo(t, fail, bytes, mode, path);
+    if (t.at === 'mount') return mountWrite(t.mount, fail, bytes);
+    if (t.at === 'node' && t.node.kind === 'dir') throw fail('EISDIR');
+    const existing = t.at === 'node' ? t.node : null;
+    this.tx(() => storeFile(this.sql, t.path, existing, bytes, this.chunkSize, mode, path));
+  }
+
+  /** Append atomically (creating the file if needed): all of `data` or nothing. */
+  appendFile(path: string, data: FileData, options?: WriteFileOptions): void {
+    const { mode } = parseWriteOptions(options);
+    const bytes = toBytes(data);
+    const { t, fail } = this.lookup(path, 'open', true);
+    this.appendTo(t, fail, bytes, mode, path);
+  }
+
+  /**
+   * A write stream for `path` (see DofsWriteStream): chunks are stored as they
+   * fill, the file appears (replacing any old one) only on close(). Fails
+   * early, like Node's open(), if the parent is missing or `path` is a directory.
+   */
+  createWriteStream(path: string): DofsWriteStream {
+    const { t, fail } = this.lookup(path, 'open', true);
+    if (t.at === 'mount') {
+      const { provider, rel } = t.mount;
+      return new MountWriteStream((data) => provider.writeFile(rel, data), path);
+    }
+    if (t.at === 'node' && t.node.kind === 'dir') throw fail('EISDIR');
+    const ino = this.tx(() => {
+      const ino = allocIno(this.sql);
+      this.sql.exec('INSERT INTO dofs_pending (ino, path, started) VALUES (?, ?, ?)', ino, t.path, Date.now());
+      return ino;
+    });
+    return new ChunkedWriteStream(this.streamHost, liveStreams(this.storage), ino, this.chunkSize, t.path, path);
+  }
+
+  /**
+   * Create a directory: EEXIST if anything is there, ENOENT if the parent is
+   * missing. { recursive: true } creates missing parents and accepts an
+   * existing directory. Under a mount it is accepted and ignored.
+   */
+  mkdirSync(path: string, options?: MkdirOptions | number | string): void {
+    const o = typeof options === 'object' && options !== null ? options : { mode: options };
+    const perm = parseMode(o.mode, DEFAULT_PERM.dir);
+    const canonical = normalizePath(path, 'mkdir');
+    const fail = this.failer('mkdir', path);
+    if (o.recursive) return this.mkdirp(canonical, perm, fail);
+    const t = resolve(this.sql, this.mounts, canonical, false, fail);
+    if (t.at === 'mount') return; // the provider decides which directories exist
+    if (t.at === 'node') throw fail('EEXIST');
+    this.tx(() => createNode(this.sql, t.path, 'dir', S_IFDIR | perm, 0, 0, null));
+  }
+
+  /**
+   * Remove an empty directory; with { recursive: true } remove it and
+   * everything below (what isomorphic-git's rmdir(…, { recursive }) expects).
+   */
+  rmdirSync(path: string, options?: RmdirOptions): void {
+    const { t, fail } = this.lookup(path, 'rmdir', false);
+    if (t.path === '/') throw fail('EBUSY');
+    if (t.at === 'mount') return mountRmdir(t.mount, fail, !!options?.recursive);
+    if (t.at === 'absent') throw fail('ENOENT');
+    if (t.node.kind !== 'dir') throw fail('ENOTDIR');
+    if (this.mounts.hasMountAtOrUnder(t.path)) throw fail('EBUSY');
+    if (options?.recursive) return this.tx(() => removeTree(this.sql, t.path));
+    if (hasChildren(this.sql, t.path)) throw fail('ENOTEMPTY');
+    this.sql.exec('DELETE FROM dofs_nodes WHERE path = ?', t.path);
+  }
+
+  /** Remove a file or symlink (not followed). EISDIR for a directory, as on Linux. */
+  unlinkSync(path: string): void {
+    const { t, fail } = this.lookup(path, 'unlink', false);
+    if (t.at === 'mount') return mountUnlink(t.mount, fail);
+    if (t.at === 'absent') throw fail('ENOENT');
+    if (t.node.kind === 'dir') throw fail('EISDIR');
+    const node = t.node;
+    this.tx(() => removeNode(this.sql, node));
+  }
+
+  /** Create a symlink at `path` pointing to `target` (stored verbatim, resolved on use). */
+  symlinkSync(target: string, path: string): void {
+    if (typeof target !== 'string') {
+      throw argError('ERR_INVALID_ARG_TYPE', 'The "target" argument must be of type string');
+    }
+    const canonical = normalizePath(path, 'symlink');
+    // Node labels symlink errors "symlink 'target' -> 'path'".
+    const fail: Fail = (code) => new DofsError(code, 'symlink', target, path);
+    if (target === '' || target.includes('\0')) throw fail(target === '' ? 'ENOENT' : 'EINVAL');
+    assertValueSize(utf8Length(target), 'symlink', path);
+    const t = resolve(this.sql, this.mounts, canonical, false, fail);
+    if (t.at === 'mount') throw fail('EPERM');
+    if (t.at === 'node') throw fail('EEXIST');
+    this.tx(() => createNode(this.sql, t.path, 'symlink', S_IFLNK | DEFAULT_PERM.symlink, utf8Length(target), 0, target));
+  }
+
+  /** Set permission bits (follows symlinks); the file type bits are kept. */
+  chmodSync(path: string, mode: number | string): void {
+    const perm = parseMode(mode, NaN);
+    const { t, fail } = this.lookup(path, 'chmod', true);
+    if (t.at === 'mount') {
+      mountStat(t.mount, fail); // ENOENT if absent; otherwise accepted: providers have no modes
+      return;
+    }
+    if (t.at === 'absent') throw fail('ENOENT');
+    if (t.path === '/') return; // the root is virtual and always 0755
+    this.sql.exec('UPDATE dofs_nodes SET mode = ?, ctime = ? WHERE path = ?', (t.node.mode & ~0o7777) | perm, Date.now(), t.path);
+  }
+
+  /**
+   * Rename a file, symlink or directory (a whole subtree moves in one
+   * transaction), atomically replacing a file, or an empty directory, at the
+   * destination. Neither end's last component is followed, as in POSIX.
+   */
+  renameSync(oldPath: string, newPath: string): void {
+    const from = normalizePath(oldPath, 'rename');
+    const to = normalizePath(newPath, 'rename');
+    const fail: Fail = (code) => new DofsError(code, 'rename', oldPath, newPath);
+    const s = resolve(this.sql, this.mounts, from, false, fail);
+    const d = resolve(this.sql, this.mounts, to, false, fail);
+    if (s.path === '/' || d.path === '/') throw fail('EBUSY');
+    if (s.at === 'mount' || d.at === 'mount') return this.renameViaCopy(s, d, fail);
+    if (s.at === 'absent') throw fail('ENOENT');
+    if (s.path === d.path) return;
+    const src = s.node;
+    if (src.kind === 'dir') {
+      if (isAtOrUnder(d.path, s.path)) throw fail('EINVAL'); // into its own subtree
+      if (this.mounts.hasMountAtOrUnder(s.path)) throw fail('EBUSY');
+      if (d.at === 'node') {
+        if (d.node.kind !== 'dir') throw fail('ENOTDIR');
+        if (hasChildren(this.sql, d.path)) throw fail('ENOTEMPTY');
+      }
+    } else if (d.at === 'node' && d.node.kind === 'dir') {
+      throw fail('EISDIR');
+    }
+    const replaced = d.at === 'node' ? d.node : null;
+    this.tx(() => {
+      if (replaced) removeNode(this.sql, replaced);
+      moveNode(this.sql, src, d.path);
+    });
+  }
+
+  // ------------------------------------------------------ whole-tree ops
+
+  /** Remove a file or a whole tree; silently does nothing if `path` is absent (rm -rf). */
+  rmrf(path: string): void {
+    let t: Target;
+    try {
+      t = this.lookup(path, 'rm', false).t;
+    } catch (err) {
+      if (hasCode(err, 'ENOENT', 'ENOTDIR')) return;
+      throw err;
+    }
+    if (t.at === 'mount') return mountRemoveTree(t.mount, this.failer('rm', path));
+    if (t.at === 'absent') return;
+    const node = t.node;
+    this.tx(() => (node.kind === 'dir' ? removeTree(this.sql, node.path) : removeNode(this.sql, node)));
+  }
+
+  /**
+   * Delete every row DOFS owns in this database (all files, directories,
+   * pending streams and counters), e.g. when the repository is deleted. Mount
+   * providers' data is not touched. Open write streams on this storage become
+   * unusable (EBADF).
+   */
+  wipe(): void {
+    const live = liveStreams(this.storage);
+    for (const stream of live.values()) stream.kill();
+    live.clear();
+    this.tx(() => {
+      for (const table of TABLES) this.sql.exec(`DELETE FROM ${table}`);
+    });
+  }
+
+  /**
+   * Delete the chunks of write streams that were never closed (abandoned by an
+   * earlier instance, or forgotten). Streams still open in this isolate are
+   * kept. With { deep: true } also scans all chunks for ones no file or stream
+   * owns (a full scan; the normal mode only reads dofs_pending). Returns the
+   * number of inodes whose data was deleted.
+   */
+  sweepOrphans(options: { deep?: boolean } = {}): number {
+    const live = liveStreams(this.storage);
+    const dead = this.sql.exec<{ ino: number }>('SELECT ino FROM dofs_pending').toArray()
+      .map((r) => r.ino).filter((ino) => !live.has(ino));
+    if (options.deep) {
+      for (const r of this.sql.exec<{ ino: number }>(
+        `SELECT DISTINCT ino FROM dofs_chunks
+          WHERE ino NOT IN (SELECT ino FROM dofs_nodes) AND ino NOT IN (SELECT ino FROM dofs_pending)`,
+      )) dead.push(r.ino);
+    }
+    for (const ino of dead) {
+      this.tx(() => {
+        deleteChunks(this.sql, ino);
+        this.sql.exec('DELETE FROM dofs_pending WHERE ino = ?', ino);
+      });
+    }
+    return dead.length;
+  }
+
+  // ------------------------------------------------------------ internals
+
+  private failer(syscall: string, shownPath: string): Fail {
+    return (code: DofsErrorCode) => new DofsError(code, syscall, shownPath);
+  }
+
+  /** Canonicalise and resolve a caller's path; errors carry the caller's spelling. */
+  private lookup(path: string, syscall: string, follow: boolean): { t: Target; fail: Fail } {
+    const canonical = normalizePath(path, syscall);
+    const fail = this.failer(syscall, path);
+    return { t: resolve(this.sql, this.mounts, canonical, follow, fail), fail };
+  }
+
+  private tx<T>(fn: () => T): T {
+    return this.storage.transactionSync(fn);
+  }
+
+  private statImpl(path: string, syscall: string, follow: boolean): DofsStats {
+    const { t, fail } = this.lookup(path, syscall, follow);
+    if (t.at === 'mount') return mountStat(t.mount, fail);
+    if (t.at === 'absent') throw fail('ENOENT');
+    const n = t.node;
+    return new DofsStats(n.kind, n.mode, n.size, n.ino, n.mtime, n.ctime);
+  }
+
+  /** The node of a regular file, or the error Node would give. */
+  private fileNode(t: Target, fail: Fail): NodeRow {
+    if (t.at === 'absent') throw fail('ENOENT');
+    if (t.at === 'mount') throw fail('EXDEV');
+    if (t.node.kind === 'dir') throw fail('EISDIR');
+    return t.node;
+  }
+
+  private readWhole(t: Target, fail: Fail, shownPath: string): Uint8Array {
+    if (t.at === 'mount') return mountRead(t.mount, fail);
+    const node = this.fileNode(t, fail);
+    return readAll(this.sql, node.ino, node.size, node.csize, shownPath);
+  }
+
+  private appendTo(t: Target, fail: Fail, bytes: Uint8Array, perm: number | undefined, shownPath: string): void {
+    if (t.at === 'mount') return mountAppend(t.mount, fail, bytes);
+    if (t.at === 'absent') return this.tx(() => storeFile(this.sql, t.path, null, bytes, this.chunkSize, perm, shownPath));
+    if (t.node.kind === 'dir') throw fail('EISDIR');
+    const node = t.node;
+    this.tx(() => appendChunks(this.sql, node, bytes, this.chunkSize, shownPath));
+  }
+
+  /** StreamHost.commit: link a finished write stream's inode at `path` in one transaction. */
+  private commitStream(ino: number, size: number, csize: number, path: string, shownPath: string, finalChunk: Uint8Array, finalIdx: number): void {
+    const fail = this.failer('open', shownPath);
+    this.tx(() => {
+      if (!this.sql.exec('SELECT 1 FROM dofs_pending WHERE ino = ?', ino).toArray().length) {
+        throw new DofsError('EBADF', 'close', shownPath, undefined, `close '${shownPath}': the stream's data was swept or wiped`);
+      }
+      if (finalChunk.byteLength) insertChunk(this.sql, ino, finalIdx, finalChunk, 'write', shownPath);
+      // Re-resolve: the tree may have changed while the stream was open.
+      const t = resolve(this.sql, this.mounts, path, true, fail);
+      if (t.at === 'mount') throw fail('EXDEV');
+      if (t.at === 'node' && t.node.kind === 'dir') throw fail('EISDIR');
+      linkInode(this.sql, t.path, t.at === 'node' ? t.node : null, ino, size, csize);
+      this.sql.exec('DELETE FROM dofs_pending WHERE ino = ?', ino);
+    });
+  }
+
+  private mkdirp(path: string, perm: number, fail: Fail): void {
+    let t: Target;
+    try {
+      t = resolve(this.sql, this.mounts, path, true, fail);
+    } catch (err) {
+      if (!hasCode(err, 'ENOENT')) throw err;
+      this.mkdirp(dirname(path), perm, fail); // a leading directory is missing: make it, then retry
+      t = resolve(this.sql, this.mounts, path, true, fail);
+    }
+    if (t.at === 'mount') return;
+    if (t.at === 'node') {
+      if (t.node.kind !== 'dir') throw fail('EEXIST');
+      return;
+    }
+    this.tx(() => createNode(this.sql, t.path, 'dir', S_IFDIR | perm, 0, 0, null));
+  }
+
+  /**
+   * Rename where either end is served by a mount: providers have no rename, so
+   * a file is copied then its source deleted. Not atomic across the boundary
+   * (two storage systems); directories and symlinks are refused with EXDEV.
+   */
+  private renameViaCopy(s: Target, d: Target, fail: Fail): void {
+    if (s.at === 'absent') throw fail('ENOENT');
+    if (s.path === d.path) return;
+    let data: Uint8Array;
+    if (s.at === 'mount') {
+      const got = s.mount.provider.readFile(s.mount.rel);
+      if (!got) throw fail(s.mount.provider.stat(s.mount.rel) ? 'EXDEV' : 'ENOENT');
+      if (!s.mount.provider.unlink) throw fail('EPERM'); // refuse before writing the copy
+      data = got;
+    } else {
+      if (s.node.kind !== 'file') throw fail('EXDEV');
+      data = readAll(this.sql, s.node.ino, s.node.size, s.node.csize, s.path);
+    }
+    if (d.at === 'mount') mountWrite(d.mount, fail, data);
+    else if (d.at === 'node' && d.node.kind === 'dir') throw fail('EISDIR');
+    else this.tx(() => storeFile(this.sql, d.path, d.at === 'node' ? d.node : null, data, this.chunkSize, undefined, d.path));
+    if (s.at === 'mount') s.mount.provider.unlink!(s.mount.rel);
+    else this.tx(() => removeNode(this.sql, s.node));
+  }
+}

@@ -1,0 +1,41 @@
+// Object id <-> hex conversion.
+import { PackError } from './errors';
+
+// Hex conversion through a 256-entry table: one string per byte instead of
+// toString(16)/padStart, which matters when converting 100k+ ids.
+const HEX: string[] = [];
+for (let i = 0; i < 256; i++) HEX.push((i < 16 ? '0' : '') + i.toString(16));
+
+/** Lower-case hex of `len` bytes of `buf` starting at `off` (default: a 20-byte oid). */
+export function bytesToHex(buf: Uint8Array, off = 0, len = 20): string {
+  let s = '';
+  for (let i = off, end = off + len; i < end; i++) s += HEX[buf[i]];
+  return s;
+}
+
+function hexVal(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
+}
+
+/** Decodes a hex string (any case) into `out` at `off`; throws PackError on bad hex. */
+export function hexToBytes(hex: string, out?: Uint8Array, off = 0): Uint8Array {
+  if (hex.length & 1) throw new PackError(`odd-length hex string: ${hex}`);
+  const n = hex.length >> 1;
+  const dst = out ?? new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const hi = hexVal(hex.charCodeAt(2 * i));
+    const lo = hexVal(hex.charCodeAt(2 * i + 1));
+    if (hi < 0 || lo < 0) throw new PackError(`invalid hex string: ${hex}`);
+    dst[off + i] = (hi << 4) | lo;
+  }
+  return dst;
+}
+
+const OID_RE = /^[0-9a-f]{40}$/;
+/** True for a 40-character lower-case hex SHA-1. */
+export function isOid(s: string): boolean {
+  return OID_RE.test(s);
+}

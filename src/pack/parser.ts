@@ -1,0 +1,429 @@
+// Streaming pack parser with bounded memory.
+//
+// Usage: feed the pack in chunks of any size with push(); each call returns
+// the entries completed so far. Call end() after the last chunk: it returns
+// the remaining entries and the pack checksum, and throws if the pack is
+// truncated. parsePackStream() wraps this as an async generator over a
+// ReadableStream. Any malformed input throws PackError (and the parser stays
+// failed).
+//
+// Memory: the parser holds only the bytes of the entry it is working on (a
+// compressed entry must be complete before it can be inflated) plus one
+// 8-byte offset per entry seen, used to check ofs-delta bases.
+//
+// Cost: a pack carries no compressed lengths, so an entry can only be parsed
+// by inflating it, and a stream cut by a chunk boundary fails and is retried.
+// Retries wait until the buffered bytes have doubled, so a large entry
+// arriving in small chunks is inflated O(log n) times with total work O(n).
+import { createHash, type Hash } from 'node:crypto';
+import { crc32 } from './crc32';
+import { NeedMoreInput, PackError } from './errors';
+import { bytesToHex } from './hex';
+import { inflateAt } from './inflate';
+import type { PackTypeNum } from './object';
+
+export interface PackEntry {
+  /** Offset of the entry's header in the pack. */
+  offset: number;
+  /** Offset just past the entry's zlib data (= the next entry's offset). */
+  end: number;
+  /** Offset where the zlib data starts (after type/size header and delta base). */
+  dataOffset: number;
+  /** 1 commit, 2 tree, 3 blob, 4 tag, 6 ofs-delta, 7 ref-delta. */
+  type: PackTypeNum;
+  /** Inflated size from the entry header (for deltas: size of the delta data). */
+  size: number;
+  /** ofs-delta: absolute offset of the base entry. */
+  baseOffset?: number;
+  /** ref-delta: hex oid of the base object. */
+  baseOid?: string;
+  /** CRC-32 of the raw entry bytes [offset, end), as .idx v2 stores it. */
+  crc32: number;
+  /** Inflated bytes: object content for types 1-4, delta instructions for 6/7. */
+  data: Uint8Array;
+  /** With keepCompressed: a copy of the zlib bytes [dataOffset, end). */
+  compressed?: Uint8Array;
+}
+
+export interface PackParserOptions {
+  /** Reject entries whose declared size exceeds this (default 2^31 - 2, the inflate limit). */
+  maxObjectSize?: number;
+  /** Also return each entry's compressed bytes (to store or re-send them without recompressing). */
+  keepCompressed?: boolean;
+}
+
+export interface PackEndResult {
+  /** Hex SHA-1 from the pack trailer (verified). */
+  checksum: string;
+  /** Entries completed by end() that earlier push() calls had not returned yet. */
+  entries: PackEntry[];
+}
+
+const enum State {
+  Header,
+  Entries,
+  Trailer,
+  Done,
+  Failed,
+}
+
+const EMPTY = new Uint8Array(0);
+
+export class PackParser {
+  /** Pack version from the header (2 or 3), 0 until the header was read. */
+  version = 0;
+  /** Object count from the header, -1 until the header was read. */
+  objectCount = -1;
+  /** Entries parsed so far. */
+  entriesParsed = 0;
+
+  private readonly maxObjectSize: number;
+  private readonly keepCompressed: boolean;
+  private state = State.Header;
+  private error: PackError | null = null;
+  private readonly hash: Hash = createHash('sha1');
+  private checksum = '';
+
+  // The window: buf[ws, we) are unconsumed bytes; buf[ws] is at pack offset `pos`.
+  // `owned` says whether buf is ours (growable) or a caller's chunk we only read.
+  private buf: Uint8Array = EMPTY;
+  private ws = 0;
+  private we = 0;
+  private owned = false;
+  private pos = 0;
+  /** Don't retry the current entry until this many bytes are buffered (see file comment). */
+  private retryAt = 0;
+
+  // Offsets of all entries so far, ascending, for ofs-delta base checks.
+  private offsets = new Float64Array(1024);
+
+  constructor(opts: PackParserOptions = {}) {
+    this.maxObjectSize = opts.maxObjectSize ?? 0x7ffffffe;
+    this.keepCompressed = opts.keepCompressed ?? false;
+  }
+
+  /** Bytes of the pack consumed so far (header and complete entries). */
+  get offset(): number {
+    return this.pos;
+  }
+
+  /** Bytes buffered but not yet consumed. */
+  get buffered(): number {
+    return this.we - this.ws;
+  }
+
+  /** Adds the next chunk of the pack; returns the entries it completed. */
+  push(chunk: Uint8Array): PackEntry[] {
+    this.checkUsable();
+    if (chunk.length === 0) return [];
+    try {
+      if (this.state === State.Done) this.trailingGarbage(chunk.length);
+      this.append(chunk);
+      const out: PackEntry[] = [];
+      this.parse(out, false);
+      this.detach();
+      return out;
+    } catch (e) {
+      throw this.fail(e);
+    }
+  }
+
+  /** Signals the end of input. Throws PackError if the pack is incomplete. */
+  end(): PackEndResult {
+    this.checkUsable();
+    try {
+      const out: PackEntry[] = [];
+      if (this.state !== State.Done) this.parse(out, true);
+      if (this.state !== State.Done) throw this.truncated();
+      this.buf = EMPTY;
+      return { checksum: this.checksum, entries: out };
+    } catch (e) {
+      throw this.fail(e);
+    }
+  }
+
+  private checkUsable(): void {
+    if (this.error) throw this.error;
+  }
+
+  private fail(e: unknown): unknown {
+    if (e instanceof PackError) {
+      this.error = e;
+      this.state = State.Failed;
+      this.buf = EMPTY;
+    }
+    return e;
+  }
+
+  private truncated(): PackError {
+    switch (this.state) {
+      case State.Header:
+        return new PackError(`truncated pack: only ${this.we - this.ws} bytes, the header needs 12`);
+      case State.Entries:
+        return new PackError(
+          `truncated pack: ended inside object ${this.entriesParsed + 1} of ${this.objectCount} (at offset ${this.pos})`,
+        );
+      default:
+        return new PackError(`truncated pack: the 20-byte trailer checksum is incomplete (at offset ${this.pos})`);
+    }
+  }
+
+  private trailingGarbage(extra: number): never {
+    throw new PackError(
+      `unexpected data after the pack trailer (${extra} byte(s) at offset ${this.pos}): ` +
+        `the pack holds more data than its ${this.objectCount} declared objects`,
+    );
+  }
+
+  /** Adds a chunk to the window; when the window is empty, parse the chunk in place (no copy). */
+  private append(chunk: Uint8Array): void {
+    const have = this.we - this.ws;
+    if (have === 0) {
+      this.buf = chunk;
+      this.ws = 0;
+      this.we = chunk.length;
+      this.owned = false;
+      return;
+    }
+    if (!this.owned || this.we + chunk.length > this.buf.length) {
+      const need = have + chunk.length;
+      if (this.owned && need <= this.buf.length) {
+        this.buf.copyWithin(0, this.ws, this.we);
+      } else {
+        const cap = this.owned ? Math.max(need, this.buf.length * 2) : Math.max(need, 64 * 1024);
+        const grown = new Uint8Array(cap);
+        grown.set(this.buf.subarray(this.ws, this.we));
+        this.buf = grown;
+        this.owned = true;
+      }
+      this.ws = 0;
+      this.we = have;
+    }
+    this.buf.set(chunk, this.we);
+    this.we += chunk.length;
+  }
+
+  /** After parsing, stop referencing a caller's chunk: copy what is left into our own buffer. */
+  private detach(): void {
+    const have = this.we - this.ws;
+    if (have === 0) {
+      this.buf = EMPTY;
+      this.ws = this.we = 0;
+      this.owned = false;
+    } else if (!this.owned || (this.buf.length > 1 << 20 && have * 4 < this.buf.length)) {
+      // Copy a caller's chunk we must not keep, or shrink a buffer a big entry left oversized.
+      this.buf = this.buf.slice(this.ws, this.we);
+      this.ws = 0;
+      this.we = have;
+      this.owned = true;
+    }
+  }
+
+  /** Hashes and drops n consumed bytes from the front of the window. */
+  private consume(n: number): void {
+    this.hash.update(this.buf.subarray(this.ws, this.ws + n));
+    this.ws += n;
+    this.pos += n;
+  }
+
+  private parse(out: PackEntry[], final: boolean): void {
+    for (;;) {
+      const have = this.we - this.ws;
+      switch (this.state) {
+        case State.Header: {
+          if (have < 12) return;
+          this.readHeader();
+          break;
+        }
+        case State.Entries: {
+          if (have < this.retryAt && !final) return;
+          const entry = this.readEntry(final);
+          if (entry === null) return;
+          out.push(entry);
+          break;
+        }
+        case State.Trailer: {
+          if (have < 20) return;
+          if (have > 20) this.trailingGarbage(have - 20);
+          const b = this.buf;
+          const s = this.ws;
+          const actual = this.hash.digest();
+          for (let i = 0; i < 20; i++) {
+            if (actual[i] !== b[s + i]) {
+              throw new PackError(
+                `pack checksum mismatch: trailer says ${bytesToHex(b, s)}, content hashes to ${bytesToHex(actual)}`,
+              );
+            }
+          }
+          this.checksum = bytesToHex(b, s);
+          this.ws += 20;
+          this.pos += 20;
+          this.state = State.Done;
+          break;
+        }
+        default:
+          return;
+      }
+    }
+  }
+
+  private readHeader(): void {
+    const b = this.buf;
+    const s = this.ws;
+    if (b[s] !== 0x50 || b[s + 1] !== 0x41 || b[s + 2] !== 0x43 || b[s + 3] !== 0x4b) {
+      throw new PackError(`not a pack: bad signature ${JSON.stringify(String.fromCharCode(b[s], b[s + 1], b[s + 2], b[s + 3]))}`);
+    }
+    const version = ((b[s + 4] << 24) | (b[s + 5] << 16) | (b[s + 6] << 8) | b[s + 7]) >>> 0;
+    if (version !== 2 && version !== 3) throw new PackError(`unsupported pack version ${version}`);
+    this.version = version;
+    this.objectCount = ((b[s + 8] << 24) | (b[s + 9] << 16) | (b[s + 10] << 8) | b[s + 11]) >>> 0;
+    this.consume(12);
+    this.state = this.objectCount === 0 ? State.Trailer : State.Entries;
+  }
+
+  /** Parses one entry at the window start, or returns null if more bytes are needed. */
+  private readEntry(final: boolean): PackEntry | null {
+    const b = this.buf;
+    const s = this.ws;
+    const e = this.we;
+    const offset = this.pos;
+    let p = s;
+
+    // Type and size: 3 type bits and 4 size bits, then 7 size bits per byte.
+    if (p >= e) return this.needMore(final);
+    let c = b[p++];
+    const type = (c >> 4) & 7;
+    let size = c & 15;
+    let mul = 16;
+    while (c & 0x80) {
+      if (p >= e) return this.needMore(final);
+      c = b[p++];
+      size += (c & 0x7f) * mul;
+      mul *= 128;
+      if (mul > 2 ** 53) throw new PackError(`object at offset ${offset}: size header is too long`);
+    }
+    if (type === 0 || type === 5) throw new PackError(`object at offset ${offset}: invalid type ${type}`);
+    if (size > this.maxObjectSize) {
+      throw new PackError(`object at offset ${offset}: size ${size} exceeds the limit of ${this.maxObjectSize}`);
+    }
+
+    let baseOffset: number | undefined;
+    let baseOid: string | undefined;
+    if (type === 6) {
+      // Big-endian base-128 distance, with +1 per continuation byte (so encodings are unique).
+      if (p >= e) return this.needMore(final);
+      c = b[p++];
+      let dist = c & 0x7f;
+      while (c & 0x80) {
+        if (p >= e) return this.needMore(final);
+        c = b[p++];
+        dist = (dist + 1) * 128 + (c & 0x7f);
+        if (dist > 2 ** 53) throw new PackError(`ofs-delta at offset ${offset}: base distance is too long`);
+      }
+      baseOffset = offset - dist;
+      if (dist === 0 || baseOffset < 12 || !this.isEntryOffset(baseOffset)) {
+        throw new PackError(
+          `ofs-delta at offset ${offset}: base offset ${baseOffset} is not the start of an earlier object`,
+        );
+      }
+    } else if (type === 7) {
+      if (p + 20 > e) return this.needMore(final);
+      baseOid = bytesToHex(b, p);
+      p += 20;
+    }
+
+    let inflated: { data: Uint8Array; consumed: number };
+    try {
+      inflated = inflateAt(e === b.length ? b : b.subarray(0, e), p, size);
+    } catch (err) {
+      if (err instanceof NeedMoreInput) {
+        if (final) throw new PackError(`truncated pack: object at offset ${offset} is cut off in its zlib data`);
+        // Retry once the buffer doubled, or sooner once it holds the most a
+        // normal deflater can emit for this size (zlib's deflateBound is below this).
+        const have = e - s;
+        const bound = p - s + size + Math.ceil(size / 1024) + 64;
+        this.retryAt = bound > have ? Math.min(2 * have, bound) : 2 * have;
+        return null;
+      }
+      if (err instanceof PackError) {
+        throw new PackError(`object at offset ${offset}: ${err.message.replace(/ at offset \d+/, '')}`);
+      }
+      throw err;
+    }
+    const dataOffset = offset + (p - s);
+    const entryLen = p - s + inflated.consumed;
+    const raw = b.subarray(s, s + entryLen);
+    const entry: PackEntry = {
+      offset,
+      end: offset + entryLen,
+      dataOffset,
+      type: type as PackTypeNum,
+      size,
+      crc32: crc32(raw),
+      data: inflated.data,
+    };
+    if (baseOffset !== undefined) entry.baseOffset = baseOffset;
+    if (baseOid !== undefined) entry.baseOid = baseOid;
+    if (this.keepCompressed) entry.compressed = b.slice(p, p + inflated.consumed);
+
+    this.recordOffset(offset);
+    this.consume(entryLen);
+    this.retryAt = 0;
+    if (++this.entriesParsed === this.objectCount) this.state = State.Trailer;
+    return entry;
+  }
+
+  private needMore(final: boolean): null {
+    if (final) throw this.truncated();
+    this.retryAt = this.we - this.ws + 1;
+    return null;
+  }
+
+  private recordOffset(offset: number): void {
+    const n = this.entriesParsed;
+    if (n === this.offsets.length) {
+      const grown = new Float64Array(n * 2);
+      grown.set(this.offsets);
+      this.offsets = grown;
+    }
+    this.offsets[n] = offset;
+  }
+
+  private isEntryOffset(offset: number): boolean {
+    const a = this.offsets;
+    let lo = 0;
+    let hi = this.entriesParsed - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = a[mid];
+      if (v === offset) return true;
+      if (v < offset) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return false;
+  }
+}
+
+/**
+ * Parses a pack arriving as a stream, yielding entries as they complete.
+ * Returns (as the generator's return value) the verified pack checksum.
+ */
+export async function* parsePackStream(
+  stream: ReadableStream<Uint8Array>,
+  opts?: PackParserOptions,
+): AsyncGenerator<PackEntry, string, void> {
+  const parser = new PackParser(opts);
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      for (const entry of parser.push(value)) yield entry;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  const { checksum, entries } = parser.end();
+  for (const entry of entries) yield entry;
+  return checksum;
+}

@@ -1,0 +1,332 @@
+// fsck-style checks for pushed objects. Modelled on git's fsck.c: everything
+// git reports at "error" level, plus the tree-entry-name problems that git only
+// warns about but that hosting services reject because they are dangerous on
+// checkout ('.', '..', '.git' in any case or NTFS/HFS spelling, names with '/').
+import type { ObjectType } from './object';
+import { PackError } from './errors';
+import { walkTree } from './tree';
+
+export interface ValidateOptions {
+  /** Also reject mode 100664 (which git itself tolerates because early git wrote it). */
+  strictModes?: boolean;
+  /** Accept zero-padded tree modes ('040000'), which some very old tools wrote. */
+  allowZeroPaddedModes?: boolean;
+}
+
+/** Returns a description of the first problem found, or null if the object is acceptable. */
+export function validateObject(
+  type: ObjectType | number,
+  data: Uint8Array,
+  opts: ValidateOptions = {},
+): string | null {
+  switch (type) {
+    case 'blob':
+    case 3:
+      return null;
+    case 'tree':
+    case 2:
+      return validateTree(data, opts);
+    case 'commit':
+    case 1:
+      return validateCommit(data);
+    case 'tag':
+    case 4:
+      return validateTag(data);
+    default:
+      return `unknown object type ${String(type)}`;
+  }
+}
+
+// ---------------------------------------------------------------- trees
+
+const SLASH = 0x2f;
+
+function lower(c: number): number {
+  return c >= 0x41 && c <= 0x5a ? c + 32 : c;
+}
+
+/** Case-insensitive compare of data[s..s+word.length) with an ASCII lower-case word. */
+function matchesCi(d: Uint8Array, s: number, word: string): boolean {
+  for (let i = 0; i < word.length; i++) if (lower(d[s + i]) !== word.charCodeAt(i)) return false;
+  return true;
+}
+
+// Code points HFS+ ignores when comparing names, so ".g\u200cit" is ".git" there.
+const HFS_IGNORABLE = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
+const utf8 = new TextDecoder('utf-8');
+
+/** Would this name be the repository's .git directory on some filesystem? */
+function isDotGit(d: Uint8Array, s: number, e: number): boolean {
+  const len = e - s;
+  if (len >= 4 && d[s] === 0x2e && matchesCi(d, s + 1, 'git')) {
+    if (len === 4) return true;
+    // NTFS drops trailing dots and spaces (".git. ") and has alternate data streams (".git::$INDEX_ALLOCATION").
+    let i = s + 4;
+    while (i < e && (d[i] === 0x2e || d[i] === 0x20)) i++;
+    if (i === e) return true;
+    if (d[s + 4] === 0x3a) return true;
+  }
+  // NTFS 8.3 short name of ".git".
+  if (len >= 5 && matchesCi(d, s, 'git~1')) {
+    let i = s + 5;
+    while (i < e && (d[i] === 0x2e || d[i] === 0x20)) i++;
+    if (i === e) return true;
+  }
+  // HFS+ ignorable code points only exist in non-ASCII names.
+  for (let i = s; i < e; i++) {
+    if (d[i] >= 0x80) {
+      const name = utf8.decode(d.subarray(s, e)).replace(HFS_IGNORABLE, '').toLowerCase();
+      return name === '.git';
+    }
+  }
+  return false;
+}
+
+function showName(d: Uint8Array, s: number, e: number): string {
+  return JSON.stringify(utf8.decode(d.subarray(s, e)));
+}
+
+function checkName(d: Uint8Array, s: number, e: number): string | null {
+  const len = e - s;
+  if (len === 0) return 'contains an entry with an empty name';
+  if (d.subarray(s, e).indexOf(SLASH) >= 0) return `contains a full pathname ${showName(d, s, e)}`;
+  if (d[s] === 0x2e && (len === 1 || (len === 2 && d[s + 1] === 0x2e))) {
+    return `contains an entry named ${showName(d, s, e)}`;
+  }
+  if (isDotGit(d, s, e)) return `contains an entry named ${showName(d, s, e)} (.git)`;
+  return null;
+}
+
+const S_IFDIR = 0o40000;
+
+/**
+ * git's tree order: bytewise, but a directory compares as if its name ended in '/'.
+ * Returns <0 / >0 like memcmp, or 0 for two entries with the same name.
+ */
+function compareEntries(
+  d: Uint8Array,
+  s1: number, e1: number, dir1: boolean,
+  s2: number, e2: number, dir2: boolean,
+): number {
+  const l1 = e1 - s1;
+  const l2 = e2 - s2;
+  const len = l1 < l2 ? l1 : l2;
+  for (let i = 0; i < len; i++) {
+    const diff = d[s1 + i] - d[s2 + i];
+    if (diff !== 0) return diff;
+  }
+  let c1 = l1 > len ? d[s1 + len] : 0;
+  let c2 = l2 > len ? d[s2 + len] : 0;
+  if (c1 === 0 && c2 === 0) return 0;
+  if (c1 === 0 && dir1) c1 = SLASH;
+  if (c2 === 0 && dir2) c2 = SLASH;
+  return c1 - c2;
+}
+
+function validateTree(d: Uint8Array, opts: ValidateOptions): string | null {
+  let problem: string | null = null;
+  let prevStart = -1;
+  let prevEnd = -1;
+  let prevDir = false;
+  // Non-directory names that a later directory of the same name could
+  // duplicate without being adjacent: "foo", "foo.c", "foo/" sort that way.
+  const pending: number[] = [];
+  try {
+    walkTree(d, (mode, modeStart, nameStart, nameEnd) => {
+      if (d[modeStart] === 0x30 && !opts.allowZeroPaddedModes) {
+        problem = `contains zero-padded file mode ${showName(d, modeStart, nameStart - 1)} for ${showName(d, nameStart, nameEnd)}`;
+        return false;
+      }
+      switch (mode) {
+        case 0o100644:
+        case 0o100755:
+        case 0o120000:
+        case 0o40000:
+        case 0o160000:
+          break;
+        case 0o100664:
+          if (!opts.strictModes) break;
+        // falls through
+        default:
+          problem = `contains bad file mode ${mode.toString(8)} for ${showName(d, nameStart, nameEnd)}`;
+          return false;
+      }
+      problem = checkName(d, nameStart, nameEnd);
+      if (problem !== null) return false;
+      const dir = mode === S_IFDIR;
+      if (prevStart >= 0) {
+        const cmp = compareEntries(d, prevStart, prevEnd, prevDir, nameStart, nameEnd, dir);
+        if (cmp === 0) {
+          problem = `contains duplicate entries ${showName(d, nameStart, nameEnd)}`;
+          return false;
+        }
+        if (cmp > 0) {
+          problem = `is not properly sorted: ${showName(d, prevStart, prevEnd)} before ${showName(d, nameStart, nameEnd)}`;
+          return false;
+        }
+        // prev is a non-directory and a proper prefix of this name, followed by a byte below '/'.
+        const prevLen = prevEnd - prevStart;
+        if (!prevDir && nameEnd - nameStart > prevLen && d[nameStart + prevLen] < SLASH &&
+            d.subarray(nameStart, nameStart + prevLen).every((c, i) => c === d[prevStart + i])) {
+          pending.push(prevStart, prevEnd);
+        }
+      }
+      if (dir && pending.length > 0) {
+        // Same stack discipline as git's fsck: pop candidates that can no longer match.
+        while (pending.length > 0) {
+          const fs = pending[pending.length - 2];
+          const fe = pending[pending.length - 1];
+          const fl = fe - fs;
+          let isPrefix = nameEnd - nameStart >= fl;
+          for (let i = 0; isPrefix && i < fl; i++) if (d[fs + i] !== d[nameStart + i]) isPrefix = false;
+          if (!isPrefix) break;
+          if (nameEnd - nameStart === fl) {
+            problem = `contains duplicate entries ${showName(d, nameStart, nameEnd)}`;
+            return false;
+          }
+          if (d[nameStart + fl] < SLASH) break;
+          pending.length -= 2;
+        }
+      }
+      prevStart = nameStart;
+      prevEnd = nameEnd;
+      prevDir = dir;
+    });
+  } catch (e) {
+    if (e instanceof PackError) return `tree ${e.message.replace(/^malformed tree: /, 'is malformed: ')}`;
+    throw e;
+  }
+  return problem === null ? null : `tree ${problem}`;
+}
+
+// ---------------------------------------------------------------- commits and tags
+
+/** Cursor over the header bytes; mirrors the skip_prefix/parse_oid_hex style of fsck.c. */
+class Cursor {
+  constructor(readonly d: Uint8Array, public p = 0) {}
+  get atEnd(): boolean {
+    return this.p >= this.d.length;
+  }
+  at(i = 0): number {
+    const q = this.p + i;
+    return q < this.d.length ? this.d[q] : 0; // fsck relies on a NUL terminator; 0 plays that part
+  }
+  skip(prefix: string): boolean {
+    for (let i = 0; i < prefix.length; i++) if (this.at(i) !== prefix.charCodeAt(i)) return false;
+    this.p += prefix.length;
+    return true;
+  }
+  /** 40 hex digits followed by '\n'. */
+  oidLine(): boolean {
+    for (let i = 0; i < 40; i++) {
+      const c = this.at(i);
+      const hex = (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
+      if (!hex) return false;
+    }
+    if (this.at(40) !== 0x0a) return false;
+    this.p += 41;
+    return true;
+  }
+  lineEnd(): number {
+    const i = this.d.indexOf(0x0a, this.p);
+    return i < 0 ? this.d.length : i;
+  }
+}
+
+/** No NUL before the end of the header block, and the last header line is terminated. */
+function verifyHeaders(d: Uint8Array): string | null {
+  for (let i = 0; i < d.length; i++) {
+    const c = d[i];
+    if (c === 0) return `has a NUL byte in its header at offset ${i}`;
+    if (c === 0x0a && i + 1 < d.length && d[i + 1] === 0x0a) return null;
+  }
+  if (d.length > 0 && d[d.length - 1] === 0x0a) return null;
+  return 'has an unterminated header';
+}
+
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+
+/** Checks "Name <email> <seconds> <+-hhmm>\n" and moves past the line (fsck_ident). */
+function checkIdent(c: Cursor, what: string): string | null {
+  const d = c.d;
+  const end = c.lineEnd();
+  let p = c.p;
+  c.p = end < d.length ? end + 1 : end;
+  const at = (i: number) => (i < d.length ? d[i] : 0);
+  const bad = (why: string) => `has a bad ${what} line: ${why}`;
+  if (at(p) === 0x3c) return bad('missing name before email');
+  while (p < end && d[p] !== 0x3c && d[p] !== 0x3e) p++;
+  if (at(p) === 0x3e) return bad('bad name');
+  if (p >= end || d[p] !== 0x3c) return bad('missing email');
+  if (at(p - 1) !== 0x20) return bad('missing space before email');
+  p++;
+  while (p < end && d[p] !== 0x3c && d[p] !== 0x3e) p++;
+  if (p >= end || d[p] !== 0x3e) return bad('bad email');
+  p++;
+  if (at(p) !== 0x20) return bad('missing space before date');
+  p++;
+  while (at(p) === 0x20 || at(p) === 0x09) p++;
+  if (!isDigit(at(p))) return bad('bad date');
+  if (at(p) === 0x30 && at(p + 1) !== 0x20) return bad('zero-padded date');
+  const dateStart = p;
+  while (isDigit(at(p))) p++;
+  // git stores timestamps as uintmax_t and rejects values past its time_t range.
+  if (p - dateStart > 19 || Number(new TextDecoder().decode(d.subarray(dateStart, p))) > 2 ** 63) {
+    return bad('date causes integer overflow');
+  }
+  if (at(p) !== 0x20) return bad('bad date');
+  p++;
+  const sign = at(p);
+  if ((sign !== 0x2b && sign !== 0x2d) || !isDigit(at(p + 1)) || !isDigit(at(p + 2)) ||
+      !isDigit(at(p + 3)) || !isDigit(at(p + 4)) || at(p + 5) !== 0x0a) {
+    return bad('bad time zone');
+  }
+  return null;
+}
+
+function validateCommit(d: Uint8Array): string | null {
+  const h = verifyHeaders(d);
+  if (h) return `commit ${h}`;
+  const c = new Cursor(d);
+  if (!c.skip('tree ')) return "commit has no 'tree' line";
+  if (!c.oidLine()) return "commit has a bad 'tree' line (bad sha1)";
+  while (c.skip('parent ')) {
+    if (!c.oidLine()) return "commit has a bad 'parent' line (bad sha1)";
+  }
+  let authors = 0;
+  while (c.skip('author ')) {
+    authors++;
+    const e = checkIdent(c, 'author');
+    if (e) return `commit ${e}`;
+  }
+  if (authors === 0) return "commit has no 'author' line";
+  if (authors > 1) return "commit has multiple 'author' lines";
+  if (!c.skip('committer ')) return "commit has no 'committer' line";
+  const e = checkIdent(c, 'committer');
+  return e ? `commit ${e}` : null;
+}
+
+function validateTag(d: Uint8Array): string | null {
+  const h = verifyHeaders(d);
+  if (h) return `tag ${h}`;
+  const c = new Cursor(d);
+  if (!c.skip('object ')) return "tag has no 'object' line";
+  if (!c.oidLine()) return "tag has a bad 'object' line (bad sha1)";
+  if (!c.skip('type ')) return "tag has no 'type' line";
+  let eol = c.lineEnd();
+  if (eol >= d.length) return "tag ends after the 'type' line";
+  const type = new TextDecoder().decode(d.subarray(c.p, eol));
+  if (type !== 'commit' && type !== 'tree' && type !== 'blob' && type !== 'tag') {
+    return `tag has a bad 'type' value ${JSON.stringify(type)}`;
+  }
+  c.p = eol + 1;
+  if (!c.skip('tag ')) return "tag has no 'tag' line";
+  eol = c.lineEnd();
+  if (eol >= d.length) return "tag ends after the 'tag' line";
+  c.p = eol + 1;
+  if (c.skip('tagger ')) {
+    const e = checkIdent(c, 'tagger');
+    if (e) return `tag ${e}`;
+  }
+  return null;
+}

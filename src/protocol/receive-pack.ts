@@ -1,0 +1,184 @@
+// receive-pack (push), v0/v1 over stateless HTTP: commands, optional push-options, then the
+// pack, streamed straight into storage. Refs move only after every object was hashed, checked
+// and found connected, in one compare-and-swap transaction; any failure leaves refs untouched.
+import type { RepoStore } from '../storage/repo-store';
+import { IngestError, ZERO_OID } from '../storage/repo-store';
+import type { RefUpdate, RefUpdateResult } from '../storage/refs';
+import type { PackIngest } from '../storage/ingest';
+import { FLUSH, MAX_PKT_LEN, ProtocolError, concatBytes, pkt, splitCapabilities } from './pktline';
+import { BAND_DATA, BAND_PROGRESS, sideband } from './sideband';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const OID_RE = /^[0-9a-f]{40}$/;
+
+export interface PushCommand extends RefUpdate {}
+
+export interface PushRequestHead {
+  commands: PushCommand[];
+  caps: Set<string>;
+  options: string[];
+}
+
+/** Incremental reader over the request body: pkt-lines first, then raw pack bytes. */
+class BodyReader {
+  private buf: Uint8Array = new Uint8Array(0);
+  private done = false;
+  constructor(private readonly reader: ReadableStreamDefaultReader<Uint8Array>) {}
+
+  private async fill(n: number): Promise<boolean> {
+    while (this.buf.length < n && !this.done) {
+      const { value, done } = await this.reader.read();
+      if (done) this.done = true;
+      else if (value && value.length) this.buf = this.buf.length ? concatBytes([this.buf, value]) : value;
+    }
+    return this.buf.length >= n;
+  }
+
+  /** A pkt-line: string for data, null for flush; throws on malformed input or early end. */
+  async packet(): Promise<string | null> {
+    if (!(await this.fill(4))) throw new ProtocolError('unexpected end of push request');
+    const lenText = dec.decode(this.buf.subarray(0, 4));
+    if (!/^[0-9a-fA-F]{4}$/.test(lenText)) throw new ProtocolError(`bad pkt-line length '${lenText}'`);
+    const len = parseInt(lenText, 16);
+    if (len === 0) {
+      this.buf = this.buf.subarray(4);
+      return null;
+    }
+    if (len < 4 || len > MAX_PKT_LEN) throw new ProtocolError(`bad pkt-line length ${len}`);
+    if (!(await this.fill(len))) throw new ProtocolError('truncated pkt-line in push request');
+    let data = this.buf.subarray(4, len);
+    this.buf = this.buf.subarray(len);
+    if (data.length > 0 && data[data.length - 1] === 10) data = data.subarray(0, data.length - 1);
+    return dec.decode(data);
+  }
+
+  /** The rest of the body, chunk by chunk (the pack). */
+  async *rest(): AsyncGenerator<Uint8Array> {
+    if (this.buf.length) yield this.buf;
+    this.buf = new Uint8Array(0);
+    while (!this.done) {
+      const { value, done } = await this.reader.read();
+      if (done) this.done = true;
+      else if (value && value.length) yield value;
+    }
+  }
+}
+
+export async function readPushHead(reader: BodyReader): Promise<PushRequestHead> {
+  const commands: PushCommand[] = [];
+  let caps = new Set<string>();
+  for (;;) {
+    const line = await reader.packet();
+    if (line === null) break;
+    let text = line;
+    if (commands.length === 0) {
+      const s = splitCapabilities(line);
+      text = s.line;
+      caps = new Set(s.caps);
+    }
+    if (text.startsWith('shallow ')) continue; // pushes from shallow clones announce their boundary
+    const parts = text.split(' ');
+    if (parts.length !== 3 || !OID_RE.test(parts[0]) || !OID_RE.test(parts[1])) {
+      throw new ProtocolError(`invalid push command '${text.slice(0, 100)}'`);
+    }
+    commands.push({ oldOid: parts[0], newOid: parts[1], name: parts[2] });
+  }
+  const options: string[] = [];
+  if (caps.has('push-options') && commands.length > 0) {
+    for (;;) {
+      const line = await reader.packet();
+      if (line === null) break;
+      options.push(line);
+    }
+  }
+  return { commands, caps, options };
+}
+
+export interface ReceiveOptions {
+  maxPackBytes: number;
+  /** Checked per command before the pack is read (e.g. read-only repos). */
+  authorize?: (cmds: PushCommand[]) => string | null;
+}
+
+/**
+ * Serves one push. Yields the response body (report-status, inside side-band when asked).
+ */
+export async function* receivePack(
+  store: RepoStore,
+  body: ReadableStream<Uint8Array>,
+  opts: ReceiveOptions,
+): AsyncGenerator<Uint8Array> {
+  const reader = new BodyReader(body.getReader());
+  const head = await readPushHead(reader);
+  const band = head.caps.has('side-band-64k');
+  const quiet = head.caps.has('quiet');
+  const wrap = function* (b: Uint8Array[]): Generator<Uint8Array> {
+    if (!band) {
+      yield* b;
+      return;
+    }
+    yield* sideband(BAND_DATA, concatBytes(b));
+  };
+  const progress = (msg: string): Uint8Array[] => (band && !quiet ? sideband(BAND_PROGRESS, enc.encode(msg)) : []);
+
+  if (head.commands.length === 0) {
+    for await (const _ of reader.rest()) void _; // drain
+    return;
+  }
+  const needsPack = head.commands.some((c) => c.newOid !== ZERO_OID);
+  let ingest: PackIngest | null = null;
+  let unpackError: string | null = null;
+  let pack = null;
+  const denied = opts.authorize?.(head.commands) ?? null;
+  if (denied) {
+    for await (const _ of reader.rest()) void _;
+    yield* progress(`error: ${denied}\n`);
+    yield* wrap([pkt(`unpack ${denied}\n`), ...head.commands.map((c) => pkt(`ng ${c.name} ${denied}\n`)), FLUSH]);
+    if (band) yield FLUSH;
+    return;
+  }
+  if (needsPack) {
+    ingest = store.beginPack(opts.maxPackBytes);
+    try {
+      let sawBytes = false;
+      for await (const chunk of reader.rest()) {
+        sawBytes = true;
+        ingest.write(chunk);
+      }
+      if (!sawBytes) throw new IngestError('no pack data received');
+      const ticks: Uint8Array[] = [];
+      yield* progress(`Receiving objects: ${ingest.objectsSeen} objects, done.\n`);
+      pack = await ingest.finish(async (done, total) => {
+        ticks.push(...progress(`Resolving deltas: ${done}/${total}\r`));
+      });
+      yield* ticks;
+      yield* progress(`Resolving deltas: done.\n`);
+    } catch (e) {
+      ingest.discardFile();
+      if (e instanceof IngestError || e instanceof ProtocolError) unpackError = e.message;
+      else {
+        console.error('push failed', e);
+        unpackError = 'internal error while reading the pack';
+      }
+    }
+  } else {
+    for await (const _ of reader.rest()) void _;
+  }
+
+  let results: RefUpdateResult[];
+  if (unpackError) {
+    results = head.commands.map((c) => ({ name: c.name, ok: false, error: 'unpacker error' }));
+  } else {
+    results = store.commitPush(pack, head.commands, head.caps.has('atomic'));
+    if (pack && !results.some((r) => r.ok)) ingest?.discardFile();
+  }
+  const lines = [pkt(`unpack ${unpackError ? unpackError.replace(/\n/g, ' ') : 'ok'}\n`)];
+  for (const r of results) lines.push(pkt(r.ok ? `ok ${r.name}\n` : `ng ${r.name} ${r.error}\n`));
+  lines.push(FLUSH);
+  if (unpackError) yield* progress(`error: ${unpackError}\n`);
+  yield* wrap(lines);
+  if (band) yield FLUSH;
+}
+
+export { BodyReader };

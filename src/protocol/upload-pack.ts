@@ -1,0 +1,209 @@
+// upload-pack (clone/fetch/ls-remote): v2 `ls-refs` and `fetch`, and v0/v1 stateless-RPC
+// negotiation. Each handler is an async generator of response bytes so the pack streams out.
+import type { RepoStore } from '../storage/repo-store';
+import { generatePack } from '../storage/pack-out';
+import { planFetch, type WalkPlan } from '../storage/walk';
+import { Negotiation } from './negotiate';
+import type { FetchRequest } from './fetch-request';
+import { DELIM, FLUSH, ProtocolError, errPkt, pkt } from './pktline';
+import { BAND_DATA, BAND_ERROR, BAND_PROGRESS, sideband } from './sideband';
+
+const enc = new TextEncoder();
+
+/** v2 ls-refs. */
+export function* lsRefs(store: RepoStore, args: string[]): Generator<Uint8Array> {
+  let symrefs = false;
+  let peel = false;
+  let unborn = false;
+  const prefixes: string[] = [];
+  for (const a of args) {
+    if (a === 'symrefs') symrefs = true;
+    else if (a === 'peel') peel = true;
+    else if (a === 'unborn') unborn = true;
+    else if (a.startsWith('ref-prefix ')) prefixes.push(a.slice(11));
+    else throw new ProtocolError(`unexpected ls-refs argument '${a.slice(0, 80)}'`);
+  }
+  const match = (name: string) => prefixes.length === 0 || prefixes.some((p) => name.startsWith(p));
+  const head = store.refs.head();
+  if (match('HEAD')) {
+    const sym = symrefs ? ` symref-target:${head.target}` : '';
+    if (head.oid) yield pkt(`${head.oid} HEAD${sym}\n`);
+    else if (unborn) yield pkt(`unborn HEAD${sym}\n`);
+  }
+  for (const r of store.refs.list()) {
+    if (!match(r.name)) continue;
+    let line = `${r.oid} ${r.name}`;
+    if (peel) {
+      const p = store.peeled(r.oid);
+      if (p) line += ` peeled:${p}`;
+    }
+    yield pkt(line + '\n');
+  }
+  yield FLUSH;
+}
+
+function resolveDeepenNot(store: RepoStore, names: string[]): string[] {
+  return names.map((n) => {
+    if (/^[0-9a-f]{40}$/.test(n) && store.objects.has(n)) return n;
+    for (const cand of [n, `refs/heads/${n}`, `refs/tags/${n}`]) {
+      const oid = store.refs.get(cand);
+      if (oid) return store.peeled(oid) ?? oid;
+    }
+    throw new ProtocolError(`deepen-not: unknown ref ${n}`);
+  });
+}
+
+function checkWants(store: RepoStore, req: FetchRequest): void {
+  if (req.wants.length === 0 && req.wantRefs.length === 0) throw new ProtocolError('no wants given');
+  for (const w of req.wants) {
+    if (!store.objects.has(w)) throw new ProtocolError(`upload-pack: not our ref ${w}`);
+  }
+  for (const s of req.shallows) {
+    if (!/^[0-9a-f]{40}$/.test(s)) throw new ProtocolError(`invalid shallow line ${s}`);
+  }
+}
+
+function tagsByTarget(store: RepoStore): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const r of store.refs.list(['refs/tags/'])) {
+    const p = store.peeled(r.oid);
+    if (!p) continue;
+    const list = m.get(p) ?? [];
+    list.push(r.oid);
+    m.set(p, list);
+  }
+  return m;
+}
+
+function plan(store: RepoStore, req: FetchRequest): WalkPlan {
+  const deepen = req.depth !== undefined || req.deepenSince !== undefined || req.deepenNot.length > 0;
+  try {
+    return planFetch(store.objects, {
+      wants: req.wants,
+      haves: req.haves.filter((h) => store.objects.has(h)),
+      deepen,
+      depth: req.depth,
+      deepenRelative: req.deepenRelative,
+      since: req.deepenSince,
+      notRefs: resolveDeepenNot(store, req.deepenNot),
+      clientShallows: req.shallows.filter((s) => store.objects.has(s)),
+      includeTag: req.includeTag,
+      tagsByTarget: req.includeTag ? tagsByTarget(store) : undefined,
+    });
+  } catch (e) {
+    if (e instanceof ProtocolError) throw e;
+    throw new ProtocolError((e as Error).message);
+  }
+}
+
+/** The pack, framed for the negotiated side-band (or raw), with git-like progress lines. */
+async function* packStream(store: RepoStore, req: FetchRequest, p: WalkPlan): AsyncGenerator<Uint8Array> {
+  const band = req.sideband;
+  const max = band === 'side-band' ? 999 : 65515;
+  const progress = (msg: string) => (band !== 'none' && !req.noProgress ? sideband(BAND_PROGRESS, enc.encode(msg), max) : []);
+  yield* progress(`Enumerating objects: ${p.objects.length}, done.\n`);
+  let sent = 0;
+  try {
+    for (const chunk of generatePack(store.objects, p.objects, {
+      ofsDelta: req.ofsDelta,
+      thinPack: req.thinPack,
+      clientHas: p.clientHas,
+    })) {
+      if (band === 'none') yield chunk;
+      else yield* sideband(BAND_DATA, chunk, max);
+      sent += chunk.length;
+    }
+  } catch (e) {
+    if (band !== 'none') yield* sideband(BAND_ERROR, enc.encode(`fatal: ${(e as Error).message}\n`), max);
+    throw e;
+  }
+  yield* progress(`Total ${p.objects.length} (${sent} bytes), done.\n`);
+  if (band !== 'none') yield FLUSH;
+}
+
+/** v2 `command=fetch`. */
+export async function* fetchV2(store: RepoStore, req: FetchRequest): AsyncGenerator<Uint8Array> {
+  for (const ref of req.wantRefs) {
+    const oid = ref === 'HEAD' ? store.refs.head().oid : store.refs.get(ref);
+    if (!oid) throw new ProtocolError(`unknown ref ${ref}`);
+    req.wants.push(oid);
+  }
+  checkWants(store, req);
+  if (!req.done) {
+    const neg = new Negotiation(store.objects, req.wants);
+    const acks: string[] = [];
+    for (const h of req.haves) if (neg.have(h)) acks.push(h);
+    const ready = !req.waitForDone && neg.okToGiveUp();
+    yield pkt('acknowledgments\n');
+    if (acks.length === 0) yield pkt('NAK\n');
+    for (const a of acks) yield pkt(`ACK ${a}\n`);
+    if (!ready) {
+      yield FLUSH;
+      return;
+    }
+    yield pkt('ready\n');
+    yield DELIM;
+    req.haves = neg.common;
+  }
+  const p = plan(store, req);
+  const deepen = req.depth !== undefined || req.deepenSince !== undefined || req.deepenNot.length > 0;
+  if (deepen || req.shallows.length > 0) {
+    yield pkt('shallow-info\n');
+    for (const s of p.shallow) yield pkt(`shallow ${s}\n`);
+    for (const u of p.unshallow) yield pkt(`unshallow ${u}\n`);
+    yield DELIM;
+  }
+  if (req.wantRefs.length > 0) {
+    yield pkt('wanted-refs\n');
+    for (const ref of req.wantRefs) yield pkt(`${ref === 'HEAD' ? store.refs.head().oid : store.refs.get(ref)} ${ref}\n`);
+    yield DELIM;
+  }
+  yield pkt('packfile\n');
+  yield* packStream(store, req, p);
+}
+
+/** v0/v1 over stateless HTTP: one round of negotiation, and the pack once the client is done. */
+export async function* fetchV1(store: RepoStore, req: FetchRequest): AsyncGenerator<Uint8Array> {
+  checkWants(store, req);
+  const deepen = req.depth !== undefined || req.deepenSince !== undefined || req.deepenNot.length > 0;
+  let p: WalkPlan | null = null;
+  if (deepen) {
+    // Shallow info comes first in every stateless round (upload-pack.c receive_needs).
+    p = plan(store, { ...req, haves: [] });
+    for (const s of p.shallow) yield pkt(`shallow ${s}\n`);
+    for (const u of p.unshallow) yield pkt(`unshallow ${u}\n`);
+    yield FLUSH;
+  }
+  const neg = new Negotiation(store.objects, req.wants);
+  let last: string | null = null;
+  let sentReady = false;
+  const detailed = req.multiAck === 'multi_ack_detailed';
+  for (const h of req.haves) {
+    if (neg.have(h)) {
+      last = h;
+      if (detailed) yield pkt(`ACK ${h} common\n`);
+      else if (req.multiAck === 'multi_ack') yield pkt(`ACK ${h} continue\n`);
+      else if (neg.common.length === 1) yield pkt(`ACK ${h}\n`);
+    } else if (req.multiAck !== 'none' && neg.okToGiveUp()) {
+      sentReady = detailed || sentReady;
+      yield pkt(detailed ? `ACK ${h} ready\n` : `ACK ${h} continue\n`);
+    }
+  }
+  if (!req.done) {
+    if (detailed && last && neg.okToGiveUp()) {
+      sentReady = true;
+      yield pkt(`ACK ${last} ready\n`);
+    }
+    if (req.haves.length === 0 || req.multiAck !== 'none') yield pkt('NAK\n');
+    if (!(req.noDone && sentReady)) return; // stateless: the client sends another round
+    yield pkt(`ACK ${last}\n`);
+  } else if (last) {
+    if (req.multiAck !== 'none') yield pkt(`ACK ${last}\n`);
+  } else {
+    yield pkt('NAK\n');
+  }
+  const final = plan(store, { ...req, haves: neg.common });
+  yield* packStream(store, req, p && !deepen ? p : final);
+}
+
+export { errPkt };

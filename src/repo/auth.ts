@@ -1,0 +1,19 @@
+// Who may use a repository's git routes: the admin token, or a live token of this repository.
+import { credentialFrom, safeEqual, sha256Hex, tokenSecret, type Scope } from '../auth/tokens';
+import type { TokenStore } from './token-store';
+
+export type Access = { ok: true; scope: Scope | 'admin'; tokenId: string | null } | { ok: false; status: 401 | 403; message: string };
+
+export function authorize(request: Request, adminToken: string | undefined, tokens: TokenStore, need: Scope): Access {
+  const cred = credentialFrom(request.headers.get('authorization'));
+  if (!cred) return { ok: false, status: 401, message: 'authentication required' };
+  if (adminToken && safeEqual(cred, adminToken)) return { ok: true, scope: 'admin', tokenId: null };
+  const secret = tokenSecret(cred);
+  if (!secret) return { ok: false, status: 401, message: 'invalid token' };
+  const row = tokens.byHash(sha256Hex(secret));
+  if (!row || row.expires_at * 1000 <= Date.now()) return { ok: false, status: 401, message: 'invalid or expired token' };
+  if (need === 'write' && row.scope !== 'write') {
+    return { ok: false, status: 403, message: 'this token is read-only: pushing needs a write token' };
+  }
+  return { ok: true, scope: row.scope as Scope, tokenId: row.id };
+}

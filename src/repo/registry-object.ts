@@ -1,2 +1,0 @@
-import { DurableObject } from 'cloudflare:workers';
-export class RegistryObject extends DurableObject {}

@@ -1,0 +1,300 @@
+// Streaming ingest of an incoming pack (push, import): the bytes go to a DOFS file chunk by
+// chunk as they arrive while the parser hashes whole objects on the fly; deltas whose base is
+// at hand are resolved immediately, the rest after the last byte. Every object is hashed,
+// fsck-checked and its references recorded, so connectivity can be judged before any ref moves.
+// Nothing is indexed until commit(): an aborted or failed ingest leaves no visible object.
+import type { DOFS, DofsWriteStream } from '../../dofs';
+import { applyDelta, hashObject, inflateAt, PackParser, parseCommit, parseTag, parseTree, validateObject } from '../pack';
+import type { PackEntry } from '../pack';
+import { ByteLru } from './lru';
+import { type ObjectRow, type ObjectStore, TYPE_NAMES, TYPE_NUMBERS } from './object-store';
+import { packPath } from './pack-files';
+
+export const MAX_OBJECT_BYTES = 64 * 1024 * 1024;
+const MAX_DELTA_DEPTH = 4095;
+const DEFERRED_DELTA_BUDGET = 24 * 1024 * 1024;
+
+export class IngestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IngestError';
+  }
+}
+
+interface Rec {
+  offset: number;
+  dataOffset: number;
+  end: number;
+  rawType: number;
+  rawSize: number;
+  baseOffset?: number;
+  baseOid?: string;
+  oid?: string;
+  type?: number;
+  size?: number;
+  depth: number;
+  delta?: Uint8Array; // kept for deferred deltas while the budget allows
+}
+
+export interface IngestedPack {
+  packId: number;
+  objectCount: number;
+  checksum: string;
+  size: number;
+  rows: ObjectRow[];
+  /** True if the oid is in this pack or already stored. */
+  has(oid: string): boolean;
+  typeOf(oid: string): number | null;
+}
+
+export class PackIngest {
+  private readonly parser = new PackParser({ maxObjectSize: MAX_OBJECT_BYTES });
+  private readonly stream: DofsWriteStream;
+  private readonly recs: Rec[] = [];
+  private readonly byOffset = new Map<number, Rec>();
+  private readonly byOid = new Map<string, Rec>();
+  private readonly referenced = new Set<string>();
+  private readonly cache = new ByteLru<number, Uint8Array>(32 * 1024 * 1024);
+  private deferred: Rec[] = [];
+  private deferredBytes = 0;
+  private bytes = 0;
+  private closed = false;
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly fs: DOFS,
+    readonly packId: number,
+    private readonly maxPackBytes = Number.POSITIVE_INFINITY,
+  ) {
+    this.stream = fs.createWriteStream(packPath(packId));
+  }
+
+  get received(): number {
+    return this.bytes;
+  }
+
+  get objectsSeen(): number {
+    return this.recs.length;
+  }
+
+  write(chunk: Uint8Array): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.maxPackBytes) throw new IngestError(`pack exceeds the ${this.maxPackBytes}-byte limit`);
+    this.stream.write(chunk);
+    let entries: PackEntry[];
+    try {
+      entries = this.parser.push(chunk);
+    } catch (e) {
+      throw new IngestError((e as Error).message);
+    }
+    for (const e of entries) this.onEntry(e);
+  }
+
+  abort(): void {
+    if (!this.closed) {
+      this.closed = true;
+      this.stream.abort();
+    }
+  }
+
+  /**
+   * Ends the stream: verifies the trailer, resolves deferred deltas, checks that every
+   * referenced object exists here or in the store. `tick` is called now and then so the caller
+   * can send progress (long resolutions must keep the connection alive).
+   */
+  async finish(tick?: (done: number, total: number) => Promise<void>): Promise<IngestedPack> {
+    let checksum: string;
+    try {
+      const tail = this.parser.end();
+      for (const e of tail.entries) this.onEntry(e);
+      checksum = tail.checksum;
+    } catch (e) {
+      this.abort();
+      throw new IngestError((e as Error).message);
+    }
+    this.stream.close();
+    this.closed = true;
+    try {
+      await this.resolveDeferred(tick);
+      this.checkConnectivity();
+    } catch (e) {
+      this.discardFile();
+      throw e instanceof IngestError ? e : new IngestError((e as Error).message);
+    }
+    const rows: ObjectRow[] = [];
+    const seen = new Set<string>();
+    for (const r of this.recs) {
+      if (seen.has(r.oid!)) continue;
+      seen.add(r.oid!);
+      const baseOid = r.rawType === 6 ? this.byOffset.get(r.baseOffset!)!.oid! : r.rawType === 7 ? r.baseOid! : null;
+      rows.push({
+        oid: r.oid!, pack_id: this.packId, offset: r.offset, data_offset: r.dataOffset, end_offset: r.end,
+        type: r.type!, size: r.size!, raw_type: r.rawType, raw_size: r.rawSize, base_oid: baseOid, depth: r.depth,
+      });
+    }
+    const byOid = this.byOid;
+    const store = this.store;
+    return {
+      packId: this.packId,
+      objectCount: this.recs.length,
+      checksum,
+      size: this.bytes,
+      rows,
+      has: (oid) => byOid.has(oid) || store.has(oid),
+      typeOf: (oid) => {
+        const own = byOid.get(oid)?.type;
+        if (own !== undefined) return own;
+        const t = store.typeOf(oid);
+        return t ? TYPE_NUMBERS[t] : null;
+      },
+    };
+  }
+
+  /** Removes the pack file (the ingest failed or nothing needed it). */
+  discardFile(): void {
+    this.abort();
+    try {
+      this.fs.rmrf(packPath(this.packId));
+    } catch {
+      /* already gone */
+    }
+  }
+
+  private onEntry(e: PackEntry): void {
+    const rec: Rec = { offset: e.offset, dataOffset: e.dataOffset, end: e.end, rawType: e.type, rawSize: e.size, depth: 0 };
+    if (e.baseOffset !== undefined) rec.baseOffset = e.baseOffset;
+    if (e.baseOid !== undefined) rec.baseOid = e.baseOid;
+    this.recs.push(rec);
+    this.byOffset.set(rec.offset, rec);
+    if (e.type >= 1 && e.type <= 4) {
+      this.resolved(rec, e.type, e.data, 0);
+      return;
+    }
+    const base = this.baseContent(rec, false);
+    if (base) {
+      this.resolved(rec, base.type, this.apply(rec, base.data, e.data), base.depth + 1);
+    } else {
+      if (this.deferredBytes + e.data.length <= DEFERRED_DELTA_BUDGET) {
+        rec.delta = e.data;
+        this.deferredBytes += e.data.length;
+      }
+      this.deferred.push(rec);
+    }
+  }
+
+  private apply(rec: Rec, base: Uint8Array, delta: Uint8Array): Uint8Array {
+    try {
+      return applyDelta(base, delta);
+    } catch (e) {
+      throw new IngestError(`bad delta at offset ${rec.offset}: ${(e as Error).message}`);
+    }
+  }
+
+  private resolved(rec: Rec, type: number, data: Uint8Array, depth: number): void {
+    if (depth > MAX_DELTA_DEPTH) throw new IngestError(`delta chain deeper than ${MAX_DELTA_DEPTH} at offset ${rec.offset}`);
+    if (data.length > MAX_OBJECT_BYTES) throw new IngestError(`object at offset ${rec.offset} exceeds ${MAX_OBJECT_BYTES} bytes`);
+    const name = TYPE_NAMES[type];
+    const oid = hashObject(name, data);
+    const problem = validateObject(name, data);
+    if (problem) throw new IngestError(`invalid ${name} ${oid}: ${problem}`);
+    rec.oid = oid;
+    rec.type = type;
+    rec.size = data.length;
+    rec.depth = depth;
+    rec.delta = undefined;
+    if (!this.byOid.has(oid)) this.byOid.set(oid, rec);
+    this.noteReferences(name, data);
+    this.cache.set(rec.offset, data);
+  }
+
+  private noteReferences(type: string, data: Uint8Array): void {
+    if (type === 'commit') {
+      const c = parseCommit(data);
+      this.referenced.add(c.tree);
+      for (const p of c.parents) this.referenced.add(p);
+    } else if (type === 'tree') {
+      for (const ent of parseTree(data)) if (ent.mode !== '160000') this.referenced.add(ent.oid);
+    } else if (type === 'tag') {
+      this.referenced.add(parseTag(data).object);
+    }
+  }
+
+  /** Content of the base of a delta record, or null if not available (yet). */
+  private baseContent(rec: Rec, allowReread: boolean): { type: number; data: Uint8Array; depth: number } | null {
+    let baseRec: Rec | undefined;
+    if (rec.rawType === 6) {
+      baseRec = this.byOffset.get(rec.baseOffset!);
+      if (!baseRec) throw new IngestError(`delta base offset ${rec.baseOffset} is not an object in this pack`);
+    } else {
+      baseRec = this.byOid.get(rec.baseOid!);
+      if (!baseRec) {
+        // Thin pack: the base is an object the repository already has.
+        if (!this.store.has(rec.baseOid!)) return null;
+        const obj = this.store.read(rec.baseOid!);
+        const row = this.store.row(rec.baseOid!)!;
+        return { type: TYPE_NUMBERS[obj.type], data: obj.data, depth: row.depth };
+      }
+    }
+    if (baseRec.oid === undefined) return null;
+    const cached = this.cache.get(baseRec.offset);
+    if (cached) return { type: baseRec.type!, data: cached, depth: baseRec.depth };
+    if (!allowReread) return null;
+    return { type: baseRec.type!, data: this.reread(baseRec), depth: baseRec.depth };
+  }
+
+  /** Rebuilds a resolved record's content from the closed pack file. */
+  private reread(rec: Rec): Uint8Array {
+    const cached = this.cache.get(rec.offset);
+    if (cached) return cached;
+    const raw = this.store.packs.read(this.packId, rec.dataOffset, rec.end);
+    const inflated = inflateAt(raw, 0, rec.rawSize).data;
+    if (rec.rawType < 6) {
+      this.cache.set(rec.offset, inflated);
+      return inflated;
+    }
+    const base = this.baseContent(rec, true);
+    if (!base) throw new IngestError(`cannot resolve delta base of offset ${rec.offset}`);
+    const data = applyDelta(base.data, inflated);
+    this.cache.set(rec.offset, data);
+    return data;
+  }
+
+  private async resolveDeferred(tick?: (done: number, total: number) => Promise<void>): Promise<void> {
+    const total = this.deferred.length;
+    let done = 0;
+    let lastTick = Date.now();
+    while (this.deferred.length > 0) {
+      const still: Rec[] = [];
+      for (const rec of this.deferred) {
+        const base = this.baseContent(rec, true);
+        if (!base) {
+          still.push(rec);
+          continue;
+        }
+        const delta = rec.delta ?? inflateAt(this.store.packs.read(this.packId, rec.dataOffset, rec.end), 0, rec.rawSize).data;
+        this.resolved(rec, base.type, this.apply(rec, base.data, delta), base.depth + 1);
+        done++;
+        if (tick && Date.now() - lastTick > 500) {
+          lastTick = Date.now();
+          await tick(done, total);
+        }
+      }
+      if (still.length === this.deferred.length) {
+        const r = still[0];
+        throw new IngestError(
+          r.rawType === 7 ? `missing delta base ${r.baseOid}` : `unresolvable delta at offset ${r.offset}`,
+        );
+      }
+      this.deferred = still;
+    }
+    this.deferredBytes = 0;
+  }
+
+  private checkConnectivity(): void {
+    for (const oid of this.referenced) {
+      if (this.byOid.has(oid)) continue;
+      if (!this.store.has(oid)) throw new IngestError(`missing object ${oid} referenced by the pack`);
+    }
+    this.referenced.clear();
+  }
+}

@@ -1,0 +1,63 @@
+// Random access to stored pack files on DOFS through a small LRU of aligned windows, so that
+// reading thousands of small objects in pack order touches each SQLite chunk about once.
+import type { DOFS } from '../../dofs';
+
+const WINDOW = 256 * 1024;
+const MAX_WINDOWS = 48; // 12 MiB
+
+export const PACK_DIR = '/packs';
+
+export function packPath(id: number): string {
+  return `${PACK_DIR}/pack-${id}.pack`;
+}
+
+export class PackFiles {
+  private readonly windows = new Map<string, Uint8Array>();
+
+  constructor(private readonly fs: DOFS) {}
+
+  /** Bytes [start, end) of pack `id`. */
+  read(id: number, start: number, end: number): Uint8Array {
+    const len = end - start;
+    const first = Math.floor(start / WINDOW);
+    const last = Math.floor((end - 1) / WINDOW);
+    if (len <= 0) return new Uint8Array(0);
+    if (first === last) {
+      const w = this.window(id, first);
+      return w.subarray(start - first * WINDOW, end - first * WINDOW);
+    }
+    if (len > 4 * WINDOW) return this.fs.read(packPath(id), start, len); // big object: bypass cache
+    const out = new Uint8Array(len);
+    let o = 0;
+    for (let i = first; i <= last; i++) {
+      const w = this.window(id, i);
+      const from = i === first ? start - i * WINDOW : 0;
+      const to = i === last ? end - i * WINDOW : w.length;
+      out.set(w.subarray(from, to), o);
+      o += to - from;
+    }
+    return out;
+  }
+
+  forget(id: number): void {
+    for (const k of [...this.windows.keys()]) if (k.startsWith(`${id}:`)) this.windows.delete(k);
+  }
+
+  clear(): void {
+    this.windows.clear();
+  }
+
+  private window(id: number, index: number): Uint8Array {
+    const key = `${id}:${index}`;
+    let w = this.windows.get(key);
+    if (w) {
+      this.windows.delete(key); // refresh LRU position
+      this.windows.set(key, w);
+      return w;
+    }
+    w = this.fs.read(packPath(id), index * WINDOW, WINDOW);
+    this.windows.set(key, w);
+    if (this.windows.size > MAX_WINDOWS) this.windows.delete(this.windows.keys().next().value!);
+    return w;
+  }
+}

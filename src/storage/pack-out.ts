@@ -1,0 +1,66 @@
+// Builds the pack sent to a fetching client, reusing stored entries wherever git would:
+// a stored whole object is copied compressed as it is; a stored delta is copied as a delta when
+// its base is in this pack (OFS_DELTA if the client accepts it and the base is already written,
+// else REF_DELTA) or when the client has the base and accepts thin packs. Only deltas whose base
+// the client will not have are re-inflated and sent whole.
+import { PackWriter } from '../pack';
+import type { ObjectRow, ObjectStore } from './object-store';
+
+export interface PackOutOptions {
+  ofsDelta: boolean;
+  thinPack: boolean;
+  clientHas: Set<string>;
+}
+
+/** Yields the pack in pieces (each at most ~1 MiB) so the caller can stream it. */
+export function* generatePack(store: ObjectStore, oids: string[], opt: PackOutOptions): Generator<Uint8Array> {
+  const rows = store.rows(oids);
+  if (rows.length !== new Set(oids).size) {
+    const found = new Set(rows.map((r) => r.oid));
+    const missing = oids.find((o) => !found.has(o));
+    throw new Error(`object ${missing} is missing from the repository`);
+  }
+  // Pack order: reading stored packs sequentially keeps the window cache hot.
+  rows.sort((a, b) => a.pack_id - b.pack_id || a.offset - b.offset);
+  const sending = new Set(oids);
+  const written = new Map<string, number>(); // oid -> offset in this pack
+  const w = new PackWriter(rows.length);
+  let buf: Uint8Array[] = [w.header()];
+  let bufBytes = buf[0].length;
+  for (const r of rows) {
+    const startOffset = w.offset;
+    let piece: Uint8Array;
+    if (r.base_oid === null) {
+      piece = w.rawEntry(r.type as 1 | 2 | 3 | 4, r.size, store.compressedEntry(r));
+    } else if (opt.ofsDelta && written.has(r.base_oid)) {
+      piece = w.rawEntry(6, r.raw_size, store.compressedEntry(r), { ofs: startOffset - written.get(r.base_oid)! });
+    } else if (sending.has(r.base_oid) || (opt.thinPack && opt.clientHas.has(r.base_oid))) {
+      piece = w.rawEntry(7, r.raw_size, store.compressedEntry(r), { oid: r.base_oid });
+    } else {
+      piece = w.object(r.type as 1 | 2 | 3 | 4, store.content(r));
+    }
+    written.set(r.oid, startOffset);
+    buf.push(piece);
+    bufBytes += piece.length;
+    if (bufBytes >= 1024 * 1024) {
+      yield concat(buf, bufBytes);
+      buf = [];
+      bufBytes = 0;
+    }
+  }
+  buf.push(w.finish());
+  yield concat(buf, bufBytes + 20);
+}
+
+function concat(parts: Uint8Array[], n: number): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+export type { ObjectRow };

@@ -1,0 +1,371 @@
+// Object enumeration for upload-pack: which commits, trees, blobs and tags to send for a set
+// of wants, given what the client has (haves) and any shallow/deepen limits. Commits are walked
+// newest-first with "uninteresting" marks flowing down from the haves (git's limit_list), so an
+// incremental fetch over a long shared history stops as soon as only shared commits remain.
+import { parseCommit, parseTag, parseTree } from '../pack';
+import type { GitObject } from './object-store';
+
+export interface ObjectSource {
+  read(oid: string): GitObject;
+  has(oid: string): boolean;
+}
+
+export interface CommitInfo {
+  tree: string;
+  parents: string[];
+  time: number; // committer time, seconds
+}
+
+export class CommitCache {
+  private readonly map = new Map<string, CommitInfo>();
+  constructor(private readonly src: ObjectSource) {}
+
+  get(oid: string): CommitInfo {
+    let c = this.map.get(oid);
+    if (!c) {
+      const obj = this.src.read(oid);
+      if (obj.type !== 'commit') throw new Error(`${oid} is a ${obj.type}, not a commit`);
+      const p = parseCommit(obj.data);
+      c = { tree: p.tree, parents: p.parents, time: committerTime(p) };
+      if (this.map.size > 200_000) this.map.clear();
+      this.map.set(oid, c);
+    }
+    return c;
+  }
+}
+
+function committerTime(p: ReturnType<typeof parseCommit>): number {
+  const anyP = p as unknown as { committerTime?: number; committer?: string | { timestamp?: number } };
+  if (typeof anyP.committerTime === 'number') return anyP.committerTime;
+  const c = anyP.committer;
+  if (c && typeof c === 'object' && typeof c.timestamp === 'number') return c.timestamp;
+  if (typeof c === 'string') {
+    const m = / (\d+) [+-]\d{4}$/.exec(c);
+    if (m) return Number(m[1]);
+  }
+  return 0;
+}
+
+/** Follows tags down to the object they finally point at. */
+export function peel(src: ObjectSource, oid: string): { oid: string; type: string } {
+  let cur = oid;
+  for (let i = 0; i < 100; i++) {
+    const obj = src.read(cur);
+    if (obj.type !== 'tag') return { oid: cur, type: obj.type };
+    cur = parseTag(obj.data).object;
+  }
+  throw new Error(`tag chain too long at ${oid}`);
+}
+
+export interface ShallowOptions {
+  depth?: number; // deepen N (from the wants; with deepenRelative, from the client's shallows)
+  deepenRelative?: boolean;
+  since?: number; // deepen-since: seconds
+  notRefs?: string[]; // deepen-not: oids of commits whose history is excluded
+  clientShallows?: string[]; // commits the client already has as shallow boundaries
+}
+
+export interface WalkPlan {
+  commits: string[];
+  /** Every object to send, commits first. */
+  objects: string[];
+  /** Objects the client is known to have (usable as thin-pack delta bases). */
+  clientHas: Set<string>;
+  /** Shallow boundary changes to report (protocol shallow-info / v0 shallow lines). */
+  shallow: string[];
+  unshallow: string[];
+}
+
+/** A max-heap of commits by committer time (newest first, as git's commit walk). */
+class CommitQueue {
+  private readonly heap: { oid: string; time: number }[] = [];
+  get size(): number {
+    return this.heap.length;
+  }
+  push(oid: string, time: number): void {
+    const h = this.heap;
+    h.push({ oid, time });
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (h[p].time >= h[i].time) break;
+      [h[p], h[i]] = [h[i], h[p]];
+      i = p;
+    }
+  }
+  pop(): string {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop()!;
+    if (h.length > 0) {
+      h[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < h.length && h[l].time > h[m].time) m = l;
+        if (r < h.length && h[r].time > h[m].time) m = r;
+        if (m === i) break;
+        [h[m], h[i]] = [h[i], h[m]];
+        i = m;
+      }
+    }
+    return top.oid;
+  }
+}
+
+/**
+ * Commits reachable from `wants` but not from `haves`, newest first (git's limit_list). Marks
+ * flow from haves to their ancestors; the walk ends once no interesting commit is queued.
+ * `grafts` are commits whose parents are hidden (shallow boundaries).
+ */
+export function limitCommits(
+  cc: CommitCache,
+  wants: string[],
+  haves: string[],
+  grafts: Set<string>,
+): { interesting: string[]; uninteresting: Set<string> } {
+  const UNINTERESTING = 1;
+  const flags = new Map<string, number>();
+  const queue = new CommitQueue();
+  const queuedInteresting = new Set<string>();
+  const parentsOf = (oid: string) => (grafts.has(oid) ? [] : cc.get(oid).parents);
+  const mark = (oid: string, uninteresting: boolean) => {
+    const prev = flags.get(oid);
+    if (prev !== undefined && (!uninteresting || prev & UNINTERESTING)) return;
+    flags.set(oid, (prev ?? 0) | (uninteresting ? UNINTERESTING : 0));
+    if (uninteresting) queuedInteresting.delete(oid);
+    else queuedInteresting.add(oid);
+    queue.push(oid, cc.get(oid).time);
+  };
+  for (const h of haves) mark(h, true);
+  for (const w of wants) mark(w, false);
+  const order: string[] = [];
+  const emitted = new Set<string>();
+  while (queue.size > 0 && queuedInteresting.size > 0) {
+    const oid = queue.pop();
+    queuedInteresting.delete(oid);
+    const f = flags.get(oid)!;
+    if (f & UNINTERESTING) {
+      for (const p of parentsOf(oid)) if (knownCommit(cc, p)) mark(p, true);
+      continue;
+    }
+    if (emitted.has(oid)) continue;
+    emitted.add(oid);
+    order.push(oid);
+    for (const p of parentsOf(oid)) mark(p, false);
+  }
+  const uninteresting = new Set<string>();
+  for (const [oid, f] of flags) if (f & UNINTERESTING) uninteresting.add(oid);
+  return { interesting: order.filter((o) => !uninteresting.has(o)), uninteresting };
+}
+
+function knownCommit(cc: CommitCache, oid: string): boolean {
+  try {
+    cc.get(oid);
+    return true;
+  } catch {
+    return false; // a have's ancestor we lack (shallow history): nothing to mark
+  }
+}
+
+/** Adds a tree and everything below it to `into`, skipping what `skip` or `into` holds. */
+export function addTree(src: ObjectSource, tree: string, into: Set<string>, skip: Set<string>, out: string[] | null): void {
+  const stack = [tree];
+  while (stack.length > 0) {
+    const t = stack.pop()!;
+    if (into.has(t) || skip.has(t)) continue;
+    into.add(t);
+    out?.push(t);
+    const obj = src.read(t);
+    for (const e of parseTree(obj.data)) {
+      if (e.mode === '160000') continue; // submodule commit: not ours to send
+      if (e.mode === '40000' || e.mode === '040000') stack.push(e.oid);
+      else if (!into.has(e.oid) && !skip.has(e.oid)) {
+        into.add(e.oid);
+        out?.push(e.oid);
+      }
+    }
+  }
+}
+
+export interface DeepenResult {
+  shallow: string[]; // new boundary commits to report
+  unshallow: string[]; // client shallows whose parents will now be sent
+  boundary: Set<string>; // every commit whose parents are hidden for this walk
+}
+
+/** Works out shallow boundaries for deepen / deepen-since / deepen-not (upload-pack.c deepen()). */
+export function computeDeepen(cc: CommitCache, src: ObjectSource, wants: string[], opt: ShallowOptions): DeepenResult {
+  const clientShallow = new Set(opt.clientShallows ?? []);
+  const boundary = new Set<string>();
+  const notShallow = new Set<string>();
+  if (opt.depth !== undefined) {
+    const starts = opt.deepenRelative ? [...clientShallow].filter((o) => src.has(o)) : wants;
+    const depth = opt.deepenRelative ? opt.depth + 1 : opt.depth;
+    const seen = new Map<string, number>();
+    let frontier = starts.map((o) => o);
+    for (const o of frontier) seen.set(o, 1);
+    let d = 1;
+    while (frontier.length > 0) {
+      const next: string[] = [];
+      for (const oid of frontier) {
+        const parents = cc.get(oid).parents;
+        if (d >= depth) {
+          if (parents.length > 0) boundary.add(oid);
+          continue;
+        }
+        notShallow.add(oid);
+        for (const p of parents) {
+          if (seen.has(p)) continue;
+          seen.set(p, d + 1);
+          next.push(p);
+        }
+      }
+      frontier = next;
+      d++;
+    }
+    // A commit reached both within the depth and at its edge is not a boundary.
+    for (const o of notShallow) boundary.delete(o);
+  } else {
+    // deepen-since / deepen-not: keep commits newer than `since` and not reachable from notRefs.
+    const excluded = new Set<string>();
+    if (opt.notRefs && opt.notRefs.length > 0) {
+      const stack = [...opt.notRefs];
+      while (stack.length > 0) {
+        const o = stack.pop()!;
+        if (excluded.has(o)) continue;
+        excluded.add(o);
+        stack.push(...cc.get(o).parents);
+      }
+    }
+    const keep = (o: string) => !excluded.has(o) && (opt.since === undefined || cc.get(o).time >= opt.since);
+    const stack = wants.filter(keep);
+    if (stack.length === 0) throw new Error('no commits selected for shallow requests');
+    const seen = new Set<string>(stack);
+    while (stack.length > 0) {
+      const o = stack.pop()!;
+      const parents = cc.get(o).parents;
+      let cut = false;
+      for (const p of parents) {
+        if (!keep(p)) cut = true;
+        else if (!seen.has(p)) {
+          seen.add(p);
+          stack.push(p);
+        }
+      }
+      if (cut) boundary.add(o);
+      else notShallow.add(o);
+    }
+  }
+  const shallow = [...boundary].filter((o) => !clientShallow.has(o));
+  const unshallow = [...clientShallow].filter((o) => notShallow.has(o) && !boundary.has(o));
+  return { shallow, unshallow, boundary };
+}
+
+export interface WalkRequest extends ShallowOptions {
+  wants: string[];
+  haves: string[];
+  deepen: boolean;
+  includeTag: boolean;
+  /** Tag objects that point (after peeling) at some object, by the object they peel to. */
+  tagsByTarget?: Map<string, string[]>;
+  /** Returns false for blobs a partial-clone filter leaves out. */
+  keepBlob?: (oid: string) => boolean;
+}
+
+/** Everything to send for a fetch, commits first, then trees/blobs, then tags. */
+export function planFetch(src: ObjectSource, req: WalkRequest): WalkPlan {
+  const cc = new CommitCache(src);
+  const wantCommits: string[] = [];
+  const wantOthers: string[] = [];
+  const tagsToSend: string[] = [];
+  const sentTags = new Set<string>();
+  for (const w of req.wants) {
+    let cur = w;
+    let obj = src.read(cur);
+    while (obj.type === 'tag') {
+      if (!sentTags.has(cur)) {
+        sentTags.add(cur);
+        tagsToSend.push(cur);
+      }
+      cur = parseTag(obj.data).object;
+      obj = src.read(cur);
+    }
+    if (obj.type === 'commit') wantCommits.push(cur);
+    else wantOthers.push(cur);
+  }
+  const clientShallow = new Set(req.clientShallows ?? []);
+  let shallow: string[] = [];
+  let unshallow: string[] = [];
+  const grafts = new Set<string>(clientShallow);
+  const wants = [...wantCommits];
+  if (req.deepen) {
+    const d = computeDeepen(cc, src, wantCommits, req);
+    shallow = d.shallow;
+    unshallow = d.unshallow;
+    for (const b of d.boundary) grafts.add(b);
+  }
+  for (const u of unshallow) {
+    // The client has u but not its parents: send them (upload-pack.c send_unshallow).
+    for (const p of cc.get(u).parents) wants.push(p);
+  }
+  const haves = req.haves.filter((h) => {
+    try {
+      return src.read(h).type === 'commit';
+    } catch {
+      return false;
+    }
+  });
+  const { interesting, uninteresting } = limitCommits(cc, wants, haves, grafts);
+
+  // Objects the client has: the trees of the uninteresting commits at the edge of what we send.
+  const clientHas = new Set<string>();
+  const edge = new Set<string>(haves);
+  for (const c of interesting) for (const p of grafts.has(c) ? [] : cc.get(c).parents) if (uninteresting.has(p)) edge.add(p);
+  for (const u of unshallow) edge.add(u);
+  for (const e of edge) {
+    clientHas.add(e);
+    try {
+      addTree(src, cc.get(e).tree, clientHas, new Set(), null);
+    } catch {
+      /* a have we cannot read fully: it only costs a bigger pack */
+    }
+  }
+
+  const sent = new Set<string>();
+  const objects: string[] = [];
+  for (const c of interesting) {
+    sent.add(c);
+    objects.push(c);
+  }
+  const treesAndBlobs: string[] = [];
+  for (const c of interesting) addTree(src, cc.get(c).tree, sent, clientHas, treesAndBlobs);
+  for (const o of wantOthers) {
+    const t = src.read(o).type;
+    if (t === 'tree') addTree(src, o, sent, new Set(), treesAndBlobs);
+    else if (!sent.has(o)) {
+      sent.add(o);
+      treesAndBlobs.push(o);
+    }
+  }
+  for (const o of treesAndBlobs) {
+    if (req.keepBlob && !req.keepBlob(o)) continue;
+    objects.push(o);
+  }
+  if (req.includeTag && req.tagsByTarget) {
+    for (const [target, tags] of req.tagsByTarget) {
+      if (!sent.has(target)) continue;
+      for (const t of tags) if (!sentTags.has(t) && !clientHas.has(t)) {
+        sentTags.add(t);
+        tagsToSend.push(t);
+      }
+    }
+  }
+  for (const t of tagsToSend) if (!sent.has(t)) {
+    sent.add(t);
+    objects.push(t);
+  }
+  return { commits: interesting, objects, clientHas, shallow, unshallow };
+}
