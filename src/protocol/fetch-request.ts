@@ -21,6 +21,8 @@ export interface FetchRequest {
   deepenSince?: number;
   deepenNot: string[];
   filter?: string;
+  /** v0/v1: the body ended right after the want section (a deepen-only first round). */
+  wantsOnly: boolean;
 }
 
 const OID_RE = /^[0-9a-f]{40}$/;
@@ -35,7 +37,7 @@ function blank(): FetchRequest {
   return {
     wants: [], wantRefs: [], haves: [], done: false, thinPack: false, ofsDelta: false, noProgress: false,
     includeTag: false, sideband: 'none', multiAck: 'none', noDone: false, waitForDone: false, shallows: [],
-    deepenRelative: false, deepenNot: [],
+    deepenRelative: false, deepenNot: [], wantsOnly: false,
   };
 }
 
@@ -83,9 +85,14 @@ export function parseFetchV1(body: Uint8Array): FetchRequest {
   const r = new PktReader(body);
   let first = true;
   let section: 'wants' | 'haves' = 'wants';
+  let sawHaveSection = false;
   for (;;) {
     const p = r.next();
-    if (p === null) break;
+    if (p === null) {
+      req.wantsOnly = section === 'haves' && !sawHaveSection;
+      break;
+    }
+    if (section === 'haves') sawHaveSection = true;
     if (p.kind === 'flush') {
       section = 'haves';
       continue;

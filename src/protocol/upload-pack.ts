@@ -173,6 +173,8 @@ export async function* fetchV1(store: RepoStore, req: FetchRequest): AsyncGenera
     for (const s of p.shallow) yield pkt(`shallow ${s}\n`);
     for (const u of p.unshallow) yield pkt(`unshallow ${u}\n`);
     yield FLUSH;
+    // git's upload-pack reads the (absent) haves next and hits EOF: the round ends here.
+    if (req.wantsOnly) return;
   }
   const neg = new Negotiation(store.objects, req.wants);
   let last: string | null = null;

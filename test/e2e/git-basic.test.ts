@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import {
   allObjects, buildSampleRepo, cloneRepo, commitFiles, createRepo, expectedRefLines, fastImportCommits,
-  fsckStrict, git, gitOut, initRepo, lsRemote, packFiles, packObjectCount, pushAll, randomData, revParse,
+  FLUSH, fsckStrict, git, gitOut, initRepo, lsRemote, packFiles, packObjectCount, pushAll, randomData, rawService, revParse,
   serveGitHttpBackend, sha256, tmpDir, treeOf, useArbor, writeFiles,
 } from './harness';
 
@@ -203,6 +203,13 @@ describe('updates', () => {
 });
 
 describe('content', () => {
+  test("git's probe before a chunked push (a lone flush POSTed to git-receive-pack) is answered 200", async () => {
+    const repo = await createRepo('probe');
+    const res = await rawService(repo.remote, 'git-receive-pack', FLUSH, { token: repo.token });
+    expect(res.status, res.text.slice(0, 200)).toBe(200);
+    expect(await lsRemote(repo.remote, { token: repo.token })).toEqual([]);
+  });
+
   test('a 6 MB random binary file', async () => {
     const repo = await createRepo('big');
     const src = await initRepo('big');
