@@ -69,6 +69,13 @@ const enum State {
 
 const EMPTY = new Uint8Array(0);
 
+const FIRST_TRY_CAP = 4 << 20;
+
+/** Upper bound of zlib output for n input bytes (above zlib's deflateBound, which allows ~n + n/1000 + 13). */
+function deflateBound(n: number): number {
+  return n + Math.ceil(n / 1024) + 64;
+}
+
 export class PackParser {
   /** Pack version from the header (2 or 3), 0 until the header was read. */
   version = 0;
@@ -88,6 +95,7 @@ export class PackParser {
   // `owned` says whether buf is ours (growable) or a caller's chunk we only read.
   private buf: Uint8Array = EMPTY;
   private ws = 0;
+  private hashFrom = 0;
   private we = 0;
   private owned = false;
   private pos = 0;
@@ -177,11 +185,13 @@ export class PackParser {
 
   /** Adds a chunk to the window; when the window is empty, parse the chunk in place (no copy). */
   private append(chunk: Uint8Array): void {
+    this.flushHash();
     const have = this.we - this.ws;
     if (have === 0) {
       this.buf = chunk;
       this.ws = 0;
       this.we = chunk.length;
+      this.hashFrom = 0;
       this.owned = false;
       return;
     }
@@ -198,6 +208,7 @@ export class PackParser {
       }
       this.ws = 0;
       this.we = have;
+      this.hashFrom = 0;
     }
     this.buf.set(chunk, this.we);
     this.we += chunk.length;
@@ -205,25 +216,35 @@ export class PackParser {
 
   /** After parsing, stop referencing a caller's chunk: copy what is left into our own buffer. */
   private detach(): void {
+    this.flushHash();
     const have = this.we - this.ws;
     if (have === 0) {
       this.buf = EMPTY;
-      this.ws = this.we = 0;
+      this.ws = this.we = this.hashFrom = 0;
       this.owned = false;
     } else if (!this.owned || (this.buf.length > 1 << 20 && have * 4 < this.buf.length)) {
       // Copy a caller's chunk we must not keep, or shrink a buffer a big entry left oversized.
       this.buf = this.buf.slice(this.ws, this.we);
-      this.ws = 0;
+      this.ws = this.hashFrom = 0;
       this.we = have;
       this.owned = true;
     }
   }
 
-  /** Hashes and drops n consumed bytes from the front of the window. */
+  /** Drops n consumed bytes from the front of the window (they are hashed later, in bulk). */
   private consume(n: number): void {
-    this.hash.update(this.buf.subarray(this.ws, this.ws + n));
     this.ws += n;
     this.pos += n;
+  }
+
+  /**
+   * Feeds consumed-but-unhashed bytes buf[hashFrom, ws) to the SHA-1. Called
+   * before the window buffer is replaced or moved, and before the trailer is
+   * checked: one hash call per chunk instead of one per entry.
+   */
+  private flushHash(): void {
+    if (this.ws > this.hashFrom) this.hash.update(this.buf.subarray(this.hashFrom, this.ws));
+    this.hashFrom = this.ws;
   }
 
   private parse(out: PackEntry[], final: boolean): void {
@@ -247,6 +268,7 @@ export class PackParser {
           if (have > 20) this.trailingGarbage(have - 20);
           const b = this.buf;
           const s = this.ws;
+          this.flushHash();
           const actual = this.hash.digest();
           for (let i = 0; i < 20; i++) {
             if (actual[i] !== b[s + i]) {
@@ -257,6 +279,7 @@ export class PackParser {
           }
           this.checksum = bytesToHex(b, s);
           this.ws += 20;
+          this.hashFrom = this.ws;
           this.pos += 20;
           this.state = State.Done;
           break;
@@ -332,6 +355,17 @@ export class PackParser {
       p += 20;
     }
 
+    // Most deflated data is at least half the size of its output, so don't try
+    // before that much has arrived: each failed try costs a partial inflate.
+    // (Capped, so a header that lies about a huge size cannot make us buffer
+    // the rest of the pack before we find out.)
+    const bound = p - s + deflateBound(size);
+    const firstTry = Math.min(bound, p - s + Math.min(Math.floor(size / 2), FIRST_TRY_CAP));
+    if (!final && e - s < firstTry) {
+      this.retryAt = firstTry;
+      return null;
+    }
+
     let inflated: { data: Uint8Array; consumed: number };
     try {
       inflated = inflateAt(e === b.length ? b : b.subarray(0, e), p, size);
@@ -339,9 +373,8 @@ export class PackParser {
       if (err instanceof NeedMoreInput) {
         if (final) throw new PackError(`truncated pack: object at offset ${offset} is cut off in its zlib data`);
         // Retry once the buffer doubled, or sooner once it holds the most a
-        // normal deflater can emit for this size (zlib's deflateBound is below this).
+        // normal deflater can emit for this size.
         const have = e - s;
-        const bound = p - s + size + Math.ceil(size / 1024) + 64;
         this.retryAt = bound > have ? Math.min(2 * have, bound) : 2 * have;
         return null;
       }

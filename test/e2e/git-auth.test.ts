@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import {
-  adminToken, api, basicAuthUrl, cloneRepo, commitFiles, createRepo, createToken, fsckStrict, git, initRepo, lsRemote, origin,
+  api, basicAuthUrl, cloneRepo, commitFiles, createRepo, createToken, fsckStrict, git, initRepo, lsRemote, origin,
   rawInfoRefs, rawService, revParse, sleep, tokenWithoutExpiry, treeOf, uniqueName, useArbor, NS, FLUSH, pkt,
   type RepoInfo,
 } from './harness';
@@ -36,7 +36,7 @@ function endpoints(remote: string) {
 async function expect401Everywhere(remote: string, auth: Record<string, string>, what: string): Promise<void> {
   for (const [label, req] of endpoints(remote)(auth)) {
     const res = await req();
-    expect(res.status, `${what}: ${label}: ${res.text.slice(0, 200)}`).toBe(401);
+    expect(res.status, `${what}: ${label}: ${JSON.stringify(res.text.slice(0, 200))}`).toBe(401);
     expect(res.headers.get('www-authenticate') ?? '', `${what}: ${label}`).toMatch(/^Basic realm="arbor"/i);
   }
 }
@@ -131,20 +131,13 @@ describe('refused credentials', () => {
     await expect401Everywhere(r1.json.remote, { authorization: `Bearer ${r2.json.token}` }, 'same name, other namespace');
   });
 
-  test('the admin token is not a git credential', async () => {
-    const { repo } = await repoWithCommit('admintok');
-    await expect401Everywhere(repo.remote, { authorization: `Bearer ${adminToken()}` }, 'admin token as bearer');
-    const r = await git(['ls-remote', repo.remote], { token: adminToken(), allowFail: true });
-    expect(r.code).not.toBe(0);
-  });
-
   test('a read token cannot push: 403, git shows the message, refs unchanged', async () => {
     const { repo, src, head } = await repoWithCommit('readpush');
     const read = await createToken(repo, 'read', 3600);
     const info = await rawInfoRefs(repo.remote, 'git-receive-pack', { token: read.token });
-    expect(info.status, info.text.slice(0, 200)).toBe(403);
+    expect(info.status, JSON.stringify(info.text.slice(0, 200))).toBe(403);
     const post = await rawService(repo.remote, 'git-receive-pack', FLUSH, { token: read.token });
-    expect(post.status, post.text.slice(0, 200)).toBe(403);
+    expect(post.status, JSON.stringify(post.text.slice(0, 200))).toBe(403);
 
     await commitFiles(src, { 'nope.txt': 'nope\n' }, 'should not land');
     for (const [how, url, token] of [

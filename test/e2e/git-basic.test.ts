@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import {
   allObjects, buildSampleRepo, cloneRepo, commitFiles, createRepo, expectedRefLines, fastImportCommits,
-  FLUSH, fsckStrict, git, gitOut, initRepo, lsRemote, packFiles, packObjectCount, pushAll, randomData, rawService, revParse,
+  FLUSH, fsckStrict, git, gitOut, initRepo, lsRemote, packFiles, packObjectCount, parsePkts, pushAll, randomData, rawInfoRefs, rawService,
+  revParse,
   serveGitHttpBackend, sha256, tmpDir, treeOf, useArbor, writeFiles,
 } from './harness';
 
@@ -47,6 +48,20 @@ describe('push then clone', () => {
     expect(cl.stderr).toMatch(/> command=fetch$/m);
     expect(cl.stderr).toMatch(/< packfile$/m);
     await fsckStrict(path.join(parent, 'wt'));
+  });
+
+  test('the server answers a protocol v1 request with a "version 1" advertisement', async () => {
+    const repo = await createRepo('v1');
+    const src = await buildSampleRepo();
+    await pushAll(src, repo.remote, repo.token);
+    const res = await rawInfoRefs(repo.remote, 'git-upload-pack', { token: repo.token, headers: { 'git-protocol': 'version=1' } });
+    expect(res.status).toBe(200);
+    const lines = parsePkts(res.body).filter((p) => p.type === 'data').map((p) => p.data.toString('latin1'));
+    expect(lines[0]).toBe('# service=git-upload-pack\n');
+    expect(lines[1]).toBe('version 1\n');
+    expect(lines[2]).toMatch(/^[0-9a-f]{40} HEAD\0/);
+    const ls = await git(['ls-remote', repo.remote], { token: repo.token, protocol: 1, tracePackets: true });
+    expect(ls.stderr).toMatch(/< version 1$/m);
   });
 
   test('clone of an empty repo warns and exits 0; pushing from it works', async () => {
@@ -206,7 +221,7 @@ describe('content', () => {
   test("git's probe before a chunked push (a lone flush POSTed to git-receive-pack) is answered 200", async () => {
     const repo = await createRepo('probe');
     const res = await rawService(repo.remote, 'git-receive-pack', FLUSH, { token: repo.token });
-    expect(res.status, res.text.slice(0, 200)).toBe(200);
+    expect(res.status, JSON.stringify(res.text.slice(0, 200))).toBe(200);
     expect(await lsRemote(repo.remote, { token: repo.token })).toEqual([]);
   });
 

@@ -91,4 +91,14 @@ describe('inflateAt', () => {
     expect(() => inflateAt(bomb, 0, 1000)).toThrow(/more than the declared 1000 bytes/);
     expect(() => inflateAt(bomb, 0, 1 << 20)).toThrow(/more than the declared 1048576 bytes/);
   });
+
+  it('inflates a large (24 MiB) object in one output buffer', () => {
+    const data = new Uint8Array(24 << 20);
+    for (let i = 0; i < data.length; i += 4096) data[i] = i >>> 12;
+    const z = deflate(data, 1);
+    const r = inflateAt(concat(z, new Uint8Array(10)), 0, data.length);
+    expect(r.consumed).toBe(z.length);
+    expect(r.data.length).toBe(data.length);
+    expect(r.data[4096 * 300]).toBe(300 & 0xff);
+  });
 });

@@ -304,6 +304,12 @@ describe('PackParser errors', () => {
     expect(parse(rawPack(1, big))).toMatch(/inflates to more than the declared 20000 bytes/);
   });
 
+  it('rejects a header that claims a huge size for a tiny stream, without allocating it', () => {
+    const e = concat(encodeEntryHeader(3, 1_500_000_000), deflate(new TextEncoder().encode('tiny')));
+    expect(parse(rawPack(1, e))).toMatch(/inflated to 4 bytes, header says 1500000000/);
+    expect(parse(rawPack(1, e), 3)).toMatch(/inflated to 4 bytes, header says 1500000000/);
+  });
+
   it('rejects ofs-delta bases that are not earlier entries', () => {
     const first = blobEntry('base object');
     const delta = deflate(new Uint8Array([11, 11, 0x90, 11]));

@@ -50,4 +50,18 @@ describe('resolvePackInMemory', () => {
     expect(r.objects[n - 1].depth).toBe(n - 1);
     expect(r.objects[n - 1].oid).toBe(hashObject('blob', prev));
   });
+
+  it('rejects deltas with a bad copy range or a wrong result size inside a pack', () => {
+    const bad = (delta: number[]) => {
+      const w = new PackWriter(2);
+      const parts = [w.header(), w.object(3, base)];
+      parts.push(w.ofsDelta(12, new Uint8Array(delta)), w.finish());
+      return () => resolvePackInMemory(concat(...parts));
+    };
+    const n = base.length; // 880: varint 0xf0 0x06
+    expect(bad([0xf0, 0x06, 40, 0x93, 0x66, 0x03, 0x20])).toThrow(/copies bytes 870\.\.902 from a base of 880 bytes/);
+    expect(bad([0xf0, 0x06, 10, 0x90, 0x05])).toThrow(/produced 5 bytes but declares a result of 10/);
+    expect(bad([0xf0, 0x06, 10, 0x00])).toThrow(PackError);
+    expect(n).toBe(880);
+  });
 });
