@@ -68,8 +68,8 @@ function sendOversize(service: string, declared: number, prefix: Buffer, filler:
       req.destroy();
     };
     const timer = setTimeout(() => finish({
-      status: 0, body: '', error: `no answer within 20 s of a request declaring ${declared} bytes (${sent} sent)`,
-    }), 20_000);
+      status: 0, body: '', error: `no answer within 10 s of a request declaring ${declared} bytes (${sent} sent)`,
+    }), 10_000);
     const req = http.request({
       host: u.hostname, port: u.port, path: u.pathname, method: 'POST',
       headers: {
