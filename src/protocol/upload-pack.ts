@@ -1,7 +1,7 @@
 // upload-pack (clone/fetch/ls-remote): v2 `ls-refs` and `fetch`, and v0/v1 stateless-RPC
 // negotiation. Each handler is an async generator of response bytes so the pack streams out.
 import type { RepoStore } from '../storage/repo-store';
-import { generatePack } from '../storage/pack-out';
+import { generatePack, generateWholePack } from '../storage/pack-out';
 import { planFetch, type WalkPlan } from '../storage/walk';
 import { Negotiation } from './negotiate';
 import type { FetchRequest } from './fetch-request';
@@ -76,6 +76,15 @@ function tagsByTarget(store: RepoStore): Map<string, string[]> {
 }
 
 function plan(store: RepoStore, req: FetchRequest): WalkPlan {
+  const p = walk(store, req);
+  // A full walk that reached every stored object re-enables the no-walk clone path.
+  if (!store.allReachable() && wantsEverything(store, req) && p.objects.length === store.objects.count()) {
+    store.markAllReachable();
+  }
+  return p;
+}
+
+function walk(store: RepoStore, req: FetchRequest): WalkPlan {
   const deepen = req.depth !== undefined || req.deepenSince !== undefined || req.deepenNot.length > 0;
   try {
     return planFetch(store.objects, {
@@ -96,19 +105,32 @@ function plan(store: RepoStore, req: FetchRequest): WalkPlan {
   }
 }
 
+/**
+ * A plain full clone (every ref wanted, nothing had, no shallow) of a repository whose objects
+ * are all reachable: send every stored object without walking the graph.
+ */
+function isWholeClone(store: RepoStore, req: FetchRequest): boolean {
+  return store.allReachable() && wantsEverything(store, req);
+}
+
+function wantsEverything(store: RepoStore, req: FetchRequest): boolean {
+  if (req.haves.length > 0 || req.shallows.length > 0 || req.depth !== undefined) return false;
+  if (req.deepenSince !== undefined || req.deepenNot.length > 0 || req.filter) return false;
+  const wants = new Set(req.wants);
+  return store.refs.list().every((r) => wants.has(r.oid));
+}
+
 /** The pack, framed for the negotiated side-band (or raw), with git-like progress lines. */
-async function* packStream(store: RepoStore, req: FetchRequest, p: WalkPlan): AsyncGenerator<Uint8Array> {
+async function* packStream(store: RepoStore, req: FetchRequest, p: WalkPlan | 'whole'): AsyncGenerator<Uint8Array> {
   const band = req.sideband;
   const max = band === 'side-band' ? 999 : 65515;
   const progress = (msg: string) => (band !== 'none' && !req.noProgress ? sideband(BAND_PROGRESS, enc.encode(msg), max) : []);
-  yield* progress(`Enumerating objects: ${p.objects.length}, done.\n`);
+  const total = p === 'whole' ? store.objects.count() : p.objects.length;
+  yield* progress(`Enumerating objects: ${total}, done.\n`);
   let sent = 0;
+  const opts = { ofsDelta: req.ofsDelta, thinPack: req.thinPack, clientHas: p === 'whole' ? new Set<string>() : p.clientHas };
   try {
-    for (const chunk of generatePack(store.objects, p.objects, {
-      ofsDelta: req.ofsDelta,
-      thinPack: req.thinPack,
-      clientHas: p.clientHas,
-    })) {
+    for (const chunk of p === 'whole' ? generateWholePack(store.objects, opts) : generatePack(store.objects, p.objects, opts)) {
       if (band === 'none') yield chunk;
       else yield* sideband(BAND_DATA, chunk, max);
       sent += chunk.length;
@@ -117,7 +139,7 @@ async function* packStream(store: RepoStore, req: FetchRequest, p: WalkPlan): As
     if (band !== 'none') yield* sideband(BAND_ERROR, enc.encode(`fatal: ${(e as Error).message}\n`), max);
     throw e;
   }
-  yield* progress(`Total ${p.objects.length} (${sent} bytes), done.\n`);
+  yield* progress(`Total ${total} (${sent} bytes), done.\n`);
   if (band !== 'none') yield FLUSH;
 }
 
@@ -145,9 +167,10 @@ export async function* fetchV2(store: RepoStore, req: FetchRequest): AsyncGenera
     yield DELIM;
     req.haves = neg.common;
   }
-  const p = plan(store, req);
+  const whole = isWholeClone(store, req);
+  const p = whole ? null : plan(store, req);
   const deepen = req.depth !== undefined || req.deepenSince !== undefined || req.deepenNot.length > 0;
-  if (deepen || req.shallows.length > 0) {
+  if (p && (deepen || req.shallows.length > 0)) {
     yield pkt('shallow-info\n');
     for (const s of p.shallow) yield pkt(`shallow ${s}\n`);
     for (const u of p.unshallow) yield pkt(`unshallow ${u}\n`);
@@ -159,7 +182,7 @@ export async function* fetchV2(store: RepoStore, req: FetchRequest): AsyncGenera
     yield DELIM;
   }
   yield pkt('packfile\n');
-  yield* packStream(store, req, p);
+  yield* packStream(store, req, p ?? 'whole');
 }
 
 /** v0/v1 over stateless HTTP: one round of negotiation, and the pack once the client is done. */
@@ -204,8 +227,12 @@ export async function* fetchV1(store: RepoStore, req: FetchRequest): AsyncGenera
   } else {
     yield pkt('NAK\n');
   }
-  const final = plan(store, { ...req, haves: neg.common });
-  yield* packStream(store, req, p && !deepen ? p : final);
+  req.haves = neg.common;
+  if (!deepen && isWholeClone(store, req)) {
+    yield* packStream(store, req, 'whole');
+    return;
+  }
+  yield* packStream(store, req, plan(store, req));
 }
 
 export { errPkt };

@@ -42,6 +42,8 @@ export interface IngestedPack {
   checksum: string;
   size: number;
   rows: ObjectRow[];
+  /** Objects of the pack that no object in the pack references. */
+  roots: string[];
   /** True if the oid is in this pack or already stored. */
   has(oid: string): boolean;
   typeOf(oid: string): number | null;
@@ -54,6 +56,7 @@ export class PackIngest {
   private readonly byOffset = new Map<number, Rec>();
   private readonly byOid = new Map<string, Rec>();
   private readonly referenced = new Set<string>();
+  private readonly roots: string[] = [];
   private readonly cache = new ByteLru<number, Uint8Array>(32 * 1024 * 1024);
   private deferred: Rec[] = [];
   private deferredBytes = 0;
@@ -140,6 +143,7 @@ export class PackIngest {
       checksum,
       size: this.bytes,
       rows,
+      roots: this.roots,
       has: (oid) => byOid.has(oid) || store.has(oid),
       typeOf: (oid) => {
         const own = byOid.get(oid)?.type;
@@ -295,6 +299,9 @@ export class PackIngest {
       if (this.byOid.has(oid)) continue;
       if (!this.store.has(oid)) throw new IngestError(`missing object ${oid} referenced by the pack`);
     }
+    // Roots: objects of this pack nothing in it points at. If every root becomes a ref tip,
+    // everything in the pack is reachable (object graphs have no cycles).
+    for (const oid of this.byOid.keys()) if (!this.referenced.has(oid)) this.roots.push(oid);
     this.referenced.clear();
   }
 }

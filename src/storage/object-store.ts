@@ -122,6 +122,11 @@ export class ObjectStore {
     return out;
   }
 
+  /** Every row in storage order (pack, offset), streamed from SQLite. */
+  *allRows(): Generator<ObjectRow> {
+    yield* this.sql.exec<ObjectRow>(`SELECT * FROM objects ORDER BY pack_id, offset`);
+  }
+
   insert(rows: ObjectRow[]): void {
     for (const r of rows) {
       this.sql.exec(

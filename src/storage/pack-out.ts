@@ -22,9 +22,28 @@ export function* generatePack(store: ObjectStore, oids: string[], opt: PackOutOp
   }
   // Pack order: reading stored packs sequentially keeps the window cache hot.
   rows.sort((a, b) => a.pack_id - b.pack_id || a.offset - b.offset);
-  const sending = new Set(oids);
+  yield* writeRows(store, rows, rows.length, new Set(oids), opt);
+}
+
+/**
+ * Every stored object, in storage order: a full clone of a repository whose objects are all
+ * reachable needs no object walk at all (git's pack reuse).
+ */
+export function* generateWholePack(store: ObjectStore, opt: PackOutOptions): Generator<Uint8Array> {
+  const count = store.count();
+  yield* writeRows(store, store.allRows(), count, null, opt);
+}
+
+function* writeRows(
+  store: ObjectStore,
+  rows: Iterable<ObjectRow>,
+  count: number,
+  sending: Set<string> | null, // null: every stored object is sent
+  opt: PackOutOptions,
+): Generator<Uint8Array> {
   const written = new Map<string, number>(); // oid -> offset in this pack
-  const w = new PackWriter(rows.length);
+  const w = new PackWriter(count);
+  let n = 0;
   let buf: Uint8Array[] = [w.header()];
   let bufBytes = buf[0].length;
   for (const r of rows) {
@@ -34,12 +53,13 @@ export function* generatePack(store: ObjectStore, oids: string[], opt: PackOutOp
       piece = w.rawEntry(r.type as 1 | 2 | 3 | 4, r.size, store.compressedEntry(r));
     } else if (opt.ofsDelta && written.has(r.base_oid)) {
       piece = w.rawEntry(6, r.raw_size, store.compressedEntry(r), { ofs: startOffset - written.get(r.base_oid)! });
-    } else if (sending.has(r.base_oid) || (opt.thinPack && opt.clientHas.has(r.base_oid))) {
+    } else if (sending === null || sending.has(r.base_oid) || (opt.thinPack && opt.clientHas.has(r.base_oid))) {
       piece = w.rawEntry(7, r.raw_size, store.compressedEntry(r), { oid: r.base_oid });
     } else {
       piece = w.object(r.type as 1 | 2 | 3 | 4, store.content(r));
     }
     written.set(r.oid, startOffset);
+    n++;
     buf.push(piece);
     bufBytes += piece.length;
     if (bufBytes >= 1024 * 1024) {
@@ -48,6 +68,7 @@ export function* generatePack(store: ObjectStore, oids: string[], opt: PackOutOp
       bufBytes = 0;
     }
   }
+  if (n !== count) throw new Error(`pack promised ${count} objects but found ${n}`);
   buf.push(w.finish());
   yield concat(buf, bufBytes + 20);
 }

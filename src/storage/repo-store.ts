@@ -1,7 +1,7 @@
 // One repository's storage: DOFS (pack files, isomorphic-git's files), the object index and
 // the refs. Protocol and API code use this facade and never touch SQL themselves.
 import { DOFS } from '../../dofs';
-import { parseTag } from '../pack';
+import { parseCommit, parseTag } from '../pack';
 import { migrate } from './schema';
 import { IngestError, PackIngest, type IngestedPack } from './ingest';
 import { PACK_DIR } from './pack-files';
@@ -71,7 +71,13 @@ export class RepoStore {
     const live = updates.filter((_, i) => pre[i] === null);
     return this.storage.transactionSync(() => {
       const results = this.refs.update(live, atomic);
-      if (pack && (results.some((r) => r.ok) || updates.length === 0)) {
+      const indexPack = pack !== null && (results.some((r) => r.ok) || updates.length === 0);
+      // Keep "every stored object is reachable" (the full-clone fast path) only if this push
+      // provably preserves it: no deletions, only fast-forwards, every new root a new tip.
+      const moved = live.filter((_, i) => results[i].ok);
+      const tips = new Set(moved.map((u) => u.newOid));
+      const rootsAreTips = !indexPack || pack!.roots.every((r) => tips.has(r) || this.objects.has(r));
+      if (pack && indexPack) {
         this.objects.insert(pack.rows);
         this.storage.sql.exec(
           `INSERT INTO packs (id, path, size, checksum, objects, created) VALUES (?, ?, ?, ?, ?, ?)`,
@@ -83,9 +89,52 @@ export class RepoStore {
           Date.now(),
         );
       }
+      if (
+        this.allReachable() &&
+        !(rootsAreTips && moved.every((u) => u.newOid !== ZERO_OID && (u.oldOid === ZERO_OID || this.isAncestor(u.oldOid, u.newOid))))
+      ) {
+        this.setMeta('all_reachable', '0');
+      }
       let k = 0;
       return updates.map((u, i) => pre[i] ?? results[k++]);
     });
+  }
+
+  /** True while every indexed object is known to be reachable from some ref. */
+  allReachable(): boolean {
+    return this.meta('all_reachable') !== '0';
+  }
+
+  /** A full walk found every object reachable: the fast path may be used again. */
+  markAllReachable(): void {
+    this.setMeta('all_reachable', '1');
+  }
+
+  /**
+   * Whether commit `a` is an ancestor of (or equal to) commit `b`, reading new commits from the
+   * pack being pushed. Only a found path counts: any doubt answers false, which is the safe side.
+   */
+  private isAncestor(a: string, b: string): boolean {
+    if (a === b) return true;
+    const read = (oid: string) => (this.objects.has(oid) ? this.objects.read(oid) : null);
+    const ta = read(a);
+    if (!ta || ta.type !== 'commit') return false;
+    const limit = parseCommit(ta.data).committerTime - 86_400; // clock-skew slop
+    const seen = new Set<string>();
+    const stack = [b];
+    let budget = 100_000;
+    while (stack.length > 0 && budget-- > 0) {
+      const o = stack.pop()!;
+      if (o === a) return true;
+      if (seen.has(o)) continue;
+      seen.add(o);
+      const obj = read(o);
+      if (!obj || obj.type !== 'commit') continue;
+      const c = parseCommit(obj.data);
+      if (c.committerTime < limit) continue;
+      stack.push(...c.parents);
+    }
+    return false;
   }
 
   private typeNumber(oid: string): number | null {
