@@ -107,8 +107,20 @@ function gitError(service: Service, message: string): Response {
   return new Response(errPkt(message), { status: 200, headers: headers(`application/x-${service}-result`) });
 }
 
+/** Refuses a body whose declared size is over the limit before reading a byte of it. */
+export function tooLarge(request: Request, max: number): Response | null {
+  const len = Number(request.headers.get('content-length') ?? '0');
+  if (!(len > max)) return null;
+  return new Response(`error: request body of ${len} bytes exceeds the ${max}-byte limit\n`, {
+    status: 413,
+    headers: { 'content-type': 'text/plain; charset=utf-8', connection: 'close' },
+  });
+}
+
 export async function uploadPack(store: RepoStore, request: Request): Promise<Response> {
   const ct = 'application/x-git-upload-pack-result';
+  const refused = tooLarge(request, MAX_NEGOTIATION_BYTES);
+  if (refused) return refused;
   let gen: AsyncGenerator<Uint8Array> | Generator<Uint8Array>;
   try {
     const body = await readBody(request, MAX_NEGOTIATION_BYTES);
@@ -159,6 +171,8 @@ export async function uploadPack(store: RepoStore, request: Request): Promise<Re
 }
 
 export async function receivePackHttp(store: RepoStore, request: Request): Promise<Response> {
+  const refused = tooLarge(request, MAX_PUSH_BYTES);
+  if (refused) return refused;
   if (!request.body) return gitError('git-receive-pack', 'empty push request');
   let body: ReadableStream<Uint8Array> = request.body;
   const enc = (request.headers.get('content-encoding') ?? '').toLowerCase();

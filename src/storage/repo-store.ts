@@ -22,7 +22,6 @@ export class RepoStore {
   constructor(private readonly storage: DoStorage) {
     migrate(storage.sql);
     this.fs = new DOFS(storage);
-    this.fs.sweepOrphans(); // pack uploads cut off by an eviction or a dropped connection
     this.objects = new ObjectStore(storage.sql, this.fs);
     this.refs = new RefStore(storage.sql, (fn) => storage.transactionSync(fn));
   }
@@ -43,6 +42,7 @@ export class RepoStore {
   /** Starts receiving a pack; the caller writes chunks and then calls finish() or abort(). */
   beginPack(maxBytes?: number): PackIngest {
     if (!this.fs.existsSync(PACK_DIR)) this.fs.mkdirSync(PACK_DIR);
+    this.fs.sweepOrphans(); // uploads cut off by an eviction (live ones are left alone)
     const id = Number(this.meta('next_pack_id') ?? '1');
     this.setMeta('next_pack_id', String(id + 1));
     return new PackIngest(this.objects, this.fs, id, maxBytes);

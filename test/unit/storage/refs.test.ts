@@ -1,0 +1,163 @@
+// Ref store: git check-ref-format rules and compare-and-swap updates in the DO's SQLite.
+import { describe, expect, it } from 'vitest';
+import { isValidRefName } from '../../../src/storage/refs';
+import { withStore, ZERO } from './helpers';
+
+const A = 'a'.repeat(40);
+const B = 'b'.repeat(40);
+const C = 'c'.repeat(40);
+
+describe('isValidRefName (git check-ref-format)', () => {
+  it.each([
+    'refs/heads/main',
+    'refs/heads/feature/x-1',
+    'refs/tags/v1.0.0',
+    'refs/heads/a.b',
+    'refs/heads/with@sign',
+    'refs/heads/ünïcödé',
+    'refs/notes/commits',
+    'refs/heads/a.lockx',
+    'refs/heads/-dash',
+  ])('accepts %j', (name) => {
+    expect(isValidRefName(name)).toBe(true);
+  });
+
+  it.each([
+    ['HEAD', 'outside refs/'],
+    ['main', 'outside refs/'],
+    ['heads/main', 'outside refs/'],
+    ['refs/heads/', 'trailing slash'],
+    ['refs/heads/x.', 'trailing dot'],
+    ['refs/heads//x', 'empty component'],
+    ['refs/heads/a..b', 'double dot'],
+    ['refs/heads/.hidden', 'component starting with a dot'],
+    ['refs/heads/x/.y', 'inner component starting with a dot'],
+    ['refs/heads/x.lock', 'component ending in .lock'],
+    ['refs/heads/x.lock/y', 'inner component ending in .lock'],
+    ['refs/heads/a@{1}', '@{ sequence'],
+    ['refs/heads/a b', 'space'],
+    ['refs/heads/a~1', 'tilde'],
+    ['refs/heads/a^', 'caret'],
+    ['refs/heads/a:b', 'colon'],
+    ['refs/heads/a?', 'question mark'],
+    ['refs/heads/a*', 'asterisk'],
+    ['refs/heads/a[b', 'open bracket'],
+    ['refs/heads/a\\b', 'backslash'],
+    ['refs/heads/a\u0001b', 'control character'],
+    ['refs/heads/a\tb', 'tab'],
+    ['refs/heads/a\u007fb', 'DEL'],
+    ['refs/heads/' + 'x'.repeat(1100), 'absurdly long'],
+  ])('rejects %j (%s)', (name) => {
+    expect(isValidRefName(name)).toBe(false);
+  });
+});
+
+describe('RefStore compare-and-swap', () => {
+  it('creates, updates and deletes with the right old values', async () => {
+    await withStore('refs-basic', (store) => {
+      expect(store.refs.update([{ name: 'refs/heads/main', oldOid: ZERO, newOid: A }], false)).toEqual([
+        { name: 'refs/heads/main', ok: true },
+      ]);
+      expect(store.refs.get('refs/heads/main')).toBe(A);
+      expect(store.refs.update([{ name: 'refs/heads/main', oldOid: A, newOid: B }], false)[0].ok).toBe(true);
+      expect(store.refs.get('refs/heads/main')).toBe(B);
+      expect(store.refs.count()).toBe(1);
+      expect(store.refs.update([{ name: 'refs/heads/main', oldOid: B, newOid: ZERO }], false)[0].ok).toBe(true);
+      expect(store.refs.get('refs/heads/main')).toBeNull();
+      expect(store.refs.count()).toBe(0);
+    });
+  });
+
+  it('rejects a wrong old value with "fetch first", a vanished ref with "stale info"', async () => {
+    await withStore('refs-stale', (store) => {
+      store.refs.update([{ name: 'refs/heads/main', oldOid: ZERO, newOid: A }], false);
+      const [wrongOld] = store.refs.update([{ name: 'refs/heads/main', oldOid: C, newOid: B }], false);
+      expect(wrongOld.ok).toBe(false);
+      expect(wrongOld.error).toMatch(/fetch first/);
+      const [gone] = store.refs.update([{ name: 'refs/heads/nope', oldOid: A, newOid: B }], false);
+      expect(gone.ok).toBe(false);
+      expect(gone.error).toMatch(/stale info/);
+      // A delete with the wrong old value fails too.
+      const [del] = store.refs.update([{ name: 'refs/heads/main', oldOid: B, newOid: ZERO }], false);
+      expect(del.ok).toBe(false);
+      expect(store.refs.get('refs/heads/main')).toBe(A);
+      expect(store.refs.get('refs/heads/nope')).toBeNull();
+    });
+  });
+
+  it('create-only (old = zero) fails when the ref exists', async () => {
+    await withStore('refs-create-only', (store) => {
+      store.refs.update([{ name: 'refs/tags/v1', oldOid: ZERO, newOid: A }], false);
+      const [r] = store.refs.update([{ name: 'refs/tags/v1', oldOid: ZERO, newOid: B }], false);
+      expect(r.ok).toBe(false);
+      expect(r.error).toBeTruthy();
+      expect(store.refs.get('refs/tags/v1')).toBe(A);
+    });
+  });
+
+  it('atomic: one failing update leaves every ref as it was', async () => {
+    await withStore('refs-atomic', (store) => {
+      store.refs.update(
+        [
+          { name: 'refs/heads/a', oldOid: ZERO, newOid: A },
+          { name: 'refs/heads/b', oldOid: ZERO, newOid: A },
+        ],
+        false,
+      );
+      const res = store.refs.update(
+        [
+          { name: 'refs/heads/a', oldOid: A, newOid: B }, // fine alone
+          { name: 'refs/heads/b', oldOid: C, newOid: B }, // stale
+          { name: 'refs/heads/c', oldOid: ZERO, newOid: B }, // fine alone
+        ],
+        true,
+      );
+      expect(res.map((r) => r.ok)).toEqual([false, false, false]);
+      expect(res[0].error).toMatch(/atomic/);
+      expect(res[1].error).toMatch(/fetch first/);
+      expect(res[2].error).toMatch(/atomic/);
+      expect(store.refs.list()).toEqual([
+        { name: 'refs/heads/a', oid: A },
+        { name: 'refs/heads/b', oid: A },
+      ]);
+    });
+  });
+
+  it('non-atomic: each update stands alone', async () => {
+    await withStore('refs-nonatomic', (store) => {
+      store.refs.update([{ name: 'refs/heads/b', oldOid: ZERO, newOid: A }], false);
+      const res = store.refs.update(
+        [
+          { name: 'refs/heads/a', oldOid: ZERO, newOid: B },
+          { name: 'refs/heads/b', oldOid: C, newOid: B },
+        ],
+        false,
+      );
+      expect(res.map((r) => r.ok)).toEqual([true, false]);
+      expect(store.refs.get('refs/heads/a')).toBe(B);
+      expect(store.refs.get('refs/heads/b')).toBe(A);
+    });
+  });
+
+  it('HEAD is symbolic: head() follows it, list() does not show it', async () => {
+    await withStore('refs-head', (store) => {
+      expect(store.refs.head()).toEqual({ target: 'refs/heads/main', oid: null });
+      store.refs.setHead('refs/heads/dev');
+      store.refs.update([{ name: 'refs/heads/dev', oldOid: ZERO, newOid: A }], false);
+      expect(store.refs.head()).toEqual({ target: 'refs/heads/dev', oid: A });
+      expect(store.refs.list().map((r) => r.name)).toEqual(['refs/heads/dev']);
+      expect(store.refs.count()).toBe(1);
+    });
+  });
+
+  it('lists refs sorted by name and filters by prefix', async () => {
+    await withStore('refs-list', (store) => {
+      store.refs.update(
+        ['refs/tags/v2', 'refs/heads/z', 'refs/heads/a', 'refs/tags/v10'].map((name) => ({ name, oldOid: ZERO, newOid: A })),
+        false,
+      );
+      expect(store.refs.list().map((r) => r.name)).toEqual(['refs/heads/a', 'refs/heads/z', 'refs/tags/v10', 'refs/tags/v2']);
+      expect(store.refs.list(['refs/tags/']).map((r) => r.name)).toEqual(['refs/tags/v10', 'refs/tags/v2']);
+    });
+  });
+});
