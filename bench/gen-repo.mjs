@@ -4,7 +4,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 
-export function generateRepo(dir, { commits = 1000, files = 2000, perCommit = 8, seed = 1 } = {}) {
+export function generateRepo(dir, { commits = 1000, files = 2000, perCommit = 8, binBytes = 0, seed = 1 } = {}) {
   mkdirSync(dir, { recursive: true });
   execFileSync('git', ['init', '-q', '--bare', '-b', 'main', dir]);
   let s = seed >>> 0;
@@ -32,17 +32,24 @@ export function generateRepo(dir, { commits = 1000, files = 2000, perCommit = 8,
       const body = lines.join('\n') + '\n';
       chunks.push(`M 100644 inline ${pathOf(i)}\ndata ${Buffer.byteLength(body)}\n${body}`);
     }
+    if (binBytes > 0) {
+      // An incompressible blob per commit (like build artefacts or images in real repositories).
+      const bin = Buffer.alloc(binBytes);
+      for (let b = 0; b < binBytes; b += 4) bin.writeUInt32LE((Math.imul(s = (Math.imul(s, 1664525) + 1013904223) >>> 0, 2654435761) >>> 0), Math.min(b, binBytes - 4));
+      chunks.push(`M 100644 inline assets/a${c % 97}/blob-${c}.bin\ndata ${binBytes}\n`, bin, '\n');
+    }
     chunks.push('\n');
     t += 3600;
   }
-  const r = spawnSync('git', ['fast-import', '--quiet'], { cwd: dir, input: chunks.join(''), maxBuffer: 1 << 30 });
+  const input = Buffer.concat(chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c)));
+  const r = spawnSync('git', ['fast-import', '--quiet'], { cwd: dir, input, maxBuffer: 1 << 30 });
   if (r.status !== 0) throw new Error('fast-import failed: ' + r.stderr);
   execFileSync('git', ['repack', '-adq', '--window=10', '--depth=50'], { cwd: dir });
   return dir;
 }
 
 if (process.argv[1] && process.argv[1].endsWith('gen-repo.mjs')) {
-  const [dir, commits, files, perCommit] = process.argv.slice(2);
-  generateRepo(dir, { commits: Number(commits ?? 1000), files: Number(files ?? 2000), perCommit: Number(perCommit ?? 8) });
+  const [dir, commits, files, perCommit, binBytes] = process.argv.slice(2);
+  generateRepo(dir, { commits: Number(commits ?? 1000), files: Number(files ?? 2000), perCommit: Number(perCommit ?? 8), binBytes: Number(binBytes ?? 0) });
   console.log(dir);
 }

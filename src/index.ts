@@ -4,6 +4,8 @@ import { Router, type IRequest } from 'itty-router';
 import type { Env } from './env';
 import { createRepo, createToken, deleteRepo, getRepo } from './api/repos';
 import { nameProblem, repoKey } from './api/names';
+import { postCommit } from './api/commits';
+import { getBlob, getCommitInfo, getCompare, getLog, getObject, getRefs, getTree } from './api/reads';
 import { errorResponse, toErrorResponse } from './http/errors';
 
 export { RepoObject } from './repo/repo-object';
@@ -24,6 +26,14 @@ router
   .get('/v1/repos/:ns/:name', getRepo)
   .delete('/v1/repos/:ns/:name', deleteRepo)
   .post('/v1/repos/:ns/:name/tokens', createToken)
+  .post('/v1/repos/:ns/:name/commits', postCommit)
+  .get('/v1/repos/:ns/:name/refs', getRefs)
+  .get('/v1/repos/:ns/:name/commits/:rest+', getCommitInfo)
+  .get('/v1/repos/:ns/:name/tree/:rest+', getTree)
+  .get('/v1/repos/:ns/:name/blob/:rest+', getBlob)
+  .get('/v1/repos/:ns/:name/objects/:rest', getObject)
+  .get('/v1/repos/:ns/:name/log/:rest+', getLog)
+  .get('/v1/repos/:ns/:name/compare/:rest+', getCompare)
   .get('/git/:ns/:repo/info/refs', gitRoute)
   .post('/git/:ns/:repo/git-upload-pack', gitRoute)
   .post('/git/:ns/:repo/git-receive-pack', gitRoute);

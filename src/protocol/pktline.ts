@@ -36,7 +36,7 @@ export function pkt(data: string | Uint8Array): Uint8Array {
 
 /** `ERR <msg>`: git prints "remote error: <msg>" and stops. */
 export function errPkt(message: string): Uint8Array {
-  return pkt(`ERR ${message}\n`);
+  return pkt(`ERR ${message.slice(0, 1000)}\n`); // messages may quote client input: keep them short
 }
 
 export function concatBytes(parts: Uint8Array[]): Uint8Array {

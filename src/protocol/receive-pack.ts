@@ -28,11 +28,20 @@ class BodyReader {
 
   private async fill(n: number): Promise<boolean> {
     while (this.buf.length < n && !this.done) {
-      const { value, done } = await this.reader.read();
+      const { value, done } = await this.read();
       if (done) this.done = true;
       else if (value && value.length) this.buf = this.buf.length ? concatBytes([this.buf, value]) : value;
     }
     return this.buf.length >= n;
+  }
+
+  /** Stream errors (a corrupt gzip body, a dropped connection) are the client's: 4xx, not 500. */
+  private async read(): Promise<ReadableStreamReadResult<Uint8Array>> {
+    try {
+      return await this.reader.read();
+    } catch (e) {
+      throw new ProtocolError(`could not read request body: ${(e as Error).message}`);
+    }
   }
 
   /** A pkt-line: string for data, null for flush; throws on malformed input or early end. */
@@ -58,7 +67,7 @@ class BodyReader {
     if (this.buf.length) yield this.buf;
     this.buf = new Uint8Array(0);
     while (!this.done) {
-      const { value, done } = await this.reader.read();
+      const { value, done } = await this.read();
       if (done) this.done = true;
       else if (value && value.length) yield value;
     }

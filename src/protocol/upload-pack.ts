@@ -49,7 +49,7 @@ function resolveDeepenNot(store: RepoStore, names: string[]): string[] {
       const oid = store.refs.get(cand);
       if (oid) return store.peeled(oid) ?? oid;
     }
-    throw new ProtocolError(`deepen-not: unknown ref ${n}`);
+    throw new ProtocolError(`deepen-not: unknown ref ${n.slice(0, 200)}`);
   });
 }
 
@@ -123,7 +123,7 @@ function wantsEverything(store: RepoStore, req: FetchRequest): boolean {
 /** The pack, framed for the negotiated side-band (or raw), with git-like progress lines. */
 async function* packStream(store: RepoStore, req: FetchRequest, p: WalkPlan | 'whole'): AsyncGenerator<Uint8Array> {
   const band = req.sideband;
-  const max = band === 'side-band' ? 999 : 65515;
+  const max = band === 'side-band' ? 995 : 65515; // git: LARGE_PACKET_MAX or 1000, minus header and band
   const progress = (msg: string) => (band !== 'none' && !req.noProgress ? sideband(BAND_PROGRESS, enc.encode(msg), max) : []);
   const total = p === 'whole' ? store.objects.count() : p.objects.length;
   yield* progress(`Enumerating objects: ${total}, done.\n`);
@@ -147,7 +147,7 @@ async function* packStream(store: RepoStore, req: FetchRequest, p: WalkPlan | 'w
 export async function* fetchV2(store: RepoStore, req: FetchRequest): AsyncGenerator<Uint8Array> {
   for (const ref of req.wantRefs) {
     const oid = ref === 'HEAD' ? store.refs.head().oid : store.refs.get(ref);
-    if (!oid) throw new ProtocolError(`unknown ref ${ref}`);
+    if (!oid) throw new ProtocolError(`unknown ref ${ref.slice(0, 200)}`);
     req.wants.push(oid);
   }
   checkWants(store, req);
@@ -219,7 +219,7 @@ export async function* fetchV1(store: RepoStore, req: FetchRequest): AsyncGenera
       sentReady = true;
       yield pkt(`ACK ${last} ready\n`);
     }
-    if (req.haves.length === 0 || req.multiAck !== 'none') yield pkt('NAK\n');
+    if (neg.common.length === 0 || req.multiAck !== 'none') yield pkt('NAK\n');
     if (!(req.noDone && sentReady)) return; // stateless: the client sends another round
     yield pkt(`ACK ${last}\n`);
   } else if (last) {

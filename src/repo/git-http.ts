@@ -143,7 +143,7 @@ export async function uploadPack(store: RepoStore, request: Request): Promise<Re
         else if (line.startsWith('command=')) command = line.slice(8);
         // capability lines (agent=, object-format=, server-option=) need nothing from us
         else if (line.startsWith('object-format=') && line !== 'object-format=sha1') {
-          throw new ProtocolError(`unsupported object-format ${line.slice(14)}`);
+          throw new ProtocolError(`unsupported object-format ${line.slice(14, 80)}`);
         }
       }
       if (command === 'ls-refs') gen = lsRefs(store, args);

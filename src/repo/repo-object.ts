@@ -9,6 +9,8 @@ import { RepoStore } from '../storage/repo-store';
 import { authorize } from './auth';
 import { infoRefs, receivePackHttp, uploadPack } from './git-http';
 import { TokenStore } from './token-store';
+import { serveRepoApi, type ApiRoute } from '../api/reads';
+import { createCommit, log, readFile, readTree, repoCall, type CommitInput, type LogOptions } from '../commit';
 
 export const DEFAULT_BRANCH = 'main';
 export const GITDIR = '/';
@@ -105,12 +107,42 @@ export class RepoObject extends DurableObject<Env> {
     }
     const access = authorize(request, this.env.ARBOR_ADMIN_TOKEN, this.tokens, service === 'git-receive-pack' ? 'write' : 'read');
     if (!access.ok) {
+      await request.body?.cancel(); // we will not read it: say so instead of leaving it hanging
       const h: Record<string, string> = access.status === 401 ? { 'www-authenticate': 'Basic realm="arbor"' } : {};
       return text(access.status, access.message, h);
     }
     if (request.method === 'GET') return infoRefs(this.store, service, request);
     if (service === 'git-upload-pack') return uploadPack(this.store, request);
     return receivePackHttp(this.store, request);
+  }
+
+  // ---- Commit and read API (src/commit): REST via api(), the same service functions as RPC.
+
+  /** REST commit/read routes: the Worker forwards the request with the name of its route. */
+  async api(route: ApiRoute, rest: string, request: Request): Promise<Response> {
+    const ctx = { store: this.store, sql: this.ctx.storage.sql };
+    const authorizeFor = (need: Scope) => authorize(request, this.env.ARBOR_ADMIN_TOKEN, this.tokens, need);
+    return serveRepoApi({ exists: this.exists(), ctx, authorize: authorizeFor }, route, rest, request);
+  }
+
+  /** One atomic commit of many file changes (see CommitInput). */
+  async commit(input: CommitInput) {
+    return repoCall(this.exists(), { store: this.store, sql: this.ctx.storage.sql }, (ctx) => createCommit(ctx, input));
+  }
+
+  /** A file's bytes, sha and mode at a revision. */
+  async readFile(rev: string, path: string) {
+    return repoCall(this.exists(), { store: this.store, sql: this.ctx.storage.sql }, (ctx) => readFile(ctx, rev, path));
+  }
+
+  /** The entries of a directory at a revision (recursive: the whole subtree). */
+  async readTree(rev: string, path = '', opts: { recursive?: boolean } = {}) {
+    return repoCall(this.exists(), { store: this.store, sql: this.ctx.storage.sql }, (ctx) => readTree(ctx, rev, path, opts));
+  }
+
+  /** History from a revision, newest first (path filter, first-parent, cursor pages). */
+  async log(rev = 'HEAD', opts: LogOptions = {}) {
+    return repoCall(this.exists(), { store: this.store, sql: this.ctx.storage.sql }, (ctx) => log(ctx, rev, opts));
   }
 }
 

@@ -2,11 +2,11 @@
 // stored deltas, over repositories stored in a real Durable Object.
 import { describe, expect, it } from 'vitest';
 import { PackParser, resolvePackInMemory, type PackEntry, type ResolvedObject } from '../../../src/pack';
-import { generatePack } from '../../../src/storage/pack-out';
+import { generatePack, generateWholePack } from '../../../src/storage/pack-out';
 import type { RepoStore } from '../../../src/storage/repo-store';
 import { CommitCache, limitCommits, planFetch, type WalkRequest } from '../../../src/storage/walk';
 import {
-  blob, buildPack, commit, concat, enc, linearHistory, pushPack, sameBytes, tag, tree, withStore, type Obj,
+  blob, buildPack, commit, concat, enc, ingestPack, linearHistory, pushPack, sameBytes, tag, tree, withStore, type Obj,
 } from './helpers';
 
 const T0 = 1_600_000_000;
@@ -307,6 +307,26 @@ describe('generatePack reuses stored entries', () => {
     });
   });
 
+  it('a stored ref-delta that precedes its base goes out as REF_DELTA and resolves', async () => {
+    const b = blob(enc('base content line\n'.repeat(300)));
+    const d = blob(concat([b.data, enc('one more line\n')]));
+    const t = tree([
+      { mode: '100644', name: 'b', oid: b.oid },
+      { mode: '100644', name: 'd', oid: d.oid },
+    ]);
+    const c = commit({ tree: t.oid, time: T0 });
+    await withStore('pack-out-order', async (store) => {
+      await pushPack(store, buildPack([c, t, { obj: d, refDelta: b }, b]), { 'refs/heads/main': c.oid });
+      const p = planFetch(store.objects, req({ wants: [c.oid] }));
+      const { resolved } = packOf(store, p.objects, { ofsDelta: true });
+      const objs = byOid(resolved.objects);
+      expect(objs.size).toBe(4);
+      expect(objs.get(d.oid)!.entryType).toBe(7);
+      expect(objs.get(d.oid)!.offset).toBeLessThan(objs.get(b.oid)!.offset);
+      expect(sameBytes(objs.get(d.oid)!.data, d.data)).toBe(true);
+    });
+  });
+
   it('thin pack: a delta on an object the client has goes out as REF_DELTA on it; not thin: whole', async () => {
     await withDeltas((store) => {
       const p = planFetch(store.objects, req({ wants: [c2.oid], haves: [c1.oid] }));
@@ -329,6 +349,35 @@ describe('generatePack reuses stored entries', () => {
       expect(resolvePackInMemory(full.bytes).objects.length).toBe(4);
       expect(() => resolvePackInMemory(thin.bytes)).toThrow();
       expect(thin.bytes.length).toBeLessThan(full.bytes.length);
+    });
+  });
+});
+
+describe('generateWholePack', () => {
+  it('sends every stored object once, and a push landing mid-stream does not break the pack', async () => {
+    let x = 5;
+    const blobs = Array.from({ length: 4 }, () => {
+      const b = new Uint8Array(600_000);
+      for (let i = 0; i < b.length; i++) b[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+      return blob(b);
+    });
+    const t = tree(blobs.map((b, i) => ({ mode: '100644', name: `b${i}`, oid: b.oid })));
+    const c = commit({ tree: t.oid, time: T0 });
+    const nb = blob('late arrival\n');
+    const nt = tree([{ mode: '100644', name: 'n', oid: nb.oid }]);
+    const next = commit({ tree: nt.oid, parents: [c.oid], time: T0 + 1 });
+    await withStore('whole-pack', async (store) => {
+      await pushPack(store, buildPack([c, t, ...blobs]), { 'refs/heads/main': c.oid });
+      const gen = generateWholePack(store.objects, { ofsDelta: true, thinPack: false, clientHas: new Set() });
+      const first = gen.next();
+      expect(first.done).toBe(false);
+      const parts = [first.value as Uint8Array];
+      // Another request's push commits while this clone is between chunks.
+      const ing = await ingestPack(store, buildPack([next, nt, nb]));
+      expect(store.commitPush(ing, [{ name: 'refs/heads/main', oldOid: c.oid, newOid: next.oid }], false)[0].ok).toBe(true);
+      for (let r = gen.next(); !r.done; r = gen.next()) parts.push(r.value);
+      const oids = resolvePackInMemory(concat(parts)).objects.map((o) => o.oid).sort();
+      expect(oids).toEqual(sorted([c, t, ...blobs].map((o) => o.oid)));
     });
   });
 });

@@ -1,0 +1,188 @@
+// `npm run bench`: Arbor (under a local workerd via wrangler) against native `git http-backend`
+// on the same generated repositories, in one run. Prints time and wire-byte ratios
+// Arbor/native and workerd's peak RSS, and writes bench/out/results.json.
+// Env: BENCH_SIZES=small,large (default both), BENCH_RUNS=N (median of N, default 3).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateRepo } from './gen-repo.mjs';
+import { startHttpBackend } from './http-backend.mjs';
+import { startProxy } from './proxy.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SIZES = {
+  small: { commits: 800, files: 1500, perCommit: 6, binBytes: 5000 }, // ~20k objects, ~7.7 MB pack
+  large: { commits: 4000, files: 9000, perCommit: 10, binBytes: 13000 }, // ~115k+ objects, ~80 MB pack
+};
+const sizes = (process.env.BENCH_SIZES ?? 'small,large').split(',').filter((s) => SIZES[s]);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'arbor-bench-'));
+const home = path.join(tmp, 'home');
+fs.mkdirSync(home);
+const gitEnv = {
+  ...process.env, HOME: home, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1',
+  GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@x', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@x',
+};
+
+function git(args, cwd, extraEnv = {}) {
+  const r = spawnSync('git', args, { cwd, env: { ...gitEnv, ...extraEnv }, maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout.toString();
+}
+
+function timed(fn) {
+  const t = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Peak RSS (KiB) of workerd processes below this one, sampled every 100 ms. */
+function rssSampler() {
+  let peak = 0;
+  const tick = () => {
+    try {
+      const out = execFileSync('ps', ['-eo', 'pid,ppid,rss,comm']).toString().trim().split('\n').slice(1);
+      const rows = out.map((l) => l.trim().split(/\s+/)).map(([pid, ppid, rss, comm]) => ({ pid: +pid, ppid: +ppid, rss: +rss, comm }));
+      const mine = new Set([process.pid]);
+      for (let changed = true; changed; ) {
+        changed = false;
+        for (const r of rows) if (mine.has(r.ppid) && !mine.has(r.pid)) (mine.add(r.pid), (changed = true));
+      }
+      const total = rows.filter((r) => mine.has(r.pid) && r.comm.includes('workerd')).reduce((a, r) => Math.max(a, r.rss), 0);
+      peak = Math.max(peak, total);
+    } catch { /* ps raced a dying process */ }
+  };
+  const h = setInterval(tick, 100);
+  return { reset: () => { peak = 0; }, peak: () => (tick(), peak), stop: () => clearInterval(h) };
+}
+
+async function startArbor() {
+  process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
+  process.env.WRANGLER_LOG ??= 'error';
+  const { unstable_startWorker } = await import('wrangler');
+  const admin = 'bench-' + randomBytes(8).toString('hex');
+  const worker = await unstable_startWorker({
+    config: path.join(ROOT, 'wrangler.toml'),
+    bindings: { ARBOR_ADMIN_TOKEN: { type: 'secret_text', value: admin } },
+    dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: false, persist: path.join(tmp, 'state'), watch: false, liveReload: false },
+  });
+  await worker.ready;
+  const origin = (await worker.url).origin;
+  return { origin, admin, stop: () => worker.dispose() };
+}
+
+async function createArborRepo(arbor, name) {
+  const r = await fetch(`${arbor.origin}/v1/repos/bench/${name}`, { method: 'POST', headers: { authorization: `Bearer ${arbor.admin}` } });
+  if (r.status !== 201) throw new Error(`create failed: ${r.status} ${await r.text()}`);
+  return (await r.json()).token;
+}
+
+function addCommits(work, n, tag) {
+  for (let i = 0; i < n; i++) {
+    fs.appendFileSync(path.join(work, `src/m${i % 17}/d${i % 5}/file-${(i * 7) % 100}.txt`), `${tag} incremental ${i}\n`);
+    git(['commit', '-qam', `${tag} incremental ${i}`], work);
+  }
+}
+
+/** One target (Arbor or native) through a byte-counting proxy: every scenario once. */
+async function scenarios(label, origin, makeRepo, src, extraHeader, rss) {
+  const proxy = await startProxy(origin);
+  const out = {};
+  const measure = (name, fn) => {
+    if (process.env.BENCH_VERBOSE) process.stderr.write(`  ${label} ${name}...\n`);
+    proxy.reset();
+    rss?.reset();
+    const ms = timed(fn);
+    out[name] = { ms, up: proxy.counts.up, down: proxy.counts.down, rssKiB: rss ? rss.peak() : undefined };
+  };
+  const cfg = extraHeader ? ['-c', `http.extraHeader=${extraHeader}`] : [];
+  const runs = [];
+  for (let run = 0; run < RUNS; run++) {
+    const remote = `${proxy.origin}/git/bench/${await makeRepo(run)}.git`;
+    const d = fs.mkdtempSync(path.join(tmp, `${label}-`));
+    measure('push full', () => git([...cfg, 'push', '-q', remote, 'main'], src));
+    measure('clone full', () => git([...cfg, 'clone', '-q', '--bare', remote, path.join(d, 'full')], d));
+    measure('clone --depth 1', () => git([...cfg, 'clone', '-q', '--depth', '1', remote, path.join(d, 'shallow')], d));
+    measure('fetch no-op', () => git([...cfg, 'fetch', '-q', remote, 'main'], path.join(d, 'full')));
+    const work = path.join(d, 'work');
+    git(['clone', '-q', src, work], d);
+    addCommits(work, 10, label + run);
+    measure('push incremental (10 commits)', () => git([...cfg, 'push', '-q', remote, 'HEAD:main'], work));
+    measure('fetch incremental (10 commits)', () => git([...cfg, 'fetch', '-q', remote, 'main:main'], path.join(d, 'full')));
+    runs.push(structuredClone(out));
+    fs.rmSync(d, { recursive: true, force: true });
+  }
+  await proxy.stop();
+  const result = {};
+  for (const k of Object.keys(runs[0])) {
+    result[k] = {
+      ms: median(runs.map((r) => r[k].ms)),
+      up: median(runs.map((r) => r[k].up)),
+      down: median(runs.map((r) => r[k].down)),
+      rssKiB: rss ? Math.max(...runs.map((r) => r[k].rssKiB)) : undefined,
+    };
+  }
+  return result;
+}
+
+const fmtB = (n) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(2)} MiB` : `${(n / 1024).toFixed(1)} KiB`);
+
+async function main() {
+  const rss = rssSampler();
+  const arbor = await startArbor();
+  const nativeRoot = path.join(tmp, 'native');
+  fs.mkdirSync(path.join(nativeRoot, 'bench'), { recursive: true });
+  const native = await startHttpBackend(nativeRoot);
+  const report = { date: new Date().toISOString(), git: git(['--version']).trim(), runs: RUNS, sizes: {} };
+  try {
+    for (const size of sizes) {
+      const src = path.join(tmp, `src-${size}.git`);
+      process.stderr.write(`generating ${size} repository...\n`);
+      generateRepo(src, SIZES[size]);
+      const objects = Number(/in-pack: (\d+)/.exec(git(['count-objects', '-v'], src))[1]);
+      const packBytes = Number(/size-pack: (\d+)/.exec(git(['count-objects', '-v'], src))[1]) * 1024;
+      let arborToken = '';
+      process.stderr.write(`arbor ${size}...\n`);
+      const a = await scenarios('arbor', arbor.origin, async (run) => {
+        const name = `${size}-${run}`;
+        arborToken = await createArborRepo(arbor, name);
+        return name;
+      }, src, null, rss).catch((e) => { throw e; });
+      void arborToken;
+      process.stderr.write(`native ${size}...\n`);
+      const n = await scenarios('native', native.origin, async (run) => {
+        const name = `${size}-${run}`;
+        git(['init', '-q', '--bare', '-b', 'main', path.join(nativeRoot, 'bench', `${name}.git`)], tmp);
+        return name;
+      }, src, null, null);
+      report.sizes[size] = { objects, packBytes, arbor: a, native: n };
+      console.log(`\n## ${size}: ${objects} objects, ${fmtB(packBytes)} pack (median of ${RUNS})`);
+      console.log('| scenario | arbor ms | native ms | time ratio | arbor bytes | native bytes | bytes ratio | workerd peak RSS |');
+      console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+      for (const k of Object.keys(a)) {
+        const wire = (x) => (k.startsWith('push') ? x.up : x.down);
+        console.log(
+          `| ${k} | ${a[k].ms.toFixed(0)} | ${n[k].ms.toFixed(0)} | ${(a[k].ms / n[k].ms).toFixed(2)}x | ${fmtB(wire(a[k]))} | ${fmtB(wire(n[k]))} | ${(wire(a[k]) / wire(n[k])).toFixed(3)}x | ${(a[k].rssKiB / 1024).toFixed(0)} MiB |`,
+        );
+      }
+    }
+  } finally {
+    rss.stop();
+    await arbor.stop();
+    await native.stop();
+  }
+  fs.mkdirSync(path.join(ROOT, 'bench/out'), { recursive: true });
+  fs.writeFileSync(path.join(ROOT, 'bench/out/results.json'), JSON.stringify(report, null, 2));
+  console.log('\nwrote bench/out/results.json');
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

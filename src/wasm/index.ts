@@ -1,0 +1,439 @@
+// The Zig → Wasm accelerator (zig/*.zig, built into arbor.wasm by
+// scripts/build-wasm.mjs) and the switch that picks it or its pure-TS twin.
+//
+// Each wasm* function has the signature, results and errors (class and
+// message) of its twin:
+//   wasmSha1(data)                         ~ createHash('sha1')...digest('hex')  (twins.ts sha1Ts)
+//   createWasmSha1()                       ~ createHash('sha1') streaming         (twins.ts createSha1Ts)
+//   wasmHashObject(type, data)             ~ hashObject                           (src/pack/object.ts)
+//   wasmInflateAt(buf, offset, expected)   ~ inflateAt                            (src/pack/inflate.ts)
+//   wasmApplyDelta(base, delta, max?)      ~ applyDelta                           (src/pack/delta.ts)
+//   wasmCrc32(buf, prev?)                  ~ crc32 / crc32Js                      (src/pack/crc32.ts)
+//   wasmAdler32(buf, prev?)                ~ adler32Ts                            (twins.ts)
+// `accel.*` dispatches to one or the other according to setAccelerator():
+// 'wasm' and 'ts' force a path, 'auto' (the default) takes whichever was
+// measured faster in workerd for that function and input size (numbers next
+// to each choice below; test/unit/wasm/bench.test.ts and src/wasm/bench.ts
+// reproduce them).
+//
+// Host interface: the module exports its memory and a scratch arena (see
+// zig/arbor.zig). A call reserves room in the arena, copies its inputs in,
+// calls, and copies the outputs out; no Wasm state outlives a call (streaming
+// SHA-1 keeps its 96-byte state on the JS side), so the instance can be
+// dropped at any time. It is dropped after a call that left its memory above
+// RETAIN_BYTES, so one large object does not pin that memory for the life of
+// the isolate. Inputs too large for the module's memory cap (256 MiB) go to
+// the TS twin.
+import wasmModule from './arbor.wasm';
+import { NeedMoreInput, PackError } from '../pack/errors';
+import { inflateAt } from '../pack/inflate';
+import { applyDelta } from '../pack/delta';
+import { crc32, crc32Js } from '../pack/crc32';
+import { hashObject, type ObjectType } from '../pack/object';
+import { adler32Ts, createSha1Ts, sha1Ts, type Sha1Hasher } from './twins';
+
+export { adler32Ts, createSha1Ts, sha1Ts, type Sha1Hasher } from './twins';
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  arena_base(): number;
+  arena_reserve(n: number): number;
+  result_ptr(): number;
+  nums_ptr(): number;
+  sha1_init(ctx: number): void;
+  sha1_update(ctx: number, data: number, len: number): void;
+  sha1_final(ctx: number, out: number): void;
+  sha1_digest(data: number, len: number, out: number): void;
+  git_hash(type: number, data: number, len: number, out: number): number;
+  crc32(prev: number, data: number, len: number): number;
+  adler32(prev: number, data: number, len: number): number;
+  inflate_pad(): number;
+  inflate(inp: number, inLen: number, out: number, cap: number): number;
+  delta_check(d: number, n: number, baseLen: number, maxResult: number): number;
+  delta_run(base: number, d: number, start: number, n: number, out: number): void;
+}
+
+/** An instance whose memory grew past this is dropped after the call. */
+const RETAIN_BYTES = 16 << 20;
+/** Streaming functions (SHA-1, CRC-32, Adler-32) feed the module this much at a time. */
+const CHUNK = 1 << 20;
+
+let ex: Exports | null = null;
+let mem = new Uint8Array(0); // views of ex.memory, replaced when it grows
+let res32 = new Uint32Array(0); // result_ptr(): {consumed, produced} of inflate
+let nums64 = new Float64Array(0); // nums_ptr(): numbers from delta_check
+let base = 0; // arena start
+let resultPtr = 0;
+let numsPtr = 0;
+let pad = 0;
+
+function instance(): Exports {
+  if (ex === null) {
+    ex = new WebAssembly.Instance(wasmModule, {}).exports as unknown as Exports;
+    base = ex.arena_base();
+    resultPtr = ex.result_ptr();
+    numsPtr = ex.nums_ptr();
+    pad = ex.inflate_pad();
+    views(ex);
+  }
+  return ex;
+}
+
+function views(e: Exports): void {
+  const b = e.memory.buffer;
+  mem = new Uint8Array(b);
+  res32 = new Uint32Array(b, resultPtr, 2);
+  nums64 = new Float64Array(b, numsPtr, 4);
+}
+
+/** Makes n arena bytes usable; returns false if the module's memory cannot grow that far. */
+function reserve(e: Exports, n: number): boolean {
+  if (base + n <= mem.length) return true;
+  if (n > 0xffffffff - base || e.arena_reserve(n) === 0) return false;
+  views(e);
+  return true;
+}
+
+/** Called after each operation: forget an instance whose memory grew large. */
+function release(): void {
+  if (mem.length > RETAIN_BYTES) {
+    ex = null;
+    mem = new Uint8Array(0);
+  }
+}
+
+const HEX: string[] = [];
+for (let i = 0; i < 256; i++) HEX.push(i.toString(16).padStart(2, '0'));
+
+function hex20(p: number): string {
+  const m = mem;
+  let s = '';
+  for (let i = 0; i < 20; i++) s += HEX[m[p + i]];
+  return s;
+}
+
+// ---------------------------------------------------------------- SHA-1
+
+const CTX = 96; // sizeof(sha1.Ctx) in zig/sha1.zig
+
+const SHA1_INIT: Uint8Array = (() => {
+  const c = new Uint8Array(CTX);
+  const v = new DataView(c.buffer);
+  [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0].forEach((h, i) => v.setUint32(i * 4, h, true));
+  return c;
+})();
+
+/** Streaming SHA-1 on the Wasm module; the state lives here, between calls. */
+class WasmSha1 implements Sha1Hasher {
+  private readonly ctx = SHA1_INIT.slice();
+  private done = false;
+
+  update(data: Uint8Array): this {
+    if (this.done) throw new Error('Digest already called');
+    const e = instance();
+    const n = data.length;
+    const chunk = Math.min(n, CHUNK);
+    if (!reserve(e, CTX + chunk)) throw new Error('wasm memory exhausted');
+    mem.set(this.ctx, base);
+    for (let at = 0; at < n; at += CHUNK) {
+      const len = Math.min(CHUNK, n - at);
+      mem.set(at === 0 && len === n ? data : data.subarray(at, at + len), base + CTX);
+      e.sha1_update(base, base + CTX, len);
+    }
+    this.ctx.set(mem.subarray(base, base + CTX));
+    release();
+    return this;
+  }
+
+  digest(): Uint8Array;
+  digest(encoding: 'hex'): string;
+  digest(encoding?: 'hex'): Uint8Array | string {
+    if (this.done) throw new Error('Digest already called');
+    this.done = true;
+    const e = instance();
+    reserve(e, CTX + 20);
+    mem.set(this.ctx, base);
+    e.sha1_final(base, base + CTX);
+    return encoding === 'hex' ? hex20(base + CTX) : mem.slice(base + CTX, base + CTX + 20);
+  }
+}
+
+export function createWasmSha1(): Sha1Hasher {
+  return new WasmSha1();
+}
+
+/** Hex SHA-1 of data. */
+export function wasmSha1(data: Uint8Array): string {
+  const n = data.length;
+  if (n > CHUNK) return new WasmSha1().update(data).digest('hex');
+  const e = instance();
+  if (!reserve(e, n + 20)) return sha1Ts(data);
+  mem.set(data, base);
+  e.sha1_digest(base, n, base + n);
+  return hex20(base + n);
+}
+
+const TYPE_CODES: Record<string, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
+
+/** The object id (hex SHA-1 of "<type> <len>\0" + content), as hashObject. */
+export function wasmHashObject(type: ObjectType, data: Uint8Array): string {
+  const n = data.length;
+  const code = TYPE_CODES[type];
+  if (code === undefined || n > CHUNK) return hashObject(type, data);
+  const e = instance();
+  if (!reserve(e, n + 20)) return hashObject(type, data);
+  mem.set(data, base);
+  e.git_hash(code, base, n, base + n);
+  return hex20(base + n);
+}
+
+// ---------------------------------------------------------------- checksums
+
+/** CRC-32 of buf continuing from prev, as crc32() in src/pack/crc32.ts. */
+export function wasmCrc32(buf: Uint8Array, prev = 0): number {
+  const e = instance();
+  const n = buf.length;
+  if (!reserve(e, Math.min(n, CHUNK))) return crc32Js(buf, prev);
+  let c = prev >>> 0;
+  for (let at = 0; at < n; at += CHUNK) {
+    const len = Math.min(CHUNK, n - at);
+    mem.set(len === n ? buf : buf.subarray(at, at + len), base);
+    c = e.crc32(c, base, len);
+  }
+  release();
+  return c >>> 0;
+}
+
+/** Adler-32 of buf continuing from prev (1 to start), as adler32Ts. */
+export function wasmAdler32(buf: Uint8Array, prev = 1): number {
+  const e = instance();
+  const n = buf.length;
+  if (!reserve(e, Math.min(n, CHUNK))) return adler32Ts(buf, prev);
+  let a = prev >>> 0;
+  for (let at = 0; at < n; at += CHUNK) {
+    const len = Math.min(CHUNK, n - at);
+    mem.set(len === n ? buf : buf.subarray(at, at + len), base);
+    a = e.adler32(a, base, len);
+  }
+  release();
+  return a >>> 0;
+}
+
+// ---------------------------------------------------------------- inflate
+
+// Status codes of zig/inflate.zig, 3.. are zlib's own messages.
+const ZLIB_MESSAGES: readonly string[] = [
+  '',
+  '',
+  '',
+  'incorrect header check',
+  'unknown compression method',
+  'invalid window size',
+  'Missing dictionary', // zlib returns Z_NEED_DICT; node:zlib reports it with this text
+  'invalid block type',
+  'invalid stored block lengths',
+  'too many length or distance symbols',
+  'invalid code lengths set',
+  'invalid bit length repeat',
+  'invalid code -- missing end-of-block',
+  'invalid literal/lengths set',
+  'invalid distances set',
+  'invalid literal/length code',
+  'invalid distance code',
+  'invalid distance too far back',
+  'incorrect data check',
+];
+const Z_OK = 0;
+const Z_TRUNCATED = 1;
+const Z_TOO_LARGE = 2;
+
+/** inflateAt() sends sizes up to this through zlib's plain call (see src/pack/inflate.ts). */
+const TS_FAST_PATH_MAX = 512;
+const TS_INFO_MAX_OUTPUT = 0x7fffffff;
+/** Deflate can expand at most 1032:1 (a 258-byte match in 2 bits). */
+const MAX_RATIO = 1032;
+
+/**
+ * Where node:zlib, as inflateAt drives it, notices that a stream inflates to
+ * more than maxOutputLength (M = expectedSize + 1 bytes): it runs zlib into
+ * output chunks and compares the total with M only after each chunk, so
+ * whatever zlib finds before the end of the chunk that crosses M (a corrupt
+ * code, the end of the input) is what gets reported. Inflating with this cap
+ * reproduces that: the plain call (sizes <= 512) uses one chunk of exactly M
+ * bytes; the info call uses chunks of `chunkSize` (as inflateAt sets it).
+ */
+function overflowPoint(expectedSize: number, avail: number): number {
+  const m = expectedSize + 1;
+  if (expectedSize <= TS_FAST_PATH_MAX) return m;
+  const plausible = Math.max(65536, Math.min(avail, expectedSize) * 8);
+  const chunk = Math.max(64, Math.min(m, plausible));
+  return (Math.floor(m / chunk) + 1) * chunk;
+}
+
+/**
+ * Inflates the zlib stream at buf[offset] that must produce exactly
+ * expectedSize bytes; returns the data and the compressed length. Same
+ * results and errors as inflateAt in src/pack/inflate.ts (NeedMoreInput when
+ * buf ends inside the stream, PackError otherwise, output capped at
+ * expectedSize + 1 bytes).
+ */
+export function wasmInflateAt(buf: Uint8Array, offset: number, expectedSize: number): { data: Uint8Array; consumed: number } {
+  const sub = offset === 0 ? buf : buf.subarray(offset);
+  const avail = sub.length;
+  if (avail === 0) throw new NeedMoreInput(`zlib stream at offset ${offset} is incomplete`);
+  if (expectedSize > TS_FAST_PATH_MAX && expectedSize >= TS_INFO_MAX_OUTPUT) {
+    throw new PackError(`object at offset ${offset} is too large to inflate (${expectedSize} bytes)`);
+  }
+  const e = instance();
+  const m = expectedSize + 1;
+  // The compressed length is unknown, and buf may hold a whole pack: copy a
+  // window any sane encoder stays within (zlib's worst case is ~n + n/8), and
+  // only if the stream runs past it, everything.
+  let inLen = Math.min(avail, expectedSize + (expectedSize >>> 2) + 64);
+  // First inflate with a cap of M (enough for every well-formed stream); only
+  // a stream that wants to write more is run again up to the overflow point.
+  let limit = m;
+  for (;;) {
+    const cap = Math.min(limit, inLen * MAX_RATIO + 1024);
+    const outAt = base + inLen + pad;
+    if (!reserve(e, inLen + pad + cap + 16)) return inflateAt(buf, offset, expectedSize);
+    mem.set(inLen === avail ? sub : sub.subarray(0, inLen), base);
+    const st = e.inflate(base, inLen, outAt, cap);
+    const consumed = res32[0];
+    const produced = res32[1];
+    if (st === Z_OK) {
+      if (produced > m) {
+        release();
+        throw new PackError(`zlib stream at offset ${offset} inflates to more than the declared ${expectedSize} bytes`);
+      }
+      if (produced !== expectedSize) {
+        release();
+        throw new PackError(`zlib stream at offset ${offset} inflated to ${produced} bytes, header says ${expectedSize}`);
+      }
+      const data = mem.slice(outAt, outAt + produced);
+      release();
+      return { data, consumed };
+    }
+    if (st === Z_TRUNCATED && inLen < avail) {
+      inLen = avail;
+      continue;
+    }
+    if (st === Z_TOO_LARGE && cap < limit) {
+      // Cannot happen: no stream of inLen bytes inflates past cap.
+      release();
+      return inflateAt(buf, offset, expectedSize);
+    }
+    const point = overflowPoint(expectedSize, avail);
+    if (st === Z_TOO_LARGE && limit < point) {
+      limit = point;
+      continue;
+    }
+    release();
+    if (st === Z_TOO_LARGE || (st === Z_TRUNCATED && produced === point)) {
+      throw new PackError(`zlib stream at offset ${offset} inflates to more than the declared ${expectedSize} bytes`);
+    }
+    if (st === Z_TRUNCATED) throw new NeedMoreInput(`zlib stream at offset ${offset} is incomplete`);
+    throw new PackError(`corrupt zlib stream at offset ${offset}: ${ZLIB_MESSAGES[st] ?? `status ${st}`}`);
+  }
+}
+
+// ---------------------------------------------------------------- delta
+
+const DELTA_DEFAULT_MAX = 0x7fffffff;
+
+function deltaError(st: number, nums: Float64Array, baseLen: number, maxResultSize: number): PackError {
+  switch (st) {
+    case 1: return new PackError('delta truncated in its base size header');
+    case 2: return new PackError('delta truncated in its result size header');
+    case 3: return new PackError('delta base size header is too long');
+    case 4: return new PackError('delta result size header is too long');
+    case 5: return new PackError(`delta expects a base of ${nums[0]} bytes but the base has ${baseLen}`);
+    case 6: return new PackError(`delta result of ${nums[1]} bytes exceeds the limit of ${maxResultSize}`);
+    case 7: return new PackError('delta truncated inside a copy instruction');
+    case 8: return new PackError(`delta copies bytes ${nums[2]}..${nums[2] + nums[3]} from a base of ${baseLen} bytes`);
+    case 9: return new PackError(`delta writes past its declared result size of ${nums[1]} bytes`);
+    case 10: return new PackError('delta insert instruction runs past the end of the delta');
+    case 11: return new PackError(`delta contains the reserved opcode 0 at byte ${nums[2]}`);
+    case 12: return new PackError(`delta produced ${nums[2]} bytes but declares a result of ${nums[1]} bytes`);
+    default: return new PackError(`delta rejected (status ${st})`);
+  }
+}
+
+/** Applies a git delta to its base, as applyDelta in src/pack/delta.ts (same checks, same errors). */
+export function wasmApplyDelta(base0: Uint8Array, delta: Uint8Array, maxResultSize = DELTA_DEFAULT_MAX): Uint8Array {
+  const e = instance();
+  const dn = delta.length;
+  const bn = base0.length;
+  const dAt = base;
+  if (!reserve(e, dn + 16)) return applyDelta(base0, delta, maxResultSize);
+  mem.set(delta, dAt);
+  const st = e.delta_check(dAt, dn, bn, maxResultSize);
+  if (st !== 0) throw deltaError(st, nums64, bn, maxResultSize);
+  const size = nums64[1];
+  const start = nums64[2];
+  const bAt = dAt + dn + 16;
+  const oAt = bAt + bn + 16;
+  if (!reserve(e, dn + bn + size + 48)) return applyDelta(base0, delta, maxResultSize);
+  mem.set(base0, bAt);
+  e.delta_run(bAt, dAt, start, dn, oAt);
+  const out = mem.slice(oAt, oAt + size);
+  release();
+  return out;
+}
+
+// ---------------------------------------------------------------- the switch
+
+export type AcceleratorMode = 'wasm' | 'ts' | 'auto';
+
+let mode: AcceleratorMode = 'auto';
+
+/** Forces the Wasm or the TS path for every accel.* function, or lets 'auto' pick per function. */
+export function setAccelerator(m: AcceleratorMode): void {
+  if (m !== 'wasm' && m !== 'ts' && m !== 'auto') throw new Error(`unknown accelerator mode: ${String(m)}`);
+  mode = m;
+}
+
+export function getAccelerator(): AcceleratorMode {
+  return mode;
+}
+
+// 'auto' thresholds, from measurements in workerd (see the table below).
+// PLACEHOLDERS until measured.
+const AUTO = {
+  sha1MaxWasm: Infinity,
+  hashObjectMaxWasm: Infinity,
+  inflateMaxWasm: Infinity,
+  deltaWasm: true,
+  crc32MaxWasm: Infinity,
+  adler32Wasm: true,
+};
+
+export const accel = {
+  sha1(data: Uint8Array): string {
+    if (mode === 'wasm' || (mode === 'auto' && data.length <= AUTO.sha1MaxWasm)) return wasmSha1(data);
+    return sha1Ts(data);
+  },
+  createSha1(): Sha1Hasher {
+    return mode === 'wasm' ? createWasmSha1() : createSha1Ts();
+  },
+  hashObject(type: ObjectType, data: Uint8Array): string {
+    if (mode === 'wasm' || (mode === 'auto' && data.length <= AUTO.hashObjectMaxWasm)) return wasmHashObject(type, data);
+    return hashObject(type, data);
+  },
+  inflateAt(buf: Uint8Array, offset: number, expectedSize: number): { data: Uint8Array; consumed: number } {
+    if (mode === 'wasm' || (mode === 'auto' && expectedSize <= AUTO.inflateMaxWasm)) return wasmInflateAt(buf, offset, expectedSize);
+    return inflateAt(buf, offset, expectedSize);
+  },
+  applyDelta(base0: Uint8Array, delta: Uint8Array, maxResultSize = DELTA_DEFAULT_MAX): Uint8Array {
+    if (mode === 'wasm' || (mode === 'auto' && AUTO.deltaWasm)) return wasmApplyDelta(base0, delta, maxResultSize);
+    return applyDelta(base0, delta, maxResultSize);
+  },
+  crc32(buf: Uint8Array, prev = 0): number {
+    if (mode === 'wasm' || (mode === 'auto' && buf.length <= AUTO.crc32MaxWasm)) return wasmCrc32(buf, prev);
+    return crc32(buf, prev);
+  },
+  adler32(buf: Uint8Array, prev = 1): number {
+    if (mode === 'wasm' || (mode === 'auto' && AUTO.adler32Wasm)) return wasmAdler32(buf, prev);
+    return adler32Ts(buf, prev);
+  },
+};

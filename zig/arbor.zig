@@ -1,0 +1,142 @@
+// Arbor's Wasm accelerator: the exported host interface.
+//
+// Memory model: the module owns its linear memory. Everything the host hands
+// over goes into one scratch arena starting at arena_base(); before each call
+// the host asks for the room it needs with arena_reserve(n) (which grows the
+// memory, up to the --max-memory the build sets, or returns 0), copies its
+// input there, calls a function with pointers and lengths inside the arena,
+// and copies the output back out. Nothing outlives a call except the small
+// tables in static data, so there is nothing to free: the next call reuses the
+// arena. Results beyond a status code are written to result_ptr() (a small
+// static block of u32s) and nums_ptr() (f64s).
+const mem = @import("mem.zig");
+const sha1 = @import("sha1.zig");
+const crc = @import("crc32.zig");
+const adler = @import("adler32.zig");
+const inflate_mod = @import("inflate.zig");
+const delta = @import("delta.zig");
+
+extern var __heap_base: u8;
+
+var result: inflate_mod.Result = .{ .consumed = 0, .produced = 0 };
+var nums: delta.Nums = .{ 0, 0, 0, 0 };
+
+export fn arena_base() usize {
+    return (@intFromPtr(&__heap_base) + 15) & ~@as(usize, 15);
+}
+
+/// Makes [arena_base(), arena_base() + n) usable; returns arena_base() or 0 if
+/// the memory cannot grow that far.
+export fn arena_reserve(n: usize) usize {
+    const base = arena_base();
+    const need: u64 = @as(u64, base) + n;
+    const have: u64 = @as(u64, @wasmMemorySize(0)) << 16;
+    if (need > have) {
+        const pages = (need - have + 0xffff) >> 16;
+        if (pages > 0xffff) return 0;
+        if (@wasmMemoryGrow(0, @intCast(pages)) < 0) return 0;
+    }
+    return base;
+}
+
+export fn result_ptr() usize {
+    return @intFromPtr(&result);
+}
+
+export fn nums_ptr() usize {
+    return @intFromPtr(&nums);
+}
+
+// ---------------------------------------------------------------- SHA-1
+
+export fn sha1_init(ctx: *sha1.Ctx) void {
+    sha1.init(ctx);
+}
+
+export fn sha1_update(ctx: *sha1.Ctx, data: [*]const u8, len: usize) void {
+    sha1.update(ctx, data, len);
+}
+
+export fn sha1_final(ctx: *sha1.Ctx, out: [*]u8) void {
+    sha1.final(ctx, out);
+}
+
+/// One-shot SHA-1 of data[0..len) into out[0..20).
+export fn sha1_digest(data: [*]const u8, len: usize, out: [*]u8) void {
+    var c: sha1.Ctx = undefined;
+    sha1.init(&c);
+    sha1.update(&c, data, len);
+    sha1.final(&c, out);
+}
+
+const type_names = [_][]const u8{ "", "commit", "tree", "blob", "tag" };
+
+/// Git object id: SHA-1 of "<type> <len>\0" followed by the content.
+/// type: 1 commit, 2 tree, 3 blob, 4 tag. Returns 0, or 1 for a bad type.
+export fn git_hash(typ: u32, data: [*]const u8, len: usize, out: [*]u8) u32 {
+    if (typ < 1 or typ > 4) return 1;
+    var hdr: [32]u8 = undefined;
+    const name = type_names[typ];
+    @memcpy(hdr[0..name.len], name);
+    var n = name.len;
+    hdr[n] = ' ';
+    n += 1;
+    var digits: [20]u8 = undefined;
+    var d: usize = 0;
+    var v: usize = len;
+    while (true) {
+        digits[d] = @intCast('0' + v % 10);
+        d += 1;
+        v /= 10;
+        if (v == 0) break;
+    }
+    while (d > 0) {
+        d -= 1;
+        hdr[n] = digits[d];
+        n += 1;
+    }
+    hdr[n] = 0;
+    n += 1;
+    var c: sha1.Ctx = undefined;
+    sha1.init(&c);
+    sha1.update(&c, &hdr, n);
+    sha1.update(&c, data, len);
+    sha1.final(&c, out);
+    return 0;
+}
+
+// ---------------------------------------------------------------- checksums
+
+export fn crc32(prev: u32, data: [*]const u8, len: usize) u32 {
+    return crc.crc32(prev, data, len);
+}
+
+export fn adler32(prev: u32, data: [*]const u8, len: usize) u32 {
+    return adler.adler32(prev, data, len);
+}
+
+// ---------------------------------------------------------------- inflate
+
+/// Bytes of zeroed padding inflate() needs after its input (it writes them).
+export fn inflate_pad() usize {
+    return inflate_mod.PAD;
+}
+
+/// Inflates the zlib stream in[0..in_len) into out[0..cap) (out needs 8 bytes
+/// of slack after cap). Returns a status (see inflate.zig); result_ptr() then
+/// holds {consumed input bytes, produced output bytes}.
+export fn inflate(in: [*]u8, in_len: usize, out: [*]u8, cap: usize) u32 {
+    return @intFromEnum(inflate_mod.inflate(in, in_len, out, cap, &result));
+}
+
+// ---------------------------------------------------------------- delta
+
+/// Validates a delta against a base of base_len bytes (see delta.zig).
+export fn delta_check(d: [*]const u8, n: usize, base_len: f64, max_result: f64) u32 {
+    return @intFromEnum(delta.check(d, n, base_len, max_result, &nums));
+}
+
+/// Applies a delta that delta_check accepted; `start` is nums[2] from it.
+export fn delta_run(base: [*]const u8, d: [*]const u8, start: usize, n: usize, out: [*]u8) void {
+    delta.run(base, d, start, n, out);
+}
