@@ -2,7 +2,7 @@
 // on the same generated repositories, in one run. Prints time and wire-byte ratios
 // Arbor/native and workerd's peak RSS, and writes bench/out/results.json.
 // Env: BENCH_SIZES=small,large (default both), BENCH_RUNS=N (median of N, default 3).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -33,9 +33,19 @@ function git(args, cwd, extraEnv = {}) {
   return r.stdout.toString();
 }
 
-function timed(fn) {
+/** git without blocking the event loop (the byte-counting proxy lives in this process). */
+function gitAsync(args, cwd) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, { cwd, env: gitEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`git ${args.join(' ')} failed: ${err}`))));
+  });
+}
+
+async function timed(fn) {
   const t = process.hrtime.bigint();
-  fn();
+  await fn();
   return Number(process.hrtime.bigint() - t) / 1e6;
 }
 
@@ -84,36 +94,38 @@ async function createArborRepo(arbor, name) {
 
 function addCommits(work, n, tag) {
   for (let i = 0; i < n; i++) {
-    fs.appendFileSync(path.join(work, `src/m${i % 17}/d${i % 5}/file-${(i * 7) % 100}.txt`), `${tag} incremental ${i}\n`);
+    const k = (i * 7) % 100; // an existing file (gen-repo.mjs's layout)
+    fs.appendFileSync(path.join(work, `src/m${k % 17}/d${k % 5}/file-${k}.txt`), `${tag} incremental ${i}\n`);
     git(['commit', '-qam', `${tag} incremental ${i}`], work);
   }
 }
 
 /** One target (Arbor or native) through a byte-counting proxy: every scenario once. */
-async function scenarios(label, origin, makeRepo, src, extraHeader, rss) {
+async function scenarios(label, origin, makeRepo, src, rss) {
   const proxy = await startProxy(origin);
   const out = {};
-  const measure = (name, fn) => {
+  const measure = async (name, fn) => {
     if (process.env.BENCH_VERBOSE) process.stderr.write(`  ${label} ${name}...\n`);
     proxy.reset();
     rss?.reset();
-    const ms = timed(fn);
+    const ms = await timed(fn);
     out[name] = { ms, up: proxy.counts.up, down: proxy.counts.down, rssKiB: rss ? rss.peak() : undefined };
   };
-  const cfg = extraHeader ? ['-c', `http.extraHeader=${extraHeader}`] : [];
   const runs = [];
   for (let run = 0; run < RUNS; run++) {
-    const remote = `${proxy.origin}/git/bench/${await makeRepo(run)}.git`;
+    const repo = await makeRepo(run);
+    const cfg = repo.token ? ['-c', `http.extraHeader=Authorization: Bearer ${repo.token}`] : [];
+    const remote = `${proxy.origin}/git/bench/${repo.name}.git`;
     const d = fs.mkdtempSync(path.join(tmp, `${label}-`));
-    measure('push full', () => git([...cfg, 'push', '-q', remote, 'main'], src));
-    measure('clone full', () => git([...cfg, 'clone', '-q', '--bare', remote, path.join(d, 'full')], d));
-    measure('clone --depth 1', () => git([...cfg, 'clone', '-q', '--depth', '1', remote, path.join(d, 'shallow')], d));
-    measure('fetch no-op', () => git([...cfg, 'fetch', '-q', remote, 'main'], path.join(d, 'full')));
+    await measure('push full', () => gitAsync([...cfg, 'push', '-q', remote, 'main'], src));
+    await measure('clone full', () => gitAsync([...cfg, 'clone', '-q', '--bare', remote, path.join(d, 'full')], d));
+    await measure('clone --depth 1', () => gitAsync([...cfg, 'clone', '-q', '--depth', '1', remote, path.join(d, 'shallow')], d));
+    await measure('fetch no-op', () => gitAsync([...cfg, 'fetch', '-q', remote, 'main'], path.join(d, 'full')));
     const work = path.join(d, 'work');
     git(['clone', '-q', src, work], d);
     addCommits(work, 10, label + run);
-    measure('push incremental (10 commits)', () => git([...cfg, 'push', '-q', remote, 'HEAD:main'], work));
-    measure('fetch incremental (10 commits)', () => git([...cfg, 'fetch', '-q', remote, 'main:main'], path.join(d, 'full')));
+    await measure('push incremental (10 commits)', () => gitAsync([...cfg, 'push', '-q', remote, 'HEAD:main'], work));
+    await measure('fetch incremental (10 commits)', () => gitAsync([...cfg, 'fetch', '-q', remote, 'main:main'], path.join(d, 'full')));
     runs.push(structuredClone(out));
     fs.rmSync(d, { recursive: true, force: true });
   }
@@ -135,10 +147,13 @@ const fmtB = (n) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(2)} MiB` : `${(n 
 async function main() {
   const rss = rssSampler();
   const arbor = await startArbor();
+  await new Promise((r) => setTimeout(r, 500));
+  const baselineKiB = rss.peak();
+  console.log(`workerd RSS at rest (runtime + empty worker): ${(baselineKiB / 1024).toFixed(0)} MiB`);
   const nativeRoot = path.join(tmp, 'native');
   fs.mkdirSync(path.join(nativeRoot, 'bench'), { recursive: true });
   const native = await startHttpBackend(nativeRoot);
-  const report = { date: new Date().toISOString(), git: git(['--version']).trim(), runs: RUNS, sizes: {} };
+  const report = { date: new Date().toISOString(), git: git(['--version']).trim(), runs: RUNS, baselineRssKiB: baselineKiB, sizes: {} };
   try {
     for (const size of sizes) {
       const src = path.join(tmp, `src-${size}.git`);
@@ -146,28 +161,25 @@ async function main() {
       generateRepo(src, SIZES[size]);
       const objects = Number(/in-pack: (\d+)/.exec(git(['count-objects', '-v'], src))[1]);
       const packBytes = Number(/size-pack: (\d+)/.exec(git(['count-objects', '-v'], src))[1]) * 1024;
-      let arborToken = '';
       process.stderr.write(`arbor ${size}...\n`);
       const a = await scenarios('arbor', arbor.origin, async (run) => {
         const name = `${size}-${run}`;
-        arborToken = await createArborRepo(arbor, name);
-        return name;
-      }, src, null, rss).catch((e) => { throw e; });
-      void arborToken;
+        return { name, token: await createArborRepo(arbor, name) };
+      }, src, rss);
       process.stderr.write(`native ${size}...\n`);
       const n = await scenarios('native', native.origin, async (run) => {
         const name = `${size}-${run}`;
         git(['init', '-q', '--bare', '-b', 'main', path.join(nativeRoot, 'bench', `${name}.git`)], tmp);
-        return name;
-      }, src, null, null);
+        return { name, token: null };
+      }, src, null);
       report.sizes[size] = { objects, packBytes, arbor: a, native: n };
       console.log(`\n## ${size}: ${objects} objects, ${fmtB(packBytes)} pack (median of ${RUNS})`);
-      console.log('| scenario | arbor ms | native ms | time ratio | arbor bytes | native bytes | bytes ratio | workerd peak RSS |');
+      console.log('| scenario | arbor ms | native ms | time ratio | arbor bytes | native bytes | bytes ratio | workerd peak RSS (above rest) |');
       console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
       for (const k of Object.keys(a)) {
         const wire = (x) => (k.startsWith('push') ? x.up : x.down);
         console.log(
-          `| ${k} | ${a[k].ms.toFixed(0)} | ${n[k].ms.toFixed(0)} | ${(a[k].ms / n[k].ms).toFixed(2)}x | ${fmtB(wire(a[k]))} | ${fmtB(wire(n[k]))} | ${(wire(a[k]) / wire(n[k])).toFixed(3)}x | ${(a[k].rssKiB / 1024).toFixed(0)} MiB |`,
+          `| ${k} | ${a[k].ms.toFixed(0)} | ${n[k].ms.toFixed(0)} | ${(a[k].ms / n[k].ms).toFixed(2)}x | ${fmtB(wire(a[k]))} | ${fmtB(wire(n[k]))} | ${(wire(a[k]) / wire(n[k])).toFixed(3)}x | ${(a[k].rssKiB / 1024).toFixed(0)} MiB (+${((a[k].rssKiB - baselineKiB) / 1024).toFixed(0)}) |`,
         );
       }
     }
