@@ -4,7 +4,7 @@
 // fsck-checked and its references recorded, so connectivity can be judged before any ref moves.
 // Nothing is indexed until commit(): an aborted or failed ingest leaves no visible object.
 import type { DOFS, DofsWriteStream } from '../../dofs';
-import { applyDelta, hashObject, inflateAt, PackParser, parseCommit, parseTag, parseTree, validateObject } from '../pack';
+import { applyDelta, bytesToHex, hashObject, inflateAt, PackParser, parseCommit, parseTag, validateObject, walkTree } from '../pack';
 import type { PackEntry } from '../pack';
 import { ByteLru } from './lru';
 import { type ObjectRow, type ObjectStore, TYPE_NAMES, TYPE_NUMBERS } from './object-store';
@@ -12,7 +12,8 @@ import { packPath } from './pack-files';
 
 export const MAX_OBJECT_BYTES = 64 * 1024 * 1024;
 const MAX_DELTA_DEPTH = 4095;
-const DEFERRED_DELTA_BUDGET = 24 * 1024 * 1024;
+const GITLINK = 0o160000; // submodule commits live in another repository
+const DEFERRED_DELTA_BUDGET = 8 * 1024 * 1024;
 
 export class IngestError extends Error {
   constructor(message: string) {
@@ -41,7 +42,7 @@ export interface IngestedPack {
   objectCount: number;
   checksum: string;
   size: number;
-  rows: ObjectRow[];
+  rows: () => Iterable<ObjectRow>;
   /** Objects of the pack that no object in the pack references. */
   roots: string[];
   /** True if the oid is in this pack or already stored. */
@@ -57,7 +58,7 @@ export class PackIngest {
   private readonly byOid = new Map<string, Rec>();
   private readonly referenced = new Set<string>();
   private readonly roots: string[] = [];
-  private readonly cache = new ByteLru<number, Uint8Array>(32 * 1024 * 1024);
+  private readonly cache = new ByteLru<number, Uint8Array>(16 * 1024 * 1024);
   private deferred: Rec[] = [];
   private deferredBytes = 0;
   private bytes = 0;
@@ -124,18 +125,19 @@ export class PackIngest {
       this.discardFile();
       throw e instanceof IngestError ? e : new IngestError((e as Error).message);
     }
-    const rows: ObjectRow[] = [];
-    const seen = new Set<string>();
-    for (const r of this.recs) {
-      if (seen.has(r.oid!)) continue;
-      seen.add(r.oid!);
-      const baseOid = r.rawType === 6 ? this.byOffset.get(r.baseOffset!)!.oid! : r.rawType === 7 ? r.baseOid! : null;
-      rows.push({
-        oid: r.oid!, pack_id: this.packId, offset: r.offset, data_offset: r.dataOffset, end_offset: r.end,
-        type: r.type!, size: r.size!, raw_type: r.rawType, raw_size: r.rawSize, base_oid: baseOid, depth: r.depth,
-      });
-    }
-    const byOid = this.byOid;
+    const { recs, byOffset, byOid, packId } = this;
+    // Rows are produced on demand (one object per stored object would double the metadata in
+    // memory); the first copy of a duplicated object wins.
+    const rows = function* (): Generator<ObjectRow> {
+      for (const r of recs) {
+        if (byOid.get(r.oid!) !== r) continue;
+        const baseOid = r.rawType === 6 ? byOffset.get(r.baseOffset!)!.oid! : r.rawType === 7 ? r.baseOid! : null;
+        yield {
+          oid: r.oid!, pack_id: packId, offset: r.offset, data_offset: r.dataOffset, end_offset: r.end,
+          type: r.type!, size: r.size!, raw_type: r.rawType, raw_size: r.rawSize, base_oid: baseOid, depth: r.depth,
+        };
+      }
+    };
     const store = this.store;
     return {
       packId: this.packId,
@@ -217,7 +219,10 @@ export class PackIngest {
       this.referenced.add(c.tree);
       for (const p of c.parents) this.referenced.add(p);
     } else if (type === 'tree') {
-      for (const ent of parseTree(data)) if (ent.mode !== '160000') this.referenced.add(ent.oid);
+      // walkTree: no name decoding or entry objects, this runs for every tree of every push
+      walkTree(data, (mode, _m, _n, _e, oidAt) => {
+        if (mode !== GITLINK) this.referenced.add(bytesToHex(data, oidAt));
+      });
     } else if (type === 'tag') {
       this.referenced.add(parseTag(data).object);
     }

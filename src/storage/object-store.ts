@@ -37,7 +37,7 @@ export class MissingObjectError extends Error {
 
 export class ObjectStore {
   readonly packs: PackFiles;
-  private readonly cache = new ByteLru<string, Uint8Array>(24 * 1024 * 1024);
+  private readonly cache = new ByteLru<string, Uint8Array>(16 * 1024 * 1024);
 
   constructor(
     private readonly sql: SqlStorage,
@@ -127,14 +127,26 @@ export class ObjectStore {
     yield* this.sql.exec<ObjectRow>(`SELECT * FROM objects ORDER BY pack_id, offset`);
   }
 
-  insert(rows: ObjectRow[]): void {
-    for (const r of rows) {
+  /** Inserts rows, several per statement (at most 99 bound parameters each). */
+  insert(rows: Iterable<ObjectRow>): void {
+    const PER = 9; // 9 rows x 11 columns
+    const batch: unknown[] = [];
+    let n = 0;
+    const flush = () => {
+      if (n === 0) return;
+      const values = new Array(n).fill('(?,?,?,?,?,?,?,?,?,?,?)').join(',');
       this.sql.exec(
-        `INSERT OR IGNORE INTO objects (oid, pack_id, offset, data_offset, end_offset, type, size, raw_type, raw_size, base_oid, depth)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        r.oid, r.pack_id, r.offset, r.data_offset, r.end_offset, r.type, r.size, r.raw_type, r.raw_size, r.base_oid, r.depth,
+        `INSERT OR IGNORE INTO objects (oid, pack_id, offset, data_offset, end_offset, type, size, raw_type, raw_size, base_oid, depth) VALUES ${values}`,
+        ...(batch as SqlStorageValue[]),
       );
+      batch.length = 0;
+      n = 0;
+    };
+    for (const r of rows) {
+      batch.push(r.oid, r.pack_id, r.offset, r.data_offset, r.end_offset, r.type, r.size, r.raw_type, r.raw_size, r.base_oid, r.depth);
+      if (++n === PER) flush();
     }
+    flush();
   }
 
   clearCaches(): void {

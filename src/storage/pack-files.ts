@@ -3,7 +3,7 @@
 import type { DOFS } from '../../dofs';
 
 const WINDOW = 256 * 1024;
-const MAX_WINDOWS = 48; // 12 MiB
+const MAX_WINDOWS = 32; // 8 MiB
 
 export const PACK_DIR = '/packs';
 

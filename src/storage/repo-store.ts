@@ -78,7 +78,7 @@ export class RepoStore {
       const tips = new Set(moved.map((u) => u.newOid));
       const rootsAreTips = !indexPack || pack!.roots.every((r) => tips.has(r) || this.objects.has(r));
       if (pack && indexPack) {
-        this.objects.insert(pack.rows);
+        this.objects.insert(pack.rows());
         this.storage.sql.exec(
           `INSERT INTO packs (id, path, size, checksum, objects, created) VALUES (?, ?, ?, ?, ?, ?)`,
           pack.packId,

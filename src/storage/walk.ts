@@ -2,7 +2,7 @@
 // of wants, given what the client has (haves) and any shallow/deepen limits. Commits are walked
 // newest-first with "uninteresting" marks flowing down from the haves (git's limit_list), so an
 // incremental fetch over a long shared history stops as soon as only shared commits remain.
-import { parseCommit, parseTag, parseTree } from '../pack';
+import { bytesToHex, parseCommit, parseTag, walkTree } from '../pack';
 import type { GitObject } from './object-store';
 
 export interface ObjectSource {
@@ -178,15 +178,16 @@ export function addTree(src: ObjectSource, tree: string, into: Set<string>, skip
     if (into.has(t) || skip.has(t)) continue;
     into.add(t);
     out?.push(t);
-    const obj = src.read(t);
-    for (const e of parseTree(obj.data)) {
-      if (e.mode === '160000') continue; // submodule commit: not ours to send
-      if (e.mode === '40000' || e.mode === '040000') stack.push(e.oid);
-      else if (!into.has(e.oid) && !skip.has(e.oid)) {
-        into.add(e.oid);
-        out?.push(e.oid);
+    const data = src.read(t).data;
+    walkTree(data, (mode, _m, _n, _e, oidAt) => {
+      if (mode === 0o160000) return; // submodule commit: not ours to send
+      const oid = bytesToHex(data, oidAt);
+      if (mode === 0o40000) stack.push(oid);
+      else if (!into.has(oid) && !skip.has(oid)) {
+        into.add(oid);
+        out?.push(oid);
       }
-    }
+    });
   }
 }
 
