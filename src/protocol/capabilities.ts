@@ -5,7 +5,7 @@ export function uploadPackV1Caps(headTarget: string | null): string[] {
   const caps = [
     'multi_ack', 'multi_ack_detailed', 'thin-pack', 'side-band', 'side-band-64k', 'ofs-delta',
     'shallow', 'deepen-since', 'deepen-not', 'deepen-relative', 'no-progress', 'include-tag', 'no-done',
-    'allow-tip-sha1-in-want', 'allow-reachable-sha1-in-want', 'object-format=sha1', AGENT,
+    'allow-tip-sha1-in-want', 'allow-reachable-sha1-in-want', 'filter', 'object-format=sha1', AGENT,
   ];
   if (headTarget) caps.push(`symref=HEAD:${headTarget}`);
   return caps;
@@ -20,7 +20,7 @@ export const V2_CAPABILITIES = [
   'version 2',
   AGENT,
   'ls-refs=unborn',
-  'fetch=shallow wait-for-done ref-in-want',
+  'fetch=shallow filter wait-for-done ref-in-want',
   'server-option',
   'object-format=sha1',
 ];

@@ -3,6 +3,7 @@
 import type { RepoStore } from '../storage/repo-store';
 import { generatePack, generateWholePack } from '../storage/pack-out';
 import { planFetch, type WalkPlan } from '../storage/walk';
+import { parseFilter } from '../storage/filter';
 import { Negotiation } from './negotiate';
 import type { FetchRequest } from './fetch-request';
 import { DELIM, FLUSH, ProtocolError, errPkt, pkt } from './pktline';
@@ -98,6 +99,7 @@ function walk(store: RepoStore, req: FetchRequest): WalkPlan {
       clientShallows: req.shallows.filter((s) => store.objects.has(s)),
       includeTag: req.includeTag,
       tagsByTarget: req.includeTag ? tagsByTarget(store) : undefined,
+      filter: req.filter !== undefined ? parseFilter(req.filter) : undefined,
     });
   } catch (e) {
     if (e instanceof ProtocolError) throw e;

@@ -59,6 +59,12 @@ export class ObjectStore {
     return r ? TYPE_NAMES[r.type] : null;
   }
 
+  sizeOf(oid: string): number {
+    const r = this.sql.exec<{ size: number }>(`SELECT size FROM objects WHERE oid = ?`, oid).toArray()[0];
+    if (!r) throw new MissingObjectError(oid);
+    return r.size;
+  }
+
   count(): number {
     return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM objects`).one().n;
   }

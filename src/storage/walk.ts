@@ -3,11 +3,14 @@
 // newest-first with "uninteresting" marks flowing down from the haves (git's limit_list), so an
 // incremental fetch over a long shared history stops as soon as only shared commits remain.
 import { bytesToHex, parseCommit, parseTag, walkTree } from '../pack';
+import { filterDescends, filterKeeps, type FilterSpec } from './filter';
 import type { GitObject } from './object-store';
 
 export interface ObjectSource {
   read(oid: string): GitObject;
   has(oid: string): boolean;
+  /** Object size without reading it (blob:limit filters). */
+  sizeOf?(oid: string): number;
 }
 
 export interface CommitInfo {
@@ -170,20 +173,46 @@ function knownCommit(cc: CommitCache, oid: string): boolean {
   }
 }
 
-/** Adds a tree and everything below it to `into`, skipping what `skip` or `into` holds. */
-export function addTree(src: ObjectSource, tree: string, into: Set<string>, skip: Set<string>, out: string[] | null): void {
-  const stack = [tree];
+export interface WalkFilter {
+  spec: FilterSpec;
+  sizeOf: (oid: string) => number;
+  /** Shallowest depth each tree was reached at: a tree filter keeps the minimum (git does). */
+  treeDepth: Map<string, number>;
+}
+
+/**
+ * Adds a tree and everything below it to `into` (and `out`), skipping what `skip` holds or
+ * `into` already has. With a filter, objects it rejects are walked past but not added.
+ */
+export function addTree(
+  src: ObjectSource,
+  tree: string,
+  into: Set<string>,
+  skip: Set<string>,
+  out: string[] | null,
+  filter?: WalkFilter,
+): void {
+  const stack: [string, number][] = [[tree, 0]];
   while (stack.length > 0) {
-    const t = stack.pop()!;
-    if (into.has(t) || skip.has(t)) continue;
-    into.add(t);
-    out?.push(t);
+    const [t, d] = stack.pop()!;
+    if (skip.has(t)) continue;
+    if (filter) {
+      const prev = filter.treeDepth.get(t);
+      if (prev !== undefined && prev <= d) continue;
+      filter.treeDepth.set(t, d);
+    } else if (into.has(t)) continue;
+    if (!into.has(t) && (!filter || filterKeeps(filter.spec, 'tree', d, () => 0))) {
+      into.add(t);
+      out?.push(t);
+    }
+    if (filter && !filterDescends(filter.spec, d)) continue;
     const data = src.read(t).data;
     walkTree(data, (mode, _m, _n, _e, oidAt) => {
       if (mode === 0o160000) return; // submodule commit: not ours to send
       const oid = bytesToHex(data, oidAt);
-      if (mode === 0o40000) stack.push(oid);
+      if (mode === 0o40000) stack.push([oid, d + 1]);
       else if (!into.has(oid) && !skip.has(oid)) {
+        if (filter && !filterKeeps(filter.spec, 'blob', d + 1, () => filter.sizeOf(oid))) return;
         into.add(oid);
         out?.push(oid);
       }
@@ -272,8 +301,8 @@ export interface WalkRequest extends ShallowOptions {
   includeTag: boolean;
   /** Tag objects that point (after peeling) at some object, by the object they peel to. */
   tagsByTarget?: Map<string, string[]>;
-  /** Returns false for blobs a partial-clone filter leaves out. */
-  keepBlob?: (oid: string) => boolean;
+  /** Partial clone filter: prunes what the walk finds (never what was wanted by name). */
+  filter?: FilterSpec;
 }
 
 /** Everything to send for a fetch, commits first, then trees/blobs, then tags. */
@@ -342,19 +371,27 @@ export function planFetch(src: ObjectSource, req: WalkRequest): WalkPlan {
     objects.push(c);
   }
   const treesAndBlobs: string[] = [];
-  for (const c of interesting) addTree(src, cc.get(c).tree, sent, clientHas, treesAndBlobs);
+  const filter: WalkFilter | undefined = req.filter
+    ? { spec: req.filter, sizeOf: (oid) => src.sizeOf?.(oid) ?? src.read(oid).data.length, treeDepth: new Map() }
+    : undefined;
+  for (const c of interesting) addTree(src, cc.get(c).tree, sent, clientHas, treesAndBlobs, filter);
   for (const o of wantOthers) {
-    const t = src.read(o).type;
-    if (t === 'tree') addTree(src, o, sent, new Set(), treesAndBlobs);
-    else if (!sent.has(o)) {
+    // Named in a want: sent whatever the filter says; what is below it is filtered.
+    if (!sent.has(o)) {
       sent.add(o);
       treesAndBlobs.push(o);
     }
+    if (src.read(o).type === 'tree') {
+      sent.delete(o);
+      filter?.treeDepth.delete(o);
+      const before = treesAndBlobs.length;
+      addTree(src, o, sent, new Set(), treesAndBlobs, filter);
+      sent.add(o);
+      // addTree may have pushed o again (kept by the filter): keep one copy
+      for (let i = treesAndBlobs.length - 1; i >= before; i--) if (treesAndBlobs[i] === o) treesAndBlobs.splice(i, 1);
+    }
   }
-  for (const o of treesAndBlobs) {
-    if (req.keepBlob && !req.keepBlob(o)) continue;
-    objects.push(o);
-  }
+  for (const o of treesAndBlobs) objects.push(o);
   if (req.includeTag && req.tagsByTarget) {
     for (const [target, tags] of req.tagsByTarget) {
       if (!sent.has(target)) continue;
