@@ -29,14 +29,20 @@ export function forward(route: ApiRoute) {
 }
 
 /**
- * A Response that crossed RPC has a streamed body and loses its Content-Length on the way out;
- * a FixedLengthStream restores it (clients and `Range` users rely on it).
+ * Raw-bytes responses (blob, object) state their Content-Length. A Response that crossed RPC has
+ * a streamed body and would go out chunked, and the runtime's automatic gzip would drop the length
+ * and break byte ranges: a FixedLengthStream and encodeBody 'manual' send the bytes as they are.
  */
 async function withLength(pending: Promise<Response>): Promise<Response> {
   const res = await pending;
   const len = res.headers.get('content-length');
   if (!res.body || len === null || !/^\d{1,15}$/.test(len)) return res;
-  return new Response(res.body.pipeThrough(new FixedLengthStream(Number(len))), res);
+  return new Response(res.body.pipeThrough(new FixedLengthStream(Number(len))), {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+    encodeBody: 'manual',
+  });
 }
 
 /** Worker side: the route handler in src/index.ts. */

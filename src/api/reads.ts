@@ -2,6 +2,17 @@
 // every commit/read route. Thin on both sides: the Worker forwards each request with the name of
 // its route to the repository's Durable Object (RepoObject.api); there `serveRepoApi` checks the
 // token and turns the request into one service call (src/commit) and the result into a response.
+//
+//   GET .../refs                         {head:{ref,sha}, branches:[{name,ref,sha}], tags:[{name,ref,sha,peeled?}]}
+//   GET .../commits/:rev                 {sha, tree, parents, author, committer, message}
+//   GET .../tree/:rev/*path?recursive=1  {commit, sha, path, entries:[{path,name,mode,type,sha,size?}], truncated}
+//   GET .../blob/:rev/*path              raw bytes; Content-Type/Length, ETag = blob sha, Range, If-None-Match
+//   GET .../objects/:sha                 raw object content; X-Git-Object-Type
+//   GET .../log/:rev?path=&limit=&cursor=&firstParent=1   {commits:[...], nextCursor}
+//   GET .../compare/:base...:head        {base, head, mergeBase, files:[{path,oldPath?,status,...}], additions,
+//                                         deletions, diff}; ?format=patch (git diff --binary), ?format=diff
+// A revision containing '/' (feature/x) may be written as is or with %2F; '^' must be %5E-encoded.
+// Errors: {"error":{"code","message",...details}} (a stale expectedHead also has top-level currentHead).
 import type { Scope } from '../auth/tokens';
 import type { Access } from '../repo/auth';
 import {
@@ -48,6 +59,7 @@ export async function serveRepoApi(host: ApiHost, route: ApiRoute, rest: string,
     if (!host.exists) return errorResponse(404, 'not_found', 'repository not found');
     const access = host.authorize(route === 'commit' ? 'write' : 'read');
     if (!access.ok) {
+      await request.body?.cancel().catch(() => {}); // not going to read it
       const h: Record<string, string> = access.status === 401 ? { 'www-authenticate': 'Basic realm="arbor"' } : {};
       const msg = access.status === 403 && route === 'commit' ? 'this token is read-only: committing needs a write token' : access.message;
       return errorResponse(access.status, access.status === 401 ? 'unauthorized' : 'forbidden', msg, h);
@@ -89,7 +101,7 @@ async function dispatch(ctx: RepoContext, route: ApiRoute, rest: string, request
         'content-type': 'application/octet-stream',
         'x-git-object-type': o.type,
         'x-git-object-id': o.sha,
-        'cache-control': 'public, max-age=31536000, immutable',
+        'cache-control': 'public, max-age=31536000, immutable, no-transform',
       });
     }
     case 'log': {
@@ -156,7 +168,8 @@ function fileResponse(request: Request, f: FileJson, immutable: boolean): Respon
     'x-git-object-id': f.sha,
     'x-git-mode': f.mode,
     ...(f.commit ? { 'x-git-commit': f.commit } : {}),
-    'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+    // no-transform: Cloudflare's edge then keeps Content-Length instead of compressing on the fly.
+    'cache-control': immutable ? 'public, max-age=31536000, immutable, no-transform' : 'no-cache, no-transform',
   });
 }
 

@@ -232,7 +232,7 @@ class Contents {
   }
 }
 
-/** git's diffcore_rename (default -M50%, no copies): exact renames, then similar ones. */
+/** git's diffcore_rename (default -M50%, no copies): exact renames, unique basenames, then similar ones. */
 function detectRenames(pairs: Pair[], contents: Contents): Pair[] {
   const dsts = pairs.filter((p) => p.status === 'A' && !isGitlinkMode(p.two!.mode));
   const srcs = pairs.filter((p) => p.status === 'D' && !isGitlinkMode(p.one!.mode));
@@ -253,6 +253,32 @@ function detectRenames(pairs: Pair[], contents: Contents): Pair[] {
     used.add(pick);
     renameOf.set(d, pick);
     d.score = MAX_SCORE;
+  }
+  // Unique basenames first (git >= 2.33): a file moved to another directory keeping its name
+  // pairs with its namesake if they are at least 75% similar.
+  const leftD = dsts.filter((d) => !renameOf.has(d));
+  const leftS = srcs.filter((s) => !used.has(s));
+  const unique = (list: Pair[], side: 'one' | 'two') => {
+    const m = new Map<string, Pair | null>();
+    for (const p of list) {
+      const b = basename(p[side]!.path);
+      m.set(b, m.has(b) ? null : p);
+    }
+    return m;
+  };
+  const srcByBase = unique(leftS, 'one');
+  const dstByBase = unique(leftD, 'two');
+  const minBasename = MIN_SCORE + (MAX_SCORE - MIN_SCORE) / 2;
+  for (const s of leftS) {
+    const b = basename(s.one!.path);
+    const d = dstByBase.get(b);
+    if (!d || srcByBase.get(b) !== s || renameOf.has(d)) continue;
+    if (fileType(s.one!.mode) !== 0o100000 || fileType(d.two!.mode) !== 0o100000) continue;
+    const score = similarity(contents.size(s.one!.oid), contents.size(d.two!.oid), () => contents.span(s.one!.oid), () => contents.span(d.two!.oid), minBasename);
+    if (score < minBasename) continue;
+    used.add(s);
+    renameOf.set(d, s);
+    d.score = score;
   }
   // Inexact: regular files only, within git's rename limit.
   const restD = dsts.filter((d) => !renameOf.has(d) && fileType(d.two!.mode) === 0o100000);

@@ -1,9 +1,6 @@
-// What the service functions work on: one repository's store (and, for abbreviated object ids,
-// the SQL handle of its Durable Object).
+// What the service functions work on: one repository's store (never SQL directly).
 import type { RepoStore } from '../storage/repo-store';
 
 export interface RepoContext {
   store: RepoStore;
-  /** Used only to look up abbreviated object ids by prefix. */
-  sql?: SqlStorage;
 }

@@ -1,4 +1,4 @@
-// Line diff (Myers' O(ND) algorithm in linear space, with xdiff's cost cap for huge inputs) and
+// Line diff (git's xdiff Myers: linear space, with its heuristics for huge inputs) and
 // unified-diff hunks in git's format (changes placed as git's xdiff places them, indent heuristic
 // included): 3 lines of context, hunks merged when at most 6 unchanged
 // lines separate them, "@@ -a,b +c,d @@ <function line>" headers found with git's default
@@ -37,12 +37,60 @@ export interface Block {
   ins: number;
 }
 
+// ---- git's xdiff Myers (xdiffi.c / xprepare.c), ported so hunks land where `git diff` puts
+// them: common ends trimmed, lines without a match in the other file (and runs of lines with
+// too many matches) left out of the search, then xdl_split's divide and conquer with its cost
+// heuristics.
+
+const XDL_MAX_COST_MIN = 256;
+const XDL_HEUR_MIN_COST = 256;
+const XDL_SNAKE_CNT = 20;
+const XDL_K_HEUR = 4;
+const XDL_MAX_EQLIMIT = 1024;
+const XDL_SIMSCAN_WINDOW = 100;
+const XDL_KPDIS_RUN = 4;
+const XDL_LINE_MAX = 0x7fffffff;
+
+function bogosqrt(n: number): number {
+  let i = 1;
+  for (; n > 0; n = Math.floor(n / 4)) i *= 2;
+  return i;
+}
+
+/** xdl_clean_mmatch: discard a many-match line sitting in a run of unmatched lines? */
+function cleanMmatch(dis: Uint8Array, i: number, s: number, e: number): boolean {
+  if (i - s > XDL_SIMSCAN_WINDOW) s = i - XDL_SIMSCAN_WINDOW;
+  if (e - i > XDL_SIMSCAN_WINDOW) e = i + XDL_SIMSCAN_WINDOW;
+  let rdis0 = 0;
+  let rpdis0 = 1;
+  for (let r = 1; i - r >= s; r++) {
+    if (!dis[i - r]) rdis0++;
+    else if (dis[i - r] === 2) rpdis0++;
+    else break;
+  }
+  if (rdis0 === 0) return false;
+  let rdis1 = 0;
+  let rpdis1 = 1;
+  for (let r = 1; i + r <= e; r++) {
+    if (!dis[i + r]) rdis1++;
+    else if (dis[i + r] === 2) rpdis1++;
+    else break;
+  }
+  if (rdis1 === 0) return false;
+  rdis1 += rdis0;
+  rpdis1 += rpdis0;
+  return rpdis1 * XDL_KPDIS_RUN < rpdis1 + rdis1;
+}
+
+interface Reduced {
+  ha: Int32Array;
+  rindex: Int32Array;
+  n: number;
+}
+
 class Differ {
   readonly ca: Uint8Array;
   readonly cb: Uint8Array;
-  private vf: Int32Array;
-  private vb: Int32Array;
-  private readonly maxCost: number;
 
   constructor(
     private readonly a: Int32Array,
@@ -50,143 +98,208 @@ class Differ {
   ) {
     this.ca = new Uint8Array(a.length);
     this.cb = new Uint8Array(b.length);
-    const n = a.length + b.length + 3;
-    this.vf = new Int32Array(2 * n + 3);
-    this.vb = new Int32Array(2 * n + 3);
-    this.maxCost = Math.max(256, Math.ceil(Math.sqrt(n)));
   }
 
   run(): void {
-    // Explicit stack instead of recursion: deep recursion on big files would overflow.
-    const stack: number[] = [0, 0, this.a.length, this.b.length];
-    while (stack.length) {
-      let bottom = stack.pop()!;
-      let right = stack.pop()!;
-      let top = stack.pop()!;
-      let left = stack.pop()!;
-      const { a, b } = this;
-      while (left < right && top < bottom && a[left] === b[top]) {
-        left++;
-        top++;
+    const { a, b } = this;
+    // xdl_trim_ends
+    const lim = Math.min(a.length, b.length);
+    let pre = 0;
+    while (pre < lim && a[pre] === b[pre]) pre++;
+    let suf = 0;
+    while (suf < lim - pre && a[a.length - 1 - suf] === b[b.length - 1 - suf]) suf++;
+    const dend1 = a.length - suf - 1;
+    const dend2 = b.length - suf - 1;
+    // xdl_cleanup_records (occurrence counts are over the whole files)
+    const count1 = new Map<number, number>();
+    const count2 = new Map<number, number>();
+    for (const x of a) count1.set(x, (count1.get(x) ?? 0) + 1);
+    for (const x of b) count2.set(x, (count2.get(x) ?? 0) + 1);
+    const reduce = (recs: Int32Array, dend: number, other: Map<number, number>, changed: Uint8Array): Reduced => {
+      const dis = new Uint8Array(recs.length + 1);
+      const mlim = Math.min(bogosqrt(recs.length), XDL_MAX_EQLIMIT);
+      for (let i = pre; i <= dend; i++) {
+        const nm = other.get(recs[i]) ?? 0;
+        dis[i] = nm === 0 ? 0 : nm >= mlim ? 2 : 1;
       }
-      while (left < right && top < bottom && a[right - 1] === b[bottom - 1]) {
-        right--;
-        bottom--;
-      }
-      if (left === right) {
-        for (let j = top; j < bottom; j++) this.cb[j] = 1;
-        continue;
-      }
-      if (top === bottom) {
-        for (let i = left; i < right; i++) this.ca[i] = 1;
-        continue;
-      }
-      const s = this.split(left, top, right, bottom);
-      if (s.kind === 'snake') {
-        // The snake: one edit then a diagonal (forward) or a diagonal then one edit (backward).
-        const dx = s.x2 - s.x1;
-        const dy = s.y2 - s.y1;
-        if (dx !== dy) {
-          if (s.forward) {
-            if (dx > dy) this.ca[s.x1] = 1;
-            else this.cb[s.y1] = 1;
-          } else {
-            if (dx > dy) this.ca[s.x2 - 1] = 1;
-            else this.cb[s.y2 - 1] = 1;
-          }
+      const ha = new Int32Array(Math.max(0, dend - pre + 1));
+      const rindex = new Int32Array(ha.length);
+      let n = 0;
+      for (let i = pre; i <= dend; i++) {
+        if (dis[i] === 1 || (dis[i] === 2 && !cleanMmatch(dis, i, pre, dend))) {
+          rindex[n] = i;
+          ha[n] = recs[i];
+          n++;
+        } else {
+          changed[i] = 1;
         }
-        stack.push(s.x2, s.y2, right, bottom, left, top, s.x1, s.y1);
+      }
+      return { ha, rindex, n };
+    };
+    const d1 = reduce(a, dend1, count2, this.ca);
+    const d2 = reduce(b, dend2, count1, this.cb);
+    const ndiags = d1.n + d2.n + 3;
+    const kvd = new Int32Array(2 * ndiags + 2);
+    const env = { mxcost: Math.max(bogosqrt(ndiags), XDL_MAX_COST_MIN), kvdfOff: d2.n + 1, kvdbOff: ndiags + d2.n + 1, kvd };
+    this.recsCmp(d1, d2, env);
+  }
+
+  private recsCmp(dd1: Reduced, dd2: Reduced, env: { mxcost: number; kvdfOff: number; kvdbOff: number; kvd: Int32Array }): void {
+    const ha1 = dd1.ha;
+    const ha2 = dd2.ha;
+    // Explicit stack of boxes [off1, lim1, off2, lim2, needMin].
+    const stack: number[] = [0, dd1.n, 0, dd2.n, 0];
+    while (stack.length) {
+      const needMin = stack.pop()!;
+      let lim2 = stack.pop()!;
+      let off2 = stack.pop()!;
+      let lim1 = stack.pop()!;
+      let off1 = stack.pop()!;
+      while (off1 < lim1 && off2 < lim2 && ha1[off1] === ha2[off2]) {
+        off1++;
+        off2++;
+      }
+      while (off1 < lim1 && off2 < lim2 && ha1[lim1 - 1] === ha2[lim2 - 1]) {
+        lim1--;
+        lim2--;
+      }
+      if (off1 === lim1) {
+        for (; off2 < lim2; off2++) this.cb[dd2.rindex[off2]] = 1;
+      } else if (off2 === lim2) {
+        for (; off1 < lim1; off1++) this.ca[dd1.rindex[off1]] = 1;
       } else {
-        stack.push(s.x1, s.y1, right, bottom, left, top, s.x1, s.y1);
+        const spl = this.split(ha1, off1, lim1, ha2, off2, lim2, needMin !== 0, env);
+        stack.push(spl.i1, lim1, spl.i2, lim2, spl.minHi ? 1 : 0);
+        stack.push(off1, spl.i1, off2, spl.i2, spl.minLo ? 1 : 0);
       }
     }
   }
 
-  private split(left: number, top: number, right: number, bottom: number):
-    | { kind: 'snake'; forward: boolean; x1: number; y1: number; x2: number; y2: number }
-    | { kind: 'point'; x1: number; y1: number } {
-    const { a, b, vf, vb } = this;
-    const width = right - left;
-    const height = bottom - top;
-    const size = width + height;
-    const delta = width - height;
-    const odd = (delta & 1) !== 0;
-    const max = Math.ceil(size / 2);
-    const off = max + 1;
-    if (2 * max + 3 > vf.length) {
-      this.vf = new Int32Array(2 * max + 3);
-      this.vb = new Int32Array(2 * max + 3);
-      return this.split(left, top, right, bottom);
-    }
-    vf[off + 1] = left;
-    vb[off + 1] = bottom;
-    for (let d = 0; d <= max; d++) {
-      if (d > this.maxCost) {
-        // Too expensive for an exact answer: split at the furthest-reaching forward point.
-        let bestK = -d + 1;
-        let best = -1;
-        for (let k = -(d - 1); k <= d - 1; k += 2) {
-          const x = Math.min(vf[off + k], right);
-          const y = top + (x - left) - k;
-          if (y < top || y > bottom) continue;
-          if (x + y > best) {
-            best = x + y;
-            bestK = k;
+  private split(
+    ha1: Int32Array, off1: number, lim1: number, ha2: Int32Array, off2: number, lim2: number, needMin: boolean,
+    env: { mxcost: number; kvdfOff: number; kvdbOff: number; kvd: Int32Array },
+  ): { i1: number; i2: number; minLo: boolean; minHi: boolean } {
+    const kv = env.kvd;
+    const F = env.kvdfOff;
+    const B = env.kvdbOff;
+    const dmin = off1 - lim2;
+    const dmax = lim1 - off2;
+    const fmid = off1 - off2;
+    const bmid = lim1 - lim2;
+    const odd = ((fmid - bmid) & 1) !== 0;
+    let fmin = fmid;
+    let fmax = fmid;
+    let bmin = bmid;
+    let bmax = bmid;
+    kv[F + fmid] = off1;
+    kv[B + bmid] = lim1;
+    for (let ec = 1; ; ec++) {
+      let gotSnake = false;
+      if (fmin > dmin) kv[F + --fmin - 1] = -1;
+      else ++fmin;
+      if (fmax < dmax) kv[F + ++fmax + 1] = -1;
+      else --fmax;
+      for (let d = fmax; d >= fmin; d -= 2) {
+        let i1 = kv[F + d - 1] >= kv[F + d + 1] ? kv[F + d - 1] + 1 : kv[F + d + 1];
+        const prev1 = i1;
+        let i2 = i1 - d;
+        while (i1 < lim1 && i2 < lim2 && ha1[i1] === ha2[i2]) {
+          i1++;
+          i2++;
+        }
+        if (i1 - prev1 > XDL_SNAKE_CNT) gotSnake = true;
+        kv[F + d] = i1;
+        if (odd && bmin <= d && d <= bmax && kv[B + d] <= i1) return { i1, i2, minLo: true, minHi: true };
+      }
+      if (bmin > dmin) kv[B + --bmin - 1] = XDL_LINE_MAX;
+      else ++bmin;
+      if (bmax < dmax) kv[B + ++bmax + 1] = XDL_LINE_MAX;
+      else --bmax;
+      for (let d = bmax; d >= bmin; d -= 2) {
+        let i1 = kv[B + d - 1] < kv[B + d + 1] ? kv[B + d - 1] : kv[B + d + 1] - 1;
+        const prev1 = i1;
+        let i2 = i1 - d;
+        while (i1 > off1 && i2 > off2 && ha1[i1 - 1] === ha2[i2 - 1]) {
+          i1--;
+          i2--;
+        }
+        if (prev1 - i1 > XDL_SNAKE_CNT) gotSnake = true;
+        kv[B + d] = i1;
+        if (!odd && fmin <= d && d <= fmax && i1 <= kv[F + d]) return { i1, i2, minLo: true, minHi: true };
+      }
+      if (needMin) continue;
+      if (gotSnake && ec > XDL_HEUR_MIN_COST) {
+        let best = 0;
+        let s1 = 0;
+        let s2 = 0;
+        for (let d = fmax; d >= fmin; d -= 2) {
+          const dd = d > fmid ? d - fmid : fmid - d;
+          const i1 = kv[F + d];
+          const i2 = i1 - d;
+          const v = i1 - off1 + (i2 - off2) - dd;
+          if (v > XDL_K_HEUR * ec && v > best && off1 + XDL_SNAKE_CNT <= i1 && i1 < lim1 && off2 + XDL_SNAKE_CNT <= i2 && i2 < lim2) {
+            for (let k = 1; ha1[i1 - k] === ha2[i2 - k]; k++) {
+              if (k === XDL_SNAKE_CNT) {
+                best = v;
+                s1 = i1;
+                s2 = i2;
+                break;
+              }
+            }
           }
         }
-        const x = Math.min(vf[off + bestK], right);
-        const y = Math.min(Math.max(top + (x - left) - bestK, top), bottom);
-        if ((x === left && y === top) || (x === right && y === bottom)) {
-          // Degenerate: fall back to the middle of the box.
-          const mx = left + (width >> 1);
-          return { kind: 'point', x1: mx, y1: top + (height >> 1) };
+        if (best > 0) return { i1: s1, i2: s2, minLo: true, minHi: false };
+        for (let d = bmax; d >= bmin; d -= 2) {
+          const dd = d > bmid ? d - bmid : bmid - d;
+          const i1 = kv[B + d];
+          const i2 = i1 - d;
+          const v = lim1 - i1 + (lim2 - i2) - dd;
+          if (v > XDL_K_HEUR * ec && v > best && off1 < i1 && i1 <= lim1 - XDL_SNAKE_CNT && off2 < i2 && i2 <= lim2 - XDL_SNAKE_CNT) {
+            for (let k = 0; ha1[i1 + k] === ha2[i2 + k]; k++) {
+              if (k === XDL_SNAKE_CNT - 1) {
+                best = v;
+                s1 = i1;
+                s2 = i2;
+                break;
+              }
+            }
+          }
         }
-        return { kind: 'point', x1: x, y1: y };
+        if (best > 0) return { i1: s1, i2: s2, minLo: false, minHi: true };
       }
-      for (let k = d; k >= -d; k -= 2) {
-        const c = k - delta;
-        let x: number;
-        let px: number;
-        if (k === -d || (k !== d && vf[off + k - 1] < vf[off + k + 1])) {
-          px = x = vf[off + k + 1];
-        } else {
-          px = vf[off + k - 1];
-          x = px + 1;
+      if (ec >= env.mxcost) {
+        let fbest = -1;
+        let fbest1 = -1;
+        for (let d = fmax; d >= fmin; d -= 2) {
+          let i1 = Math.min(kv[F + d], lim1);
+          let i2 = i1 - d;
+          if (lim2 < i2) {
+            i1 = lim2 + d;
+            i2 = lim2;
+          }
+          if (fbest < i1 + i2) {
+            fbest = i1 + i2;
+            fbest1 = i1;
+          }
         }
-        let y = top + (x - left) - k;
-        const py = d === 0 || x !== px ? y : y - 1;
-        while (x < right && y < bottom && a[x] === b[y]) {
-          x++;
-          y++;
+        let bbest = XDL_LINE_MAX;
+        let bbest1 = XDL_LINE_MAX;
+        for (let d = bmax; d >= bmin; d -= 2) {
+          let i1 = Math.max(off1, kv[B + d]);
+          let i2 = i1 - d;
+          if (i2 < off2) {
+            i1 = off2 + d;
+            i2 = off2;
+          }
+          if (i1 + i2 < bbest) {
+            bbest = i1 + i2;
+            bbest1 = i1;
+          }
         }
-        vf[off + k] = x;
-        if (odd && c >= -(d - 1) && c <= d - 1 && y >= vb[off + c]) {
-          return { kind: 'snake', forward: true, x1: px, y1: py, x2: x, y2: y };
-        }
-      }
-      for (let c = d; c >= -d; c -= 2) {
-        const k = c + delta;
-        let y: number;
-        let py: number;
-        if (c === -d || (c !== d && vb[off + c - 1] > vb[off + c + 1])) {
-          py = y = vb[off + c + 1];
-        } else {
-          py = vb[off + c - 1];
-          y = py - 1;
-        }
-        let x = left + (y - top) + k;
-        const px = d === 0 || y !== py ? x : x + 1;
-        while (x > left && y > top && a[x - 1] === b[y - 1]) {
-          x--;
-          y--;
-        }
-        vb[off + c] = y;
-        if (!odd && k >= -d && k <= d && x <= vf[off + k]) {
-          return { kind: 'snake', forward: false, x1: x, y1: y, x2: px, y2: py };
-        }
+        if (lim1 + lim2 - bbest < fbest - (off1 + off2)) return { i1: fbest1, i2: fbest - fbest1, minLo: true, minHi: false };
+        return { i1: bbest1, i2: bbest - bbest1, minLo: false, minHi: true };
       }
     }
-    throw new Error('diff: no middle snake found');
   }
 }
 

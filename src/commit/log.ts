@@ -88,7 +88,6 @@ interface Info {
   tree: string;
   parents: string[];
   time: number;
-  data: Uint8Array;
 }
 
 export function encodeCursor(queue: string[]): string {
@@ -120,7 +119,7 @@ export function log(ctx: RepoContext, rev: string, opts: LogOptions = {}): LogJs
       const obj = readObject(ctx, oid);
       if (obj.type !== 'commit') throw badInput(`${oid} is a ${obj.type}, not a commit`);
       const c = parseCommit(obj.data);
-      i = { tree: c.tree, parents: c.parents, time: c.committerTime, data: obj.data };
+      i = { tree: c.tree, parents: c.parents, time: c.committerTime };
       infos.set(oid, i);
     }
     return i;
@@ -168,7 +167,7 @@ export function log(ctx: RepoContext, rev: string, opts: LogOptions = {}): LogJs
       seen.add(p);
       queue.push(p, info(p).time);
     }
-    if (show) commits.push(commitJson(node.oid, c.data));
+    if (show) commits.push(commitJson(node.oid, readObject(ctx, node.oid).data));
   }
   const rest = queue.drain();
   return { commits, nextCursor: rest.length ? encodeCursor(rest) : null };

@@ -22,12 +22,7 @@ export function readObject(ctx: RepoContext, oid: string): GitObject {
 
 /** Object ids starting with `prefix` (at most `limit`). */
 export function oidsWithPrefix(ctx: RepoContext, prefix: string, limit = 2): string[] {
-  const p = prefix.toLowerCase();
-  if (!ctx.sql) return [];
-  return ctx.sql
-    .exec<{ oid: string }>(`SELECT oid FROM objects WHERE oid >= ? AND oid < ? ORDER BY oid LIMIT ?`, p, p + 'g', limit)
-    .toArray()
-    .map((r) => r.oid);
+  return ctx.store.objects.withPrefix(prefix.toLowerCase(), limit);
 }
 
 /** Full ref name a short name resolves to (git's dwim order), or null. */

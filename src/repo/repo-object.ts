@@ -120,29 +120,29 @@ export class RepoObject extends DurableObject<Env> {
 
   /** REST commit/read routes: the Worker forwards the request with the name of its route. */
   async api(route: ApiRoute, rest: string, request: Request): Promise<Response> {
-    const ctx = { store: this.store, sql: this.ctx.storage.sql };
+    const ctx = { store: this.store };
     const authorizeFor = (need: Scope) => authorize(request, this.env.ARBOR_ADMIN_TOKEN, this.tokens, need);
     return serveRepoApi({ exists: this.exists(), ctx, authorize: authorizeFor }, route, rest, request);
   }
 
   /** One atomic commit of many file changes (see CommitInput). */
   async commit(input: CommitInput) {
-    return repoCall(this.exists(), { store: this.store, sql: this.ctx.storage.sql }, (ctx) => createCommit(ctx, input));
+    return repoCall(this.exists(), { store: this.store }, (ctx) => createCommit(ctx, input));
   }
 
   /** A file's bytes, sha and mode at a revision. */
   async readFile(rev: string, path: string) {
-    return repoCall(this.exists(), { store: this.store, sql: this.ctx.storage.sql }, (ctx) => readFile(ctx, rev, path));
+    return repoCall(this.exists(), { store: this.store }, (ctx) => readFile(ctx, rev, path));
   }
 
   /** The entries of a directory at a revision (recursive: the whole subtree). */
   async readTree(rev: string, path = '', opts: { recursive?: boolean } = {}) {
-    return repoCall(this.exists(), { store: this.store, sql: this.ctx.storage.sql }, (ctx) => readTree(ctx, rev, path, opts));
+    return repoCall(this.exists(), { store: this.store }, (ctx) => readTree(ctx, rev, path, opts));
   }
 
   /** History from a revision, newest first (path filter, first-parent, cursor pages). */
   async log(rev = 'HEAD', opts: LogOptions = {}) {
-    return repoCall(this.exists(), { store: this.store, sql: this.ctx.storage.sql }, (ctx) => log(ctx, rev, opts));
+    return repoCall(this.exists(), { store: this.store }, (ctx) => log(ctx, rev, opts));
   }
 }
 

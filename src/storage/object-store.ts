@@ -59,6 +59,14 @@ export class ObjectStore {
     return r ? TYPE_NAMES[r.type] : null;
   }
 
+  /** Object ids starting with a (lowercase hex) prefix, at most `limit`: abbreviated shas. */
+  withPrefix(prefix: string, limit = 2): string[] {
+    return this.sql
+      .exec<{ oid: string }>(`SELECT oid FROM objects WHERE oid >= ? AND oid < ? ORDER BY oid LIMIT ?`, prefix, prefix + 'g', limit)
+      .toArray()
+      .map((r) => r.oid);
+  }
+
   sizeOf(oid: string): number {
     const r = this.sql.exec<{ size: number }>(`SELECT size FROM objects WHERE oid = ?`, oid).toArray()[0];
     if (!r) throw new MissingObjectError(oid);

@@ -119,7 +119,10 @@ export class RepoStore {
     const read = (oid: string) => (this.objects.has(oid) ? this.objects.read(oid) : null);
     const ta = read(a);
     if (!ta || ta.type !== 'commit') return false;
-    const limit = parseCommit(ta.data).committerTime - 86_400; // clock-skew slop
+    // Stop below `a`'s date (with slop for skewed clocks), but never in the first steps, so a
+    // new commit dated before its parent does not end the search at once.
+    const limit = parseCommit(ta.data).committerTime - 30 * 86_400;
+    let steps = 0;
     const seen = new Set<string>();
     const stack = [b];
     let budget = 100_000;
@@ -131,7 +134,7 @@ export class RepoStore {
       const obj = read(o);
       if (!obj || obj.type !== 'commit') continue;
       const c = parseCommit(obj.data);
-      if (c.committerTime < limit) continue;
+      if (++steps > 256 && c.committerTime < limit) continue;
       stack.push(...c.parents);
     }
     return false;

@@ -377,7 +377,7 @@ describe('RPC', () => {
   it('commit, readFile, readTree and log on the Durable Object', async () => {
     const repo = await newRepo('rpc');
     const r = await repo.stub.commit({ branch: 'main', message: 'rpc', author: AUTHOR, changes: [{ action: 'create', path: 'a/b.txt', content: 'hello\n' }] });
-    if (!r.ok) throw new Error(r.message);
+    if (!r.ok) throw new Error(JSON.stringify(r));
     const f = await repo.stub.readFile('main', 'a/b.txt');
     expect(f.ok && new TextDecoder().decode(f.value.content)).toBe('hello\n');
     const t = await repo.stub.readTree('main', '', { recursive: true });
