@@ -170,9 +170,11 @@ export async function* fetchV2(store: RepoStore, req: FetchRequest): AsyncGenera
     req.haves = neg.common;
   }
   const whole = isWholeClone(store, req);
-  const p = whole ? null : plan(store, req);
   const deepen = req.depth !== undefined || req.deepenSince !== undefined || req.deepenNot.length > 0;
-  if (p && (deepen || req.shallows.length > 0)) {
+  const shallowInfo = deepen || req.shallows.length > 0;
+  // shallow-info must precede the pack, so only then is the walk done before the first byte.
+  let p = whole || !shallowInfo ? null : plan(store, req);
+  if (p) {
     yield pkt('shallow-info\n');
     for (const s of p.shallow) yield pkt(`shallow ${s}\n`);
     for (const u of p.unshallow) yield pkt(`unshallow ${u}\n`);
@@ -184,6 +186,11 @@ export async function* fetchV2(store: RepoStore, req: FetchRequest): AsyncGenera
     yield DELIM;
   }
   yield pkt('packfile\n');
+  if (!whole && !p) {
+    // A big walk can take a while: let the client see the server is at work before it starts.
+    if (!req.noProgress) yield* sideband(BAND_PROGRESS, enc.encode('Counting objects...\n'));
+    p = plan(store, req);
+  }
   yield* packStream(store, req, p ?? 'whole');
 }
 
