@@ -10,7 +10,7 @@ pub fn adler32(prev: u32, data: [*]const u8, len: usize) u32 {
     var p = data;
     var n = len;
     while (n != 0) {
-        var k = @min(n, NMAX);
+        var k: usize = @min(n, NMAX);
         n -= k;
         while (k >= 16) : (k -= 16) {
             inline for (0..16) |i| {

@@ -9,12 +9,12 @@
 // tables in static data, so there is nothing to free: the next call reuses the
 // arena. Results beyond a status code are written to result_ptr() (a small
 // static block of u32s) and nums_ptr() (f64s).
-const mem = @import("mem.zig");
 const sha1 = @import("sha1.zig");
 const crc = @import("crc32.zig");
 const adler = @import("adler32.zig");
 const inflate_mod = @import("inflate.zig");
 const delta = @import("delta.zig");
+const delta_encode = @import("delta_encode.zig");
 
 extern var __heap_base: u8;
 
@@ -122,8 +122,8 @@ export fn inflate_pad() usize {
     return inflate_mod.PAD;
 }
 
-/// Inflates the zlib stream in[0..in_len) into out[0..cap) (out needs 8 bytes
-/// of slack after cap). Returns a status (see inflate.zig); result_ptr() then
+/// Inflates the zlib stream in[0..in_len) into out[0..cap) (out needs 16
+/// bytes of slack after cap). Returns a status (see inflate.zig); result_ptr() then
 /// holds {consumed input bytes, produced output bytes}.
 export fn inflate(in: [*]u8, in_len: usize, out: [*]u8, cap: usize) u32 {
     return @intFromEnum(inflate_mod.inflate(in, in_len, out, cap, &result));
@@ -136,7 +136,41 @@ export fn delta_check(d: [*]const u8, n: usize, base_len: f64, max_result: f64) 
     return @intFromEnum(delta.check(d, n, base_len, max_result, &nums));
 }
 
+/// delta_check, then, if the result fits in out[0..out_cap) (plus 16 bytes of
+/// slack), delta_run: one call for the common case. Returns delta_check's
+/// status, or 255 if the delta is valid but needs a bigger output buffer
+/// (nums[1] = its size, nums[2] = start, for delta_run).
+export fn delta_apply(base: [*]const u8, base_len: usize, d: [*]const u8, n: usize, max_result: f64, out: [*]u8, out_cap: usize) u32 {
+    const st = delta.check(d, n, @floatFromInt(base_len), max_result, &nums);
+    if (st != .ok) return @intFromEnum(st);
+    if (nums[1] > @as(f64, @floatFromInt(out_cap))) return 255;
+    delta.run(base, d, @intFromFloat(nums[2]), n, out);
+    return 0;
+}
+
 /// Applies a delta that delta_check accepted; `start` is nums[2] from it.
 export fn delta_run(base: [*]const u8, d: [*]const u8, start: usize, n: usize, out: [*]u8) void {
     delta.run(base, d, start, n, out);
+}
+
+/// Scratch bytes delta_create needs for its index of a base of base_len bytes.
+export fn delta_index_bytes(base_len: usize) usize {
+    return delta_encode.indexBytes(base_len);
+}
+
+/// Largest delta delta_create can write for a target of target_len bytes.
+export fn delta_bound(target_len: usize) usize {
+    return delta_encode.bound(target_len);
+}
+
+/// Encodes target as a git delta against base, exactly as createDelta in
+/// src/pack/delta.ts. work: delta_index_bytes(base_len) scratch bytes (4-byte
+/// aligned); out: delta_bound(target_len) bytes. Returns the delta's length,
+/// or -1 if it would exceed max_size.
+export fn delta_create(base: [*]const u8, base_len: usize, target: [*]const u8, target_len: usize, max_size: f64, work: [*]u32, out: [*]u8) i32 {
+    const bits = delta_encode.indexBits(base_len);
+    const head = work;
+    const next = work + (@as(usize, 1) << bits);
+    delta_encode.buildIndex(base, base_len, bits, head, next);
+    return @intCast(delta_encode.encode(base, base_len, bits, head, next, target, target_len, max_size, out));
 }

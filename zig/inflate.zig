@@ -5,7 +5,8 @@
 // byte, and single-lookup Huffman tables (a ROOT-bit first level plus
 // second-level tables for longer codes) whose entries carry everything needed
 // to decode a symbol: its length, its kind, its base value and how many extra
-// bits follow. Matches copy 8 bytes at a time when the distance allows.
+// bits follow. Matches copy 16 (v128) or 8 bytes at a time when the distance
+// allows; the Adler-32 check runs over the output at the end.
 //
 // Semantics follow zlib's inflate() exactly, so that this and node:zlib agree
 // on every input, including hostile ones:
@@ -152,59 +153,83 @@ fn build(table: [*]u32, lens: [*]const u8, num: usize, syms: [*]const u32, compt
             offs[len] += 1;
         }
     }
+    // Codes up to `root` bits (libdeflate's method): each codeword is written
+    // once into a table as wide as its length, and the table is doubled
+    // (one memory.copy) whenever the length grows, which replicates the
+    // shorter codes into every slot whose extra high bits they ignore.
+    // `code` is the current codeword bit-reversed, as it is read.
+    var code: u32 = 0;
+    var i: usize = 0;
+    var len: u32 = 1;
+    while (count[len] == 0) len += 1;
+    var cur: u32 = @as(u32, 1) << @intCast(len); // current table width
+    while (len <= root) {
+        var k: u32 = count[len];
+        while (k != 0) : (k -= 1) {
+            table[code] = syms[sorted[i]] | len;
+            i += 1;
+            if (code == cur - 1) {
+                // The last codeword (all ones): replicate up to the full width.
+                while (len < root) : (len += 1) {
+                    @memcpy(table[cur..][0..cur], table[0..cur]);
+                    cur <<= 1;
+                }
+                return true;
+            }
+            // Next codeword: increment the bit-reversed code.
+            const bit = @as(u32, 1) << @intCast(31 - @clz(code ^ (cur - 1)));
+            code = (code & (bit - 1)) | bit;
+        }
+        while (true) {
+            len += 1;
+            if (len <= root) {
+                @memcpy(table[cur..][0..cur], table[0..cur]);
+                cur <<= 1;
+            }
+            if (count[len] != 0) break;
+        }
+    }
+    // Longer codes: a second-level table per root prefix, as wide as the codes
+    // sharing that prefix need (zlib's rule), filled like zlib does.
     var remaining = count; // codes of each length not placed yet
-    var huff: u32 = 0; // current code, bit-reversed (LSB-first, as it is read)
-    var next_free: u32 = size; // where the next second-level table goes
+    var next_free: u32 = size;
     var cur_low: u32 = 0xffffffff; // root index of the current second-level table
     var sub_off: u32 = 0;
     var sub_bits: u32 = 0;
-    var i: usize = 0;
-    var len: u32 = 1;
     while (len <= max) : (len += 1) {
         var k: u32 = count[len];
         while (k != 0) : (k -= 1) {
             const sym = sorted[i];
             i += 1;
-            const payload = syms[sym];
-            if (len <= root) {
-                const e = payload | len;
-                var j: u32 = huff;
-                const step = @as(u32, 1) << @intCast(len);
-                while (j < size) : (j += step) table[j] = e;
-            } else {
-                const low = huff & (size - 1);
-                if (low != cur_low) {
-                    // New second-level table: as wide as the codes sharing this
-                    // prefix need (zlib's rule).
-                    var curr: u32 = len - root;
-                    var lft: i32 = @as(i32, 1) << @intCast(curr);
-                    while (curr + root < max) {
-                        lft -= remaining[curr + root];
-                        if (lft <= 0) break;
-                        curr += 1;
-                        lft <<= 1;
-                    }
-                    sub_bits = curr;
-                    sub_off = next_free;
-                    next_free += @as(u32, 1) << @intCast(curr);
-                    cur_low = low;
-                    table[low] = (sub_off << 16) | (K_LINK << 8) | (curr << 4) | root;
+            const low = code & (size - 1);
+            if (low != cur_low) {
+                var curr: u32 = len - root;
+                var lft: i32 = @as(i32, 1) << @intCast(curr);
+                while (curr + root < max) {
+                    lft -= remaining[curr + root];
+                    if (lft <= 0) break;
+                    curr += 1;
+                    lft <<= 1;
                 }
-                const e = payload | (len - root);
-                var j: u32 = huff >> root;
-                const step = @as(u32, 1) << @intCast(len - root);
-                const end = @as(u32, 1) << @intCast(sub_bits);
-                while (j < end) : (j += step) table[sub_off + j] = e;
+                sub_bits = curr;
+                sub_off = next_free;
+                next_free += @as(u32, 1) << @intCast(curr);
+                cur_low = low;
+                table[low] = (sub_off << 16) | (K_LINK << 8) | (curr << 4) | root;
             }
+            const e = syms[sym] | (len - root);
+            var j: u32 = code >> root;
+            const step = @as(u32, 1) << @intCast(len - root);
+            const end = @as(u32, 1) << @intCast(sub_bits);
+            while (j < end) : (j += step) table[sub_off + j] = e;
             remaining[len] -= 1;
-            // Next code in bit-reversed order.
             var incr = @as(u32, 1) << @intCast(len - 1);
-            while (huff & incr != 0) incr >>= 1;
+            while (code & incr != 0) incr >>= 1;
             if (incr != 0) {
-                huff &= incr - 1;
-                huff += incr;
+                code &= incr - 1;
+                code += incr;
             } else {
-                huff = 0;
+                code = 0;
             }
         }
     }
@@ -345,10 +370,26 @@ fn dynamic(s: *State) Err!void {
     const lens = &lens_buf;
     const total = nlen + ndist;
     var have: u32 = 0;
+    // The bit buffer in locals for this loop (State lives in memory).
+    var bb = s.bb;
+    var bc = s.bc;
+    var pos = s.pos;
+    var st: Status = .ok;
     while (have < total) {
-        try s.need(16);
-        const e = code_table[s.bits(CODE_ROOT)];
-        s.drop(e & 15);
+        if (bc < 16) {
+            if (pos > s.in_len + 8) {
+                st = .truncated;
+                break;
+            }
+            bb |= mem.load64(s.in + pos) << @intCast(bc);
+            const nb = (63 - bc) >> 3;
+            pos += nb;
+            bc += nb << 3;
+        }
+        const e = code_table[@as(u32, @truncate(bb)) & ((1 << CODE_ROOT) - 1)];
+        const el = e & 15;
+        bb >>= @intCast(el);
+        bc -= el;
         const sym = e >> 16;
         if (sym < 16) {
             lens[have] = @intCast(sym);
@@ -357,22 +398,36 @@ fn dynamic(s: *State) Err!void {
         }
         var rep: u32 = undefined;
         var val: u8 = 0;
+        const x: u32 = @truncate(bb);
         if (sym == 16) {
-            rep = 3 + s.bits(2);
-            s.drop(2);
-            if (have == 0) return s.fail(.invalid_bit_length_repeat);
+            rep = 3 + (x & 3);
+            bb >>= 2;
+            bc -= 2;
+            if (have == 0) {
+                st = .invalid_bit_length_repeat;
+                break;
+            }
             val = lens[have - 1];
         } else if (sym == 17) {
-            rep = 3 + s.bits(3);
-            s.drop(3);
+            rep = 3 + (x & 7);
+            bb >>= 3;
+            bc -= 3;
         } else {
-            rep = 11 + s.bits(7);
-            s.drop(7);
+            rep = 11 + (x & 127);
+            bb >>= 7;
+            bc -= 7;
         }
-        if (have + rep > total) return s.fail(.invalid_bit_length_repeat);
-        @memset(lens[have..][0..rep], val);
+        if (have + rep > total) {
+            st = .invalid_bit_length_repeat;
+            break;
+        }
+        for (0..rep) |k| lens[have + k] = val;
         have += rep;
     }
+    s.bb = bb;
+    s.bc = bc;
+    s.pos = pos;
+    if (st != .ok) return s.fail(st);
     if (lens[256] == 0) return s.fail(.missing_end_of_block);
     if (!build(&lit_table, lens, nlen, &lit_sym, LIT_ROOT, .lens)) return s.fail(.invalid_literal_lengths_set);
     if (!build(&dist_table, lens[nlen..].ptr, ndist, &dist_sym, DIST_ROOT, .dists)) return s.fail(.invalid_distances_set);
@@ -492,13 +547,19 @@ fn codes(s: *State, lt: [*]const u32, dt: [*]const u32) Err!void {
             }
             const dst = out + op;
             const src = dst - dist;
-            if (dist >= 8) {
-                // Word copies; may write up to 7 bytes past the match (slack
-                // follows the output buffer), never reading unwritten bytes.
+            if (dist >= 16) {
+                // 16-byte (v128) copies; may write up to 15 bytes past the
+                // match (slack follows the output buffer), never reading
+                // bytes not yet written.
+                var k: usize = 0;
+                while (k < length) : (k += 16) mem.store128(dst + k, mem.load128(src + k));
+            } else if (dist >= 8) {
                 var k: usize = 0;
                 while (k < length) : (k += 8) mem.store64(dst + k, mem.load64(src + k));
             } else if (dist == 1) {
-                @memset(dst[0..length], src[0]);
+                const v = @as(u64, src[0]) * 0x0101010101010101;
+                var k: usize = 0;
+                while (k < length) : (k += 8) mem.store64(dst + k, v);
             } else {
                 for (0..length) |k| dst[k] = src[k];
             }
@@ -547,9 +608,9 @@ pub const Result = extern struct {
 };
 
 /// Inflates the zlib stream at in[0..in_len) (followed by PAD readable bytes,
-/// which this zeroes) into out[0..cap) (followed by 8 writable bytes of slack).
+/// which this zeroes) into out[0..cap) (followed by 16 writable bytes of slack).
 pub fn inflate(in: [*]u8, in_len: usize, out: [*]u8, cap: usize, res: *Result) Status {
-    @memset(in[in_len..][0..PAD], 0);
+    inline for (0..PAD / 8) |k| mem.store64(in + in_len + 8 * k, 0);
     var s = State{
         .in = in,
         .in_len = in_len,

@@ -9,6 +9,16 @@ pub inline fn store64(p: [*]u8, v: u64) void {
     @as(*align(1) u64, @ptrCast(p)).* = v;
 }
 
+pub const V128 = @Vector(16, u8);
+
+pub inline fn load128(p: [*]const u8) V128 {
+    return @as(*align(1) const [16]u8, @ptrCast(p)).*;
+}
+
+pub inline fn store128(p: [*]u8, v: V128) void {
+    @as(*align(1) [16]u8, @ptrCast(p)).* = v;
+}
+
 pub inline fn load32(p: [*]const u8) u32 {
     return @as(*align(1) const u32, @ptrCast(p)).*;
 }

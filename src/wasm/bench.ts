@@ -11,7 +11,7 @@ import { applyDelta, createDelta } from '../pack/delta';
 import { crc32 } from '../pack/crc32';
 import { hashObject } from '../pack/object';
 import { adler32Ts, sha1Ts } from './twins';
-import { wasmAdler32, wasmApplyDelta, wasmCrc32, wasmHashObject, wasmInflateAt, wasmSha1 } from './index';
+import { accel, getAccelerator, setAccelerator, wasmAdler32, wasmApplyDelta, wasmCreateDelta, wasmCrc32, wasmHashObject, wasmInflateAt, wasmSha1 } from './index';
 
 export interface MicroBenchRow {
   /** Function pair, e.g. 'inflateAt'. */
@@ -24,11 +24,30 @@ export interface MicroBenchRow {
   calls: number;
   wasmMBs: number;
   tsMBs: number;
+  /** accel.* in 'auto' mode (what callers get by default). */
+  autoMBs: number;
   /** wasm / ts throughput (> 1: Wasm is faster). */
   ratio: number;
   /** Mean time of one call (µs). */
   wasmUsPerCall: number;
   tsUsPerCall: number;
+}
+
+/** One function at one input size: where 'auto' should switch paths. */
+export interface SweepRow {
+  fn: string;
+  size: number;
+  wasmUsPerCall: number;
+  tsUsPerCall: number;
+  /** ts time / wasm time (> 1: Wasm is faster). */
+  ratio: number;
+}
+
+export interface MicroBenchReport {
+  rows: MicroBenchRow[];
+  sweep: SweepRow[];
+  /** Both tables as text, as printed. */
+  lines: string[];
 }
 
 export interface MicroBenchOptions {
@@ -38,6 +57,8 @@ export interface MicroBenchOptions {
   log?: ((line: string) => void) | null;
   /** Only the functions whose name contains this. */
   only?: string;
+  /** Also time each function at fixed sizes (64 B ... 1 MiB) to find crossovers (default: !quick). */
+  sweep?: boolean;
 }
 
 function rng(seed: number): () => number {
@@ -102,23 +123,30 @@ function time(fn: () => void, rounds: number, minMs: number): { ms: number; reps
 
 let sink = 0; // keeps results alive so nothing is optimised away
 
-export function runMicroBench(opts: MicroBenchOptions = {}): MicroBenchRow[] {
+export function runMicroBench(opts: MicroBenchOptions = {}): MicroBenchReport {
   const quick = opts.quick ?? false;
   const log = opts.log === undefined ? (l: string) => console.log(l) : opts.log;
-  const rounds = quick ? 3 : 7;
-  const minMs = quick ? 15 : 60;
-  const smallCount = quick ? 600 : 3000;
-  const largeBytes = quick ? 2 << 20 : 8 << 20;
+  const rounds = quick ? 2 : 7;
+  const minMs = quick ? 12 : 60;
+  const smallCount = quick ? 400 : 3000;
+  const largeBytes = quick ? 1 << 20 : 8 << 20;
   const rand = rng(2024);
   const rows: MicroBenchRow[] = [];
 
-  const run = (fn: string, workload: string, bytes: number, calls: number, wasm: () => void, ts: () => void) => {
+  const run = (fn: string, workload: string, bytes: number, calls: number, wasm: () => void, ts: () => void, auto: () => void) => {
     if (opts.only && !fn.includes(opts.only)) return;
-    // Alternate which goes first to spread out warm-up and GC effects.
+    // Wasm is timed twice, around the TS run, to spread out warm-up and GC effects.
     const w1 = time(wasm, rounds, minMs);
-    const t1 = time(ts, rounds, minMs);
+    const t = time(ts, rounds, minMs).ms;
     const w = Math.min(w1.ms, time(wasm, 2, minMs).ms);
-    const t = t1.ms;
+    const saved = getAccelerator();
+    setAccelerator('auto');
+    let a: number;
+    try {
+      a = time(auto, rounds, minMs).ms;
+    } finally {
+      setAccelerator(saved);
+    }
     const mbs = (ms: number) => bytes / 1e6 / (ms / 1000);
     rows.push({
       fn,
@@ -127,6 +155,7 @@ export function runMicroBench(opts: MicroBenchOptions = {}): MicroBenchRow[] {
       calls,
       wasmMBs: mbs(w),
       tsMBs: mbs(t),
+      autoMBs: mbs(a),
       ratio: t / w,
       wasmUsPerCall: (w * 1000) / calls,
       tsUsPerCall: (t * 1000) / calls,
@@ -152,7 +181,7 @@ export function runMicroBench(opts: MicroBenchOptions = {}): MicroBenchRow[] {
   }
   const deltaPairs = smallObjs.map((b) => {
     const target = edit(b, rand);
-    return { base: b, delta: createDelta(b, target), size: target.length };
+    return { base: b, target, delta: createDelta(b, target), size: target.length };
   });
   const largeTarget = edit(large, rand);
   const largeDelta = createDelta(large, largeTarget);
@@ -162,50 +191,150 @@ export function runMicroBench(opts: MicroBenchOptions = {}): MicroBenchRow[] {
   const lw = `large ${(largeBytes / (1 << 20)).toFixed(0)} MiB`;
 
   // SHA-1 -------------------------------------------------------------
-  run('sha1', sw, smallTotal, smallCount, () => { for (const o of smallObjs) sink += wasmSha1(o).length; }, () => { for (const o of smallObjs) sink += sha1Ts(o).length; });
-  run('sha1', lw, large.length, 1, () => { sink += wasmSha1(large).length; }, () => { sink += sha1Ts(large).length; });
-  run('hashObject', sw, smallTotal, smallCount, () => { for (const o of smallObjs) sink += wasmHashObject('blob', o).length; }, () => { for (const o of smallObjs) sink += hashObject('blob', o).length; });
-  run('hashObject', lw, large.length, 1, () => { sink += wasmHashObject('blob', large).length; }, () => { sink += hashObject('blob', large).length; });
+  run('sha1', sw, smallTotal, smallCount, () => { for (const o of smallObjs) sink += wasmSha1(o).length; }, () => { for (const o of smallObjs) sink += sha1Ts(o).length; }, () => { for (const o of smallObjs) sink += accel.sha1(o).length; });
+  run('sha1', lw, large.length, 1, () => { sink += wasmSha1(large).length; }, () => { sink += sha1Ts(large).length; }, () => { sink += accel.sha1(large).length; });
+  run('hashObject', sw, smallTotal, smallCount, () => { for (const o of smallObjs) sink += wasmHashObject('blob', o).length; }, () => { for (const o of smallObjs) sink += hashObject('blob', o).length; }, () => { for (const o of smallObjs) sink += accel.hashObject('blob', o).length; });
+  run('hashObject', lw, large.length, 1, () => { sink += wasmHashObject('blob', large).length; }, () => { sink += hashObject('blob', large).length; }, () => { sink += accel.hashObject('blob', large).length; });
 
   // inflate -----------------------------------------------------------
   run('inflateAt', sw, smallTotal, smallCount,
     () => { for (let i = 0; i < smallCount; i++) sink += wasmInflateAt(packBuf, offsets[i], smallObjs[i].length).consumed; },
-    () => { for (let i = 0; i < smallCount; i++) sink += inflateAt(packBuf, offsets[i], smallObjs[i].length).consumed; });
-  run('inflateAt', lw, large.length, 1, () => { sink += wasmInflateAt(largeZ, 0, large.length).consumed; }, () => { sink += inflateAt(largeZ, 0, large.length).consumed; });
+    () => { for (let i = 0; i < smallCount; i++) sink += inflateAt(packBuf, offsets[i], smallObjs[i].length).consumed; },
+    () => { for (let i = 0; i < smallCount; i++) sink += accel.inflateAt(packBuf, offsets[i], smallObjs[i].length).consumed; });
+  run('inflateAt', lw, large.length, 1, () => { sink += wasmInflateAt(largeZ, 0, large.length).consumed; }, () => { sink += inflateAt(largeZ, 0, large.length).consumed; }, () => { sink += accel.inflateAt(largeZ, 0, large.length).consumed; });
 
   // delta -------------------------------------------------------------
   const deltaTotal = deltaPairs.reduce((n, p) => n + p.size, 0);
   run('applyDelta', sw, deltaTotal, smallCount,
     () => { for (const p of deltaPairs) sink += wasmApplyDelta(p.base, p.delta).length; },
-    () => { for (const p of deltaPairs) sink += applyDelta(p.base, p.delta).length; });
-  run('applyDelta', lw, largeTarget.length, 1, () => { sink += wasmApplyDelta(large, largeDelta).length; }, () => { sink += applyDelta(large, largeDelta).length; });
+    () => { for (const p of deltaPairs) sink += applyDelta(p.base, p.delta).length; },
+    () => { for (const p of deltaPairs) sink += accel.applyDelta(p.base, p.delta).length; });
+  run('applyDelta', lw, largeTarget.length, 1, () => { sink += wasmApplyDelta(large, largeDelta).length; }, () => { sink += applyDelta(large, largeDelta).length; }, () => { sink += accel.applyDelta(large, largeDelta).length; });
+
+  run('createDelta', sw, deltaTotal, smallCount,
+    () => { for (const p of deltaPairs) sink += wasmCreateDelta(p.base, p.target).length; },
+    () => { for (const p of deltaPairs) sink += createDelta(p.base, p.target).length; },
+    () => { for (const p of deltaPairs) sink += accel.createDelta(p.base, p.target).length; });
+  run('createDelta', lw, largeTarget.length, 1, () => { sink += wasmCreateDelta(large, largeTarget).length; }, () => { sink += createDelta(large, largeTarget).length; }, () => { sink += accel.createDelta(large, largeTarget).length; });
 
   // checksums ---------------------------------------------------------
   const crcTotal = smallCrcInputs.reduce((n, z) => n + z.length, 0);
   run('crc32', `small x${smallCount} (compressed entries)`, crcTotal, smallCount,
     () => { for (const z of smallCrcInputs) sink += wasmCrc32(z); },
-    () => { for (const z of smallCrcInputs) sink += crc32(z); });
-  run('crc32', lw, large.length, 1, () => { sink += wasmCrc32(large); }, () => { sink += crc32(large); });
-  run('adler32', sw, smallTotal, smallCount, () => { for (const o of smallObjs) sink += wasmAdler32(o); }, () => { for (const o of smallObjs) sink += adler32Ts(o); });
-  run('adler32', lw, large.length, 1, () => { sink += wasmAdler32(large); }, () => { sink += adler32Ts(large); });
+    () => { for (const z of smallCrcInputs) sink += crc32(z); },
+    () => { for (const z of smallCrcInputs) sink += accel.crc32(z); });
+  run('crc32', lw, large.length, 1, () => { sink += wasmCrc32(large); }, () => { sink += crc32(large); }, () => { sink += accel.crc32(large); });
+  run('adler32', sw, smallTotal, smallCount, () => { for (const o of smallObjs) sink += wasmAdler32(o); }, () => { for (const o of smallObjs) sink += adler32Ts(o); }, () => { for (const o of smallObjs) sink += accel.adler32(o); });
+  run('adler32', lw, large.length, 1, () => { sink += wasmAdler32(large); }, () => { sink += adler32Ts(large); }, () => { sink += accel.adler32(large); });
 
-  if (log) for (const line of formatMicroBench(rows)) log(line);
-  return rows;
+  const sweep = (opts.sweep ?? !quick) ? runSweep(opts, rounds, minMs) : [];
+  const lines = [...formatMicroBench(rows), ...(sweep.length ? ['', ...formatSweep(sweep)] : [])];
+  if (log) for (const line of lines) log(line);
+  return { rows, sweep, lines };
+}
+
+const SWEEP_SIZES = [64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 65536, 262144, 1048576];
+
+function runSweep(opts: MicroBenchOptions, rounds: number, minMs: number): SweepRow[] {
+  const rand = rng(77);
+  const out: SweepRow[] = [];
+  const fns = ['sha1', 'hashObject', 'inflateAt', 'applyDelta', 'createDelta', 'crc32', 'adler32'].filter((f) => !opts.only || f.includes(opts.only));
+  for (const size of SWEEP_SIZES) {
+    const count = Math.max(4, Math.min(2000, Math.floor((2 << 20) / size)));
+    const objs = Array.from({ length: count }, () => text(size, rand));
+    const zs = objs.map((o) => new Uint8Array(zlib.deflateSync(o)));
+    const targets = objs.map((o) => edit(o, rand));
+    const deltas = objs.map((o, i) => createDelta(o, targets[i]));
+    for (const fn of fns) {
+      let wasm: () => void;
+      let ts: () => void;
+      switch (fn) {
+        case 'sha1':
+          wasm = () => { for (const o of objs) sink += wasmSha1(o).length; };
+          ts = () => { for (const o of objs) sink += sha1Ts(o).length; };
+          break;
+        case 'hashObject':
+          wasm = () => { for (const o of objs) sink += wasmHashObject('blob', o).length; };
+          ts = () => { for (const o of objs) sink += hashObject('blob', o).length; };
+          break;
+        case 'inflateAt':
+          wasm = () => { for (const z of zs) sink += wasmInflateAt(z, 0, size).consumed; };
+          ts = () => { for (const z of zs) sink += inflateAt(z, 0, size).consumed; };
+          break;
+        case 'applyDelta':
+          wasm = () => { for (let i = 0; i < count; i++) sink += wasmApplyDelta(objs[i], deltas[i]).length; };
+          ts = () => { for (let i = 0; i < count; i++) sink += applyDelta(objs[i], deltas[i]).length; };
+          break;
+        case 'createDelta':
+          wasm = () => { for (let i = 0; i < count; i++) sink += wasmCreateDelta(objs[i], targets[i]).length; };
+          ts = () => { for (let i = 0; i < count; i++) sink += createDelta(objs[i], targets[i]).length; };
+          break;
+        case 'crc32':
+          wasm = () => { for (const o of objs) sink += wasmCrc32(o); };
+          ts = () => { for (const o of objs) sink += crc32(o); };
+          break;
+        default:
+          wasm = () => { for (const o of objs) sink += wasmAdler32(o); };
+          ts = () => { for (const o of objs) sink += adler32Ts(o); };
+      }
+      const w = time(wasm, rounds, minMs).ms;
+      const t = time(ts, rounds, minMs).ms;
+      const w2 = time(wasm, 2, minMs).ms;
+      const wm = Math.min(w, w2);
+      out.push({ fn, size, wasmUsPerCall: (wm * 1000) / count, tsUsPerCall: (t * 1000) / count, ratio: t / wm });
+    }
+  }
+  return out;
+}
+
+/** The sweep as a table: one row per function, one column per size (ts/wasm time ratio). */
+export function formatSweep(sweep: SweepRow[]): string[] {
+  const sizes = [...new Set(sweep.map((r) => r.size))];
+  const fns = [...new Set(sweep.map((r) => r.fn))];
+  const label = (n: number) => (n >= 1 << 20 ? `${n >> 20} MiB` : n >= 1024 ? `${n >> 10} KiB` : `${n} B`);
+  const head = ['wasm speed-up', ...sizes.map(label)];
+  const body = fns.map((fn) => [fn, ...sizes.map((s) => {
+    const r = sweep.find((x) => x.fn === fn && x.size === s);
+    return r ? `${r.ratio.toFixed(2)}x` : '';
+  })]);
+  const us = fns.map((fn) => [`${fn} µs w/t`, ...sizes.map((s) => {
+    const r = sweep.find((x) => x.fn === fn && x.size === s);
+    return r ? `${r.wasmUsPerCall < 10 ? r.wasmUsPerCall.toFixed(2) : r.wasmUsPerCall.toFixed(0)}/${r.tsUsPerCall < 10 ? r.tsUsPerCall.toFixed(2) : r.tsUsPerCall.toFixed(0)}` : '';
+  })]);
+  const all = [head, ...body, ...us];
+  const widths = head.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [fmt(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(fmt), ...us.map(fmt)];
 }
 
 /** The rows as an aligned text table. */
 export function formatMicroBench(rows: MicroBenchRow[]): string[] {
-  const head = ['function', 'workload', 'wasm MB/s', 'ts MB/s', 'wasm/ts', 'wasm µs/call', 'ts µs/call'];
+  const head = ['function', 'workload', 'wasm MB/s', 'ts MB/s', 'wasm/ts', 'auto MB/s', 'wasm µs/call', 'ts µs/call'];
   const body = rows.map((r) => [
     r.fn,
     r.workload,
     r.wasmMBs.toFixed(0),
     r.tsMBs.toFixed(0),
     `${r.ratio.toFixed(2)}x`,
+    r.autoMBs.toFixed(0),
     r.wasmUsPerCall.toFixed(2),
     r.tsUsPerCall.toFixed(2),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const fmt = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [fmt(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(fmt), `(sink ${sink % 10})`];
+  return [fmt(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(fmt)];
+}
+
+/**
+ * runMicroBench() behind a fetch handler, for `npm run bench` (which drives a
+ * running worker): mount it on an admin-only route, e.g.
+ *   GET /_admin/bench/wasm?quick=1&sweep=0&only=inflate
+ * It answers with the MicroBenchReport as JSON (`lines` is the printed table).
+ * Takes ~3 s with quick=1, ~20 s in full without the sweep, ~3 min with it.
+ */
+export function handleMicroBenchRequest(request: Request): Response {
+  const q = new URL(request.url).searchParams;
+  const flag = (name: string) => (q.has(name) ? q.get(name) !== '0' && q.get(name) !== 'false' : undefined);
+  const report = runMicroBench({ quick: flag('quick') ?? false, sweep: flag('sweep'), only: q.get('only') ?? undefined, log: null });
+  return Response.json(report);
 }

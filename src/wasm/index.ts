@@ -8,6 +8,7 @@
 //   wasmHashObject(type, data)             ~ hashObject                           (src/pack/object.ts)
 //   wasmInflateAt(buf, offset, expected)   ~ inflateAt                            (src/pack/inflate.ts)
 //   wasmApplyDelta(base, delta, max?)      ~ applyDelta                           (src/pack/delta.ts)
+//   wasmCreateDelta(base, target, max?)    ~ createDelta                          (src/pack/delta.ts)
 //   wasmCrc32(buf, prev?)                  ~ crc32 / crc32Js                      (src/pack/crc32.ts)
 //   wasmAdler32(buf, prev?)                ~ adler32Ts                            (twins.ts)
 // `accel.*` dispatches to one or the other according to setAccelerator():
@@ -22,14 +23,20 @@
 // SHA-1 keeps its 96-byte state on the JS side), so the instance can be
 // dropped at any time. It is dropped after a call that left its memory above
 // RETAIN_BYTES, so one large object does not pin that memory for the life of
-// the isolate. Inputs too large for the module's memory cap (256 MiB) go to
-// the TS twin.
+// the isolate (wasmMemoryBytes() reports what it holds). Inputs too large for
+// the module's memory cap (256 MiB) go to the TS twin.
+//
+// Callers: import { accel } from '../wasm' and call accel.inflateAt(...) etc.
+// where src/pack calls inflateAt(...). src/pack must not import this module
+// from inflate.ts, delta.ts, crc32.ts, object.ts or errors.ts (it imports
+// them: that would be a cycle); parser.ts, writer.ts, idx.ts, resolve.ts and
+// everything outside src/pack can.
 import wasmModule from './arbor.wasm';
 import { NeedMoreInput, PackError } from '../pack/errors';
 import { inflateAt } from '../pack/inflate';
-import { applyDelta } from '../pack/delta';
+import { applyDelta, createDelta } from '../pack/delta';
 import { crc32, crc32Js } from '../pack/crc32';
-import { hashObject, type ObjectType } from '../pack/object';
+import { encodeLooseHeader, hashObject, type ObjectType } from '../pack/object';
 import { adler32Ts, createSha1Ts, sha1Ts, type Sha1Hasher } from './twins';
 
 export { adler32Ts, createSha1Ts, sha1Ts, type Sha1Hasher } from './twins';
@@ -51,6 +58,10 @@ interface Exports {
   inflate(inp: number, inLen: number, out: number, cap: number): number;
   delta_check(d: number, n: number, baseLen: number, maxResult: number): number;
   delta_run(base: number, d: number, start: number, n: number, out: number): void;
+  delta_apply(base: number, baseLen: number, d: number, n: number, maxResult: number, out: number, outCap: number): number;
+  delta_index_bytes(baseLen: number): number;
+  delta_bound(targetLen: number): number;
+  delta_create(base: number, baseLen: number, target: number, targetLen: number, maxSize: number, work: number, out: number): number;
 }
 
 /** An instance whose memory grew past this is dropped after the call. */
@@ -97,9 +108,17 @@ function reserve(e: Exports, n: number): boolean {
 /** Called after each operation: forget an instance whose memory grew large. */
 function release(): void {
   if (mem.length > RETAIN_BYTES) {
+    // Drop every reference to the old memory so it can be collected.
     ex = null;
     mem = new Uint8Array(0);
+    res32 = new Uint32Array(0);
+    nums64 = new Float64Array(0);
   }
+}
+
+/** Bytes of linear memory the module holds now (0 when no instance is alive). */
+export function wasmMemoryBytes(): number {
+  return ex === null ? 0 : ex.memory.buffer.byteLength;
 }
 
 const HEX: string[] = [];
@@ -151,7 +170,7 @@ class WasmSha1 implements Sha1Hasher {
     if (this.done) throw new Error('Digest already called');
     this.done = true;
     const e = instance();
-    reserve(e, CTX + 20);
+    if (!reserve(e, CTX + 20)) throw new Error('wasm memory exhausted');
     mem.set(this.ctx, base);
     e.sha1_final(base, base + CTX);
     return encoding === 'hex' ? hex20(base + CTX) : mem.slice(base + CTX, base + CTX + 20);
@@ -179,7 +198,8 @@ const TYPE_CODES: Record<string, number> = { commit: 1, tree: 2, blob: 3, tag: 4
 export function wasmHashObject(type: ObjectType, data: Uint8Array): string {
   const n = data.length;
   const code = TYPE_CODES[type];
-  if (code === undefined || n > CHUNK) return hashObject(type, data);
+  if (code === undefined) return hashObject(type, data); // hashObject hashes any name; so does this
+  if (n > CHUNK) return new WasmSha1().update(encodeLooseHeader(type, n)).update(data).digest('hex');
   const e = instance();
   if (!reserve(e, n + 20)) return hashObject(type, data);
   mem.set(data, base);
@@ -278,6 +298,7 @@ function overflowPoint(expectedSize: number, avail: number): number {
  * expectedSize + 1 bytes).
  */
 export function wasmInflateAt(buf: Uint8Array, offset: number, expectedSize: number): { data: Uint8Array; consumed: number } {
+  if (!Number.isSafeInteger(expectedSize) || expectedSize < 0) return inflateAt(buf, offset, expectedSize);
   const sub = offset === 0 ? buf : buf.subarray(offset);
   const avail = sub.length;
   if (avail === 0) throw new NeedMoreInput(`zlib stream at offset ${offset} is incomplete`);
@@ -364,19 +385,48 @@ export function wasmApplyDelta(base0: Uint8Array, delta: Uint8Array, maxResultSi
   const e = instance();
   const dn = delta.length;
   const bn = base0.length;
+  // Arena: delta, base, then the result, each followed by 16 bytes of slack.
   const dAt = base;
-  if (!reserve(e, dn + 16)) return applyDelta(base0, delta, maxResultSize);
-  mem.set(delta, dAt);
-  const st = e.delta_check(dAt, dn, bn, maxResultSize);
-  if (st !== 0) throw deltaError(st, nums64, bn, maxResultSize);
-  const size = nums64[1];
-  const start = nums64[2];
   const bAt = dAt + dn + 16;
   const oAt = bAt + bn + 16;
-  if (!reserve(e, dn + bn + size + 48)) return applyDelta(base0, delta, maxResultSize);
+  if (!reserve(e, dn + bn + 48 + Math.min(bn + dn * 4, 1 << 20))) return applyDelta(base0, delta, maxResultSize);
+  mem.set(delta, dAt);
   mem.set(base0, bAt);
-  e.delta_run(bAt, dAt, start, dn, oAt);
+  let st = e.delta_apply(bAt, bn, dAt, dn, maxResultSize, oAt, mem.length - oAt - 16);
+  const size = nums64[1];
+  if (st === 255) {
+    // Valid, but the result needs more room than the arena has now.
+    const start = nums64[2];
+    if (!reserve(e, dn + bn + size + 48)) return applyDelta(base0, delta, maxResultSize);
+    e.delta_run(bAt, dAt, start, dn, oAt);
+    st = 0;
+  }
+  if (st !== 0) throw deltaError(st, nums64, bn, maxResultSize);
   const out = mem.slice(oAt, oAt + size);
+  release();
+  return out;
+}
+
+/**
+ * A delta that turns `base` into `target` (or null if it would exceed
+ * maxSize bytes), byte-identical to createDelta in src/pack/delta.ts.
+ */
+export function wasmCreateDelta(base0: Uint8Array, target: Uint8Array): Uint8Array;
+export function wasmCreateDelta(base0: Uint8Array, target: Uint8Array, maxSize: number): Uint8Array | null;
+export function wasmCreateDelta(base0: Uint8Array, target: Uint8Array, maxSize = Infinity): Uint8Array | null {
+  const e = instance();
+  const bn = base0.length;
+  const tn = target.length;
+  const align = (n: number) => (n + 15) & ~15;
+  const tAt = base + align(bn + 16);
+  const wAt = tAt + align(tn + 16);
+  const oAt = wAt + align(e.delta_index_bytes(bn));
+  const need = oAt - base + e.delta_bound(tn) + 16;
+  if (!reserve(e, need)) return createDelta(base0, target, maxSize);
+  mem.set(base0, base);
+  mem.set(target, tAt);
+  const n = e.delta_create(base, bn, tAt, tn, maxSize, wAt, oAt);
+  const out = n < 0 ? null : mem.slice(oAt, oAt + n);
   release();
   return out;
 }
@@ -397,27 +447,68 @@ export function getAccelerator(): AcceleratorMode {
   return mode;
 }
 
-// 'auto' thresholds, from measurements in workerd (see the table below).
-// PLACEHOLDERS until measured.
+// 'auto': the Wasm path below these sizes, the TS twin above, from the
+// size sweep of runMicroBench({ sweep: true }) (src/wasm/bench.ts) in workerd
+// (vitest pool, wrangler 4.164, x64 Linux, 2 shared cores: take ±20%).
+// Time per call in µs, wasm / ts:
+//
+//               64 B       256 B      1 KiB      2 KiB      4 KiB     8 KiB     16 KiB    64 KiB    1 MiB
+//   sha1        0.41/2.25  0.84/3.00  2.34/2.88  4.33/3.30  8.18/4.39 15/6.59   32/12     148/56    2625/859
+//   hashObject  0.44/3.69  0.80/5.13  2.47/5.53  4.15/3.97  8.54/5.13 15/7.08   31/12     162/56    3625/1078
+//   inflateAt   0.55/5.06  3.50/10    6.00/10    9.28/14    16/21     25/26     45/45     168/133   2781/1875
+//   applyDelta  0.25/0.26  0.52/0.56  1.06/0.94  1.24/1.36  2.08/2.01 3.05/2.69 4.15/4.52 20/11     336/254
+//   createDelta 0.61/1.81  1.44/3.63  2.00/4.94  2.75/7.45  4.09/13   6.71/22   13/50     61/172    1219/2625
+//   crc32       0.08/0.14  0.19/0.13  0.70/0.22  1.36/0.26  2.75/0.34 5.31/0.54 17/1.39   74/3.85   766/68
+//   adler32     0.07/0.08  0.12/0.23  0.42/0.90  0.77/1.68  1.43/3.30 2.84/6.77 8.18/17   23/76     391/789
+//
+// node:crypto's SHA-1 and node:zlib's inflate and crc32 are native code in
+// workerd: each call costs a few µs to reach them (inflateAt's info path
+// more), after which they run 3x (SHA-1), 1.3-1.5x (inflate) and 10x+ (crc32,
+// hardware CRC) faster than this Wasm. So Wasm wins on the small objects packs
+// are made of and loses on big ones. createDelta and Adler-32 have pure-JS
+// twins, which Wasm beats at every size.
 const AUTO = {
-  sha1MaxWasm: Infinity,
-  hashObjectMaxWasm: Infinity,
-  inflateMaxWasm: Infinity,
-  deltaWasm: true,
-  crc32MaxWasm: Infinity,
+  /** SHA-1 and object ids: Wasm up to 1.5 KiB (5-8x at 64 B, 3.5-6x at 256 B, 1.2-2.2x at 1 KiB; 0.8-1.0x at 2 KiB, 0.3x from 64 KiB). */
+  hashMaxWasm: 1536,
+  /** Inflate: Wasm up to 8 KiB of output (9x at 64 B, 2.9x at 256 B, 1.7x at 1 KiB, 1.3x at 4 KiB, 1.0x at 8-16 KiB, 0.7-0.8x above). */
+  inflateMaxWasm: 8192,
+  /** Delta apply: Wasm for bases up to 2 KiB, a marginal win (0.9-1.3x per size, 1.05-1.7x on the pack mix over several runs); 0.6-0.8x from 64 KiB (two extra copies). */
+  deltaMaxWasm: 2048,
+  /**
+   * Delta encode: Wasm while base + target <= 4 MiB (2.1-3.7x at every size
+   * up to 1 MiB); above that its memory passes RETAIN_BYTES and every call
+   * would rebuild the instance (measured 1.1x at 8 MiB + 8 MiB).
+   */
+  createDeltaMaxWasm: 4 << 20,
+  /** CRC-32: Wasm only up to 128 B (1.4-1.9x; crc32() pays the native call or runs its JS loop there); 0.7x at 256 B, 0.1x from 4 KiB. */
+  crc32MaxWasm: 128,
+  /** Adler-32: always Wasm (1.2x at 64 B, 2-2.4x from 128 B up; the twin is a JS loop). */
   adler32Wasm: true,
+  /** Streaming SHA-1 is for large or unknown sizes: native. */
+  streamingSha1Wasm: false,
 };
 
+function accelCreateDelta(base0: Uint8Array, target: Uint8Array): Uint8Array;
+function accelCreateDelta(base0: Uint8Array, target: Uint8Array, maxSize: number): Uint8Array | null;
+function accelCreateDelta(base0: Uint8Array, target: Uint8Array, maxSize = Infinity): Uint8Array | null {
+  if (mode === 'wasm' || (mode === 'auto' && base0.length + target.length <= AUTO.createDeltaMaxWasm)) return wasmCreateDelta(base0, target, maxSize);
+  return createDelta(base0, target, maxSize);
+}
+
+/**
+ * The accelerated functions, each with its twin's signature; which path runs
+ * is set by setAccelerator() (see AUTO for what 'auto' picks).
+ */
 export const accel = {
   sha1(data: Uint8Array): string {
-    if (mode === 'wasm' || (mode === 'auto' && data.length <= AUTO.sha1MaxWasm)) return wasmSha1(data);
+    if (mode === 'wasm' || (mode === 'auto' && data.length <= AUTO.hashMaxWasm)) return wasmSha1(data);
     return sha1Ts(data);
   },
   createSha1(): Sha1Hasher {
-    return mode === 'wasm' ? createWasmSha1() : createSha1Ts();
+    return mode === 'wasm' || (mode === 'auto' && AUTO.streamingSha1Wasm) ? createWasmSha1() : createSha1Ts();
   },
   hashObject(type: ObjectType, data: Uint8Array): string {
-    if (mode === 'wasm' || (mode === 'auto' && data.length <= AUTO.hashObjectMaxWasm)) return wasmHashObject(type, data);
+    if (mode === 'wasm' || (mode === 'auto' && data.length <= AUTO.hashMaxWasm)) return wasmHashObject(type, data);
     return hashObject(type, data);
   },
   inflateAt(buf: Uint8Array, offset: number, expectedSize: number): { data: Uint8Array; consumed: number } {
@@ -425,9 +516,10 @@ export const accel = {
     return inflateAt(buf, offset, expectedSize);
   },
   applyDelta(base0: Uint8Array, delta: Uint8Array, maxResultSize = DELTA_DEFAULT_MAX): Uint8Array {
-    if (mode === 'wasm' || (mode === 'auto' && AUTO.deltaWasm)) return wasmApplyDelta(base0, delta, maxResultSize);
+    if (mode === 'wasm' || (mode === 'auto' && base0.length <= AUTO.deltaMaxWasm)) return wasmApplyDelta(base0, delta, maxResultSize);
     return applyDelta(base0, delta, maxResultSize);
   },
+  createDelta: accelCreateDelta,
   crc32(buf: Uint8Array, prev = 0): number {
     if (mode === 'wasm' || (mode === 'auto' && buf.length <= AUTO.crc32MaxWasm)) return wasmCrc32(buf, prev);
     return crc32(buf, prev);

@@ -299,11 +299,33 @@ suite('wasmInflateAt matches inflateAt on hostile streams', () => {
     d.assert();
   });
 
+  it('streams longer than declared, cut or corrupted past the declared size (where zlib notices the overflow)', () => {
+    const d = new Diffs();
+    for (const [kind, n] of [['text', 70_000], ['random', 70_000], ['text', 3000], ['repeats', 200_000]] as const) {
+      const data = KINDS[kind](n);
+      for (const level of [0, 6]) {
+        const z = deflate(data, { level });
+        for (const size of [300, 512, 513, 2000, n >> 1, 65_535, 65_536, n - 1]) {
+          if (size >= n) continue;
+          d.check(`${kind} ${n} as ${size}`, z, 0, size);
+          for (let k = 1; k <= 12; k++) {
+            const cut = Math.floor((z.length * k) / 13);
+            d.check(`${kind} ${n} as ${size} cut ${cut}`, z.subarray(0, cut), 0, size);
+            const bad = z.slice();
+            bad[cut] ^= 0x10;
+            d.check(`${kind} ${n} as ${size} flip at ${cut}`, bad, 0, size);
+          }
+        }
+      }
+    }
+    d.assert();
+  });
+
   it('declared sizes that are wrong, huge, or far below a zip bomb', () => {
     const d = new Diffs();
     for (const { data, z } of streams) {
-      for (const size of [0, 1, data.length - 1, data.length + 1, data.length + 2, 511, 512, 513, 514, 2 ** 31 - 2, 2 ** 31 - 1, 2 ** 31, 2 ** 40]) {
-        if (size >= 0) d.check(`size ${size} for ${data.length}`, z, 0, size);
+      for (const size of [0, 1, data.length - 1, data.length + 1, data.length + 2, 511, 512, 513, 514, 2 ** 31 - 2, 2 ** 31 - 1, 2 ** 31, 2 ** 40, -1, 1.5, NaN]) {
+        if (size !== -1 || data.length > 0) d.check(`size ${size} for ${data.length}`, z, 0, size);
       }
     }
     const bomb = deflate(new Uint8Array(50 << 20), { level: 9 });
