@@ -78,7 +78,10 @@ async function startArbor() {
   const admin = 'bench-' + randomBytes(8).toString('hex');
   const worker = await unstable_startWorker({
     config: path.join(ROOT, 'wrangler.toml'),
-    bindings: { ARBOR_ADMIN_TOKEN: { type: 'secret_text', value: admin } },
+    bindings: {
+      ARBOR_ADMIN_TOKEN: { type: 'secret_text', value: admin },
+      ...(process.env.BENCH_ACCEL ? { ARBOR_ACCEL: { type: 'plain_text', value: process.env.BENCH_ACCEL } } : {}),
+    },
     dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: false, persist: path.join(tmp, 'state'), watch: false, liveReload: false },
   });
   await worker.ready;

@@ -1,7 +1,14 @@
 import type { RepoObject } from './repo/repo-object';
+import type { RegistryObject } from './registry/registry-object';
 
 export interface Env {
   REPO: DurableObjectNamespace<RepoObject>;
+  /** Name indexes: one per namespace (its repos) plus one listing the namespaces. */
+  REGISTRY: DurableObjectNamespace<RegistryObject>;
   /** Admin secret for the control plane (wrangler secret / .dev.vars / --var). */
   ARBOR_ADMIN_TOKEN?: string;
+  /** Force the accelerator: 'wasm', 'ts' or 'auto' (default: measured per function and size). */
+  ARBOR_ACCEL?: string;
+  /** Public origin for remote URLs handed out by the RPC binding (REST uses the request's). */
+  ARBOR_ORIGIN?: string;
 }

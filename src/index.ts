@@ -2,30 +2,58 @@
 // forwarded untouched (streaming) to the repository's Durable Object.
 import { Router, type IRequest } from 'itty-router';
 import type { Env } from './env';
-import { createRepo, createToken, deleteRepo, getRepo } from './api/repos';
+import {
+  createRepo, createToken, deleteRepo, getRepo, listEvents, listNamespaces, listRepos, listTokens, revokeToken,
+} from './api/repos';
 import { nameProblem, repoKey } from './api/names';
+import { bodyLimit, drainBody, tooLarge } from './repo/git-http';
 import { postCommit } from './api/commits';
+import { getOpenApi } from './api/openapi';
 import { getBlob, getCommitInfo, getCompare, getLog, getObject, getRefs, getTree } from './api/reads';
 import { errorResponse, toErrorResponse } from './http/errors';
 
 export { RepoObject } from './repo/repo-object';
+export { RegistryObject } from './registry/registry-object';
+export { ArborService } from './rpc/arbor-service';
 
-function gitRoute(req: IRequest, env: Env): Promise<Response> | Response {
+/**
+ * Answers a refusal once the client has finished sending (or after a short wait, for a client that
+ * declared more than it sends), draining in the background: answering while the upload is still
+ * coming resets the connection under the client.
+ */
+async function refuseAfterDrain(res: Response, body: ReadableStream | null, ctx: ExecutionContext): Promise<Response> {
+  const drained = drainBody(body, 4 * 1024 ** 3);
+  ctx.waitUntil(drained);
+  await Promise.race([drained, new Promise((r) => setTimeout(r, 3000))]);
+  return res;
+}
+
+function gitRoute(req: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> | Response {
   const ns = decodeURIComponent(req.params.ns);
   const name = decodeURIComponent(req.params.repo).replace(/\.git$/, '');
   if (nameProblem('namespace', ns) || nameProblem('repository', name)) {
     return new Response('repository not found\n', { status: 404, headers: { 'content-type': 'text/plain' } });
   }
+  // Oversize bodies are refused here, before the Durable Object: a refusal from behind the DO
+  // while the client is still sending gets lost in the local runtime (workerd#1741).
+  const refused = req.method === 'POST' ? tooLarge(req as unknown as Request, bodyLimit(req.url)) : null;
+  if (refused) return refuseAfterDrain(refused, (req as unknown as Request).body, ctx);
   return env.REPO.get(env.REPO.idFromName(repoKey(ns, name))).fetch(req as unknown as Request);
 }
 
 const router = Router<IRequest, [Env, ExecutionContext]>();
 router
   .get('/', () => new Response('Arbor: Git repositories on Durable Objects. See README.md.\n'))
+  .get('/v1/openapi.json', getOpenApi)
+  .get('/v1/namespaces', listNamespaces)
+  .get('/v1/repos/:ns', listRepos)
   .post('/v1/repos/:ns/:name', createRepo)
   .get('/v1/repos/:ns/:name', getRepo)
   .delete('/v1/repos/:ns/:name', deleteRepo)
   .post('/v1/repos/:ns/:name/tokens', createToken)
+  .get('/v1/repos/:ns/:name/tokens', listTokens)
+  .delete('/v1/repos/:ns/:name/tokens/:id', revokeToken)
+  .get('/v1/repos/:ns/:name/events', listEvents)
   .post('/v1/repos/:ns/:name/commits', postCommit)
   .get('/v1/repos/:ns/:name/refs', getRefs)
   .get('/v1/repos/:ns/:name/commits/:rest+', getCommitInfo)

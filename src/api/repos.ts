@@ -1,31 +1,16 @@
-// Control plane: repository lifecycle and tokens. Thin: validate, then call the repo's DO.
+// Control plane REST handlers: repository lifecycle, listing, tokens and events. Thin: admin
+// auth, read the request, call src/service (shared with the RPC binding), shape the response.
 import type { IRequest } from 'itty-router';
 import type { Env } from '../env';
-import { HttpError, badRequest, jsonResponse } from '../http/errors';
+import { badRequest, jsonResponse } from '../http/errors';
 import { requireAdmin } from '../http/admin';
-import type { RpcResult } from '../repo/repo-object';
-import { nameProblem, repoKey } from './names';
+import * as svc from '../service/repos';
 
-export const DEFAULT_TOKEN_TTL = 86_400;
-export const MIN_TOKEN_TTL = 60;
-export const MAX_TOKEN_TTL = 31_536_000;
-
-function target(req: IRequest, env: Env) {
+function params(req: IRequest, env: Env) {
   requireAdmin(req, env.ARBOR_ADMIN_TOKEN);
   const ns = decodeURIComponent(req.params.ns);
-  const name = decodeURIComponent(req.params.name);
-  const problem = nameProblem('namespace', ns) ?? nameProblem('repository', name);
-  if (problem) throw badRequest(problem);
-  return { ns, name, stub: env.REPO.get(env.REPO.idFromName(repoKey(ns, name))) };
-}
-
-function unwrap<T>(r: RpcResult<T>): T {
-  if (!r.ok) throw new HttpError(r.status, r.code, r.message);
-  return r.value;
-}
-
-export function remoteUrl(req: Request, ns: string, name: string): string {
-  return `${new URL(req.url).origin}/git/${ns}/${name}.git`;
+  const name = req.params.name === undefined ? '' : decodeURIComponent(req.params.name);
+  return { ns, name, origin: new URL(req.url).origin };
 }
 
 async function jsonBody(req: Request): Promise<Record<string, unknown>> {
@@ -40,39 +25,55 @@ async function jsonBody(req: Request): Promise<Record<string, unknown>> {
   throw badRequest('request body must be a JSON object');
 }
 
-function ttlFrom(body: Record<string, unknown>): number {
-  const ttl = body.ttlSeconds ?? DEFAULT_TOKEN_TTL;
-  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < MIN_TOKEN_TTL || ttl > MAX_TOKEN_TTL) {
-    throw badRequest(`ttlSeconds must be an integer from ${MIN_TOKEN_TTL} to ${MAX_TOKEN_TTL}`);
-  }
-  return ttl;
-}
-
 export async function createRepo(req: IRequest, env: Env): Promise<Response> {
-  const { ns, name, stub } = target(req, env);
-  const body = await jsonBody(req);
-  const info = unwrap(await stub.create(ns, name, DEFAULT_TOKEN_TTL));
-  void body;
-  return jsonResponse({ ...info, remote: remoteUrl(req, ns, name) }, 201);
+  const { ns, name, origin } = params(req, env);
+  await jsonBody(req); // validated; no options yet
+  return jsonResponse(await svc.createRepo(env, origin, ns, name), 201);
 }
 
 export async function getRepo(req: IRequest, env: Env): Promise<Response> {
-  const { ns, name, stub } = target(req, env);
-  const info = unwrap(await stub.get());
-  return jsonResponse({ ...info, remote: remoteUrl(req, ns, name) });
+  const { ns, name, origin } = params(req, env);
+  return jsonResponse(await svc.getRepo(env, origin, ns, name));
 }
 
 export async function deleteRepo(req: IRequest, env: Env): Promise<Response> {
-  const { stub } = target(req, env);
-  unwrap(await stub.destroy());
+  const { ns, name } = params(req, env);
+  await svc.deleteRepo(env, ns, name);
   return new Response(null, { status: 204 });
 }
 
+export async function listRepos(req: IRequest, env: Env): Promise<Response> {
+  const { ns, origin } = params(req, env);
+  const q = new URL(req.url).searchParams;
+  return jsonResponse(await svc.listRepos(env, origin, ns, { limit: q.get('limit') ?? undefined, cursor: q.get('cursor') }));
+}
+
+export async function listNamespaces(req: IRequest, env: Env): Promise<Response> {
+  requireAdmin(req, env.ARBOR_ADMIN_TOKEN);
+  const q = new URL(req.url).searchParams;
+  return jsonResponse(await svc.listNamespaces(env, { limit: q.get('limit') ?? undefined, cursor: q.get('cursor') }));
+}
+
 export async function createToken(req: IRequest, env: Env): Promise<Response> {
-  const { stub } = target(req, env);
+  const { ns, name } = params(req, env);
   const body = await jsonBody(req);
-  const scope = body.scope ?? 'write';
-  if (scope !== 'read' && scope !== 'write') throw badRequest(`scope must be "read" or "write"`);
-  const t = unwrap(await stub.createToken(scope, ttlFrom(body)));
-  return jsonResponse(t, 201);
+  return jsonResponse(await svc.createToken(env, ns, name, body.scope ?? 'write', body.ttlSeconds ?? svc.DEFAULT_TOKEN_TTL), 201);
+}
+
+export async function listTokens(req: IRequest, env: Env): Promise<Response> {
+  const { ns, name } = params(req, env);
+  return jsonResponse({ tokens: await svc.listTokens(env, ns, name) });
+}
+
+export async function revokeToken(req: IRequest, env: Env): Promise<Response> {
+  const { ns, name } = params(req, env);
+  await svc.revokeToken(env, ns, name, decodeURIComponent(req.params.id));
+  return new Response(null, { status: 204 });
+}
+
+export async function listEvents(req: IRequest, env: Env): Promise<Response> {
+  const { ns, name } = params(req, env);
+  const q = new URL(req.url).searchParams;
+  const page = await svc.listEvents(env, ns, name, { after: q.get('after') ?? undefined, limit: q.get('limit') ?? undefined });
+  return jsonResponse({ repo: `${ns}/${name}`, ...page });
 }

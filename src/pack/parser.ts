@@ -16,10 +16,10 @@
 // Retries wait until the buffered bytes have doubled, so a large entry
 // arriving in small chunks is inflated O(log n) times with total work O(n).
 import { createHash, type Hash } from 'node:crypto';
-import { crc32 } from './crc32';
 import { NeedMoreInput, PackError } from './errors';
 import { bytesToHex } from './hex';
-import { inflateAt } from './inflate';
+// The accelerator picks Wasm or the native/TS twin per call, by size (src/wasm/index.ts).
+import { accel } from '../wasm';
 import type { PackTypeNum } from './object';
 
 export interface PackEntry {
@@ -368,7 +368,7 @@ export class PackParser {
 
     let inflated: { data: Uint8Array; consumed: number };
     try {
-      inflated = inflateAt(e === b.length ? b : b.subarray(0, e), p, size);
+      inflated = accel.inflateAt(e === b.length ? b : b.subarray(0, e), p, size);
     } catch (err) {
       if (err instanceof NeedMoreInput) {
         if (final) throw new PackError(`truncated pack: object at offset ${offset} is cut off in its zlib data`);
@@ -392,7 +392,7 @@ export class PackParser {
       dataOffset,
       type: type as PackTypeNum,
       size,
-      crc32: crc32(raw),
+      crc32: accel.crc32(raw),
       data: inflated.data,
     };
     if (baseOffset !== undefined) entry.baseOffset = baseOffset;

@@ -62,6 +62,21 @@ class BodyReader {
     return dec.decode(data);
   }
 
+  /** Reads and drops the rest of the body (bounded): a refusal must not race the upload. */
+  async drain(max = 64 * 1024 * 1024): Promise<void> {
+    this.buf = new Uint8Array(0);
+    let n = 0;
+    try {
+      while (!this.done && n < max) {
+        const { value, done } = await this.reader.read();
+        if (done) this.done = true;
+        else n += value?.length ?? 0;
+      }
+    } catch {
+      this.done = true; // the client is gone
+    }
+  }
+
   /** The rest of the body, chunk by chunk (the pack). */
   async *rest(): AsyncGenerator<Uint8Array> {
     if (this.buf.length) yield this.buf;
@@ -165,6 +180,7 @@ export async function* receivePack(
       yield* progress(`Resolving deltas: done.\n`);
     } catch (e) {
       ingest.discardFile();
+      await reader.drain();
       if (e instanceof IngestError || e instanceof ProtocolError) unpackError = e.message;
       else {
         console.error('push failed', e);

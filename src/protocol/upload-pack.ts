@@ -56,6 +56,13 @@ function resolveDeepenNot(store: RepoStore, names: string[]): string[] {
 
 function checkWants(store: RepoStore, req: FetchRequest): void {
   if (req.wants.length === 0 && req.wantRefs.length === 0) throw new ProtocolError('no wants given');
+  if (req.filter !== undefined) {
+    try {
+      parseFilter(req.filter); // reject a bad filter before any byte of the answer is out
+    } catch (e) {
+      throw new ProtocolError((e as Error).message);
+    }
+  }
   for (const w of req.wants) {
     if (!store.objects.has(w)) throw new ProtocolError(`upload-pack: not our ref ${w}`);
   }
@@ -189,7 +196,14 @@ export async function* fetchV2(store: RepoStore, req: FetchRequest): AsyncGenera
   if (!whole && !p) {
     // A big walk can take a while: let the client see the server is at work before it starts.
     if (!req.noProgress) yield* sideband(BAND_PROGRESS, enc.encode('Counting objects...\n'));
-    p = plan(store, req);
+    try {
+      p = plan(store, req);
+    } catch (e) {
+      // Inside the packfile section only side-band errors reach the user.
+      yield* sideband(BAND_ERROR, enc.encode(`fatal: ${(e as Error).message}\n`));
+      yield FLUSH;
+      return;
+    }
   }
   yield* packStream(store, req, p ?? 'whole');
 }

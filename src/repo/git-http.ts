@@ -84,14 +84,18 @@ export async function readBody(request: Request, max: number): Promise<Uint8Arra
       const { value, done } = await reader.read();
       if (done) break;
       n += value.length;
-      if (n > max) throw new ProtocolError(`request body exceeds ${max} bytes`);
+      if (n > max) {
+        reader.releaseLock();
+        await drainBody(stream);
+        throw new ProtocolError(`request body exceeds ${max} bytes`);
+      }
       parts.push(value);
     }
   } catch (e) {
     if (e instanceof ProtocolError) throw e;
     throw new ProtocolError(`could not read request body: ${(e as Error).message}`);
   } finally {
-    reader.releaseLock();
+    if (stream.locked) reader.releaseLock();
   }
   const out = new Uint8Array(n);
   let o = 0;
@@ -105,6 +109,31 @@ export async function readBody(request: Request, max: number): Promise<Uint8Arra
 /** A complete git-shaped error reply: ERR pkt-line with 200, which git prints as "remote error". */
 function gitError(service: Service, message: string): Response {
   return new Response(errPkt(message), { status: 200, headers: headers(`application/x-${service}-result`) });
+}
+
+/** The request-body limit of a git route. */
+export function bodyLimit(url: string): number {
+  return url.includes('/git-receive-pack') ? MAX_PUSH_BYTES : MAX_NEGOTIATION_BYTES;
+}
+
+/**
+ * Reads and drops what is left of a request body (at most `max` bytes), so that a refusal sent
+ * before the body was consumed reaches the client instead of a reset connection.
+ */
+export async function drainBody(body: ReadableStream<Uint8Array> | null, max = 64 * 1024 * 1024): Promise<void> {
+  if (!body || body.locked) return;
+  const reader = body.getReader();
+  let n = 0;
+  try {
+    while (n < max) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      n += value.length;
+    }
+    await reader.cancel();
+  } catch {
+    /* the client went away: nothing to answer */
+  }
 }
 
 /** Refuses a body whose declared size is over the limit before reading a byte of it. */

@@ -2,13 +2,15 @@
 // (streaming bodies both ways); the control plane calls its RPC methods. All state lives in
 // this object's SQLite: DOFS files, the object index, refs and token hashes.
 import { DurableObject } from 'cloudflare:workers';
+import { setAccelerator } from '../wasm';
 import git from 'isomorphic-git';
 import type { Env } from '../env';
 import type { Scope } from '../auth/tokens';
 import { RepoStore } from '../storage/repo-store';
 import { authorize } from './auth';
-import { infoRefs, receivePackHttp, uploadPack } from './git-http';
+import { drainBody, infoRefs, receivePackHttp, uploadPack } from './git-http';
 import { TokenStore } from './token-store';
+import { EventStore, type RefEvent } from './event-store';
 import { serveRepoApi, type ApiRoute } from '../api/reads';
 import { createCommit, log, readFile, readTree, repoCall, type CommitInput, type LogOptions } from '../commit';
 
@@ -20,8 +22,22 @@ export interface RepoInfo {
   name: string;
   defaultBranch: string;
   createdAt: string;
+  /** Last ref change (or creation). */
+  updatedAt: string;
+  /** Bytes of stored git data (pack files). */
+  sizeBytes: number;
   objects: number;
   refs: number;
+  readOnly: boolean;
+  forkedFrom: string | null;
+}
+
+export interface TokenListing {
+  id: string;
+  scope: Scope;
+  createdAt: string;
+  expiresAt: string;
+  expired: boolean;
 }
 
 export type RpcResult<T> = { ok: true; value: T } | { ok: false; status: number; code: string; message: string };
@@ -29,11 +45,25 @@ export type RpcResult<T> = { ok: true; value: T } | { ok: false; status: number;
 export class RepoObject extends DurableObject<Env> {
   private store: RepoStore;
   private tokens: TokenStore;
+  private events: EventStore;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.store = new RepoStore(ctx.storage);
+    if (env.ARBOR_ACCEL === 'wasm' || env.ARBOR_ACCEL === 'ts' || env.ARBOR_ACCEL === 'auto') setAccelerator(env.ARBOR_ACCEL);
+    this.store = this.openStore();
     this.tokens = new TokenStore(ctx.storage.sql);
+    this.events = new EventStore(ctx.storage.sql);
+  }
+
+  /** The store, with the hook that records every ref change (events + updated time). */
+  private openStore(): RepoStore {
+    const store = new RepoStore(this.ctx.storage);
+    store.onRefChange = (moved, actor) => {
+      const now = Date.now();
+      this.events.append(moved, actor, now);
+      store.setMeta('updated_at', new Date(now).toISOString());
+    };
+    return store;
   }
 
   private exists(): boolean {
@@ -41,13 +71,19 @@ export class RepoObject extends DurableObject<Env> {
   }
 
   private info(): RepoInfo {
+    const createdAt = this.store.meta('created_at')!;
+    const size = this.ctx.storage.sql.exec<{ n: number | null }>(`SELECT sum(size) AS n FROM packs`).one().n ?? 0;
     return {
       namespace: this.store.meta('namespace')!,
       name: this.store.meta('name')!,
       defaultBranch: this.store.meta('default_branch') ?? DEFAULT_BRANCH,
-      createdAt: this.store.meta('created_at')!,
+      createdAt,
+      updatedAt: this.store.meta('updated_at') ?? createdAt,
+      sizeBytes: size,
       objects: this.store.objects.count(),
       refs: this.store.refs.count(),
+      readOnly: this.store.meta('read_only') === '1',
+      forkedFrom: this.store.meta('forked_from'),
     };
   }
 
@@ -77,8 +113,9 @@ export class RepoObject extends DurableObject<Env> {
   async destroy(): Promise<RpcResult<null>> {
     if (!this.exists()) return { ok: false, status: 404, code: 'not_found', message: 'repository not found' };
     await this.store.destroy();
-    this.store = new RepoStore(this.ctx.storage); // fresh, empty tables for a later re-create
+    this.store = this.openStore(); // fresh, empty tables for a later re-create
     this.tokens = new TokenStore(this.ctx.storage.sql);
+    this.events = new EventStore(this.ctx.storage.sql);
     return { ok: true, value: null };
   }
 
@@ -86,6 +123,35 @@ export class RepoObject extends DurableObject<Env> {
     if (!this.exists()) return { ok: false, status: 404, code: 'not_found', message: 'repository not found' };
     const t = this.tokens.issue(scope, ttlSeconds);
     return { ok: true, value: { id: t.id, token: t.token, scope: t.scope, expiresAt: new Date(t.expiresAt * 1000).toISOString() } };
+  }
+
+  /** Tokens of this repository: ids, scope, times — never the secret or its hash. */
+  async listTokens(): Promise<RpcResult<TokenListing[]>> {
+    if (!this.exists()) return { ok: false, status: 404, code: 'not_found', message: 'repository not found' };
+    const now = Date.now();
+    return {
+      ok: true,
+      value: this.tokens.list().map((t) => ({
+        id: t.id,
+        scope: t.scope as Scope,
+        createdAt: new Date(t.created_at * 1000).toISOString(),
+        expiresAt: new Date(t.expires_at * 1000).toISOString(),
+        expired: t.expires_at * 1000 <= now,
+      })),
+    };
+  }
+
+  /** Revokes a token: its next request fails (every git request looks the hash up here). */
+  async revokeToken(id: string): Promise<RpcResult<null>> {
+    if (!this.exists()) return { ok: false, status: 404, code: 'not_found', message: 'repository not found' };
+    if (!this.tokens.revoke(id)) return { ok: false, status: 404, code: 'not_found', message: `no token ${id} on this repository` };
+    return { ok: true, value: null };
+  }
+
+  /** Ref-change events with id > after, oldest first. */
+  async listEvents(after: number, limit: number): Promise<RpcResult<RefEvent[]>> {
+    if (!this.exists()) return { ok: false, status: 404, code: 'not_found', message: 'repository not found' };
+    return { ok: true, value: this.events.list(after, limit) };
   }
 
   /** Git smart HTTP. The Worker forwards `/git/<ns>/<name>.git/<rest>`; we look at <rest>. */
@@ -107,21 +173,26 @@ export class RepoObject extends DurableObject<Env> {
     }
     const access = authorize(request, this.env.ARBOR_ADMIN_TOKEN, this.tokens, service === 'git-receive-pack' ? 'write' : 'read');
     if (!access.ok) {
-      await request.body?.cancel(); // we will not read it: say so instead of leaving it hanging
+      await drainBody(request.body); // refusing before the body is read loses the refusal (workerd#1741)
       const h: Record<string, string> = access.status === 401 ? { 'www-authenticate': 'Basic realm="arbor"' } : {};
       return text(access.status, access.message, h);
     }
     if (request.method === 'GET') return infoRefs(this.store, service, request);
     if (service === 'git-upload-pack') return uploadPack(this.store, request);
-    return receivePackHttp(this.store, request);
+    return receivePackHttp(this.store.withActor(access.tokenId), request);
   }
 
   // ---- Commit and read API (src/commit): REST via api(), the same service functions as RPC.
 
   /** REST commit/read routes: the Worker forwards the request with the name of its route. */
   async api(route: ApiRoute, rest: string, request: Request): Promise<Response> {
-    const ctx = { store: this.store };
-    const authorizeFor = (need: Scope) => authorize(request, this.env.ARBOR_ADMIN_TOKEN, this.tokens, need);
+    const store = this.store.withActor(null); // this request's view: ref changes name its token
+    const ctx = { store };
+    const authorizeFor = (need: Scope) => {
+      const access = authorize(request, this.env.ARBOR_ADMIN_TOKEN, this.tokens, need);
+      if (access.ok) (store as { actor: string | null }).actor = access.tokenId;
+      return access;
+    };
     return serveRepoApi({ exists: this.exists(), ctx, authorize: authorizeFor }, route, rest, request);
   }
 

@@ -4,7 +4,8 @@
 // fsck-checked and its references recorded, so connectivity can be judged before any ref moves.
 // Nothing is indexed until commit(): an aborted or failed ingest leaves no visible object.
 import type { DOFS, DofsWriteStream } from '../../dofs';
-import { applyDelta, bytesToHex, hashObject, inflateAt, PackParser, parseCommit, parseTag, validateObject, walkTree } from '../pack';
+import { bytesToHex, PackParser, parseCommit, parseTag, validateObject, walkTree } from '../pack';
+import { accel } from '../wasm';
 import type { PackEntry } from '../pack';
 import { ByteLru } from './lru';
 import { type ObjectRow, type ObjectStore, TYPE_NAMES, TYPE_NUMBERS } from './object-store';
@@ -56,7 +57,8 @@ export class PackIngest {
   private readonly recs: Rec[] = [];
   private readonly byOffset = new Map<number, Rec>();
   private readonly byOid = new Map<string, Rec>();
-  private readonly referenced = new Set<string>();
+  /** oid -> the type its referrer says it has (commit 1, tree 2, blob 3, tag 4). */
+  private readonly referenced = new Map<string, number>();
   private readonly roots: string[] = [];
   private readonly cache = new ByteLru<number, Uint8Array>(16 * 1024 * 1024);
   private deferred: Rec[] = [];
@@ -190,7 +192,7 @@ export class PackIngest {
 
   private apply(rec: Rec, base: Uint8Array, delta: Uint8Array): Uint8Array {
     try {
-      return applyDelta(base, delta);
+      return accel.applyDelta(base, delta);
     } catch (e) {
       throw new IngestError(`bad delta at offset ${rec.offset}: ${(e as Error).message}`);
     }
@@ -200,7 +202,7 @@ export class PackIngest {
     if (depth > MAX_DELTA_DEPTH) throw new IngestError(`delta chain deeper than ${MAX_DELTA_DEPTH} at offset ${rec.offset}`);
     if (data.length > MAX_OBJECT_BYTES) throw new IngestError(`object at offset ${rec.offset} exceeds ${MAX_OBJECT_BYTES} bytes`);
     const name = TYPE_NAMES[type];
-    const oid = hashObject(name, data);
+    const oid = accel.hashObject(name, data);
     const problem = validateObject(name, data);
     if (problem) throw new IngestError(`invalid ${name} ${oid}: ${problem}`);
     rec.oid = oid;
@@ -216,16 +218,27 @@ export class PackIngest {
   private noteReferences(type: string, data: Uint8Array): void {
     if (type === 'commit') {
       const c = parseCommit(data);
-      this.referenced.add(c.tree);
-      for (const p of c.parents) this.referenced.add(p);
+      this.expect(c.tree, 2);
+      for (const p of c.parents) this.expect(p, 1);
     } else if (type === 'tree') {
       // walkTree: no name decoding or entry objects, this runs for every tree of every push
       walkTree(data, (mode, _m, _n, _e, oidAt) => {
-        if (mode !== GITLINK) this.referenced.add(bytesToHex(data, oidAt));
+        if (mode !== GITLINK) this.expect(bytesToHex(data, oidAt), mode === 0o40000 ? 2 : 3);
       });
     } else if (type === 'tag') {
-      this.referenced.add(parseTag(data).object);
+      const t = parseTag(data);
+      const declared = ({ commit: 1, tree: 2, blob: 3, tag: 4 } as Record<string, number>)[t.type];
+      if (!declared) throw new IngestError(`tag ${t.tag}: unknown object type '${t.type.slice(0, 20)}'`);
+      this.expect(t.object, declared);
     }
+  }
+
+  private expect(oid: string, type: number): void {
+    const prev = this.referenced.get(oid);
+    if (prev !== undefined && prev !== type) {
+      throw new IngestError(`object ${oid} is referenced both as a ${TYPE_NAMES[prev]} and as a ${TYPE_NAMES[type]}`);
+    }
+    this.referenced.set(oid, type);
   }
 
   /** Content of the base of a delta record, or null if not available (yet). */
@@ -256,14 +269,14 @@ export class PackIngest {
     const cached = this.cache.get(rec.offset);
     if (cached) return cached;
     const raw = this.store.packs.read(this.packId, rec.dataOffset, rec.end);
-    const inflated = inflateAt(raw, 0, rec.rawSize).data;
+    const inflated = accel.inflateAt(raw, 0, rec.rawSize).data;
     if (rec.rawType < 6) {
       this.cache.set(rec.offset, inflated);
       return inflated;
     }
     const base = this.baseContent(rec, true);
     if (!base) throw new IngestError(`cannot resolve delta base of offset ${rec.offset}`);
-    const data = applyDelta(base.data, inflated);
+    const data = accel.applyDelta(base.data, inflated);
     this.cache.set(rec.offset, data);
     return data;
   }
@@ -280,7 +293,7 @@ export class PackIngest {
           still.push(rec);
           continue;
         }
-        const delta = rec.delta ?? inflateAt(this.store.packs.read(this.packId, rec.dataOffset, rec.end), 0, rec.rawSize).data;
+        const delta = rec.delta ?? accel.inflateAt(this.store.packs.read(this.packId, rec.dataOffset, rec.end), 0, rec.rawSize).data;
         this.resolved(rec, base.type, this.apply(rec, base.data, delta), base.depth + 1);
         done++;
         if (tick && Date.now() - lastTick > 500) {
@@ -300,9 +313,13 @@ export class PackIngest {
   }
 
   private checkConnectivity(): void {
-    for (const oid of this.referenced) {
-      if (this.byOid.has(oid)) continue;
-      if (!this.store.has(oid)) throw new IngestError(`missing object ${oid} referenced by the pack`);
+    // Connectivity and types: a commit's tree must be a tree, a tree entry's mode must match
+    // its object, a tag's object must have the type the tag declares (git fsck's rules).
+    for (const [oid, want] of this.referenced) {
+      const own = this.byOid.get(oid)?.type;
+      const have = own ?? (this.store.typeOf(oid) ? TYPE_NUMBERS[this.store.typeOf(oid)!] : undefined);
+      if (have === undefined) throw new IngestError(`missing object ${oid} referenced by the pack`);
+      if (have !== want) throw new IngestError(`object ${oid} is a ${TYPE_NAMES[have]} but is referenced as a ${TYPE_NAMES[want]}`);
     }
     // Roots: objects of this pack nothing in it points at. If every root becomes a ref tip,
     // everything in the pack is reachable (object graphs have no cycles).

@@ -2,7 +2,8 @@
 // object inflates its entry and, for deltas, applies it to its base (resolved by oid, so a
 // base may live in another pack: pushes may send thin packs).
 import type { DOFS } from '../../dofs';
-import { applyDelta, inflateAt, type ObjectType } from '../pack';
+import type { ObjectType } from '../pack';
+import { accel } from '../wasm';
 import { ByteLru } from './lru';
 import { PackFiles } from './pack-files';
 
@@ -108,7 +109,7 @@ export class ObjectStore {
     }
     if (chain.length === 0 || cur.base_oid === null) this.cache.set(cur.oid, base);
     for (let i = chain.length - 1; i >= 0; i--) {
-      base = applyDelta(base, this.inflateEntry(chain[i]));
+      base = accel.applyDelta(base, this.inflateEntry(chain[i]));
       this.cache.set(chain[i].oid, base);
     }
     return base;
@@ -117,7 +118,7 @@ export class ObjectStore {
   /** Inflated bytes of a stored entry: the object itself, or delta instructions. */
   inflateEntry(row: Pick<ObjectRow, 'pack_id' | 'data_offset' | 'end_offset' | 'raw_size'>): Uint8Array {
     const raw = this.packs.read(row.pack_id, row.data_offset, row.end_offset);
-    return inflateAt(raw, 0, row.raw_size).data;
+    return accel.inflateAt(raw, 0, row.raw_size).data;
   }
 
   /** The compressed bytes of a stored entry, for copying into an outgoing pack as is. */

@@ -14,8 +14,15 @@ export interface DoStorage {
   deleteAll(): Promise<void>;
 }
 
+/** Called inside the ref-update transaction with the updates that were applied. */
+export type RefChangeHook = (moved: RefUpdate[], actor: string | null) => void;
+
 export class RepoStore {
   readonly fs: DOFS;
+  /** Who is changing refs through this view (a token id; null for admin/RPC). See withActor(). */
+  readonly actor: string | null = null;
+  /** Set by the owner (RepoObject) to record events and the update time. */
+  onRefChange: RefChangeHook | null = null;
   readonly objects: ObjectStore;
   readonly refs: RefStore;
 
@@ -24,6 +31,14 @@ export class RepoStore {
     this.fs = new DOFS(storage);
     this.objects = new ObjectStore(storage.sql, this.fs);
     this.refs = new RefStore(storage.sql, (fn) => storage.transactionSync(fn));
+  }
+
+  /**
+   * A view of this store that attributes ref changes to `actor`: shares every field (same
+   * tables, caches, hook) through the prototype; only `actor` differs. One per request.
+   */
+  withActor(actor: string | null): RepoStore {
+    return Object.create(this, { actor: { value: actor, writable: true } }) as RepoStore;
   }
 
   meta(key: string): string | null {
@@ -75,6 +90,7 @@ export class RepoStore {
       // Keep "every stored object is reachable" (the full-clone fast path) only if this push
       // provably preserves it: no deletions, only fast-forwards, every new root a new tip.
       const moved = live.filter((_, i) => results[i].ok);
+      if (moved.length > 0) this.onRefChange?.(moved, this.actor);
       const tips = new Set(moved.map((u) => u.newOid));
       const rootsAreTips = !indexPack || pack!.roots.every((r) => tips.has(r) || this.objects.has(r));
       if (pack && indexPack) {

@@ -19,6 +19,10 @@ export const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS tokens (
      id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, scope TEXT NOT NULL,
      expires_at INTEGER NOT NULL, created_at INTEGER NOT NULL)`,
+  // Ref-change log (push, commit API, ref deletion): one row per ref that moved.
+  `CREATE TABLE IF NOT EXISTS events (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT, ref TEXT NOT NULL, old_oid TEXT NOT NULL,
+     new_oid TEXT NOT NULL, actor TEXT, time INTEGER NOT NULL)`,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -1,0 +1,132 @@
+// GET /v1/openapi.json: an OpenAPI 3.1 description of the REST surface. The e2e test
+// (test/e2e/control-plane.test.ts) checks it against the route table in src/index.ts: every
+// route documented, every documented route answers.
+import { jsonResponse } from '../http/errors';
+
+type Op = {
+  summary: string;
+  auth?: 'admin' | 'repo' | 'none'; // repo: a repository token or the admin token
+  query?: Record<string, string>; // name -> description
+  body?: Record<string, unknown>; // JSON schema of the request body
+  ok: [number, string]; // status, description
+  extra?: number[]; // other documented statuses
+};
+
+const err = { $ref: '#/components/schemas/Error' };
+const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, schema: { type: 'string' }, description });
+const PARAMS: Record<string, ReturnType<typeof pathParam>> = {
+  ns: pathParam('ns', 'namespace: 1-63 chars [A-Za-z0-9._-], starting alphanumeric'),
+  name: pathParam('name', 'repository name (same rules; not ending in .git)'),
+  id: pathParam('id', 'token id (tok_...)'),
+  rest: pathParam('rest', 'revision and/or path; may contain "/" (e.g. main/src/a.ts)'),
+  repo: pathParam('repo', 'repository name, with or without .git'),
+};
+
+/** Documented operations, keyed by `METHOD path` in itty-router syntax (as in src/index.ts). */
+export const OPERATIONS: Record<string, Op> = {
+  'GET /': { summary: 'Service banner', auth: 'none', ok: [200, 'plain text'] },
+  'GET /v1/openapi.json': { summary: 'This document', auth: 'none', ok: [200, 'OpenAPI 3.1 document'] },
+  'GET /v1/namespaces': {
+    summary: 'List namespaces that hold repositories (name order, paginated)',
+    query: { limit: '1-1000 (default 100)', cursor: 'from the previous page' },
+    ok: [200, '{namespaces:[{name,createdAt}], cursor}'],
+  },
+  'GET /v1/repos/:ns': {
+    summary: "List a namespace's repositories (name order, paginated, from the registry)",
+    query: { limit: '1-1000 (default 100)', cursor: 'from the previous page' },
+    ok: [200, '{repos:[{name,namespace,createdAt,remote}], cursor}'],
+  },
+  'POST /v1/repos/:ns/:name': {
+    summary: 'Create a repository',
+    body: { type: 'object' },
+    ok: [201, '{namespace,name,remote,token,defaultBranch,createdAt,updatedAt,sizeBytes,objects,refs,readOnly,forkedFrom}'],
+    extra: [409],
+  },
+  'GET /v1/repos/:ns/:name': { summary: 'Repository info', ok: [200, 'as create, without token'], extra: [404] },
+  'DELETE /v1/repos/:ns/:name': { summary: 'Delete a repository and all its data', ok: [204, 'deleted'], extra: [404] },
+  'POST /v1/repos/:ns/:name/tokens': {
+    summary: 'Issue a repository token',
+    body: { type: 'object', properties: { scope: { enum: ['read', 'write'] }, ttlSeconds: { type: 'integer', minimum: 60, maximum: 31536000 } } },
+    ok: [201, '{token,id,scope,expiresAt}'],
+  },
+  'GET /v1/repos/:ns/:name/tokens': { summary: 'List tokens (ids, scope, times; never secrets)', ok: [200, '{tokens:[{id,scope,createdAt,expiresAt,expired}]}'] },
+  'DELETE /v1/repos/:ns/:name/tokens/:id': { summary: 'Revoke a token (effective on the next request)', ok: [204, 'revoked'], extra: [404] },
+  'GET /v1/repos/:ns/:name/events': {
+    summary: 'Ref-change events (push, commit API, ref deletion), oldest first',
+    query: { after: 'event id; only later events (default 0)', limit: '1-1000 (default 100)' },
+    ok: [200, '{repo, events:[{id,ref,old,new,actor,time}], next}'],
+  },
+  'POST /v1/repos/:ns/:name/commits': {
+    summary: 'Create one commit from file changes',
+    auth: 'repo',
+    body: { type: 'object', required: ['changes'] },
+    ok: [201, '{commit, ...}'],
+    extra: [409, 422],
+  },
+  'GET /v1/repos/:ns/:name/refs': { summary: 'Branches, tags and HEAD', auth: 'repo', ok: [200, '{head,branches,tags}'] },
+  'GET /v1/repos/:ns/:name/commits/:rest+': { summary: 'One commit', auth: 'repo', ok: [200, '{sha,tree,parents,author,committer,message}'] },
+  'GET /v1/repos/:ns/:name/tree/:rest+': { summary: 'Directory listing at a revision', auth: 'repo', query: { recursive: '1 for the whole subtree' }, ok: [200, '{commit,sha,path,entries,truncated}'] },
+  'GET /v1/repos/:ns/:name/blob/:rest+': { summary: 'File bytes at a revision', auth: 'repo', ok: [200, 'raw bytes (Range, ETag)'] },
+  'GET /v1/repos/:ns/:name/objects/:rest': { summary: 'Raw object by sha', auth: 'repo', ok: [200, 'raw object content'] },
+  'GET /v1/repos/:ns/:name/log/:rest+': { summary: 'History', auth: 'repo', query: { path: 'path filter', limit: 'page size', cursor: 'next page', firstParent: '1' }, ok: [200, '{commits,nextCursor}'] },
+  'GET /v1/repos/:ns/:name/compare/:rest+': { summary: 'Diff base...head', auth: 'repo', query: { format: 'patch | diff' }, ok: [200, '{base,head,mergeBase,files,additions,deletions,diff}'] },
+  'GET /git/:ns/:repo/info/refs': { summary: 'Git smart HTTP: ref advertisement', auth: 'repo', query: { service: 'git-upload-pack | git-receive-pack' }, ok: [200, 'pkt-lines'] },
+  'POST /git/:ns/:repo/git-upload-pack': { summary: 'Git smart HTTP: fetch/clone', auth: 'repo', ok: [200, 'pack'] },
+  'POST /git/:ns/:repo/git-receive-pack': { summary: 'Git smart HTTP: push (write token)', auth: 'repo', ok: [200, 'report-status'] },
+};
+
+/** itty-router path → OpenAPI path (`:rest+` → `{rest}`). */
+export function openApiPath(route: string): string {
+  return route.replace(/:(\w+)\+?/g, '{$1}');
+}
+
+export function openApiDocument(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const [key, op] of Object.entries(OPERATIONS)) {
+    const sp = key.indexOf(' ');
+    const method = key.slice(0, sp).toLowerCase();
+    const route = key.slice(sp + 1);
+    const names = [...route.matchAll(/:(\w+)/g)].map((m) => m[1]);
+    const responses: Record<string, unknown> = {
+      [String(op.ok[0])]: { description: op.ok[1] },
+      '400': { description: 'bad request', content: { 'application/json': { schema: err } } },
+    };
+    if (op.auth !== 'none') responses['401'] = { description: 'authentication required', content: { 'application/json': { schema: err } } };
+    for (const s of op.extra ?? []) responses[String(s)] = { description: 'error', content: { 'application/json': { schema: err } } };
+    if (names.length && !responses['404']) responses['404'] = { description: 'not found', content: { 'application/json': { schema: err } } };
+    const operation: Record<string, unknown> = {
+      summary: op.summary,
+      operationId: `${method}${route.replace(/[^A-Za-z0-9]+(\w)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
+      parameters: [
+        ...names.map((n) => PARAMS[n]),
+        ...Object.entries(op.query ?? {}).map(([name, description]) => ({ name, in: 'query', required: false, schema: { type: 'string' }, description })),
+      ],
+      responses,
+      security: op.auth === 'none' ? [] : op.auth === 'repo' ? [{ admin: [] }, { repoToken: [] }] : [{ admin: [] }],
+    };
+    if (op.body) operation.requestBody = { required: false, content: { 'application/json': { schema: op.body } } };
+    (paths[openApiPath(route)] ??= {})[method] = operation;
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Arbor', version: '1.0.0', description: 'Versioned storage that speaks Git: control plane, commit/read API and git smart HTTP.' },
+    paths,
+    components: {
+      securitySchemes: {
+        admin: { type: 'http', scheme: 'bearer', description: 'ARBOR_ADMIN_TOKEN' },
+        repoToken: { type: 'http', scheme: 'bearer', description: 'arb_v1_... repository token (also accepted as the Basic password)' },
+      },
+      schemas: {
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } },
+        },
+      },
+    },
+  };
+}
+
+export function getOpenApi(): Response {
+  return jsonResponse(openApiDocument());
+}

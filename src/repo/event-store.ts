@@ -1,0 +1,35 @@
+// Ref-change events in the repository's own SQLite (table `events`, see storage/schema.ts).
+import type { RefUpdate } from '../storage/refs';
+
+export interface RefEvent {
+  id: number; // increasing; pass the last one seen as `after`
+  ref: string;
+  old: string; // ZERO_OID when the ref was created
+  new: string; // ZERO_OID when the ref was deleted
+  actor: string | null; // token id; null for the admin token or a binding call
+  time: string; // ISO 8601
+}
+
+type Row = { seq: number; ref: string; old_oid: string; new_oid: string; actor: string | null; time: number };
+
+export class EventStore {
+  constructor(private readonly sql: SqlStorage) {}
+
+  /** Appends one event per update (call inside the ref-update transaction). */
+  append(updates: RefUpdate[], actor: string | null, now = Date.now()): void {
+    for (const u of updates) {
+      this.sql.exec(
+        `INSERT INTO events (ref, old_oid, new_oid, actor, time) VALUES (?, ?, ?, ?, ?)`,
+        u.name, u.oldOid, u.newOid, actor, now,
+      );
+    }
+  }
+
+  /** Events with id > after, oldest first. */
+  list(after: number, limit: number): RefEvent[] {
+    return this.sql
+      .exec<Row>(`SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
+      .toArray()
+      .map((r) => ({ id: r.seq, ref: r.ref, old: r.old_oid, new: r.new_oid, actor: r.actor, time: new Date(r.time).toISOString() }));
+  }
+}

@@ -1,0 +1,120 @@
+// Workers RPC binding: another Worker binds this entrypoint with a service binding
+//   [[services]] binding = "ARBOR", service = "arbor", entrypoint = "ArborService"
+// and calls `await env.ARBOR.create("ns", "name")`. Every method calls the same service
+// functions as the REST handlers (src/service). Failures throw an Error whose `name` is one of
+// ArborErrorName (NotFound, Conflict, BadRequest, ...) and whose message starts with that name,
+// e.g. "NotFound: repository not found" — see isArborError() in ./errors.
+import { RpcTarget, WorkerEntrypoint } from 'cloudflare:workers';
+import type { Env } from '../env';
+import * as svc from '../service/repos';
+import type { CommitInput, LogOptions } from '../commit';
+import { rpcError, type ArborErrorName } from './errors';
+import { unwrap } from '../service/errors';
+
+export type { ArborErrorName };
+export const DEFAULT_ORIGIN = 'http://localhost:8787';
+
+async function call<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw rpcError(e);
+  }
+}
+
+/** What commit/readFile/readTree/log return from the DO: a result object; failures throw. */
+async function result<T>(p: Promise<{ ok: true; value: T } | { ok: false; status: number; code: string; message: string }>): Promise<T> {
+  return unwrap(await p);
+}
+
+/** A handle on one repository (returned by ArborService.get / create / repo). */
+export class RepoHandle extends RpcTarget {
+  constructor(
+    private readonly env: Env,
+    private readonly origin: string,
+    readonly namespace: string,
+    readonly name: string,
+  ) {
+    super();
+  }
+
+  get remote(): string {
+    return svc.remoteUrl(this.origin, this.namespace, this.name);
+  }
+
+  info() {
+    return call(() => svc.getRepo(this.env, this.origin, this.namespace, this.name));
+  }
+
+  createToken(scope: 'read' | 'write' = 'write', ttlSeconds: number = svc.DEFAULT_TOKEN_TTL) {
+    return call(() => svc.createToken(this.env, this.namespace, this.name, scope, ttlSeconds));
+  }
+
+  listTokens() {
+    return call(() => svc.listTokens(this.env, this.namespace, this.name));
+  }
+
+  revokeToken(id: string) {
+    return call(() => svc.revokeToken(this.env, this.namespace, this.name, id));
+  }
+
+  events(opts: { after?: number; limit?: number } = {}) {
+    return call(() => svc.listEvents(this.env, this.namespace, this.name, opts));
+  }
+
+  delete() {
+    return call(() => svc.deleteRepo(this.env, this.namespace, this.name));
+  }
+
+  // Commit/read API: the repository DO's own service methods (src/commit).
+  commit(input: CommitInput) {
+    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).commit(input) as never));
+  }
+
+  readFile(rev: string, path: string) {
+    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).readFile(rev, path) as never));
+  }
+
+  readTree(rev: string, path = '', opts: { recursive?: boolean } = {}) {
+    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).readTree(rev, path, opts) as never));
+  }
+
+  log(rev = 'HEAD', opts: LogOptions = {}) {
+    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).log(rev, opts) as never));
+  }
+}
+
+export class ArborService extends WorkerEntrypoint<Env> {
+  private get origin(): string {
+    return this.env.ARBOR_ORIGIN ?? DEFAULT_ORIGIN;
+  }
+
+  /** Creates a repository: its info, remote and a write token. */
+  create(namespace: string, name: string) {
+    return call(() => svc.createRepo(this.env, this.origin, namespace, name));
+  }
+
+  /** Info about a repository (NotFound if absent). */
+  get(namespace: string, name: string) {
+    return call(() => svc.getRepo(this.env, this.origin, namespace, name));
+  }
+
+  /** A handle for token/commit/read calls (no round trip until a method is called). */
+  repo(namespace: string, name: string): RepoHandle {
+    svc.checkNames(namespace, name);
+    return new RepoHandle(this.env, this.origin, namespace, name);
+  }
+
+  /** One page of a namespace's repositories, in name order. */
+  list(namespace: string, opts: { limit?: number; cursor?: string | null } = {}) {
+    return call(() => svc.listRepos(this.env, this.origin, namespace, opts));
+  }
+
+  namespaces(opts: { limit?: number; cursor?: string | null } = {}) {
+    return call(() => svc.listNamespaces(this.env, opts));
+  }
+
+  delete(namespace: string, name: string) {
+    return call(() => svc.deleteRepo(this.env, namespace, name));
+  }
+}

@@ -1,0 +1,39 @@
+// Typed errors across Workers RPC. RPC keeps an error's message (and the class only for
+// built-in Error types), so the type travels in both `name` and a message prefix:
+// "NotFound: repository not found". Callers use isArborError(e, 'NotFound') / arborErrorName(e).
+import { HttpError } from '../http/errors';
+import { errorName, type ArborErrorName } from '../service/errors';
+
+export type { ArborErrorName };
+
+export class ArborError extends Error {
+  constructor(
+    readonly kind: ArborErrorName,
+    message: string,
+  ) {
+    super(`${kind}: ${message}`);
+    this.name = kind;
+  }
+}
+
+export function rpcError(e: unknown): Error {
+  if (e instanceof HttpError) return new ArborError(errorName(e.status), e.message);
+  if (e instanceof ArborError) return e;
+  console.error('unhandled error in RPC', e);
+  return new ArborError('Internal', 'internal error');
+}
+
+const NAMES: ArborErrorName[] = ['BadRequest', 'Unauthorized', 'Forbidden', 'NotFound', 'Conflict', 'Unprocessable', 'Internal'];
+
+/** The ArborErrorName of an error thrown by the binding, or null if it is not one of ours. */
+export function arborErrorName(e: unknown): ArborErrorName | null {
+  if (!(e instanceof Error)) return null;
+  if ((NAMES as string[]).includes(e.name)) return e.name as ArborErrorName;
+  const m = /^(\w+): /.exec(e.message);
+  return m && (NAMES as string[]).includes(m[1]) ? (m[1] as ArborErrorName) : null;
+}
+
+export function isArborError(e: unknown, name?: ArborErrorName): boolean {
+  const n = arborErrorName(e);
+  return n !== null && (name === undefined || n === name);
+}

@@ -1,0 +1,25 @@
+// Errors of the control-plane service. They are HttpErrors (status + stable code), so REST
+// handlers need nothing more than toErrorResponse; the RPC binding maps them to named errors.
+import { HttpError } from '../http/errors';
+
+export { HttpError as ServiceError };
+
+export type ArborErrorName = 'BadRequest' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'Conflict' | 'Unprocessable' | 'Internal';
+
+export function errorName(status: number): ArborErrorName {
+  switch (status) {
+    case 400: return 'BadRequest';
+    case 401: return 'Unauthorized';
+    case 403: return 'Forbidden';
+    case 404: return 'NotFound';
+    case 409: return 'Conflict';
+    case 422: return 'Unprocessable';
+    default: return 'Internal';
+  }
+}
+
+/** A failed RpcResult from a Durable Object becomes a thrown service error. */
+export function unwrap<T>(r: { ok: true; value: T } | { ok: false; status: number; code: string; message: string }): T {
+  if (!r.ok) throw new HttpError(r.status, r.code, r.message);
+  return r.value;
+}

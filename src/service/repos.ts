@@ -1,0 +1,148 @@
+// The control-plane service: every repository operation, called by both the REST handlers
+// (src/api/repos.ts) and the Workers RPC binding (src/rpc/). Validates, then talks to the
+// repository's Durable Object and the registry. Throws service errors (status + code).
+import type { Env } from '../env';
+import type { Scope } from '../auth/tokens';
+import { badRequest } from '../http/errors';
+import { nameProblem, repoKey } from '../api/names';
+import type { RepoInfo, TokenListing } from '../repo/repo-object';
+import type { RefEvent } from '../repo/event-store';
+import type { RegistryEntry } from '../registry/registry-object';
+import { namespaceIndex, registryFor } from './registry';
+import { unwrap } from './errors';
+
+export const DEFAULT_TOKEN_TTL = 86_400;
+export const MIN_TOKEN_TTL = 60;
+export const MAX_TOKEN_TTL = 31_536_000;
+export const DEFAULT_PAGE = 100;
+export const MAX_PAGE = 1000;
+
+export type RepoView = RepoInfo & { remote: string };
+export type CreatedRepo = RepoView & { token: string };
+export interface IssuedTokenView {
+  id: string;
+  token: string;
+  scope: Scope;
+  expiresAt: string;
+}
+export interface RepoPage {
+  repos: (RegistryEntry & { namespace: string; remote: string })[];
+  cursor: string | null;
+}
+export interface NamespacePage {
+  namespaces: RegistryEntry[];
+  cursor: string | null;
+}
+
+/** Where git remotes live: the request's origin for REST, ARBOR_ORIGIN (or a default) for RPC. */
+export function remoteUrl(origin: string, ns: string, name: string): string {
+  return `${origin.replace(/\/+$/, '')}/git/${ns}/${name}.git`;
+}
+
+export function checkNamespace(ns: string): void {
+  const p = nameProblem('namespace', ns);
+  if (p) throw badRequest(p);
+}
+
+export function checkNames(ns: string, name: string): void {
+  const p = nameProblem('namespace', ns) ?? nameProblem('repository', name);
+  if (p) throw badRequest(p);
+}
+
+function stub(env: Env, ns: string, name: string) {
+  checkNames(ns, name);
+  return env.REPO.get(env.REPO.idFromName(repoKey(ns, name)));
+}
+
+export function checkScope(scope: unknown): Scope {
+  if (scope !== 'read' && scope !== 'write') throw badRequest(`scope must be "read" or "write"`);
+  return scope;
+}
+
+export function checkTtl(ttl: unknown): number {
+  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < MIN_TOKEN_TTL || ttl > MAX_TOKEN_TTL) {
+    throw badRequest(`ttlSeconds must be an integer from ${MIN_TOKEN_TTL} to ${MAX_TOKEN_TTL}`);
+  }
+  return ttl;
+}
+
+export function checkLimit(limit: unknown, max = MAX_PAGE): number {
+  if (limit === undefined || limit === null || limit === '') return DEFAULT_PAGE;
+  const n = typeof limit === 'string' ? Number(limit) : limit;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > max) throw badRequest(`limit must be an integer from 1 to ${max}`);
+  return n;
+}
+
+/** Creates an empty repository (and its first write token) and registers it in its namespace. */
+export async function createRepo(env: Env, origin: string, ns: string, name: string): Promise<CreatedRepo> {
+  const r = await stub(env, ns, name).create(ns, name, DEFAULT_TOKEN_TTL);
+  // The repo DO is the authority on existence; the registry follows it. A 409 still (re)registers
+  // the name, so a create whose registry step failed is repaired by retrying it.
+  if (!r.ok && r.status !== 409) unwrap(r);
+  await register(env, ns, name, r.ok ? Date.parse(r.value.createdAt) : Date.now());
+  return { ...unwrap(r), remote: remoteUrl(origin, ns, name) };
+}
+
+async function register(env: Env, ns: string, name: string, createdAt: number): Promise<void> {
+  const { added, count } = await registryFor(env, ns).add(name, createdAt);
+  if (added && count === 1) await namespaceIndex(env).add(ns);
+}
+
+export async function getRepo(env: Env, origin: string, ns: string, name: string): Promise<RepoView> {
+  const info = unwrap(await stub(env, ns, name).get());
+  return { ...info, remote: remoteUrl(origin, ns, name) };
+}
+
+/** Deletes a repository and every byte it stored; unregisters it. */
+export async function deleteRepo(env: Env, ns: string, name: string): Promise<void> {
+  const r = await stub(env, ns, name).destroy();
+  // As in create: a 404 still unregisters, so retrying a half-done delete repairs the registry.
+  const { removed, count } = await registryFor(env, ns).remove(name);
+  if (removed && count === 0) await namespaceIndex(env).remove(ns);
+  unwrap(r);
+}
+
+/** One page of a namespace's repositories in name order (from the registry, not the repos). */
+export async function listRepos(env: Env, origin: string, ns: string, opts: { limit?: unknown; cursor?: string | null } = {}): Promise<RepoPage> {
+  checkNamespace(ns);
+  const page = await registryFor(env, ns).list(checkLimit(opts.limit), opts.cursor || null);
+  return {
+    repos: page.entries.map((e) => ({ ...e, namespace: ns, remote: remoteUrl(origin, ns, e.name) })),
+    cursor: page.cursor,
+  };
+}
+
+/** One page of the namespaces that hold at least one repository. */
+export async function listNamespaces(env: Env, opts: { limit?: unknown; cursor?: string | null } = {}): Promise<NamespacePage> {
+  const page = await namespaceIndex(env).list(checkLimit(opts.limit), opts.cursor || null);
+  return { namespaces: page.entries, cursor: page.cursor };
+}
+
+export async function createToken(env: Env, ns: string, name: string, scope: unknown = 'write', ttlSeconds: unknown = DEFAULT_TOKEN_TTL): Promise<IssuedTokenView> {
+  const s = checkScope(scope);
+  const ttl = checkTtl(ttlSeconds);
+  return unwrap(await stub(env, ns, name).createToken(s, ttl));
+}
+
+export async function listTokens(env: Env, ns: string, name: string): Promise<TokenListing[]> {
+  return unwrap(await stub(env, ns, name).listTokens());
+}
+
+export async function revokeToken(env: Env, ns: string, name: string, id: string): Promise<void> {
+  if (typeof id !== 'string' || !/^tok_[0-9a-f]{16}$/.test(id)) throw badRequest(`invalid token id '${String(id).slice(0, 40)}'`);
+  unwrap(await stub(env, ns, name).revokeToken(id));
+}
+
+/** Ref-change events after `after` (an event id; 0 = from the start), oldest first. */
+export async function listEvents(env: Env, ns: string, name: string, opts: { after?: unknown; limit?: unknown } = {}): Promise<{ events: RefEvent[]; next: number }> {
+  const raw = opts.after ?? 0;
+  const after = typeof raw === 'string' ? (raw === '' ? 0 : Number(raw)) : raw;
+  if (typeof after !== 'number' || !Number.isInteger(after) || after < 0) throw badRequest('after must be a non-negative integer (an event id)');
+  const events = unwrap(await stub(env, ns, name).listEvents(after, checkLimit(opts.limit)));
+  return { events, next: events.length ? events[events.length - 1].id : after };
+}
+
+/** A stub of the repository's Durable Object, for the commit/read methods (RPC repo handle). */
+export function repoStub(env: Env, ns: string, name: string) {
+  return stub(env, ns, name);
+}
