@@ -11,6 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { generateRepo } from './gen-repo.mjs';
 import { startHttpBackend } from './http-backend.mjs';
 import { startProxy } from './proxy.mjs';
+import { heapSampler } from './heap.mjs';
+
+const INSPECTOR_PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? 9329);
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SIZES = {
@@ -82,11 +85,18 @@ async function startArbor() {
       ARBOR_ADMIN_TOKEN: { type: 'secret_text', value: admin },
       ...(process.env.BENCH_ACCEL ? { ARBOR_ACCEL: { type: 'plain_text', value: process.env.BENCH_ACCEL } } : {}),
     },
-    dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: false, persist: path.join(tmp, 'state'), watch: false, liveReload: false },
+    dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: { port: INSPECTOR_PORT }, persist: path.join(tmp, 'state'), watch: false, liveReload: false },
   });
   await worker.ready;
   const origin = (await worker.url).origin;
-  return { origin, admin, stop: () => worker.dispose() };
+  await fetch(origin + '/'); // make sure the isolate exists before attaching the inspector
+  let heap = null;
+  try {
+    heap = await heapSampler(INSPECTOR_PORT);
+  } catch (e) {
+    process.stderr.write(`heap sampling unavailable: ${e.message}\n`);
+  }
+  return { origin, admin, heap, stop: () => (heap?.close(), worker.dispose()) };
 }
 
 async function createArborRepo(arbor, name) {
@@ -104,15 +114,20 @@ function addCommits(work, n, tag) {
 }
 
 /** One target (Arbor or native) through a byte-counting proxy: every scenario once. */
-async function scenarios(label, origin, makeRepo, src, rss) {
+async function scenarios(label, origin, makeRepo, src, rss, heap) {
   const proxy = await startProxy(origin);
   const out = {};
   const measure = async (name, fn) => {
     if (process.env.BENCH_VERBOSE) process.stderr.write(`  ${label} ${name}...\n`);
     proxy.reset();
     rss?.reset();
+    if (heap) {
+      await heap.gc();
+      heap.start();
+    }
     const ms = await timed(fn);
-    out[name] = { ms, up: proxy.counts.up, down: proxy.counts.down, rssKiB: rss ? rss.peak() : undefined };
+    const heapPeak = heap ? await heap.stop() : undefined;
+    out[name] = { ms, up: proxy.counts.up, down: proxy.counts.down, rssKiB: rss ? rss.peak() : undefined, heapPeak };
   };
   const runs = [];
   for (let run = 0; run < RUNS; run++) {
@@ -140,6 +155,7 @@ async function scenarios(label, origin, makeRepo, src, rss) {
       up: median(runs.map((r) => r[k].up)),
       down: median(runs.map((r) => r[k].down)),
       rssKiB: rss ? Math.max(...runs.map((r) => r[k].rssKiB)) : undefined,
+      heapPeak: heap ? Math.max(...runs.map((r) => r[k].heapPeak)) : undefined,
     };
   }
   return result;
@@ -168,7 +184,7 @@ async function main() {
       const a = await scenarios('arbor', arbor.origin, async (run) => {
         const name = `${size}-${run}`;
         return { name, token: await createArborRepo(arbor, name) };
-      }, src, rss);
+      }, src, rss, arbor.heap);
       process.stderr.write(`native ${size}...\n`);
       const n = await scenarios('native', native.origin, async (run) => {
         const name = `${size}-${run}`;
@@ -177,12 +193,12 @@ async function main() {
       }, src, null);
       report.sizes[size] = { objects, packBytes, arbor: a, native: n };
       console.log(`\n## ${size}: ${objects} objects, ${fmtB(packBytes)} pack (median of ${RUNS})`);
-      console.log('| scenario | arbor ms | native ms | time ratio | arbor bytes | native bytes | bytes ratio | workerd peak RSS (above rest) |');
-      console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+      console.log('| scenario | arbor ms | native ms | time ratio | arbor bytes | native bytes | bytes ratio | workerd peak RSS (above rest) | isolate heap peak |');
+      console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
       for (const k of Object.keys(a)) {
         const wire = (x) => (k.startsWith('push') ? x.up : x.down);
         console.log(
-          `| ${k} | ${a[k].ms.toFixed(0)} | ${n[k].ms.toFixed(0)} | ${(a[k].ms / n[k].ms).toFixed(2)}x | ${fmtB(wire(a[k]))} | ${fmtB(wire(n[k]))} | ${(wire(a[k]) / wire(n[k])).toFixed(3)}x | ${(a[k].rssKiB / 1024).toFixed(0)} MiB (+${((a[k].rssKiB - baselineKiB) / 1024).toFixed(0)}) |`,
+          `| ${k} | ${a[k].ms.toFixed(0)} | ${n[k].ms.toFixed(0)} | ${(a[k].ms / n[k].ms).toFixed(2)}x | ${fmtB(wire(a[k]))} | ${fmtB(wire(n[k]))} | ${(wire(a[k]) / wire(n[k])).toFixed(3)}x | ${(a[k].rssKiB / 1024).toFixed(0)} MiB (+${((a[k].rssKiB - baselineKiB) / 1024).toFixed(0)}) | ${a[k].heapPeak ? (a[k].heapPeak / 2 ** 20).toFixed(1) + ' MiB' : 'n/a'} |`,
         );
       }
     }

@@ -1,0 +1,65 @@
+// Samples the V8 heap of the worker's isolate (where the Durable Objects run under local
+// workerd) through the inspector protocol: Runtime.getHeapUsage every 50 ms. RSS counts the
+// whole runtime; this is the number the 128 MB isolate limit is about.
+import WebSocket from 'ws';
+
+export async function heapSampler(inspectorPort) {
+  const targets = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json();
+  const urls = targets.map((t) => t.webSocketDebuggerUrl).filter(Boolean);
+  const sockets = await Promise.all(
+    urls.map(
+      (u) =>
+        new Promise((resolve, reject) => {
+          // wrangler's inspector proxy wants an allowed Origin, which the built-in WebSocket cannot set
+          const ws = new WebSocket(u, { headers: { Origin: 'http://localhost' } });
+          ws.onopen = () => resolve(ws);
+          ws.onerror = (e) => reject(new Error(`inspector ${u}: ${e.message ?? e.type}`));
+        }),
+    ),
+  );
+  let id = 0;
+  const pending = new Map();
+  for (const ws of sockets) {
+    ws.onmessage = (m) => {
+      const msg = JSON.parse(m.data);
+      if (msg.id && pending.has(msg.id)) {
+        pending.get(msg.id)(msg.result);
+        pending.delete(msg.id);
+      }
+    };
+  }
+  const call = (ws, method, params = {}) =>
+    new Promise((resolve) => {
+      const i = ++id;
+      pending.set(i, resolve);
+      ws.send(JSON.stringify({ id: i, method, params }));
+    });
+  let peak = 0;
+  let timer = null;
+  const sample = async () => {
+    const used = await Promise.all(sockets.map((ws) => call(ws, 'Runtime.getHeapUsage').then((r) => r?.usedSize ?? 0)));
+    peak = Math.max(peak, ...used);
+    return used;
+  };
+  return {
+    targets: urls.length,
+    /** Asks V8 for a full GC (bounded wait: not every runtime answers it). */
+    async gc() {
+      const timeout = new Promise((r) => setTimeout(r, 2000));
+      await Promise.race([Promise.all(sockets.map((ws) => call(ws, 'HeapProfiler.enable').then(() => call(ws, 'HeapProfiler.collectGarbage')))), timeout]);
+      return sample();
+    },
+    start() {
+      peak = 0;
+      timer = setInterval(() => void sample(), 50);
+    },
+    async stop() {
+      clearInterval(timer);
+      await sample();
+      return peak;
+    },
+    close() {
+      for (const ws of sockets) ws.close();
+    },
+  };
+}
