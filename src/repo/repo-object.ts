@@ -15,6 +15,8 @@ import { serveRepoApi, type ApiRoute } from '../api/reads';
 import { createCommit, log, readFile, readTree, repoCall, type CommitInput, type LogOptions } from '../commit';
 
 export const DEFAULT_BRANCH = 'main';
+/** How long after a push the sweeper looks for what interrupted uploads left behind. */
+export const SWEEP_DELAY_MS = 15 * 60 * 1000;
 export const GITDIR = '/';
 
 export interface RepoInfo {
@@ -155,6 +157,11 @@ export class RepoObject extends DurableObject<Env> {
   }
 
   /** Git smart HTTP. The Worker forwards `/git/<ns>/<name>.git/<rest>`; we look at <rest>. */
+  /** The upload sweeper: removes unfinished and unowned pack files (see SWEEP_DELAY_MS). */
+  override async alarm(): Promise<void> {
+    if (this.exists()) this.store.sweepUploads();
+  }
+
   override async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const rest = url.pathname.replace(/^\/git\/[^/]+\/[^/]+?(?:\.git)?\//, '');
@@ -179,6 +186,8 @@ export class RepoObject extends DurableObject<Env> {
     }
     if (request.method === 'GET') return infoRefs(this.store, service, request);
     if (service === 'git-upload-pack') return uploadPack(this.store, request);
+    // An interrupted upload leaves an unfinished pack file: sweep it later if no push does.
+    await this.ctx.storage.setAlarm(Date.now() + SWEEP_DELAY_MS);
     return receivePackHttp(this.store.withActor(access.tokenId), request);
   }
 

@@ -71,6 +71,7 @@ export class PackIngest {
     private readonly fs: DOFS,
     readonly packId: number,
     private readonly maxPackBytes = Number.POSITIVE_INFINITY,
+    private readonly onDone: () => void = () => {},
   ) {
     this.stream = fs.createWriteStream(packPath(packId));
   }
@@ -97,6 +98,7 @@ export class PackIngest {
   }
 
   abort(): void {
+    this.onDone();
     if (!this.closed) {
       this.closed = true;
       this.stream.abort();

@@ -25,6 +25,8 @@ export class RepoStore {
   onRefChange: RefChangeHook | null = null;
   readonly objects: ObjectStore;
   readonly refs: RefStore;
+  /** Pack ids of uploads in progress in this instance (the sweeper leaves them alone). */
+  private readonly livePacks = new Set<number>();
 
   constructor(private readonly storage: DoStorage) {
     migrate(storage.sql);
@@ -60,7 +62,27 @@ export class RepoStore {
     this.fs.sweepOrphans(); // uploads cut off by an eviction (live ones are left alone)
     const id = Number(this.meta('next_pack_id') ?? '1');
     this.setMeta('next_pack_id', String(id + 1));
-    return new PackIngest(this.objects, this.fs, id, maxBytes);
+    this.livePacks.add(id);
+    return new PackIngest(this.objects, this.fs, id, maxBytes, () => this.livePacks.delete(id));
+  }
+
+  /**
+   * Removes what failed or interrupted uploads left behind: unfinished DOFS streams and pack
+   * files no `packs` row owns, except those of uploads still running in this instance.
+   * Returns how many pack files went.
+   */
+  sweepUploads(): number {
+    this.fs.sweepOrphans();
+    if (!this.fs.existsSync(PACK_DIR)) return 0;
+    const indexed = new Set(this.storage.sql.exec<{ id: number }>(`SELECT id FROM packs`).toArray().map((r) => r.id));
+    let removed = 0;
+    for (const name of this.fs.readdirSync(PACK_DIR)) {
+      const m = /^pack-(\d+)\.pack$/.exec(name);
+      if (!m || indexed.has(Number(m[1])) || this.livePacks.has(Number(m[1]))) continue;
+      this.fs.rmrf(`${PACK_DIR}/${name}`);
+      removed++;
+    }
+    return removed;
   }
 
   /**
@@ -84,6 +106,7 @@ export class RepoStore {
       return updates.map((u, i) => pre[i] ?? { name: u.name, ok: false, error: 'atomic transaction failed' });
     }
     const live = updates.filter((_, i) => pre[i] === null);
+    if (pack) this.livePacks.delete(pack.packId); // indexed below, or discarded by the caller
     return this.storage.transactionSync(() => {
       const results = this.refs.update(live, atomic);
       const indexPack = pack !== null && (results.some((r) => r.ok) || updates.length === 0);
