@@ -34,17 +34,7 @@ export function display(key: string): string {
   return Buffer.from(key, 'latin1').toString('utf8');
 }
 
-export function concatBytes(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+export { concatBytes } from '../pack/bytes';
 
 /** Strict base64 (standard or URL-safe alphabet, whitespace ignored); null if malformed. */
 export function decodeBase64(s: string): Uint8Array | null {

@@ -3,6 +3,7 @@
 // a commit whose path entry equals that of one of its parents is skipped and only that parent is
 // followed; a commit that differs from all (or is a root with the path present) is shown.
 // Pages continue from an opaque cursor that holds the walk's queue.
+import { DateQueue } from '../storage/date-queue';
 import { Buffer } from 'node:buffer';
 import { parseCommit } from '../pack';
 import type { RepoContext } from './context';
@@ -27,62 +28,6 @@ export const DEFAULT_LOG_LIMIT = 50;
 export const MAX_LOG_LIMIT = 1000;
 /** Commits examined per request at most (a path filter can skip many). */
 export const MAX_LOG_SCAN = 100_000;
-
-interface Node {
-  oid: string;
-  time: number;
-  seq: number;
-}
-
-/** Max-heap on time; FIFO among equal times. */
-class DateQueue {
-  private heap: Node[] = [];
-  private seq = 0;
-  get size(): number {
-    return this.heap.length;
-  }
-  private before(a: Node, b: Node): boolean {
-    return a.time > b.time || (a.time === b.time && a.seq < b.seq);
-  }
-  push(oid: string, time: number): void {
-    const h = this.heap;
-    h.push({ oid, time, seq: this.seq++ });
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.before(h[i], h[p])) break;
-      [h[i], h[p]] = [h[p], h[i]];
-      i = p;
-    }
-  }
-  pop(): Node | undefined {
-    const h = this.heap;
-    if (h.length === 0) return undefined;
-    const top = h[0];
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && this.before(h[l], h[m])) m = l;
-        if (r < h.length && this.before(h[r], h[m])) m = r;
-        if (m === i) break;
-        [h[i], h[m]] = [h[m], h[i]];
-        i = m;
-      }
-    }
-    return top;
-  }
-  /** Queue contents in pop order. */
-  drain(): string[] {
-    const out: string[] = [];
-    for (let n = this.pop(); n; n = this.pop()) out.push(n.oid);
-    return out;
-  }
-}
 
 interface Info {
   tree: string;

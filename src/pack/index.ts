@@ -18,6 +18,7 @@ export {
   hashObject,
 } from './object';
 export { bytesToHex, hexToBytes, isOid } from './hex';
+export { concatBytes } from './bytes';
 export { parseTree, walkTree, decodeName, type TreeEntry, type TreeVisitor } from './tree';
 export { parseCommit, parseTag, parseIdent, type Commit, type Tag, type Ident } from './commit';
 export { validateObject, type ValidateOptions } from './validate';

@@ -6,6 +6,7 @@
 //   send(w.header());
 //   for (const o of objects) send(w.object(o.type, o.data));
 //   send(w.finish());
+import { concatBytes } from './bytes';
 import { createHash, type Hash } from 'node:crypto';
 import { crc32 } from './crc32';
 import { PackError } from './errors';
@@ -43,17 +44,6 @@ export function encodeOfsDistance(distance: number): Uint8Array {
   return tmp.slice(i);
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 export interface DeltaBase {
   /** ref-delta: the base object's id. */
@@ -117,7 +107,7 @@ export class PackWriter {
    * or delta), sent without recompressing. `size` is the inflated size.
    */
   rawEntry(type: PackTypeNum, size: number, compressed: Uint8Array, base?: DeltaBase): Uint8Array {
-    return concat(this.rawEntryParts(type, size, compressed, base));
+    return concatBytes(this.rawEntryParts(type, size, compressed, base));
   }
 
   /** Like rawEntry but returns [header, compressed] without copying a large compressed buffer. */

@@ -39,17 +39,7 @@ export function errPkt(message: string): Uint8Array {
   return pkt(`ERR ${message.slice(0, 1000)}\n`); // messages may quote client input: keep them short
 }
 
-export function concatBytes(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+export { concatBytes } from '../pack/bytes';
 
 export type Packet =
   | { kind: 'data'; data: Uint8Array }

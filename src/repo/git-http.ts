@@ -3,7 +3,7 @@
 import type { RepoStore } from '../storage/repo-store';
 import { advertiseRefs, advertiseV2, serviceHeader, type AdvertisedRef } from '../protocol/advertise';
 import { parseFetchV1, parseFetchV2 } from '../protocol/fetch-request';
-import { PktReader, ProtocolError, errPkt, pktText } from '../protocol/pktline';
+import { PktReader, ProtocolError, concatBytes, errPkt, pktText } from '../protocol/pktline';
 import { receivePack } from '../protocol/receive-pack';
 import { fetchV1, fetchV2, lsRefs } from '../protocol/upload-pack';
 
@@ -97,13 +97,7 @@ export async function readBody(request: Request, max: number): Promise<Uint8Arra
   } finally {
     if (stream.locked) reader.releaseLock();
   }
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts, n);
 }
 
 /** A complete git-shaped error reply: ERR pkt-line with 200, which git prints as "remote error". */

@@ -3,7 +3,7 @@
 // its base is in this pack (OFS_DELTA if the client accepts it and the base is already written,
 // else REF_DELTA) or when the client has the base and accepts thin packs. Only deltas whose base
 // the client will not have are re-inflated and sent whole.
-import { PackWriter } from '../pack';
+import { concatBytes, PackWriter } from '../pack';
 import type { ObjectRow, ObjectStore } from './object-store';
 
 export interface PackOutOptions {
@@ -63,25 +63,15 @@ function* writeRows(
     buf.push(piece);
     bufBytes += piece.length;
     if (bufBytes >= 1024 * 1024) {
-      yield concat(buf, bufBytes);
+      yield concatBytes(buf, bufBytes);
       buf = [];
       bufBytes = 0;
     }
   }
   if (n !== count) throw new Error(`pack promised ${count} objects but found ${n}`);
   buf.push(w.finish());
-  yield concat(buf, bufBytes + 20);
+  yield concatBytes(buf, bufBytes + 20);
 }
 
-function concat(parts: Uint8Array[], n: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 export type { ObjectRow };

@@ -3,6 +3,7 @@
 // newest-first with "uninteresting" marks flowing down from the haves (git's limit_list), so an
 // incremental fetch over a long shared history stops as soon as only shared commits remain.
 import { bytesToHex, parseCommit, parseTag, walkTree } from '../pack';
+import { DateQueue } from './date-queue';
 import { filterDescends, filterKeeps, type FilterSpec } from './filter';
 import type { GitObject } from './object-store';
 
@@ -79,45 +80,6 @@ export interface WalkPlan {
   unshallow: string[];
 }
 
-/** A max-heap of commits by committer time (newest first, as git's commit walk). */
-class CommitQueue {
-  private readonly heap: { oid: string; time: number }[] = [];
-  get size(): number {
-    return this.heap.length;
-  }
-  push(oid: string, time: number): void {
-    const h = this.heap;
-    h.push({ oid, time });
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (h[p].time >= h[i].time) break;
-      [h[p], h[i]] = [h[i], h[p]];
-      i = p;
-    }
-  }
-  pop(): string {
-    const h = this.heap;
-    const top = h[0];
-    const last = h.pop()!;
-    if (h.length > 0) {
-      h[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < h.length && h[l].time > h[m].time) m = l;
-        if (r < h.length && h[r].time > h[m].time) m = r;
-        if (m === i) break;
-        [h[m], h[i]] = [h[i], h[m]];
-        i = m;
-      }
-    }
-    return top.oid;
-  }
-}
-
 /**
  * Commits reachable from `wants` but not from `haves`, newest first (git's limit_list). Marks
  * flow from haves to their ancestors; the walk ends once no interesting commit is queued.
@@ -131,7 +93,7 @@ export function limitCommits(
 ): { interesting: string[]; uninteresting: Set<string> } {
   const UNINTERESTING = 1;
   const flags = new Map<string, number>();
-  const queue = new CommitQueue();
+  const queue = new DateQueue();
   const queuedInteresting = new Set<string>();
   const parentsOf = (oid: string) => (grafts.has(oid) ? [] : cc.get(oid).parents);
   const mark = (oid: string, uninteresting: boolean) => {
@@ -147,7 +109,7 @@ export function limitCommits(
   const order: string[] = [];
   const emitted = new Set<string>();
   while (queue.size > 0 && queuedInteresting.size > 0) {
-    const oid = queue.pop();
+    const oid = queue.pop()!.oid;
     queuedInteresting.delete(oid);
     const f = flags.get(oid)!;
     if (f & UNINTERESTING) {
