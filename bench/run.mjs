@@ -1,7 +1,8 @@
 // `npm run bench`: Arbor (under a local workerd via wrangler) against native `git http-backend`
 // on the same generated repositories, in one run. Prints time and wire-byte ratios
 // Arbor/native and workerd's peak RSS, and writes bench/out/results.json.
-// Env: BENCH_SIZES=small,large (default both), BENCH_RUNS=N (median of N, default 3).
+// Env: BENCH_SIZES=small,large (default both), BENCH_RUNS=N (median of N, default 3),
+// BENCH_QUICK=1 (short micro-benchmarks), BENCH_ACCEL=wasm|ts|auto (force the accelerator).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -202,6 +203,17 @@ async function main() {
         );
       }
     }
+    // Micro-benchmarks run inside workerd, where Wasm meets the native/TS twins it replaces.
+    process.stderr.write('accelerator micro-benchmarks (in workerd)...\n');
+    const mb = await fetch(`${arbor.origin}/v1/admin/bench/wasm${process.env.BENCH_QUICK ? '?quick=1' : ''}`, {
+      headers: { authorization: `Bearer ${arbor.admin}` },
+    });
+    if (mb.ok) {
+      const micro = await mb.json();
+      report.micro = micro.rows;
+      console.log('\n## accelerator: Wasm vs its twin inside workerd (MB/s)');
+      for (const line of micro.lines) console.log(line);
+    } else console.log(`micro-benchmarks failed: ${mb.status} ${await mb.text()}`);
   } finally {
     rss.stop();
     await arbor.stop();
