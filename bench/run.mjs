@@ -205,7 +205,7 @@ async function main() {
     }
     // Micro-benchmarks run inside workerd, where Wasm meets the native/TS twins it replaces.
     process.stderr.write('accelerator micro-benchmarks (in workerd)...\n');
-    const mb = await fetch(`${arbor.origin}/v1/admin/bench/wasm${process.env.BENCH_QUICK ? '?quick=1' : ''}`, {
+    const mb = await fetch(`${arbor.origin}/v1/admin/bench/wasm?quick=${process.env.BENCH_QUICK ? 1 : 0}`, {
       headers: { authorization: `Bearer ${arbor.admin}` },
     });
     if (mb.ok) {

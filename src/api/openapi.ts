@@ -28,7 +28,7 @@ export const OPERATIONS: Record<string, Op> = {
   'GET /v1/openapi.json': { summary: 'This document', auth: 'none', ok: [200, 'OpenAPI 3.1 document'] },
   'GET /v1/admin/bench/wasm': {
     summary: 'Accelerator micro-benchmark inside the runtime: each Wasm function against its twin (CPU-heavy; admin only)',
-    query: { quick: '1 for a ~3 s run', sweep: '1 to add the per-size sweep', only: 'one function name' },
+    query: { quick: '0 for the full run (default: the ~3 s one)', sweep: '1 to add the per-size sweep', only: 'one function name' },
     ok: [200, '{rows:[{fn,case,wasmMBs,tsMBs,ratio,...}], lines}'],
   },
   'GET /v1/namespaces': {
