@@ -137,7 +137,12 @@ async function* packStream(store: RepoStore, req: FetchRequest, p: WalkPlan | 'w
   const total = p === 'whole' ? store.objects.count() : p.objects.length;
   yield* progress(`Enumerating objects: ${total}, done.\n`);
   let sent = 0;
-  const opts = { ofsDelta: req.ofsDelta, thinPack: req.thinPack, clientHas: p === 'whole' ? new Set<string>() : p.clientHas };
+  const opts = {
+    ofsDelta: req.ofsDelta,
+    thinPack: req.thinPack,
+    clientHas: p === 'whole' ? new Set<string>() : p.clientHas,
+    deltaBases: p === 'whole' ? undefined : p.deltaBases,
+  };
   try {
     for (const chunk of p === 'whole' ? generateWholePack(store.objects, opts) : generatePack(store.objects, p.objects, opts)) {
       if (band === 'none') yield chunk;

@@ -3,13 +3,32 @@
 // its base is in this pack (OFS_DELTA if the client accepts it and the base is already written,
 // else REF_DELTA) or when the client has the base and accepts thin packs. Only deltas whose base
 // the client will not have are re-inflated and sent whole.
-import { concatBytes, PackWriter } from '../pack';
+import { concatBytes, deflate, PackWriter } from '../pack';
+import { accel } from '../wasm';
 import type { ObjectRow, ObjectStore } from './object-store';
 
 export interface PackOutOptions {
   ofsDelta: boolean;
   thinPack: boolean;
   clientHas: Set<string>;
+  /** Candidate delta bases the client has (same path), for objects stored whole. */
+  deltaBases?: Map<string, string>;
+}
+
+const MAX_FRESH_DELTA_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A fresh REF_DELTA against an object the client has, if it is smaller than `wholeBytes`:
+ * returns the compressed delta and its inflated size, or null.
+ */
+function freshDelta(store: ObjectStore, r: ObjectRow, baseOid: string, wholeBytes: number): { z: Uint8Array; size: number } | null {
+  if (r.size > MAX_FRESH_DELTA_BYTES || r.type === 1 || r.type === 4) return null;
+  const base = store.row(baseOid);
+  if (!base || base.type !== r.type || base.size > MAX_FRESH_DELTA_BYTES) return null;
+  const delta = accel.createDelta(store.content(base), store.content(r), wholeBytes);
+  if (!delta) return null;
+  const z = deflate(delta);
+  return z.length < wholeBytes ? { z, size: delta.length } : null;
 }
 
 /** Yields the pack in pieces (each at most ~1 MiB) so the caller can stream it. */
@@ -49,7 +68,13 @@ function* writeRows(
   for (const r of rows) {
     const startOffset = w.offset;
     let piece: Uint8Array;
-    if (r.base_oid === null) {
+    const candidate = opt.thinPack ? opt.deltaBases?.get(r.oid) : undefined;
+    const fresh = candidate && opt.clientHas.has(candidate) && r.base_oid === null
+      ? freshDelta(store, r, candidate, r.end_offset - r.data_offset)
+      : null;
+    if (fresh) {
+      piece = w.rawEntry(7, fresh.size, fresh.z, { oid: candidate! });
+    } else if (r.base_oid === null) {
       piece = w.rawEntry(r.type as 1 | 2 | 3 | 4, r.size, store.compressedEntry(r));
     } else if (opt.ofsDelta && written.has(r.base_oid)) {
       piece = w.rawEntry(6, r.raw_size, store.compressedEntry(r), { ofs: startOffset - written.get(r.base_oid)! });

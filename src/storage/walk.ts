@@ -2,7 +2,7 @@
 // of wants, given what the client has (haves) and any shallow/deepen limits. Commits are walked
 // newest-first with "uninteresting" marks flowing down from the haves (git's limit_list), so an
 // incremental fetch over a long shared history stops as soon as only shared commits remain.
-import { bytesToHex, parseCommit, parseTag, walkTree } from '../pack';
+import { bytesToHex, decodeName, parseCommit, parseTag, walkTree } from '../pack';
 import { DateQueue } from './date-queue';
 import { filterDescends, filterKeeps, type FilterSpec } from './filter';
 import type { GitObject } from './object-store';
@@ -75,6 +75,11 @@ export interface WalkPlan {
   objects: string[];
   /** Objects the client is known to have (usable as thin-pack delta bases). */
   clientHas: Set<string>;
+  /**
+   * Small incremental fetches: for an object sent, the client's object at the same path, a
+   * good delta base when the stored copy is whole (pushes of a few commits often are).
+   */
+  deltaBases?: Map<string, string>;
   /** Shallow boundary changes to report (protocol shallow-info / v0 shallow lines). */
   shallow: string[];
   unshallow: string[];
@@ -153,10 +158,11 @@ export function addTree(
   skip: Set<string>,
   out: string[] | null,
   filter?: WalkFilter,
+  onPath?: (oid: string, path: string) => void, // where each newly added object sits
 ): void {
-  const stack: [string, number][] = [[tree, 0]];
+  const stack: [string, number, string][] = [[tree, 0, '']];
   while (stack.length > 0) {
-    const [t, d] = stack.pop()!;
+    const [t, d, at] = stack.pop()!;
     if (skip.has(t)) continue;
     if (filter) {
       const prev = filter.treeDepth.get(t);
@@ -166,17 +172,20 @@ export function addTree(
     if (!into.has(t) && (!filter || filterKeeps(filter.spec, 'tree', d, () => 0))) {
       into.add(t);
       out?.push(t);
+      onPath?.(t, at);
     }
     if (filter && !filterDescends(filter.spec, d)) continue;
     const data = src.read(t).data;
-    walkTree(data, (mode, _m, _n, _e, oidAt) => {
+    walkTree(data, (mode, _m, nameStart, nameEnd, oidAt) => {
       if (mode === 0o160000) return; // submodule commit: not ours to send
       const oid = bytesToHex(data, oidAt);
-      if (mode === 0o40000) stack.push([oid, d + 1]);
+      const path = onPath ? `${at}/${decodeName(data, nameStart, nameEnd)}` : '';
+      if (mode === 0o40000) stack.push([oid, d + 1, path]);
       else if (!into.has(oid) && !skip.has(oid)) {
         if (filter && !filterKeeps(filter.spec, 'blob', d + 1, () => filter.sizeOf(oid))) return;
         into.add(oid);
         out?.push(oid);
+        onPath?.(oid, path);
       }
     });
   }
@@ -256,6 +265,9 @@ export function computeDeepen(cc: CommitCache, src: ObjectSource, wants: string[
   return { shallow, unshallow, boundary };
 }
 
+/** Fresh deltas against the client's objects are searched only for fetches this small. */
+export const MAX_DELTA_SEARCH_COMMITS = 200;
+
 export interface WalkRequest extends ShallowOptions {
   wants: string[];
   haves: string[];
@@ -317,10 +329,14 @@ export function planFetch(src: ObjectSource, req: WalkRequest): WalkPlan {
   const edge = new Set<string>(haves);
   for (const c of interesting) for (const p of grafts.has(c) ? [] : cc.get(c).parents) if (uninteresting.has(p)) edge.add(p);
   for (const u of unshallow) edge.add(u);
+  // Paths are only worth tracking for small incremental fetches, where fresh deltas pay off.
+  const trackPaths = haves.length > 0 && interesting.length <= MAX_DELTA_SEARCH_COMMITS;
+  const clientByPath = new Map<string, string>();
+  const recordClient = trackPaths ? (oid: string, path: string) => void (clientByPath.has(path) || clientByPath.set(path, oid)) : undefined;
   for (const e of edge) {
     clientHas.add(e);
     try {
-      addTree(src, cc.get(e).tree, clientHas, new Set(), null);
+      addTree(src, cc.get(e).tree, clientHas, new Set(), null, undefined, recordClient);
     } catch {
       /* a have we cannot read fully: it only costs a bigger pack */
     }
@@ -336,7 +352,14 @@ export function planFetch(src: ObjectSource, req: WalkRequest): WalkPlan {
   const filter: WalkFilter | undefined = req.filter
     ? { spec: req.filter, sizeOf: (oid) => src.sizeOf?.(oid) ?? src.read(oid).data.length, treeDepth: new Map() }
     : undefined;
-  for (const c of interesting) addTree(src, cc.get(c).tree, sent, clientHas, treesAndBlobs, filter);
+  const deltaBases = trackPaths ? new Map<string, string>() : undefined;
+  const recordSent = deltaBases
+    ? (oid: string, path: string) => {
+        const base = clientByPath.get(path);
+        if (base && base !== oid) deltaBases.set(oid, base);
+      }
+    : undefined;
+  for (const c of interesting) addTree(src, cc.get(c).tree, sent, clientHas, treesAndBlobs, filter, recordSent);
   for (const o of wantOthers) {
     // Named in a want: sent whatever the filter says; what is below it is filtered.
     if (!sent.has(o)) {
@@ -367,5 +390,5 @@ export function planFetch(src: ObjectSource, req: WalkRequest): WalkPlan {
     sent.add(t);
     objects.push(t);
   }
-  return { commits: interesting, objects, clientHas, shallow, unshallow };
+  return { commits: interesting, objects, clientHas, shallow, unshallow, deltaBases };
 }

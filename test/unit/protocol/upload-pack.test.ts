@@ -34,8 +34,10 @@ async function withRepo(fn: (store: RepoStore) => Promise<void>) {
   });
 }
 
+/** Objects in a pack; thin-pack bases come from the history the client has (h). */
 function packOids(pack: Uint8Array): string[] {
-  return resolvePackInMemory(pack).objects.map((o) => o.oid).sort();
+  const known = new Map(h.all.map((o) => [o.oid, o]));
+  return resolvePackInMemory(pack, { externalBase: (oid) => known.get(oid) }).objects.map((o) => o.oid).sort();
 }
 
 const sorted = (xs: Iterable<string>) => [...xs].sort();
