@@ -121,8 +121,6 @@ export async function readPushHead(reader: BodyReader): Promise<PushRequestHead>
 
 export interface ReceiveOptions {
   maxPackBytes: number;
-  /** Checked per command before the pack is read (e.g. read-only repos). */
-  authorize?: (cmds: PushCommand[]) => string | null;
 }
 
 /**
@@ -154,14 +152,6 @@ export async function* receivePack(
   let ingest: PackIngest | null = null;
   let unpackError: string | null = null;
   let pack = null;
-  const denied = opts.authorize?.(head.commands) ?? null;
-  if (denied) {
-    for await (const _ of reader.rest()) void _;
-    yield* progress(`error: ${denied}\n`);
-    yield* wrap([pkt(`unpack ${denied}\n`), ...head.commands.map((c) => pkt(`ng ${c.name} ${denied}\n`)), FLUSH]);
-    if (band) yield FLUSH;
-    return;
-  }
   if (needsPack) {
     ingest = store.beginPack(opts.maxPackBytes);
     try {
