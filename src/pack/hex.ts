@@ -8,6 +8,18 @@ for (let i = 0; i < 256; i++) HEX.push((i < 16 ? '0' : '') + i.toString(16));
 
 /** Lower-case hex of `len` bytes of `buf` starting at `off` (default: a 20-byte oid). */
 export function bytesToHex(buf: Uint8Array, off = 0, len = 20): string {
+  if (len === 20) {
+    // One expression: V8 builds the 40-char string in one go (measured 4.6x faster in workerd
+    // than the loop below; pushes and fetch walks convert every tree entry's id).
+    const b = buf;
+    const o = off;
+    const H = HEX;
+    return (
+      H[b[o]] + H[b[o + 1]] + H[b[o + 2]] + H[b[o + 3]] + H[b[o + 4]] + H[b[o + 5]] + H[b[o + 6]] +
+      H[b[o + 7]] + H[b[o + 8]] + H[b[o + 9]] + H[b[o + 10]] + H[b[o + 11]] + H[b[o + 12]] +
+      H[b[o + 13]] + H[b[o + 14]] + H[b[o + 15]] + H[b[o + 16]] + H[b[o + 17]] + H[b[o + 18]] + H[b[o + 19]]
+    );
+  }
   let s = '';
   for (let i = off, end = off + len; i < end; i++) s += HEX[buf[i]];
   return s;

@@ -318,8 +318,11 @@ export class PackIngest {
     // Connectivity and types: a commit's tree must be a tree, a tree entry's mode must match
     // its object, a tag's object must have the type the tag declares (git fsck's rules).
     for (const [oid, want] of this.referenced) {
-      const own = this.byOid.get(oid)?.type;
-      const have = own ?? (this.store.typeOf(oid) ? TYPE_NUMBERS[this.store.typeOf(oid)!] : undefined);
+      let have = this.byOid.get(oid)?.type;
+      if (have === undefined) {
+        const stored = this.store.typeOf(oid);
+        if (stored) have = TYPE_NUMBERS[stored];
+      }
       if (have === undefined) throw new IngestError(`missing object ${oid} referenced by the pack`);
       if (have !== want) throw new IngestError(`object ${oid} is a ${TYPE_NAMES[have]} but is referenced as a ${TYPE_NAMES[want]}`);
     }
