@@ -8,6 +8,7 @@ import { bytesToHex, PackParser, parseCommit, parseTag, validateObject, walkTree
 import { accel } from '../wasm';
 import type { PackEntry } from '../pack';
 import { ByteLru } from './lru';
+import { OidTable } from './oid-table';
 import { type ObjectRow, type ObjectStore, TYPE_NAMES, TYPE_NUMBERS } from './object-store';
 import { packPath } from './pack-files';
 
@@ -58,7 +59,7 @@ export class PackIngest {
   private readonly byOffset = new Map<number, Rec>();
   private readonly byOid = new Map<string, Rec>();
   /** oid -> the type its referrer says it has (commit 1, tree 2, blob 3, tag 4). */
-  private readonly referenced = new Map<string, number>();
+  private readonly referenced = new OidTable();
   private readonly roots: string[] = [];
   private readonly cache = new ByteLru<number, Uint8Array>(16 * 1024 * 1024);
   private deferred: Rec[] = [];
@@ -220,27 +221,34 @@ export class PackIngest {
   private noteReferences(type: string, data: Uint8Array): void {
     if (type === 'commit') {
       const c = parseCommit(data);
-      this.expect(c.tree, 2);
-      for (const p of c.parents) this.expect(p, 1);
+      this.expectHex(c.tree, 2);
+      for (const p of c.parents) this.expectHex(p, 1);
     } else if (type === 'tree') {
       // walkTree: no name decoding or entry objects, this runs for every tree of every push
       walkTree(data, (mode, _m, _n, _e, oidAt) => {
-        if (mode !== GITLINK) this.expect(bytesToHex(data, oidAt), mode === 0o40000 ? 2 : 3);
+        if (mode !== GITLINK) this.expect(data, oidAt, mode === 0o40000 ? 2 : 3);
       });
     } else if (type === 'tag') {
       const t = parseTag(data);
       const declared = ({ commit: 1, tree: 2, blob: 3, tag: 4 } as Record<string, number>)[t.type];
       if (!declared) throw new IngestError(`tag ${t.tag}: unknown object type '${t.type.slice(0, 20)}'`);
-      this.expect(t.object, declared);
+      this.expectHex(t.object, declared);
     }
   }
 
-  private expect(oid: string, type: number): void {
-    const prev = this.referenced.get(oid);
-    if (prev !== undefined && prev !== type) {
+  /** Records that the id at buf[off..off+20) must be an object of `type`. */
+  private expect(buf: Uint8Array, off: number, type: number): void {
+    const prev = this.referenced.set(buf, off, type);
+    if (prev !== 0 && prev !== type) {
+      throw new IngestError(`object ${bytesToHex(buf, off)} is referenced both as a ${TYPE_NAMES[prev]} and as a ${TYPE_NAMES[type]}`);
+    }
+  }
+
+  private expectHex(oid: string, type: number): void {
+    const prev = this.referenced.setHex(oid, type);
+    if (prev !== 0 && prev !== type) {
       throw new IngestError(`object ${oid} is referenced both as a ${TYPE_NAMES[prev]} and as a ${TYPE_NAMES[type]}`);
     }
-    this.referenced.set(oid, type);
   }
 
   /** Content of the base of a delta record, or null if not available (yet). */
@@ -317,7 +325,7 @@ export class PackIngest {
   private checkConnectivity(): void {
     // Connectivity and types: a commit's tree must be a tree, a tree entry's mode must match
     // its object, a tag's object must have the type the tag declares (git fsck's rules).
-    for (const [oid, want] of this.referenced) {
+    for (const [oid, want] of this.referenced.entries()) {
       let have = this.byOid.get(oid)?.type;
       if (have === undefined) {
         const stored = this.store.typeOf(oid);
@@ -328,7 +336,7 @@ export class PackIngest {
     }
     // Roots: objects of this pack nothing in it points at. If every root becomes a ref tip,
     // everything in the pack is reachable (object graphs have no cycles).
-    for (const oid of this.byOid.keys()) if (!this.referenced.has(oid)) this.roots.push(oid);
+    for (const oid of this.byOid.keys()) if (this.referenced.getHex(oid) === 0) this.roots.push(oid);
     this.referenced.clear();
   }
 }
