@@ -3,12 +3,13 @@
 // Object (workerd SQLite + DOFS).
 import { env } from 'cloudflare:workers';
 import { runInDurableObject } from 'cloudflare:test';
-import { createDelta, hashObject, hexToBytes, PackWriter, type ObjectType } from '../../../src/pack';
+import { concatBytes as concat, createDelta, hashObject, hexToBytes, PackWriter, type ObjectType } from '../../../src/pack';
 import { RepoStore } from '../../../src/storage/repo-store';
 import type { IngestedPack } from '../../../src/storage/ingest';
-import { rng } from '../pack/helpers';
+import { rng, sameBytes } from '../pack/helpers';
 
-export { rng };
+export { rng, sameBytes };
+export { concat };
 
 export const ZERO = '0000000000000000000000000000000000000000';
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -56,22 +57,6 @@ export function commit(o: { tree: string; parents?: string[]; time: number; mess
 export function tag(o: { object: string; type: ObjectType; name: string; time: number }): Obj {
   const s = `object ${o.object}\ntype ${o.type}\ntag ${o.name}\ntagger T Agger <t@example.com> ${o.time} +0000\n\nrelease ${o.name}\n`;
   return obj('tag', enc(s));
-}
-
-export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 const TYPE_NUM: Record<ObjectType, 1 | 2 | 3 | 4> = { commit: 1, tree: 2, blob: 3, tag: 4 };

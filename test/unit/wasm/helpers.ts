@@ -1,23 +1,8 @@
 // Helpers for the accelerator's differential tests (run inside workerd).
+import { concat } from '../pack/helpers';
 
-/** Deterministic PRNG (xorshift32) so failures reproduce. */
-export function rng(seed = 12345): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
-
-export function randomBytes(n: number, rand: () => number, mask = 0xff): Uint8Array {
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = rand() & mask;
-  return out;
-}
+export { concat };
+export { randomBytes, rng, sameBytes } from '../pack/helpers';
 
 /** Text-like data: words from a small vocabulary, newlines; compresses like source code. */
 export function textBytes(n: number, rand: () => number): Uint8Array {
@@ -46,22 +31,6 @@ export function repeatBytes(n: number, rand: () => number): Uint8Array {
     }
   }
   return out;
-}
-
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** What a call did: its value, or the class and message of what it threw. */
