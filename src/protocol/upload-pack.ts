@@ -6,7 +6,7 @@ import { planFetch, type WalkPlan } from '../storage/walk';
 import { parseFilter } from '../storage/filter';
 import { Negotiation } from './negotiate';
 import type { FetchRequest } from './fetch-request';
-import { DELIM, FLUSH, ProtocolError, errPkt, pkt } from './pktline';
+import { DELIM, FLUSH, ProtocolError, pkt } from './pktline';
 import { BAND_DATA, BAND_ERROR, BAND_PROGRESS, sideband } from './sideband';
 
 const enc = new TextEncoder();
@@ -41,6 +41,11 @@ export function* lsRefs(store: RepoStore, args: string[]): Generator<Uint8Array>
     yield pkt(line + '\n');
   }
   yield FLUSH;
+}
+
+/** deepen, deepen-since or deepen-not: the client asks for a new shallow boundary. */
+function isDeepen(req: FetchRequest): boolean {
+  return req.depth !== undefined || req.deepenSince !== undefined || req.deepenNot.length > 0;
 }
 
 function resolveDeepenNot(store: RepoStore, names: string[]): string[] {
@@ -93,7 +98,7 @@ function plan(store: RepoStore, req: FetchRequest): WalkPlan {
 }
 
 function walk(store: RepoStore, req: FetchRequest): WalkPlan {
-  const deepen = req.depth !== undefined || req.deepenSince !== undefined || req.deepenNot.length > 0;
+  const deepen = isDeepen(req);
   try {
     return planFetch(store.objects, {
       wants: req.wants,
@@ -123,8 +128,7 @@ function isWholeClone(store: RepoStore, req: FetchRequest): boolean {
 }
 
 function wantsEverything(store: RepoStore, req: FetchRequest): boolean {
-  if (req.haves.length > 0 || req.shallows.length > 0 || req.depth !== undefined) return false;
-  if (req.deepenSince !== undefined || req.deepenNot.length > 0 || req.filter) return false;
+  if (req.haves.length > 0 || req.shallows.length > 0 || isDeepen(req) || req.filter) return false;
   const wants = new Set(req.wants);
   return store.refs.list().every((r) => wants.has(r.oid));
 }
@@ -182,7 +186,7 @@ export async function* fetchV2(store: RepoStore, req: FetchRequest): AsyncGenera
     req.haves = neg.common;
   }
   const whole = isWholeClone(store, req);
-  const deepen = req.depth !== undefined || req.deepenSince !== undefined || req.deepenNot.length > 0;
+  const deepen = isDeepen(req);
   const shallowInfo = deepen || req.shallows.length > 0;
   // shallow-info must precede the pack, so only then is the walk done before the first byte.
   let p = whole || !shallowInfo ? null : plan(store, req);
@@ -216,7 +220,7 @@ export async function* fetchV2(store: RepoStore, req: FetchRequest): AsyncGenera
 /** v0/v1 over stateless HTTP: one round of negotiation, and the pack once the client is done. */
 export async function* fetchV1(store: RepoStore, req: FetchRequest): AsyncGenerator<Uint8Array> {
   checkWants(store, req);
-  const deepen = req.depth !== undefined || req.deepenSince !== undefined || req.deepenNot.length > 0;
+  const deepen = isDeepen(req);
   let p: WalkPlan | null = null;
   if (deepen) {
     // Shallow info comes first in every stateless round (upload-pack.c receive_needs).
@@ -263,4 +267,3 @@ export async function* fetchV1(store: RepoStore, req: FetchRequest): AsyncGenera
   yield* packStream(store, req, plan(store, req));
 }
 
-export { errPkt };

@@ -2,7 +2,7 @@
 // of wants, given what the client has (haves) and any shallow/deepen limits. Commits are walked
 // newest-first with "uninteresting" marks flowing down from the haves (git's limit_list), so an
 // incremental fetch over a long shared history stops as soon as only shared commits remain.
-import { bytesToHex, decodeName, parseCommit, parseTag, walkTree } from '../pack';
+import { bytesToHex, decodeName, parseCommit, parseTag, walkTree, type ObjectType } from '../pack';
 import { DateQueue } from './date-queue';
 import { filterDescends, filterKeeps, type FilterSpec } from './filter';
 import type { GitObject } from './object-store';
@@ -12,6 +12,8 @@ export interface ObjectSource {
   has(oid: string): boolean;
   /** Object size without reading it (blob:limit filters). */
   sizeOf?(oid: string): number;
+  /** Object type without reading it; null if absent. */
+  typeOf(oid: string): ObjectType | null;
 }
 
 export interface CommitInfo {
@@ -315,13 +317,8 @@ export function planFetch(src: ObjectSource, req: WalkRequest): WalkPlan {
     // The client has u but not its parents: send them (upload-pack.c send_unshallow).
     for (const p of cc.get(u).parents) wants.push(p);
   }
-  const haves = req.haves.filter((h) => {
-    try {
-      return src.read(h).type === 'commit';
-    } catch {
-      return false;
-    }
-  });
+  // Only commits take part in the walk; the type comes from the index, not a full read.
+  const haves = req.haves.filter((h) => src.typeOf(h) === 'commit');
   const { interesting, uninteresting } = limitCommits(cc, wants, haves, grafts);
 
   // Objects the client has: the trees of the uninteresting commits at the edge of what we send.
