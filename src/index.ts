@@ -3,7 +3,7 @@
 import { Router, type IRequest } from 'itty-router';
 import type { Env } from './env';
 import {
-  createRepo, createToken, deleteRepo, getRepo, listEvents, listNamespaces, listRepos, listTokens, revokeToken,
+  createRepo, createToken, deleteRepo, forkRepo, getRepo, listEvents, listNamespaces, listRepos, listTokens, revokeToken,
 } from './api/repos';
 import { nameProblem, repoKey } from './api/names';
 import { wasmBench } from './api/admin';
@@ -52,6 +52,7 @@ router
   .post('/v1/repos/:ns/:name', createRepo)
   .get('/v1/repos/:ns/:name', getRepo)
   .delete('/v1/repos/:ns/:name', deleteRepo)
+  .post('/v1/repos/:ns/:name/fork', forkRepo)
   .post('/v1/repos/:ns/:name/tokens', createToken)
   .get('/v1/repos/:ns/:name/tokens', listTokens)
   .delete('/v1/repos/:ns/:name/tokens/:id', revokeToken)

@@ -48,7 +48,22 @@ export const OPERATIONS: Record<string, Op> = {
     extra: [409],
   },
   'GET /v1/repos/:ns/:name': { summary: 'Repository info', ok: [200, 'as create, without token'], extra: [404] },
-  'DELETE /v1/repos/:ns/:name': { summary: 'Delete a repository and all its data', ok: [204, 'deleted'], extra: [404] },
+  'DELETE /v1/repos/:ns/:name': { summary: 'Delete a repository (its objects stay while forks of it need them)', ok: [204, 'deleted'], extra: [404] },
+  'POST /v1/repos/:ns/:name/fork': {
+    summary: 'Fork a repository: a new repository sharing its objects (constant time, no copy) with its own refs, tokens and events',
+    body: {
+      type: 'object',
+      required: ['name'],
+      properties: {
+        name: { type: 'string', description: 'the new repository' },
+        namespace: { type: 'string', description: "default: the source's namespace" },
+        readOnly: { type: 'boolean', description: 'refuse every push and commit (403)' },
+        defaultBranchOnly: { type: 'boolean', description: 'copy only HEAD and the default branch' },
+      },
+    },
+    ok: [201, 'as create, with forkedFrom set'],
+    extra: [400, 404, 409],
+  },
   'POST /v1/repos/:ns/:name/tokens': {
     summary: 'Issue a repository token',
     body: { type: 'object', properties: { scope: { enum: ['read', 'write'] }, ttlSeconds: { type: 'integer', minimum: 60, maximum: 31536000 } } },

@@ -31,6 +31,12 @@ export async function createRepo(req: IRequest, env: Env): Promise<Response> {
   return jsonResponse(await svc.createRepo(env, origin, ns, name), 201);
 }
 
+/** POST /v1/repos/:ns/:name/fork {"name","namespace"?,"readOnly"?,"defaultBranchOnly"?} → 201 like create. */
+export async function forkRepo(req: IRequest, env: Env): Promise<Response> {
+  const { ns, name, origin } = params(req, env);
+  return jsonResponse(await svc.forkRepo(env, origin, ns, name, await jsonBody(req)), 201);
+}
+
 export async function getRepo(req: IRequest, env: Env): Promise<Response> {
   const { ns, name, origin } = params(req, env);
   return jsonResponse(await svc.getRepo(env, origin, ns, name));

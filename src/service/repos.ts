@@ -89,13 +89,13 @@ async function register(env: Env, ns: string, name: string, createdAt: number): 
 }
 
 export async function getRepo(env: Env, origin: string, ns: string, name: string): Promise<RepoView> {
-  const info = unwrap(await stub(env, ns, name).get());
+  const info = unwrap(await stub(env, ns, name).get(repoKey(ns, name)));
   return { ...info, remote: remoteUrl(origin, ns, name) };
 }
 
 /** Deletes a repository and every byte it stored; unregisters it. */
 export async function deleteRepo(env: Env, ns: string, name: string): Promise<void> {
-  const r = await stub(env, ns, name).destroy();
+  const r = await stub(env, ns, name).destroy(repoKey(ns, name));
   // As in create: a 404 still unregisters, so retrying a half-done delete repairs the registry.
   const { removed, count } = await registryFor(env, ns).remove(name);
   if (removed && count === 0) await namespaceIndex(env).remove(ns);
@@ -121,16 +121,16 @@ export async function listNamespaces(env: Env, opts: { limit?: unknown; cursor?:
 export async function createToken(env: Env, ns: string, name: string, scope: unknown = 'write', ttlSeconds: unknown = DEFAULT_TOKEN_TTL): Promise<IssuedTokenView> {
   const s = checkScope(scope);
   const ttl = checkTtl(ttlSeconds);
-  return unwrap(await stub(env, ns, name).createToken(s, ttl));
+  return unwrap(await stub(env, ns, name).createToken(repoKey(ns, name), s, ttl));
 }
 
 export async function listTokens(env: Env, ns: string, name: string): Promise<TokenListing[]> {
-  return unwrap(await stub(env, ns, name).listTokens());
+  return unwrap(await stub(env, ns, name).listTokens(repoKey(ns, name)));
 }
 
 export async function revokeToken(env: Env, ns: string, name: string, id: string): Promise<void> {
   if (typeof id !== 'string' || !/^tok_[0-9a-f]{16}$/.test(id)) throw badRequest(`invalid token id '${String(id).slice(0, 40)}'`);
-  unwrap(await stub(env, ns, name).revokeToken(id));
+  unwrap(await stub(env, ns, name).revokeToken(repoKey(ns, name), id));
 }
 
 /** Ref-change events after `after` (an event id; 0 = from the start), oldest first. */
@@ -138,11 +138,39 @@ export async function listEvents(env: Env, ns: string, name: string, opts: { aft
   const raw = opts.after ?? 0;
   const after = typeof raw === 'string' ? (raw === '' ? 0 : Number(raw)) : raw;
   if (typeof after !== 'number' || !Number.isInteger(after) || after < 0) throw badRequest('after must be a non-negative integer (an event id)');
-  const events = unwrap(await stub(env, ns, name).listEvents(after, checkLimit(opts.limit)));
+  const events = unwrap(await stub(env, ns, name).listEvents(repoKey(ns, name), after, checkLimit(opts.limit)));
   return { events, next: events.length ? events[events.length - 1].id : after };
 }
 
 /** A stub of the repository's Durable Object, for the commit/read methods (RPC repo handle). */
 export function repoStub(env: Env, ns: string, name: string) {
   return stub(env, ns, name);
+}
+
+export interface ForkRequest {
+  name?: unknown;
+  namespace?: unknown;
+  readOnly?: unknown;
+  defaultBranchOnly?: unknown;
+}
+
+/**
+ * Forks `ns/name` into `namespace/name` of the request (namespace defaults to the source's).
+ * The fork shares the source's objects (same fork network, same DO): constant time, no copy.
+ */
+export async function forkRepo(env: Env, origin: string, ns: string, name: string, req: ForkRequest): Promise<CreatedRepo> {
+  checkNames(ns, name);
+  if (req === null || typeof req !== 'object') throw badRequest('the body must be a JSON object {"name", "namespace"?, "readOnly"?, "defaultBranchOnly"?}');
+  const destNs = req.namespace === undefined ? ns : req.namespace;
+  if (typeof req.name !== 'string') throw badRequest('"name" (the new repository\'s name) is required');
+  if (typeof destNs !== 'string') throw badRequest('"namespace" must be a string');
+  for (const k of ['readOnly', 'defaultBranchOnly'] as const) {
+    if (req[k] !== undefined && typeof req[k] !== 'boolean') throw badRequest(`"${k}" must be true or false`);
+  }
+  checkNames(destNs, req.name);
+  const opts = { readOnly: req.readOnly === true, defaultBranchOnly: req.defaultBranchOnly === true };
+  const r = await stub(env, destNs, req.name).createFork(destNs, req.name, repoKey(ns, name), opts, DEFAULT_TOKEN_TTL);
+  if (!r.ok && r.status !== 409) unwrap(r);
+  await register(env, destNs, req.name, r.ok ? Date.parse(r.value.createdAt) : Date.now());
+  return { ...unwrap(r), remote: remoteUrl(origin, destNs, req.name) };
 }
