@@ -13,6 +13,10 @@ import { TokenStore } from './token-store';
 import { EventStore, type RefEvent } from './event-store';
 import { serveRepoApi, type ApiRoute } from '../api/reads';
 import { createCommit, log, readFile, readTree, repoCall, type CommitInput, type LogOptions } from '../commit';
+import { repoKey } from '../api/names';
+import { WebhookStore, MAX_WEBHOOKS_PER_REPO, type DeliveryView, type WebhookEvent, type WebhookView } from './webhook-store';
+import { deliverDue, deliveryPolicy, pingBody, refUpdateBodies } from './webhook-delivery';
+import { ScheduledJobs, earliest } from './scheduled-jobs';
 
 export const DEFAULT_BRANCH = 'main';
 /** How long after a push the sweeper looks for what interrupted uploads left behind. */
@@ -48,6 +52,8 @@ export class RepoObject extends DurableObject<Env> {
   private store: RepoStore;
   private tokens: TokenStore;
   private events: EventStore;
+  private webhooks: WebhookStore;
+  private jobs: ScheduledJobs;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -55,6 +61,14 @@ export class RepoObject extends DurableObject<Env> {
     this.store = this.openStore();
     this.tokens = new TokenStore(ctx.storage.sql);
     this.events = new EventStore(ctx.storage.sql);
+    this.webhooks = new WebhookStore(ctx.storage.sql);
+    this.jobs = new ScheduledJobs(ctx.storage.sql);
+    // Deliveries queued by a push whose alarm was lost (e.g. the object died before it was set).
+    if (this.webhooks.nextDue() !== null) {
+      ctx.blockConcurrencyWhile(async () => {
+        if ((await ctx.storage.getAlarm()) === null) await this.armAlarm();
+      }).catch((e) => console.error('webhook alarm', e));
+    }
   }
 
   /** The store, with the hook that records every ref change (events + updated time). */
@@ -62,8 +76,13 @@ export class RepoObject extends DurableObject<Env> {
     const store = new RepoStore(this.ctx.storage);
     store.onRefChange = (moved, actor) => {
       const now = Date.now();
-      this.events.append(moved, actor, now);
+      const events = this.events.append(moved, actor, now);
       store.setMeta('updated_at', new Date(now).toISOString());
+      // Webhook deliveries commit (or roll back) with the ref update; the alarm sends them.
+      const repo = { namespace: store.meta('namespace')!, name: store.meta('name')! };
+      let queued = 0;
+      for (const body of refUpdateBodies(repo, events, actor, now)) queued += this.webhooks.enqueue(repoKey(repo.namespace, repo.name), 'ref.update', body, now);
+      if (queued > 0) this.ctx.storage.setAlarm(now).catch((e) => console.error('webhook alarm', e)); // earlier than any other job: the alarm re-arms for the rest
     };
     return store;
   }
@@ -114,6 +133,7 @@ export class RepoObject extends DurableObject<Env> {
   /** Deletes the repository and every byte it stored. */
   async destroy(): Promise<RpcResult<null>> {
     if (!this.exists()) return { ok: false, status: 404, code: 'not_found', message: 'repository not found' };
+    this.webhooks.dropRepo(this.key());
     await this.store.destroy();
     this.store = this.openStore(); // fresh, empty tables for a later re-create
     this.tokens = new TokenStore(this.ctx.storage.sql);
@@ -157,9 +177,26 @@ export class RepoObject extends DurableObject<Env> {
   }
 
   /** Git smart HTTP. The Worker forwards `/git/<ns>/<name>.git/<rest>`; we look at <rest>. */
-  /** The upload sweeper: removes unfinished and unowned pack files (see SWEEP_DELAY_MS). */
+  /**
+   * One alarm, two jobs: the upload sweeper (removes unfinished and unowned pack files, see
+   * SWEEP_DELAY_MS) when it is due, and webhook deliveries that are due. Then re-arms for
+   * whichever comes next.
+   */
   override async alarm(): Promise<void> {
-    if (this.exists()) this.store.sweepUploads();
+    const sweepAt = this.jobs.due('sweep');
+    if (sweepAt !== null && sweepAt <= Date.now()) {
+      this.jobs.clear('sweep');
+      if (this.exists()) this.store.sweepUploads();
+    }
+    await deliverDue(this.webhooks, deliveryPolicy(this.env));
+    await this.armAlarm();
+  }
+
+  /** Sets the alarm to the earliest due job (or clears it). */
+  private async armAlarm(): Promise<void> {
+    const next = earliest(this.jobs.due('sweep'), this.webhooks.nextDue());
+    if (next === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(next);
   }
 
   override async fetch(request: Request): Promise<Response> {
@@ -187,7 +224,8 @@ export class RepoObject extends DurableObject<Env> {
     if (request.method === 'GET') return infoRefs(this.store, service, request);
     if (service === 'git-upload-pack') return uploadPack(this.store, request);
     // An interrupted upload leaves an unfinished pack file: sweep it later if no push does.
-    await this.ctx.storage.setAlarm(Date.now() + SWEEP_DELAY_MS);
+    this.jobs.set('sweep', Date.now() + SWEEP_DELAY_MS);
+    await this.armAlarm();
     return receivePackHttp(this.store.withActor(access.tokenId), request);
   }
 
@@ -223,6 +261,48 @@ export class RepoObject extends DurableObject<Env> {
   /** History from a revision, newest first (path filter, first-parent, cursor pages). */
   async log(rev = 'HEAD', opts: LogOptions = {}) {
     return repoCall(this.exists(), { store: this.store }, (ctx) => log(ctx, rev, opts));
+  }
+
+  // ---- Webhooks (src/repo/webhook-store.ts, webhook-delivery.ts). Input is checked by the service.
+
+  private key(): string {
+    return repoKey(this.store.meta('namespace')!, this.store.meta('name')!);
+  }
+
+  /** Adds a webhook (the secret is stored to sign deliveries and never returned). */
+  async createWebhook(input: { url: string; secret: string; events: WebhookEvent[] }): Promise<RpcResult<WebhookView>> {
+    if (!this.exists()) return { ok: false, status: 404, code: 'not_found', message: 'repository not found' };
+    const now = Date.now();
+    const hook = this.ctx.storage.transactionSync(() => {
+      const h = this.webhooks.create(this.key(), input, now);
+      if (h && h.events.includes('ping')) {
+        const repo = { namespace: this.store.meta('namespace')!, name: this.store.meta('name')! };
+        this.webhooks.enqueue(this.key(), 'ping', pingBody(repo, h), now, h.id);
+      }
+      return h;
+    });
+    if (!hook) return { ok: false, status: 409, code: 'limit_exceeded', message: `a repository has at most ${MAX_WEBHOOKS_PER_REPO} webhooks` };
+    if (hook.events.includes('ping')) await this.ctx.storage.setAlarm(now);
+    return { ok: true, value: hook };
+  }
+
+  async listWebhooks(): Promise<RpcResult<WebhookView[]>> {
+    if (!this.exists()) return { ok: false, status: 404, code: 'not_found', message: 'repository not found' };
+    return { ok: true, value: this.webhooks.list(this.key()) };
+  }
+
+  /** Removes a webhook; its queued deliveries are dropped. */
+  async deleteWebhook(id: string): Promise<RpcResult<null>> {
+    if (!this.exists()) return { ok: false, status: 404, code: 'not_found', message: 'repository not found' };
+    if (!this.webhooks.delete(this.key(), id)) return { ok: false, status: 404, code: 'not_found', message: `no webhook ${id} on this repository` };
+    return { ok: true, value: null };
+  }
+
+  /** A webhook's recent deliveries, newest first (pending ones included). */
+  async listDeliveries(id: string, limit: number): Promise<RpcResult<DeliveryView[]>> {
+    if (!this.exists()) return { ok: false, status: 404, code: 'not_found', message: 'repository not found' };
+    if (!this.webhooks.get(this.key(), id)) return { ok: false, status: 404, code: 'not_found', message: `no webhook ${id} on this repository` };
+    return { ok: true, value: this.webhooks.deliveries(this.key(), id, limit) };
   }
 }
 
