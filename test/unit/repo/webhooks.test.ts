@@ -14,7 +14,7 @@ import type { RefEvent } from '../../../src/repo/event-store';
 
 const ZERO = '0'.repeat(40);
 const AUTHOR = { name: 'A U Thor', email: 'author@example.com', date: 1_700_000_000, timezone: '+0000' };
-const REPO = env.REPO as unknown as DurableObjectNamespace<RepoObject>;
+const REPO = (env as unknown as { REPO: DurableObjectNamespace<RepoObject> }).REPO;
 
 function fresh(label: string) {
   const name = `${label}-${crypto.randomUUID().slice(0, 8)}`;
