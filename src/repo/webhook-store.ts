@@ -137,7 +137,7 @@ export class WebhookStore {
 
   /**
    * The oldest pending delivery of each webhook (only a queue's head may be sent, which keeps
-   * each webhook's deliveries in order). SQLite returns the other columns of the MIN(seq) row.
+   * each webhook's deliveries in order), with its webhook's url and secret.
    */
   heads(): DueDelivery[] {
     return this.sql

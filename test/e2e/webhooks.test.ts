@@ -194,12 +194,13 @@ describe('webhooks', () => {
     await waitFor('first failed attempt', () => at('/down').length >= 1);
     const del = await api('DELETE', `${hooksPath(repo)}/${hook.id}`);
     expect(del.status, del.text).toBe(204);
+    const seen = at('/down').length; // 1, or 2 if a slow machine let the first retry through first
     expect((await api('GET', hooksPath(repo))).json.webhooks.map((h: any) => h.id)).toEqual([keep.id]);
     await commitFiles(dir, { 'a.txt': '2\n' }, 'two');
     await pushAll(dir, repo.remote, repo.token);
     await waitFor('the other webhook got both pushes', () => at('/keep').length >= 3);
     await sleep(BACKOFF[0] + 1500); // past the retry the deleted webhook had queued
-    expect(at('/down')).toHaveLength(1);
+    expect(at('/down')).toHaveLength(seen);
     expect((await api('GET', `${hooksPath(repo)}/${hook.id}/deliveries`)).status).toBe(404);
     expect((await api('DELETE', `${hooksPath(repo)}/${hook.id}`)).status).toBe(404);
   });
