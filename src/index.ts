@@ -4,6 +4,7 @@ import { Router, type IRequest } from 'itty-router';
 import type { Env } from './env';
 import {
   createRepo, createToken, deleteRepo, forkRepo, getRepo, listEvents, listNamespaces, listRepos, listTokens, revokeToken,
+  createWebhook, deleteWebhook, listDeliveries, listWebhooks,
 } from './api/repos';
 import { nameProblem, repoKey } from './api/names';
 import { wasmBench } from './api/admin';
@@ -57,6 +58,10 @@ router
   .get('/v1/repos/:ns/:name/tokens', listTokens)
   .delete('/v1/repos/:ns/:name/tokens/:id', revokeToken)
   .get('/v1/repos/:ns/:name/events', listEvents)
+  .post('/v1/repos/:ns/:name/webhooks', createWebhook)
+  .get('/v1/repos/:ns/:name/webhooks', listWebhooks)
+  .delete('/v1/repos/:ns/:name/webhooks/:id', deleteWebhook)
+  .get('/v1/repos/:ns/:name/webhooks/:id/deliveries', listDeliveries)
   .post('/v1/repos/:ns/:name/commits', postCommit)
   .get('/v1/repos/:ns/:name/refs', getRefs)
   .get('/v1/repos/:ns/:name/commits/:rest+', getCommitInfo)

@@ -17,7 +17,7 @@ const pathParam = (name: string, description: string) => ({ name, in: 'path', re
 const PARAMS: Record<string, ReturnType<typeof pathParam>> = {
   ns: pathParam('ns', 'namespace: 1-63 chars [A-Za-z0-9._-], starting alphanumeric'),
   name: pathParam('name', 'repository name (same rules; not ending in .git)'),
-  id: pathParam('id', 'token id (tok_...)'),
+  id: pathParam('id', 'token id (tok_...) or webhook id (wh_...)'),
   rest: pathParam('rest', 'revision and/or path; may contain "/" (e.g. main/src/a.ts)'),
   repo: pathParam('repo', 'repository name, with or without .git'),
 };
@@ -75,6 +75,27 @@ export const OPERATIONS: Record<string, Op> = {
     summary: 'Ref-change events (push, commit API, ref deletion), oldest first',
     query: { after: 'event id; only later events (default 0)', limit: '1-1000 (default 100)' },
     ok: [200, '{repo, events:[{id,ref,old,new,actor,time}], next}'],
+  },
+  'POST /v1/repos/:ns/:name/webhooks': {
+    summary: 'Add a webhook: every ref change is POSTed to url, signed with secret (X-Arbor-Signature-256: sha256=HMAC-SHA256 of the body); at most 20 per repository',
+    body: {
+      type: 'object',
+      required: ['url', 'secret'],
+      properties: {
+        url: { type: 'string', format: 'uri', maxLength: 2048, description: 'http:// or https://' },
+        secret: { type: 'string', minLength: 1, maxLength: 256 },
+        events: { type: 'array', items: { enum: ['ref.update', 'ping'] }, description: 'default ["ref.update"]; "ping" sends one test delivery now' },
+      },
+    },
+    ok: [201, '{id,url,events,createdAt} (never the secret)'],
+    extra: [409],
+  },
+  'GET /v1/repos/:ns/:name/webhooks': { summary: 'List webhooks (never secrets)', ok: [200, '{webhooks:[{id,url,events,createdAt}]}'] },
+  'DELETE /v1/repos/:ns/:name/webhooks/:id': { summary: 'Remove a webhook and drop its queued deliveries', ok: [204, 'removed'], extra: [404] },
+  'GET /v1/repos/:ns/:name/webhooks/:id/deliveries': {
+    summary: "A webhook's recent deliveries, newest first",
+    query: { limit: '1-100 (default 100)' },
+    ok: [200, '{deliveries:[{id,event,state,attempts,lastStatus,lastError,nextAttemptAt,createdAt,completedAt,payload}]}'],
   },
   'POST /v1/repos/:ns/:name/commits': {
     summary: 'Create one commit from file changes',

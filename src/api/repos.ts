@@ -83,3 +83,25 @@ export async function listEvents(req: IRequest, env: Env): Promise<Response> {
   const page = await svc.listEvents(env, ns, name, { after: q.get('after') ?? undefined, limit: q.get('limit') ?? undefined });
   return jsonResponse({ repo: `${ns}/${name}`, ...page });
 }
+
+export async function createWebhook(req: IRequest, env: Env): Promise<Response> {
+  const { ns, name } = params(req, env);
+  return jsonResponse(await svc.createWebhook(env, ns, name, await jsonBody(req)), 201);
+}
+
+export async function listWebhooks(req: IRequest, env: Env): Promise<Response> {
+  const { ns, name } = params(req, env);
+  return jsonResponse({ webhooks: await svc.listWebhooks(env, ns, name) });
+}
+
+export async function deleteWebhook(req: IRequest, env: Env): Promise<Response> {
+  const { ns, name } = params(req, env);
+  await svc.deleteWebhook(env, ns, name, decodeURIComponent(req.params.id));
+  return new Response(null, { status: 204 });
+}
+
+export async function listDeliveries(req: IRequest, env: Env): Promise<Response> {
+  const { ns, name } = params(req, env);
+  const limit = new URL(req.url).searchParams.get('limit') ?? undefined;
+  return jsonResponse({ deliveries: await svc.listDeliveries(env, ns, name, decodeURIComponent(req.params.id), { limit }) });
+}

@@ -19,14 +19,18 @@ export class EventStore {
     readonly repo: string,
   ) {}
 
-  /** Appends one event per update (call inside the ref-update transaction). */
-  append(updates: RefUpdate[], actor: string | null, now = Date.now()): void {
-    for (const u of updates) {
-      this.sql.exec(
-        `INSERT INTO events (ref, old_oid, new_oid, actor, time, repo) VALUES (?, ?, ?, ?, ?, ?)`,
-        u.name, u.oldOid, u.newOid, actor, now, this.repo,
-      );
-    }
+  /** Appends one event per update (call inside the ref-update transaction); returns them. */
+  append(updates: RefUpdate[], actor: string | null, now = Date.now()): RefEvent[] {
+    const time = new Date(now).toISOString();
+    return updates.map((u) => {
+      const { seq } = this.sql
+        .exec<{ seq: number }>(
+          `INSERT INTO events (ref, old_oid, new_oid, actor, time, repo) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq`,
+          u.name, u.oldOid, u.newOid, actor, now, this.repo,
+        )
+        .one();
+      return { id: seq, ref: u.name, old: u.oldOid, new: u.newOid, actor, time };
+    });
   }
 
   /** Events with id > after, oldest first. */

@@ -17,6 +17,9 @@ import { serveRepoApi, type ApiRoute } from '../api/reads';
 import {
   createCommit, log, readFile, readTree, repoCall, type CommitInput, type CommitResult, type FileJson, type LogJson, type LogOptions, type ServiceResult, type TreeJson,
 } from '../commit';
+import { WebhookStore, MAX_WEBHOOKS_PER_REPO, type DeliveryView, type WebhookEvent, type WebhookView } from './webhook-store';
+import { deliverDue, deliveryPolicy, pingBody, refUpdateBodies } from './webhook-delivery';
+import { ScheduledJobs, earliest } from './scheduled-jobs';
 
 export const DEFAULT_BRANCH = 'main';
 /** How long after a push the sweeper looks for what interrupted uploads left behind. */
@@ -72,11 +75,23 @@ export class RepoObject extends DurableObject<Env> {
   /** The DO's store (shared object store); per-repository views come from hosted(). */
   private root: RepoStore;
   private readonly views = new Map<string, Hosted>();
+  /** Webhooks of every hosted repository (rows keyed by repo) and their delivery queue. */
+  private webhooks: WebhookStore;
+  /** When each alarm-driven job of this DO is due (one alarm serves them all). */
+  private jobs: ScheduledJobs;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     if (env.ARBOR_ACCEL === 'wasm' || env.ARBOR_ACCEL === 'ts' || env.ARBOR_ACCEL === 'auto') setAccelerator(env.ARBOR_ACCEL);
     this.root = new RepoStore(ctx.storage);
+    this.webhooks = new WebhookStore(ctx.storage.sql);
+    this.jobs = new ScheduledJobs(ctx.storage.sql);
+    // Deliveries queued by a push whose alarm was lost (e.g. the object died before it was set).
+    if (this.webhooks.nextDue() !== null) {
+      ctx.blockConcurrencyWhile(async () => {
+        if ((await ctx.storage.getAlarm()) === null) await this.armAlarm();
+      }).catch((e) => console.error('webhook alarm', e));
+    }
   }
 
   /** The repository `key` if this DO hosts it, with the hook recording every ref change. */
@@ -89,8 +104,13 @@ export class RepoObject extends DurableObject<Env> {
     const events = new EventStore(this.ctx.storage.sql, key);
     store.onRefChange = (moved, actor) => {
       const now = Date.now();
-      events.append(moved, actor, now);
+      const appended = events.append(moved, actor, now);
       store.setMeta('updated_at', new Date(now).toISOString());
+      // Webhook deliveries commit (or roll back) with the ref update; the alarm sends them.
+      const repo = { namespace: store.meta('namespace')!, name: store.meta('name')! };
+      let queued = 0;
+      for (const body of refUpdateBodies(repo, appended, actor, now)) queued += this.webhooks.enqueue(key, 'ref.update', body, now);
+      if (queued > 0) this.ctx.storage.setAlarm(now).catch((e) => console.error('webhook alarm', e)); // earlier than any other job: the alarm re-arms for the rest
     };
     const h = { key, store, tokens, events };
     this.views.set(key, h);
@@ -197,12 +217,16 @@ export class RepoObject extends DurableObject<Env> {
       const left = this.ctx.storage.transactionSync(() => {
         h.tokens.clear();
         h.events.clear();
+        this.webhooks.dropRepo(key);
         return h.store.unregister();
       });
       if (left === 0) {
         await this.root.wipe();
         this.views.clear();
         this.root = new RepoStore(this.ctx.storage); // fresh tables and caches
+        this.webhooks = new WebhookStore(this.ctx.storage.sql);
+        this.jobs = new ScheduledJobs(this.ctx.storage.sql);
+        await this.ctx.storage.deleteAlarm();
       }
       return { ok: true, value: null };
     }
@@ -320,9 +344,26 @@ export class RepoObject extends DurableObject<Env> {
     return this.on<RpcResult<RefEvent[]>>(key, (h) => ({ ok: true, value: h.events.list(after, limit) }), (s) => s.listEvents(key, after, limit), notFound);
   }
 
-  /** The upload sweeper: removes unfinished and unowned pack files (see SWEEP_DELAY_MS). */
+  /**
+   * One alarm, two jobs: the upload sweeper (removes unfinished and unowned pack files, see
+   * SWEEP_DELAY_MS) when it is due, and webhook deliveries that are due. Then re-arms for
+   * whichever comes next.
+   */
   override async alarm(): Promise<void> {
-    if (this.root.hostedRepos().length > 0) this.root.sweepUploads();
+    const sweepAt = this.jobs.due('sweep');
+    if (sweepAt !== null && sweepAt <= Date.now()) {
+      this.jobs.clear('sweep');
+      if (this.root.hostedRepos().length > 0) this.root.sweepUploads();
+    }
+    await deliverDue(this.webhooks, deliveryPolicy(this.env));
+    await this.armAlarm();
+  }
+
+  /** Sets the alarm to the earliest due job (or clears it). */
+  private async armAlarm(): Promise<void> {
+    const next = earliest(this.jobs.due('sweep'), this.webhooks.nextDue());
+    if (next === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(next);
   }
 
   /** Git smart HTTP. The Worker forwards `/git/<ns>/<name>.git/<rest>`; we look at <rest>. */
@@ -362,7 +403,8 @@ export class RepoObject extends DurableObject<Env> {
     if (request.method === 'GET') return infoRefs(h.store, service, request);
     if (service === 'git-upload-pack') return uploadPack(h.store, request);
     // An interrupted upload leaves an unfinished pack file: sweep it later if no push does.
-    await this.ctx.storage.setAlarm(Date.now() + SWEEP_DELAY_MS);
+    this.jobs.set('sweep', Date.now() + SWEEP_DELAY_MS);
+    await this.armAlarm();
     return receivePackHttp(h.store.withActor(access.tokenId), request);
   }
 
@@ -415,6 +457,53 @@ export class RepoObject extends DurableObject<Env> {
   /** History from a revision, newest first (path filter, first-parent, cursor pages). */
   async log(key: string, rev = 'HEAD', opts: LogOptions = {}): Promise<ServiceResult<LogJson>> {
     return this.repoCall<LogJson>(key, (h) => repoCall(true, { store: h.store }, (ctx) => log(ctx, rev, opts)), (s) => s.log(key, rev, opts));
+  }
+
+  // ---- Webhooks (src/repo/webhook-store.ts, webhook-delivery.ts). Input is checked by the service.
+
+  /** Adds a webhook (the secret is stored to sign deliveries and never returned). */
+  async createWebhook(key: string, input: { url: string; secret: string; events: WebhookEvent[] }): Promise<RpcResult<WebhookView>> {
+    const h = this.hosted(key);
+    if (!h) return this.linked(key)?.createWebhook(key, input) ?? notFound();
+    const now = Date.now();
+    const hook = this.ctx.storage.transactionSync(() => {
+      const w = this.webhooks.create(key, input, now);
+      if (w && w.events.includes('ping')) {
+        const repo = { namespace: h.store.meta('namespace')!, name: h.store.meta('name')! };
+        this.webhooks.enqueue(key, 'ping', pingBody(repo, w), now, w.id);
+      }
+      return w;
+    });
+    if (!hook) return { ok: false, status: 409, code: 'limit_exceeded', message: `a repository has at most ${MAX_WEBHOOKS_PER_REPO} webhooks` };
+    if (hook.events.includes('ping')) await this.ctx.storage.setAlarm(now);
+    return { ok: true, value: hook };
+  }
+
+  async listWebhooks(key: string): Promise<RpcResult<WebhookView[]>> {
+    return this.on<RpcResult<WebhookView[]>>(key, () => ({ ok: true, value: this.webhooks.list(key) }), (s) => s.listWebhooks(key), notFound);
+  }
+
+  /** Removes a webhook; its queued deliveries are dropped. */
+  async deleteWebhook(key: string, id: string): Promise<RpcResult<null>> {
+    return this.on<RpcResult<null>>(
+      key,
+      () => (this.webhooks.delete(key, id) ? { ok: true, value: null } : { ok: false, status: 404, code: 'not_found', message: `no webhook ${id} on this repository` }),
+      (s) => s.deleteWebhook(key, id),
+      notFound,
+    );
+  }
+
+  /** A webhook's recent deliveries, newest first (pending ones included). */
+  async listDeliveries(key: string, id: string, limit: number): Promise<RpcResult<DeliveryView[]>> {
+    return this.on<RpcResult<DeliveryView[]>>(
+      key,
+      () =>
+        this.webhooks.get(key, id)
+          ? { ok: true, value: this.webhooks.deliveries(key, id, limit) }
+          : { ok: false, status: 404, code: 'not_found', message: `no webhook ${id} on this repository` },
+      (s) => s.listDeliveries(key, id, limit),
+      notFound,
+    );
   }
 }
 

@@ -75,6 +75,24 @@ export class RepoHandle extends RpcTarget {
     return call(() => svc.deleteRepo(this.env, this.namespace, this.name));
   }
 
+  /** Adds a webhook {url, secret, events?}: {id, url, events, createdAt} (never the secret). */
+  createWebhook(input: { url: string; secret: string; events?: ('ref.update' | 'ping')[] }) {
+    return call(() => svc.createWebhook(this.env, this.namespace, this.name, input));
+  }
+
+  listWebhooks() {
+    return call(() => svc.listWebhooks(this.env, this.namespace, this.name));
+  }
+
+  deleteWebhook(id: string) {
+    return call(() => svc.deleteWebhook(this.env, this.namespace, this.name, id));
+  }
+
+  /** A webhook's recent deliveries, newest first. */
+  webhookDeliveries(id: string, opts: { limit?: number } = {}) {
+    return call(() => svc.listDeliveries(this.env, this.namespace, this.name, id, opts));
+  }
+
   // Commit/read API: the repository DO's own service methods (src/commit).
   commit(input: CommitInput) {
     return call(() => result(svc.repoStub(this.env, this.namespace, this.name).commit(this.key, input) as never));

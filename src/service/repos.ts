@@ -10,6 +10,8 @@ import type { RefEvent } from '../repo/event-store';
 import type { RegistryEntry } from '../registry/registry-object';
 import { namespaceIndex, registryFor } from './registry';
 import { unwrap } from './errors';
+import type { DeliveryView, WebhookView } from '../repo/webhook-store';
+import { checkWebhookId, checkWebhookInput } from './webhook-input';
 
 export const DEFAULT_TOKEN_TTL = 86_400;
 export const MIN_TOKEN_TTL = 60;
@@ -173,4 +175,25 @@ export async function forkRepo(env: Env, origin: string, ns: string, name: strin
   if (!r.ok && r.status !== 409) unwrap(r);
   await register(env, destNs, req.name, r.ok ? Date.parse(r.value.createdAt) : Date.now());
   return { ...unwrap(r), remote: remoteUrl(origin, destNs, req.name) };
+}
+
+/** Adds a webhook: {url, secret, events?}. The answer never carries the secret. */
+export async function createWebhook(env: Env, ns: string, name: string, input: unknown): Promise<WebhookView> {
+  const hook = checkWebhookInput(input);
+  return unwrap(await stub(env, ns, name).createWebhook(repoKey(ns, name), hook));
+}
+
+export async function listWebhooks(env: Env, ns: string, name: string): Promise<WebhookView[]> {
+  return unwrap(await stub(env, ns, name).listWebhooks(repoKey(ns, name)));
+}
+
+/** Removes a webhook; deliveries still queued for it are dropped. */
+export async function deleteWebhook(env: Env, ns: string, name: string, id: string): Promise<void> {
+  unwrap(await stub(env, ns, name).deleteWebhook(repoKey(ns, name), checkWebhookId(id)));
+}
+
+/** A webhook's recent deliveries, newest first: state, attempts, last answer, next attempt. */
+export async function listDeliveries(env: Env, ns: string, name: string, id: string, opts: { limit?: unknown } = {}): Promise<DeliveryView[]> {
+  const limit = checkLimit(opts.limit, 100);
+  return unwrap(await stub(env, ns, name).listDeliveries(repoKey(ns, name), checkWebhookId(id), limit));
 }

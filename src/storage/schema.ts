@@ -38,6 +38,21 @@ export const SCHEMA = [
      seq INTEGER PRIMARY KEY AUTOINCREMENT, ref TEXT NOT NULL, old_oid TEXT NOT NULL,
      new_oid TEXT NOT NULL, actor TEXT, time INTEGER NOT NULL, repo TEXT NOT NULL DEFAULT '')`,
   `CREATE INDEX IF NOT EXISTS events_by_repo ON events (repo, seq)`,
+  // Webhooks (src/repo/webhook-store.ts). The secret is kept as given: it signs deliveries.
+  `CREATE TABLE IF NOT EXISTS webhooks (
+     id TEXT PRIMARY KEY, repo TEXT NOT NULL, url TEXT NOT NULL, secret TEXT NOT NULL,
+     events TEXT NOT NULL, created_at INTEGER NOT NULL)`,
+  `CREATE INDEX IF NOT EXISTS webhooks_by_repo ON webhooks (repo)`,
+  // The delivery queue and its recent history: one row per (webhook, payload); seq keeps order.
+  `CREATE TABLE IF NOT EXISTS webhook_deliveries (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, repo TEXT NOT NULL,
+     webhook_id TEXT NOT NULL, event TEXT NOT NULL, body TEXT NOT NULL, state TEXT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER, last_status INTEGER, last_error TEXT,
+     created_at INTEGER NOT NULL, done_at INTEGER)`,
+  `CREATE INDEX IF NOT EXISTS webhook_deliveries_queue ON webhook_deliveries (state, webhook_id, seq)`,
+  `CREATE INDEX IF NOT EXISTS webhook_deliveries_by_hook ON webhook_deliveries (webhook_id, seq)`,
+  // When each alarm-driven job of this Durable Object is next due (one alarm serves them all).
+  `CREATE TABLE IF NOT EXISTS scheduled_jobs (job TEXT PRIMARY KEY, due INTEGER NOT NULL)`,
 ];
 
 /** Per-repository keys that lived in repo_meta before fork networks (schema 1). */
