@@ -110,6 +110,18 @@ describe.skipIf(external)('ArborService from a second Worker', () => {
     expect(await ok('get', ns, 'app')).toMatchObject({ name: 'app', refs: 1 });
     const page = await ok('list', ns, undefined, { limit: 10 });
     expect(page.repos.map((r: any) => r.name)).toEqual(['app']);
+
+    // a fork through the binding: same commits, its own token; git clones it
+    const fork = await ok('fork', ns, 'app', { name: 'app-fork', readOnly: true });
+    expect(fork).toMatchObject({ namespace: ns, name: 'app-fork', forkedFrom: `${ns}/app`, readOnly: true });
+    const { dir: fclone } = await cloneRepo(local(fork.remote), { label: 'rpc-fork-clone', token: fork.token });
+    expect(await revParse(fclone, 'HEAD')).toBe(api.commit);
+    await fsckStrict(fclone);
+    const refused = await fails('commit', ns, 'app-fork', {
+      branch: 'main', message: 'no', author: { name: 'Bot', email: 'bot@example.com' }, changes: [{ action: 'create', path: 'x', content: 'x' }],
+    });
+    expect(refused.name).toBe('Forbidden');
+    expect((await fails('fork', ns, 'missing-origin', { name: 'nope' })).name).toBe('NotFound');
   });
 
   test('tokens through the binding: issued, listed, used by git, revoked', async () => {
