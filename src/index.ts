@@ -5,6 +5,7 @@ import type { Env } from './env';
 import {
   createRepo, createToken, deleteRepo, getRepo, listEvents, listNamespaces, listRepos, listTokens, revokeToken,
 } from './api/repos';
+import { importRepo } from './api/repos';
 import { nameProblem, repoKey } from './api/names';
 import { wasmBench } from './api/admin';
 import { bodyLimit, drainBody, tooLarge } from './repo/git-http';
@@ -56,6 +57,7 @@ router
   .get('/v1/repos/:ns/:name/tokens', listTokens)
   .delete('/v1/repos/:ns/:name/tokens/:id', revokeToken)
   .get('/v1/repos/:ns/:name/events', listEvents)
+  .post('/v1/repos/:ns/:name/import', importRepo)
   .post('/v1/repos/:ns/:name/commits', postCommit)
   .get('/v1/repos/:ns/:name/refs', getRefs)
   .get('/v1/repos/:ns/:name/commits/:rest+', getCommitInfo)

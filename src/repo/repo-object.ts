@@ -13,6 +13,9 @@ import { TokenStore } from './token-store';
 import { EventStore, type RefEvent } from './event-store';
 import { serveRepoApi, type ApiRoute } from '../api/reads';
 import { createCommit, log, readFile, readTree, repoCall, type CommitInput, type LogOptions } from '../commit';
+import { fetchRemote, type FetchedRemote } from '../import/run';
+import { ImportError } from '../import/errors';
+import { importFailure, type ImportSummary } from '../import/result';
 
 export const DEFAULT_BRANCH = 'main';
 /** How long after a push the sweeper looks for what interrupted uploads left behind. */
@@ -48,6 +51,8 @@ export class RepoObject extends DurableObject<Env> {
   private store: RepoStore;
   private tokens: TokenStore;
   private events: EventStore;
+  /** An import is fetching into this object (a second one for the same name is a conflict). */
+  private importing = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -104,6 +109,54 @@ export class RepoObject extends DurableObject<Env> {
       return this.tokens.issue('write', tokenTtl);
     });
     return { ok: true, value: { ...this.info(), token: token.token } };
+  }
+
+  /**
+   * Creates the repository from a remote git repository (src/import). The pack streams into a
+   * pack file first; the repository (meta, HEAD, refs, objects, shallow boundary, token) comes
+   * into existence in one transaction after it proved valid, so a failure leaves nothing.
+   */
+  async import(
+    namespace: string,
+    name: string,
+    opts: { url: string; branch?: string; depth?: number; headers: Record<string, string> },
+    tokenTtl: number,
+  ): Promise<RpcResult<RepoInfo & { token: string; imported: ImportSummary }>> {
+    const taken = { ok: false as const, status: 409, code: 'conflict', message: `repository ${namespace}/${name} already exists` };
+    if (this.exists() || this.importing) return taken;
+    this.importing = true;
+    let fetched: FetchedRemote | null = null;
+    try {
+      fetched = await fetchRemote(this.store, { url: new URL(opts.url), branch: opts.branch, depth: opts.depth, headers: opts.headers });
+      if (this.exists()) {
+        fetched.discard(); // created while we fetched
+        return taken;
+      }
+      await git.init({ fs: this.store.fs, dir: GITDIR, gitdir: GITDIR, bare: true, defaultBranch: fetched.head.slice(11) });
+      const f = fetched;
+      const token = this.ctx.storage.transactionSync(() => {
+        this.store.setMeta('namespace', namespace);
+        this.store.setMeta('name', name);
+        this.store.setMeta('default_branch', f.head.slice(11));
+        this.store.refs.setHead(f.head);
+        this.store.setMeta('created_at', new Date().toISOString());
+        this.store.shallow().set(f.shallows);
+        const updates = f.refs.map((r) => ({ name: r.name, oldOid: '0'.repeat(40), newOid: r.oid }));
+        if (f.pack || updates.length) {
+          const results = this.store.commitPush(f.pack, updates, true);
+          const bad = results.find((r) => !r.ok);
+          if (bad) throw new ImportError('invalid_pack', `cannot create ${bad.name}: ${bad.error}`); // rolls back
+        }
+        return this.tokens.issue('write', tokenTtl);
+      });
+      const imported = { refs: f.refs.length, objects: f.pack?.objectCount ?? 0, head: f.head, shallow: f.shallows.length, protocol: f.protocol };
+      return { ok: true, value: { ...this.info(), token: token.token, imported } };
+    } catch (e) {
+      fetched?.discard();
+      return importFailure(e);
+    } finally {
+      this.importing = false;
+    }
   }
 
   async get(): Promise<RpcResult<RepoInfo>> {

@@ -23,6 +23,9 @@ export const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS events (
      seq INTEGER PRIMARY KEY AUTOINCREMENT, ref TEXT NOT NULL, old_oid TEXT NOT NULL,
      new_oid TEXT NOT NULL, actor TEXT, time INTEGER NOT NULL)`,
+  // Shallow boundary (a shallow import): commits whose parents this repository does not have.
+  // Per repository (the key `ns/name`): repositories of one fork network will share objects.
+  `CREATE TABLE IF NOT EXISTS shallow (repo TEXT NOT NULL, oid TEXT NOT NULL, PRIMARY KEY (repo, oid)) WITHOUT ROWID`,
 ];
 
 export function migrate(sql: SqlStorage): void {
