@@ -139,10 +139,11 @@ export class RemoteClient {
       };
     }
     const v0 = adv;
+    const refs = v0.refs.filter((x) => x.name !== 'HEAD');
     return {
       protocol: v0.version,
-      refs: v0.refs.filter((x) => x.name !== 'HEAD'),
-      headTarget: v0.headTarget,
+      refs,
+      headTarget: v0.headTarget ?? guessHead(v0.refs),
       shallows: v0.shallows,
       fetchPack: async (wants, depth) => {
         const req = fetchRequestV0(v0.caps, wants, depth);
@@ -214,4 +215,12 @@ async function cancelOnError<T>(r: RemoteReader, p: Promise<T>): Promise<T> {
     r.cancel();
     throw e;
   }
+}
+
+/** A server without the symref capability: the branch HEAD's oid matches, main/master first (as git clone guesses). */
+function guessHead(refs: RemoteRef[]): string | null {
+  const head = refs.find((r) => r.name === 'HEAD');
+  if (!head) return null;
+  const same = refs.filter((r) => r.name.startsWith('refs/heads/') && r.oid === head.oid).map((r) => r.name);
+  return same.find((n) => n === 'refs/heads/main' || n === 'refs/heads/master') ?? same[0] ?? null;
 }

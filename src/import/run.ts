@@ -18,6 +18,8 @@ export interface ImportOptions {
   depth?: number;
   headers: Record<string, string>;
   idleMs?: number;
+  /** The HTTP client (tests serve a hand-made remote); the runtime's fetch by default. */
+  fetch?: typeof fetch;
 }
 
 export interface FetchedRemote {
@@ -50,7 +52,7 @@ export function chooseHead(refs: RemoteRef[], remoteHead: string | null, branch?
 }
 
 export async function fetchRemote(store: RepoStore, opts: ImportOptions): Promise<FetchedRemote> {
-  const client = new RemoteClient({ url: opts.url, headers: opts.headers, idleMs: opts.idleMs });
+  const client = new RemoteClient({ url: opts.url, headers: opts.headers, idleMs: opts.idleMs, fetch: opts.fetch });
   const prefixes = opts.branch ? ['HEAD', opts.branch] : ['HEAD', 'refs/heads/', 'refs/tags/'];
   const remote = await client.refs(prefixes);
   const refs = selectRefs(remote.refs, opts.branch);
