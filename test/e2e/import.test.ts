@@ -180,6 +180,9 @@ describe('import', () => {
       expect(r.json.imported.protocol).toBe(proto);
       expect(r.json.imported.shallow).toBeGreaterThan(0);
       await sameRefs(r.json.remote, r.json.token, `${base}/plain/long.git`);
+      const log = await api('GET', `/v1/repos/${NS}/${name}/log/main`);
+      expect(log.status, log.text).toBe(200);
+      expect(log.json.commits).toHaveLength(2); // history ends at the boundary
       for (const client of [2, 0] as const) {
         const { dir } = await cloneRepo(r.json.remote, { token: r.json.token, protocol: client });
         const shallow = (await fs.readFile(path.join(dir, '.git', 'shallow'), 'utf8')).split('\n').filter(Boolean);
