@@ -90,4 +90,25 @@ describe('fetchRemote', () => {
       }
     });
   });
+
+  it('a remote that never answers, or stalls mid-answer (plain or gzip), is upstream_timeout', async () => {
+    const silent = ((_: unknown, init?: RequestInit) =>
+      new Promise((_r, reject) => init?.signal?.addEventListener('abort', () => reject(new Error('aborted'))))) as typeof fetch;
+    const stalled = (encoding?: string) =>
+      (async () =>
+        new Response(new ReadableStream({ pull: () => new Promise(() => {}) }), {
+          headers: { 'content-type': 'application/x-git-upload-pack-advertisement', ...(encoding ? { 'content-encoding': encoding } : {}) },
+        })) as typeof fetch;
+    await withStore('import-timeout', async (store, state) => {
+      const before = storageSnapshot(store, state);
+      for (const f of [silent, stalled(), stalled('gzip')]) {
+        const t0 = Date.now();
+        const e = await fetchRemote(store, { url, headers: {}, idleMs: 100, fetch: f }).catch((x) => x);
+        expect(e).toBeInstanceOf(ImportError);
+        expect(e.code).toBe('upstream_timeout');
+        expect(Date.now() - t0).toBeLessThan(5000);
+      }
+      expect(storageSnapshot(store, state)).toEqual(before);
+    });
+  });
 });
