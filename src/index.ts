@@ -6,6 +6,7 @@ import {
   createRepo, createToken, deleteRepo, forkRepo, getRepo, listEvents, listNamespaces, listRepos, listTokens, revokeToken,
   createWebhook, deleteWebhook, listDeliveries, listWebhooks,
 } from './api/repos';
+import { importRepo } from './api/repos';
 import { nameProblem, repoKey } from './api/names';
 import { wasmBench } from './api/admin';
 import { bodyLimit, drainBody, tooLarge } from './repo/git-http';
@@ -62,6 +63,7 @@ router
   .get('/v1/repos/:ns/:name/webhooks', listWebhooks)
   .delete('/v1/repos/:ns/:name/webhooks/:id', deleteWebhook)
   .get('/v1/repos/:ns/:name/webhooks/:id/deliveries', listDeliveries)
+  .post('/v1/repos/:ns/:name/import', importRepo)
   .post('/v1/repos/:ns/:name/commits', postCommit)
   .get('/v1/repos/:ns/:name/refs', getRefs)
   .get('/v1/repos/:ns/:name/commits/:rest+', getCommitInfo)

@@ -97,6 +97,27 @@ export const OPERATIONS: Record<string, Op> = {
     query: { limit: '1-100 (default 100)' },
     ok: [200, '{deliveries:[{id,event,state,attempts,lastStatus,lastError,nextAttemptAt,createdAt,completedAt,payload}]}'],
   },
+  'POST /v1/repos/:ns/:name/import': {
+    summary:
+      'Create a repository from a remote smart-HTTP git repository (protocol v2, v0/v1 fallback). Without branch: every branch and tag, ' +
+      "HEAD as the remote's; with branch: only that branch (no tags), HEAD on it. depth: a shallow import. headers: sent to the remote only " +
+      '(never stored, logged or echoed). Errors: 400 bad_request (URL not http/https, credentials in the URL, bad headers/depth/branch); ' +
+      '409 conflict (name exists); 413 pack_too_large; 422 branch_not_found | invalid_pack; 502 upstream_unreachable | upstream_auth_failed ' +
+      '(remote 401/403) | upstream_not_found (remote 404) | upstream_not_git | upstream_error; 504 upstream_timeout (no byte for 60 s). ' +
+      'A failed import creates nothing.',
+    body: {
+      type: 'object',
+      required: ['url'],
+      properties: {
+        url: { type: 'string', description: 'http(s) URL of the remote repository, without credentials' },
+        branch: { type: 'string', description: 'import only this branch (name or refs/heads/name)' },
+        depth: { type: 'integer', minimum: 1, description: 'keep this many commits of history per tip (shallow)' },
+        headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'extra request headers for the remote, e.g. Authorization' },
+      },
+    },
+    ok: [201, 'as create, plus imported:{refs,objects,head,shallow,protocol}'],
+    extra: [409, 413, 422, 502, 504],
+  },
   'POST /v1/repos/:ns/:name/commits': {
     summary: 'Create one commit from file changes',
     auth: 'repo',

@@ -37,6 +37,13 @@ export async function forkRepo(req: IRequest, env: Env): Promise<Response> {
   return jsonResponse(await svc.forkRepo(env, origin, ns, name, await jsonBody(req)), 201);
 }
 
+/** POST /v1/repos/:ns/:name/import {url, branch?, depth?, headers?}: a new repository from a remote. */
+export async function importRepo(req: IRequest, env: Env): Promise<Response> {
+  const { ns, name, origin } = params(req, env);
+  const body = await jsonBody(req);
+  return jsonResponse(await svc.importRepo(env, origin, ns, name, body), 201);
+}
+
 export async function getRepo(req: IRequest, env: Env): Promise<Response> {
   const { ns, name, origin } = params(req, env);
   return jsonResponse(await svc.getRepo(env, origin, ns, name));

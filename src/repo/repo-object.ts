@@ -9,6 +9,7 @@ import git from 'isomorphic-git';
 import type { Env } from '../env';
 import type { Scope } from '../auth/tokens';
 import { RepoStore } from '../storage/repo-store';
+import { ZERO_OID } from '../storage/refs';
 import { authorize } from './auth';
 import { drainBody, infoRefs, receivePackHttp, uploadPack } from './git-http';
 import { TokenStore } from './token-store';
@@ -20,6 +21,9 @@ import {
 import { WebhookStore, MAX_WEBHOOKS_PER_REPO, type DeliveryView, type WebhookEvent, type WebhookView } from './webhook-store';
 import { deliverDue, deliveryPolicy, pingBody, refUpdateBodies } from './webhook-delivery';
 import { ScheduledJobs, earliest } from './scheduled-jobs';
+import { fetchRemote, type FetchedRemote } from '../import/run';
+import { ImportError } from '../import/errors';
+import { importFailure, type ImportSummary } from '../import/result';
 
 export const DEFAULT_BRANCH = 'main';
 /** How long after a push the sweeper looks for what interrupted uploads left behind. */
@@ -79,6 +83,8 @@ export class RepoObject extends DurableObject<Env> {
   private webhooks: WebhookStore;
   /** When each alarm-driven job of this DO is due (one alarm serves them all). */
   private jobs: ScheduledJobs;
+  /** Names an import is fetching into right now (a second import or create is a conflict). */
+  private readonly importing = new Set<string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -140,7 +146,7 @@ export class RepoObject extends DurableObject<Env> {
    * forked right now). A link to a network that no longer hosts the repo is stale: removed.
    */
   private async taken(key: string): Promise<boolean> {
-    if (this.root.hosts(key)) return true;
+    if (this.root.hosts(key) || this.importing.has(key)) return true;
     const net = this.root.link(key);
     if (net === null) return false;
     if (net.startsWith('pending:')) {
@@ -193,6 +199,57 @@ export class RepoObject extends DurableObject<Env> {
       return new TokenStore(this.ctx.storage.sql, key).issue('write', tokenTtl);
     });
     return { ok: true, value: { ...this.info(this.hosted(key)!), token: token.token } };
+  }
+
+  /**
+   * Creates repository `namespace/name` from a remote git repository (src/import). The pack
+   * streams into a pack file first; the repository (meta, HEAD, refs, objects, shallow boundary,
+   * token) comes into existence in one transaction after it proved valid: a failure leaves nothing.
+   */
+  async import(
+    namespace: string,
+    name: string,
+    opts: { url: string; branch?: string; depth?: number; headers: Record<string, string> },
+    tokenTtl: number,
+  ): Promise<RpcResult<RepoInfo & { token: string; imported: ImportSummary }>> {
+    const key = `${namespace}/${name}`;
+    if (await this.taken(key)) return conflict(key);
+    this.importing.add(key);
+    let fetched: FetchedRemote | null = null;
+    try {
+      const store = this.root.forRepo(key);
+      fetched = await fetchRemote(store, { url: new URL(opts.url), branch: opts.branch, depth: opts.depth, headers: opts.headers });
+      if (this.root.hosts(key)) {
+        fetched.discard(); // created while we fetched
+        return conflict(key);
+      }
+      if (!this.root.fs.existsSync('/config')) {
+        await git.init({ fs: this.root.fs, dir: GITDIR, gitdir: GITDIR, bare: true, defaultBranch: DEFAULT_BRANCH });
+      }
+      const f = fetched;
+      const token = this.ctx.storage.transactionSync(() => {
+        this.register(store, namespace, name);
+        store.setMeta('default_branch', f.head.slice(11));
+        store.refs.setHead(f.head);
+        if (store.objects.count() > 0) store.setMeta('all_reachable', '0'); // other repositories' objects
+        store.shallow().set(f.shallows);
+        const updates = f.refs.map((r) => ({ name: r.name, oldOid: ZERO_OID, newOid: r.oid }));
+        if (f.pack || updates.length) {
+          const results = this.hosted(key)!.store.commitPush(f.pack, updates, true); // with the events hook
+          const bad = results.find((r) => !r.ok);
+          if (bad) throw new ImportError('invalid_pack', `cannot create ${bad.name}: ${bad.error}`); // rolls back
+        }
+        return new TokenStore(this.ctx.storage.sql, key).issue('write', tokenTtl);
+      });
+      const imported = { refs: f.refs.length, objects: f.pack?.objectCount ?? 0, head: f.head, shallow: f.shallows.length, protocol: f.protocol };
+      return { ok: true, value: { ...this.info(this.hosted(key)!), token: token.token, imported } };
+    } catch (e) {
+      this.views.delete(key); // a view made inside the rolled-back transaction
+      fetched?.discard();
+      return importFailure(e);
+    } finally {
+      this.importing.delete(key);
+    }
   }
 
   private register(store: RepoStore, namespace: string, name: string): void {
@@ -288,6 +345,7 @@ export class RepoObject extends DurableObject<Env> {
       store.setMeta('forked_from', source);
       if (opts.readOnly) store.setMeta('read_only', '1');
       store.refs.copyFrom(source, opts.defaultBranchOnly ? ['HEAD', head.target] : undefined);
+      store.shallow().set(src.store.shallow().list()); // a fork of a shallow repository is as shallow
       // Same refs as the source reach what the source reaches; a subset may not reach all.
       store.setMeta('all_reachable', !opts.defaultBranchOnly && src.store.allReachable() ? '1' : '0');
       return new TokenStore(this.ctx.storage.sql, key).issue('write', tokenTtl);

@@ -129,6 +129,15 @@ export class ArborService extends WorkerEntrypoint<Env> {
     return call(() => svc.forkRepo(this.env, this.origin, namespace, name, opts));
   }
 
+  /**
+   * Creates a repository from a remote smart-HTTP git URL (see POST /v1/repos/:ns/:name/import):
+   * opts {url, branch?, depth?, headers?}. Failures: BadRequest, Conflict, Unprocessable,
+   * TooLarge, Upstream (the remote failed: unreachable, auth, not git, timeout).
+   */
+  import(namespace: string, name: string, opts: { url: string; branch?: string; depth?: number; headers?: Record<string, string> }) {
+    return call(() => svc.importRepo(this.env, this.origin, namespace, name, opts ?? {}));
+  }
+
   /** Info about a repository (NotFound if absent). */
   get(namespace: string, name: string) {
     return call(() => svc.getRepo(this.env, this.origin, namespace, name));

@@ -23,7 +23,7 @@ export function rpcError(e: unknown): Error {
   return new ArborError('Internal', 'internal error');
 }
 
-const NAMES: ArborErrorName[] = ['BadRequest', 'Unauthorized', 'Forbidden', 'NotFound', 'Conflict', 'Unprocessable', 'Internal'];
+const NAMES: ArborErrorName[] = ['BadRequest', 'Unauthorized', 'Forbidden', 'NotFound', 'Conflict', 'Unprocessable', 'Internal', 'TooLarge', 'Upstream'];
 
 /** The ArborErrorName of an error thrown by the binding, or null if it is not one of ours. */
 export function arborErrorName(e: unknown): ArborErrorName | null {

@@ -9,6 +9,8 @@ import type { RepoInfo, TokenListing } from '../repo/repo-object';
 import type { RefEvent } from '../repo/event-store';
 import type { RegistryEntry } from '../registry/registry-object';
 import { namespaceIndex, registryFor } from './registry';
+import { parseBranch, parseDepth, parseHeaders, parseRemoteUrl } from '../import/remote-url';
+import type { ImportSummary } from '../import/result';
 import { unwrap } from './errors';
 import type { DeliveryView, WebhookView } from '../repo/webhook-store';
 import { checkWebhookId, checkWebhookInput } from './webhook-input';
@@ -142,6 +144,30 @@ export async function listEvents(env: Env, ns: string, name: string, opts: { aft
   if (typeof after !== 'number' || !Number.isInteger(after) || after < 0) throw badRequest('after must be a non-negative integer (an event id)');
   const events = unwrap(await stub(env, ns, name).listEvents(repoKey(ns, name), after, checkLimit(opts.limit)));
   return { events, next: events.length ? events[events.length - 1].id : after };
+}
+
+export type ImportedRepo = CreatedRepo & { imported: ImportSummary };
+
+/**
+ * Creates a repository from a remote smart-HTTP git repository (src/import): every branch and
+ * tag (or one `branch`, without tags), optionally shallow (`depth`). `headers` go to the remote
+ * only. Registered only once the repository exists: a failed import leaves nothing.
+ */
+export async function importRepo(
+  env: Env,
+  origin: string,
+  ns: string,
+  name: string,
+  opts: { url?: unknown; branch?: unknown; depth?: unknown; headers?: unknown },
+): Promise<ImportedRepo> {
+  checkNames(ns, name);
+  const url = parseRemoteUrl(opts.url).toString();
+  const branch = parseBranch(opts.branch);
+  const depth = parseDepth(opts.depth);
+  const headers = parseHeaders(opts.headers);
+  const r = unwrap(await stub(env, ns, name).import(ns, name, { url, branch, depth, headers }, DEFAULT_TOKEN_TTL));
+  await register(env, ns, name, Date.parse(r.createdAt));
+  return { ...r, remote: remoteUrl(origin, ns, name) };
 }
 
 /** A stub of the repository's Durable Object, for the commit/read methods (RPC repo handle). */

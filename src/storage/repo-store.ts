@@ -8,6 +8,7 @@ import { migrate } from './schema';
 import { IngestError, PackIngest, type IngestedPack } from './ingest';
 import { PACK_DIR } from './pack-files';
 import { ObjectStore, TYPE_NAMES, TYPE_NUMBERS } from './object-store';
+import { ShallowStore } from './shallow';
 import { RefStore, ZERO_OID, isValidRefName, type RefUpdate, type RefUpdateResult } from './refs';
 
 export interface DoStorage {
@@ -121,6 +122,7 @@ export class RepoStore {
    */
   unregister(): number {
     this.refs.clear();
+    this.shallow().set([]);
     this.sql.exec(`DELETE FROM repo_info WHERE repo = ?`, this.repo);
     this.sql.exec(`DELETE FROM repos WHERE key = ?`, this.repo);
     return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM repos`).one().n;
@@ -148,14 +150,26 @@ export class RepoStore {
     );
   }
 
+  /** This repository's shallow boundary (empty unless it was imported with a depth). */
+  shallow(): ShallowStore {
+    return new ShallowStore(this.sql, this.repo);
+  }
+
+  /** The shallow boundary as a set, for walks (one small query). */
+  shallowCommits(): Set<string> {
+    return new Set(this.shallow().list());
+  }
+
   /** Starts receiving a pack; the caller writes chunks and then calls finish() or abort(). */
-  beginPack(maxBytes?: number): PackIngest {
+  beginPack(maxBytes?: number, shallow?: ReadonlySet<string>): PackIngest {
     if (!this.fs.existsSync(PACK_DIR)) this.fs.mkdirSync(PACK_DIR);
     this.fs.sweepOrphans(); // uploads cut off by an eviction (live ones are left alone)
     const id = Number(this.storeMeta('next_pack_id') ?? '1');
     this.setStoreMeta('next_pack_id', String(id + 1));
     this.shared.livePacks.add(id);
-    return new PackIngest(this.objects, this.fs, id, maxBytes, () => this.shared.livePacks.delete(id));
+    const ingest = new PackIngest(this.objects, this.fs, id, maxBytes, () => this.shared.livePacks.delete(id));
+    if (shallow) ingest.shallow = shallow;
+    return ingest;
   }
 
   /**

@@ -53,6 +53,9 @@ export const SCHEMA = [
   `CREATE INDEX IF NOT EXISTS webhook_deliveries_by_hook ON webhook_deliveries (webhook_id, seq)`,
   // When each alarm-driven job of this Durable Object is next due (one alarm serves them all).
   `CREATE TABLE IF NOT EXISTS scheduled_jobs (job TEXT PRIMARY KEY, due INTEGER NOT NULL)`,
+  // Shallow boundary (a shallow import): commits whose parents this repository does not have.
+  // Per repository (the key `ns/name`): repositories of one fork network will share objects.
+  `CREATE TABLE IF NOT EXISTS shallow (repo TEXT NOT NULL, oid TEXT NOT NULL, PRIMARY KEY (repo, oid)) WITHOUT ROWID`,
 ];
 
 /** Per-repository keys that lived in repo_meta before fork networks (schema 1). */
