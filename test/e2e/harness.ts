@@ -40,10 +40,10 @@ let tmpCounter = 0;
 let nameCounter = 0;
 
 /** Registers beforeAll/afterAll hooks that start one worker for the calling test file. */
-export function useArbor(opts: { worker?: boolean } = {}): void {
+export function useArbor(opts: { worker?: boolean; vars?: Record<string, string> } = {}): void {
   beforeAll(async () => {
     await ensureHome();
-    if (opts.worker !== false) state = await startArbor();
+    if (opts.worker !== false) state = await startArbor(opts.vars);
   }, 180_000);
   afterAll(async () => {
     const s = state;
@@ -96,7 +96,8 @@ async function waitReachable(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`worker at ${url} not reachable after ${timeoutMs} ms: ${String(lastErr)}`);
 }
 
-export async function startArbor(): Promise<State> {
+/** vars: extra plain-text bindings for the worker (e.g. { ARBOR_ACCEL: 'wasm' }). */
+export async function startArbor(vars: Record<string, string> = {}): Promise<State> {
   const external = process.env.ARBOR_E2E_ORIGIN;
   if (external) {
     const o = external.replace(/\/+$/, '');
@@ -117,13 +118,16 @@ export async function startArbor(): Promise<State> {
     const { startReferenceServer } = await import('./reference-server');
     return { ...(await startReferenceServer(token)), adminToken: token };
   }
-  if (process.env.ARBOR_E2E_WORKER === 'spawn') return spawnWranglerDev(token);
+  if (process.env.ARBOR_E2E_WORKER === 'spawn') return spawnWranglerDev(token, vars);
 
   const { unstable_startWorker } = await import('wrangler');
   const persistDir = await tmpDir('wrangler-state');
   const worker = await unstable_startWorker({
     config: path.join(PROJECT_ROOT, 'wrangler.toml'),
-    bindings: { ARBOR_ADMIN_TOKEN: { type: 'secret_text', value: token } },
+    bindings: {
+      ARBOR_ADMIN_TOKEN: { type: 'secret_text', value: token },
+      ...Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, { type: 'plain_text' as const, value: v }])),
+    },
     dev: {
       server: { hostname: '127.0.0.1', port: 0 },
       inspector: false,
@@ -145,13 +149,14 @@ export async function startArbor(): Promise<State> {
 }
 
 /** Fallback: `wrangler dev` in its own process group, killed as a group. */
-async function spawnWranglerDev(token: string): Promise<State> {
+async function spawnWranglerDev(token: string, vars: Record<string, string> = {}): Promise<State> {
   const port = await freePort();
   const persistDir = await tmpDir('wrangler-state');
   const child: ChildProcess = spawn(
     'npx',
     ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()),
-      '--persist-to', persistDir, '--var', `ARBOR_ADMIN_TOKEN:${token}`, '--show-interactive-dev-session=false'],
+      '--persist-to', persistDir, '--var', `ARBOR_ADMIN_TOKEN:${token}`, '--show-interactive-dev-session=false',
+      ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])],
     {
       cwd: PROJECT_ROOT,
       detached: true,
