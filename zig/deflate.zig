@@ -559,9 +559,11 @@ const Lz = struct {
             const c = cand - 1;
             const d = p - c;
             if (d > MAX_DIST) break;
-            // Cheap reject: the byte that would extend the best so far.
+            // Cheap reject: the byte that would extend the best so far must
+            // match, and so must the first 8 (most candidates end there).
             if (self.in[c + best] == self.in[p + best]) {
-                const l = self.common(c, p, max);
+                const x = mem.load64(self.in + c) ^ mem.load64(self.in + p);
+                const l = if (x != 0) @min(@as(u32, @intCast(@ctz(x) >> 3)), max) else self.common(c + 8, p + 8, max - @min(max, 8)) + @min(max, 8);
                 if (l > best) {
                     best = l;
                     found = l;
