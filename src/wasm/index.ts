@@ -454,6 +454,9 @@ export function wasmDeflate(data: Uint8Array, level?: number): Uint8Array {
   const oAt = wAt + align(e.deflate_work_bytes(n));
   if (!reserve(e, oAt - base + e.deflate_bound(n) + 8)) return deflate(data, level);
   mem.set(data, base);
+  // The match finder hashes up to 3 bytes past the end: zero them so the
+  // stream depends only on the data, not on what the arena held before.
+  mem.fill(0, base + n, base + n + 8);
   const len = e.deflate(base, n, level === undefined || level < 0 ? 6 : level, wAt, oAt);
   const out = mem.slice(oAt, oAt + len);
   release();
