@@ -15,6 +15,7 @@ const adler = @import("adler32.zig");
 const inflate_mod = @import("inflate.zig");
 const delta = @import("delta.zig");
 const delta_encode = @import("delta_encode.zig");
+const deflate_mod = @import("deflate.zig");
 
 extern var __heap_base: u8;
 
@@ -173,4 +174,22 @@ export fn delta_create(base: [*]const u8, base_len: usize, target: [*]const u8, 
     const next = work + (@as(usize, 1) << bits);
     delta_encode.buildIndex(base, base_len, bits, head, next);
     return @intCast(delta_encode.encode(base, base_len, bits, head, next, target, target_len, max_size, out));
+}
+
+// ---------------------------------------------------------------- deflate
+
+/// Scratch bytes deflate needs for an input of n bytes (4-byte aligned).
+export fn deflate_work_bytes(n: usize) usize {
+    return deflate_mod.workBytes(n);
+}
+
+/// Largest zlib stream deflate writes for n input bytes (out needs 8 more).
+export fn deflate_bound(n: usize) usize {
+    return deflate_mod.bound(n);
+}
+
+/// zlib-compresses in[0..n) (followed by 8 readable bytes) at level 0-9 into
+/// out; work: deflate_work_bytes(n) bytes. Returns the stream's length.
+export fn deflate(in: [*]const u8, n: usize, level: u32, work: [*]u32, out: [*]u8) usize {
+    return deflate_mod.deflate(in, n, level, work, out);
 }

@@ -11,7 +11,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { crc32 } from './crc32';
 import { PackError } from './errors';
 import { bytesToHex, hexToBytes } from './hex';
-import { deflate } from './inflate';
+import { accel } from '../wasm';
 import type { BaseTypeNum, PackTypeNum } from './object';
 
 /** The type/size header that starts every pack entry. */
@@ -87,19 +87,19 @@ export class PackWriter {
     return this.emit([h]);
   }
 
-  /** A whole object, deflated here. */
+  /** A whole object, deflated here (Wasm or node:zlib, as accel picks: the streams differ, the data does not). */
   object(type: BaseTypeNum, data: Uint8Array): Uint8Array {
-    return this.rawEntry(type, data.length, deflate(data, this.level));
+    return this.rawEntry(type, data.length, accel.deflate(data, this.level));
   }
 
   /** A ref-delta entry against the object `baseOid`; `delta` is raw delta instructions. */
   refDelta(baseOid: string, delta: Uint8Array): Uint8Array {
-    return this.rawEntry(7, delta.length, deflate(delta, this.level), { oid: baseOid });
+    return this.rawEntry(7, delta.length, accel.deflate(delta, this.level), { oid: baseOid });
   }
 
   /** An ofs-delta entry against the entry written at absolute offset `baseOffset`. */
   ofsDelta(baseOffset: number, delta: Uint8Array): Uint8Array {
-    return this.rawEntry(6, delta.length, deflate(delta, this.level), { ofs: this.pos - baseOffset });
+    return this.rawEntry(6, delta.length, accel.deflate(delta, this.level), { ofs: this.pos - baseOffset });
   }
 
   /**

@@ -3,7 +3,7 @@
 // its base is in this pack (OFS_DELTA if the client accepts it and the base is already written,
 // else REF_DELTA) or when the client has the base and accepts thin packs. Only deltas whose base
 // the client will not have are re-inflated and sent whole.
-import { concatBytes, deflate, PackWriter } from '../pack';
+import { concatBytes, PackWriter } from '../pack';
 import { accel } from '../wasm';
 import type { ObjectRow, ObjectStore } from './object-store';
 
@@ -27,7 +27,7 @@ function freshDelta(store: ObjectStore, r: ObjectRow, baseOid: string, wholeByte
   if (!base || base.type !== r.type || base.size > MAX_FRESH_DELTA_BYTES) return null;
   const delta = accel.createDelta(store.content(base), store.content(r), wholeBytes);
   if (!delta) return null;
-  const z = deflate(delta);
+  const z = accel.deflate(delta);
   return z.length < wholeBytes ? { z, size: delta.length } : null;
 }
 

@@ -6,12 +6,12 @@
 // call; it must run inside workerd (it imports the .wasm module) and only
 // needs node:zlib / node:crypto from nodejs_compat.
 import * as zlib from 'node:zlib';
-import { inflateAt } from '../pack/inflate';
+import { deflate, inflateAt } from '../pack/inflate';
 import { applyDelta, createDelta } from '../pack/delta';
 import { crc32 } from '../pack/crc32';
 import { hashObject } from '../pack/object';
 import { adler32Ts, sha1Ts } from './twins';
-import { accel, getAccelerator, setAccelerator, wasmAdler32, wasmApplyDelta, wasmCreateDelta, wasmCrc32, wasmHashObject, wasmInflateAt, wasmSha1 } from './index';
+import { accel, getAccelerator, setAccelerator, wasmAdler32, wasmApplyDelta, wasmCreateDelta, wasmCrc32, wasmDeflate, wasmHashObject, wasmInflateAt, wasmSha1 } from './index';
 
 export interface MicroBenchRow {
   /** Function pair, e.g. 'inflateAt'. */
@@ -227,6 +227,16 @@ export function runMicroBench(opts: MicroBenchOptions = {}): MicroBenchReport {
   run('adler32', sw, smallTotal, smallCount, () => { for (const o of smallObjs) sink += wasmAdler32(o); }, () => { for (const o of smallObjs) sink += adler32Ts(o); }, () => { for (const o of smallObjs) sink += accel.adler32(o); });
   run('adler32', lw, large.length, 1, () => { sink += wasmAdler32(large); }, () => { sink += adler32Ts(large); }, () => { sink += accel.adler32(large); });
 
+  // deflate: level 1 is what the commit API writes with, 6 (zlib's default) what PackWriter uses otherwise.
+  for (const level of [1, 6]) {
+    const fn = `deflate L${level}`;
+    run(fn, sw, smallTotal, smallCount,
+      () => { for (const o of smallObjs) sink += wasmDeflate(o, level).length; },
+      () => { for (const o of smallObjs) sink += deflate(o, level).length; },
+      () => { for (const o of smallObjs) sink += accel.deflate(o, level).length; });
+    run(fn, lw, large.length, 1, () => { sink += wasmDeflate(large, level).length; }, () => { sink += deflate(large, level).length; }, () => { sink += accel.deflate(large, level).length; });
+  }
+
   const sweep = (opts.sweep ?? !quick) ? runSweep(opts, rounds, minMs) : [];
   const lines = [...formatMicroBench(rows), ...(sweep.length ? ['', ...formatSweep(sweep)] : [])];
   if (log) for (const line of lines) log(line);
@@ -238,7 +248,7 @@ const SWEEP_SIZES = [64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 65536, 26
 function runSweep(opts: MicroBenchOptions, rounds: number, minMs: number): SweepRow[] {
   const rand = rng(77);
   const out: SweepRow[] = [];
-  const fns = ['sha1', 'hashObject', 'inflateAt', 'applyDelta', 'createDelta', 'crc32', 'adler32'].filter((f) => !opts.only || f.includes(opts.only));
+  const fns = ['sha1', 'hashObject', 'inflateAt', 'applyDelta', 'createDelta', 'crc32', 'adler32', 'deflate L1', 'deflate L6'].filter((f) => !opts.only || f.includes(opts.only));
   for (const size of SWEEP_SIZES) {
     const count = Math.max(4, Math.min(2000, Math.floor((2 << 20) / size)));
     const objs = Array.from({ length: count }, () => text(size, rand));
@@ -273,6 +283,13 @@ function runSweep(opts: MicroBenchOptions, rounds: number, minMs: number): Sweep
           wasm = () => { for (const o of objs) sink += wasmCrc32(o); };
           ts = () => { for (const o of objs) sink += crc32(o); };
           break;
+        case 'deflate L1':
+        case 'deflate L6': {
+          const level = fn === 'deflate L1' ? 1 : 6;
+          wasm = () => { for (const o of objs) sink += wasmDeflate(o, level).length; };
+          ts = () => { for (const o of objs) sink += deflate(o, level).length; };
+          break;
+        }
         default:
           wasm = () => { for (const o of objs) sink += wasmAdler32(o); };
           ts = () => { for (const o of objs) sink += adler32Ts(o); };

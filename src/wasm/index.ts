@@ -11,6 +11,7 @@
 //   wasmCreateDelta(base, target, max?)    ~ createDelta                          (src/pack/delta.ts)
 //   wasmCrc32(buf, prev?)                  ~ crc32 / crc32Js                      (src/pack/crc32.ts)
 //   wasmAdler32(buf, prev?)                ~ adler32Ts                            (twins.ts)
+//   wasmDeflate(data, level?)              ~ deflate (node:zlib deflateSync)      (src/pack/inflate.ts)
 // `accel.*` dispatches to one or the other according to setAccelerator():
 // 'wasm' and 'ts' force a path, 'auto' (the default) takes whichever was
 // measured faster in workerd for that function and input size (numbers next
@@ -33,7 +34,7 @@
 // everything outside src/pack can.
 import wasmModule from './arbor.wasm';
 import { NeedMoreInput, PackError } from '../pack/errors';
-import { inflateAt } from '../pack/inflate';
+import { deflate, inflateAt } from '../pack/inflate';
 import { applyDelta, createDelta } from '../pack/delta';
 import { crc32, crc32Js } from '../pack/crc32';
 import { encodeLooseHeader, hashObject, type ObjectType } from '../pack/object';
@@ -62,6 +63,9 @@ interface Exports {
   delta_index_bytes(baseLen: number): number;
   delta_bound(targetLen: number): number;
   delta_create(base: number, baseLen: number, target: number, targetLen: number, maxSize: number, work: number, out: number): number;
+  deflate_work_bytes(n: number): number;
+  deflate_bound(n: number): number;
+  deflate(inp: number, n: number, level: number, work: number, out: number): number;
 }
 
 /** An instance whose memory grew past this is dropped after the call. */
@@ -431,6 +435,34 @@ export function wasmCreateDelta(base0: Uint8Array, target: Uint8Array, maxSize =
   return out;
 }
 
+// ---------------------------------------------------------------- deflate
+
+/**
+ * zlib-compresses data at `level` (0-9; -1 or undefined: 6, zlib's default),
+ * as deflate() in src/pack/inflate.ts. The stream differs from zlib's byte
+ * for byte (a different match finder) but inflates to the same data, with
+ * sizes within a few percent of zlib's at the same level. A level zlib would
+ * reject goes to the twin, which throws zlib's error.
+ */
+export function wasmDeflate(data: Uint8Array, level?: number): Uint8Array {
+  if (level !== undefined && !(Number.isInteger(level) && level >= -1 && level <= 9)) return deflate(data, level);
+  const e = instance();
+  const n = data.length;
+  const align = (x: number) => (x + 15) & ~15;
+  // Arena: input (+8 readable bytes for the 8-byte match compare), work, output (+8).
+  const wAt = base + align(n + 8);
+  const oAt = wAt + align(e.deflate_work_bytes(n));
+  if (!reserve(e, oAt - base + e.deflate_bound(n) + 8)) return deflate(data, level);
+  mem.set(data, base);
+  // The match finder hashes up to 3 bytes past the end: zero them so the
+  // stream depends only on the data, not on what the arena held before.
+  mem.fill(0, base + n, base + n + 8);
+  const len = e.deflate(base, n, level === undefined || level < 0 ? 6 : level, wAt, oAt);
+  const out = mem.slice(oAt, oAt + len);
+  release();
+  return out;
+}
+
 // ---------------------------------------------------------------- the switch
 
 export type AcceleratorMode = 'wasm' | 'ts' | 'auto';
@@ -459,7 +491,11 @@ export function getAccelerator(): AcceleratorMode {
 //   applyDelta  0.25/0.26  0.52/0.56  1.06/0.94  1.24/1.36  2.08/2.01 3.05/2.69 4.15/4.52 20/11     336/254
 //   createDelta 0.61/1.81  1.44/3.63  2.00/4.94  2.75/7.45  4.09/13   6.71/22   13/50     61/172    1219/2625
 //   crc32       0.08/0.14  0.19/0.13  0.70/0.22  1.36/0.26  2.75/0.34 5.31/0.54 17/1.39   74/3.85   766/68
-//   adler32     0.07/0.08  0.12/0.23  0.42/0.90  0.77/1.68  1.43/3.30 2.84/6.77 8.18/17   23/76     391/789
+//   adler32     0.05/0.11  0.10/0.32  0.29/1.16  0.48/1.92  1.11/3.66 2.29/9.03 3.78/14   16/75     266/984
+//   deflate L1  4.38/16    12/20      26/31      34/37      45/49     70/112    125/178   555/570   9125/13625
+//   deflate L6  6.00/17    12/26      36/48      53/59      135/94    273/227   656/531   5719/3625 105500/75000
+//   (deflate and adler32 (SIMD since): under `wrangler dev`, GET /v1/admin/bench/wasm?sweep=1&only=...,
+//   with the machine's load average at ~6 on 2 cores: take ±30%)
 //
 // node:crypto's SHA-1 and node:zlib's inflate and crc32 are native code in
 // workerd: each call costs a few µs to reach them (inflateAt's info path
@@ -482,8 +518,18 @@ const AUTO = {
   createDeltaMaxWasm: 4 << 20,
   /** CRC-32: Wasm only up to 128 B (1.4-1.9x; crc32() pays the native call or runs its JS loop there); 0.7x at 256 B, 0.1x from 4 KiB. */
   crc32MaxWasm: 128,
-  /** Adler-32: always Wasm (1.2x at 64 B, 2-2.4x from 128 B up; the twin is a JS loop). */
+  /** Adler-32: always Wasm (1.8-2.3x up to 128 B, 3-5x from 256 B up with the SIMD loop; the twin is a JS loop). */
   adler32Wasm: true,
+  /**
+   * Deflate, greedy levels (0-3; the commit API writes at 1): Wasm up to 1 MiB
+   * (3.7x at 64 B, 1.6-2.2x at 128-256 B, 1.1-1.4x from 512 B to 1 MiB: node:zlib's
+   * per-call setup is most of what Wasm saves; per byte the two are close). Above
+   * that the gain is small (1.07x at 8 MiB) and from ~7 MiB the arena (2n + 320 KiB)
+   * passes RETAIN_BYTES, so the instance would be rebuilt after each call.
+   */
+  deflateMaxWasmGreedy: 1 << 20,
+  /** Deflate, lazy levels (4-9, and the default 6): Wasm up to 2 KiB (2.1-2.9x at 64-256 B, 1.1-1.9x at 0.5-2 KiB; 0.6-0.8x from 4 KiB). */
+  deflateMaxWasmLazy: 2 << 10,
   /** Streaming SHA-1 is for large or unknown sizes: native. */
   streamingSha1Wasm: false,
 };
@@ -527,5 +573,10 @@ export const accel = {
   adler32(buf: Uint8Array, prev = 1): number {
     if (mode === 'wasm' || (mode === 'auto' && AUTO.adler32Wasm)) return wasmAdler32(buf, prev);
     return adler32Ts(buf, prev);
+  },
+  deflate(data: Uint8Array, level?: number): Uint8Array {
+    const max = level !== undefined && level >= 0 && level <= 3 ? AUTO.deflateMaxWasmGreedy : AUTO.deflateMaxWasmLazy;
+    if (mode === 'wasm' || (mode === 'auto' && data.length <= max)) return wasmDeflate(data, level);
+    return deflate(data, level);
   },
 };

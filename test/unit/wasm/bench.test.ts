@@ -11,7 +11,7 @@ it('prints MB/s for each function, wasm vs TS twin (quick)', () => {
   const { rows } = runMicroBench({ quick: true });
   expect(rows.map((r) => r.fn)).toEqual([
     'sha1', 'sha1', 'hashObject', 'hashObject', 'inflateAt', 'inflateAt', 'applyDelta', 'applyDelta',
-    'createDelta', 'createDelta', 'crc32', 'crc32', 'adler32', 'adler32',
+    'createDelta', 'createDelta', 'crc32', 'crc32', 'adler32', 'adler32', 'deflate L1', 'deflate L1', 'deflate L6', 'deflate L6',
   ]);
   for (const r of rows) {
     expect(r.wasmMBs).toBeGreaterThan(0);
