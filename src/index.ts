@@ -6,7 +6,7 @@ import {
   createRepo, createToken, deleteRepo, getRepo, listEvents, listNamespaces, listRepos, listTokens, revokeToken,
 } from './api/repos';
 import { nameProblem, repoKey } from './api/names';
-import { wasmBench } from './api/admin';
+import { indexBench, wasmBench } from './api/admin';
 import { bodyLimit, drainBody, tooLarge } from './repo/git-http';
 import { postCommit } from './api/commits';
 import { getOpenApi } from './api/openapi';
@@ -47,6 +47,7 @@ router
   .get('/', () => new Response('Arbor: Git repositories on Durable Objects. See README.md.\n'))
   .get('/v1/openapi.json', getOpenApi)
   .get('/v1/admin/bench/wasm', wasmBench)
+  .post('/v1/admin/bench/index', indexBench)
   .get('/v1/namespaces', listNamespaces)
   .get('/v1/repos/:ns', listRepos)
   .post('/v1/repos/:ns/:name', createRepo)

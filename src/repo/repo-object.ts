@@ -13,6 +13,7 @@ import { TokenStore } from './token-store';
 import { EventStore, type RefEvent } from './event-store';
 import { serveRepoApi, type ApiRoute } from '../api/reads';
 import { createCommit, log, readFile, readTree, repoCall, type CommitInput, type LogOptions } from '../commit';
+import { BenchInputError, benchIndexPack, type IndexBenchResult } from '../storage/index-bench';
 
 export const DEFAULT_BRANCH = 'main';
 /** How long after a push the sweeper looks for what interrupted uploads left behind. */
@@ -223,6 +224,27 @@ export class RepoObject extends DurableObject<Env> {
   /** History from a revision, newest first (path filter, first-parent, cursor pages). */
   async log(rev = 'HEAD', opts: LogOptions = {}) {
     return repoCall(this.exists(), { store: this.store }, (ctx) => log(ctx, rev, opts));
+  }
+
+  /**
+   * Admin benchmark: indexes a raw .pack as a push would (see src/storage/index-bench.ts) in
+   * this scratch object, then wipes it. Refused on an object that holds a repository.
+   */
+  async benchIndex(body: ReadableStream<Uint8Array>): Promise<RpcResult<IndexBenchResult & { idx: Uint8Array }>> {
+    if (this.exists()) {
+      await drainBody(body);
+      return { ok: false, status: 409, code: 'conflict', message: 'benchmarks run in a scratch object, not in a repository' };
+    }
+    try {
+      const { result, idx } = await benchIndexPack(this.store, body);
+      return { ok: true, value: { ...result, idx } };
+    } catch (e) {
+      if (e instanceof BenchInputError) return { ok: false, status: 422, code: 'bad_pack', message: e.message };
+      throw e;
+    } finally {
+      await this.store.destroy();
+      this.store = this.openStore();
+    }
   }
 }
 
