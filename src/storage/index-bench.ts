@@ -26,6 +26,8 @@ export interface IndexBenchResult {
   };
   idxBytes: number;
   idxSha1: string;
+  /** How the body arrived: read() calls and the largest chunk (bytes). */
+  chunks: { count: number; maxBytes: number };
 }
 
 export class BenchInputError extends Error {}
@@ -55,6 +57,8 @@ export async function benchIndexPack(store: RepoStore, body: ReadableStream<Uint
     crcs[seen++] = e.crc32;
   };
   const reader = body.getReader();
+  let chunkCount = 0;
+  let maxChunk = 0;
   let tReceived: number;
   let tResolved: number;
   let pack;
@@ -62,6 +66,8 @@ export async function benchIndexPack(store: RepoStore, body: ReadableStream<Uint
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
+      chunkCount++;
+      if (value.length > maxChunk) maxChunk = value.length;
       ingest.write(value);
     }
     tReceived = performance.now();
@@ -103,6 +109,7 @@ export async function benchIndexPack(store: RepoStore, body: ReadableStream<Uint
       phases: { receive: round(tReceived - t0), resolve: round(tResolved - tReceived), index: round(tIndexed - tResolved), idx: round(tIdx - tIndexed) },
       idxBytes: idx.length,
       idxSha1: bytesToHex(createHash('sha1').update(idx).digest()),
+      chunks: { count: chunkCount, maxBytes: maxChunk },
     },
   };
 }
