@@ -89,7 +89,8 @@ export async function benchIndexPack(store: RepoStore, body: ReadableStream<Uint
   const tIndexed = performance.now();
 
   // Rows come in pack order, like the offsets above: one merge walk pairs them. A second copy
-  // of an object in the same pack is not indexed (the first wins), as in the rows.
+  // of an object in the same pack is not indexed (the first wins), as in the rows; git
+  // index-pack would list both (packs from git never have any).
   const cols = new IdxColumns(pack.objectCount);
   let j = 0;
   for (const row of pack.rows()) {
