@@ -3,8 +3,10 @@
 import { Router, type IRequest } from 'itty-router';
 import type { Env } from './env';
 import {
-  createRepo, createToken, deleteRepo, getRepo, listEvents, listNamespaces, listRepos, listTokens, revokeToken,
+  createRepo, createToken, deleteRepo, forkRepo, getRepo, listEvents, listNamespaces, listRepos, listTokens, revokeToken,
+  createWebhook, deleteWebhook, listDeliveries, listWebhooks,
 } from './api/repos';
+import { importRepo } from './api/repos';
 import { nameProblem, repoKey } from './api/names';
 import { indexBench, wasmBench } from './api/admin';
 import { bodyLimit, drainBody, tooLarge } from './repo/git-http';
@@ -53,10 +55,16 @@ router
   .post('/v1/repos/:ns/:name', createRepo)
   .get('/v1/repos/:ns/:name', getRepo)
   .delete('/v1/repos/:ns/:name', deleteRepo)
+  .post('/v1/repos/:ns/:name/fork', forkRepo)
   .post('/v1/repos/:ns/:name/tokens', createToken)
   .get('/v1/repos/:ns/:name/tokens', listTokens)
   .delete('/v1/repos/:ns/:name/tokens/:id', revokeToken)
   .get('/v1/repos/:ns/:name/events', listEvents)
+  .post('/v1/repos/:ns/:name/webhooks', createWebhook)
+  .get('/v1/repos/:ns/:name/webhooks', listWebhooks)
+  .delete('/v1/repos/:ns/:name/webhooks/:id', deleteWebhook)
+  .get('/v1/repos/:ns/:name/webhooks/:id/deliveries', listDeliveries)
+  .post('/v1/repos/:ns/:name/import', importRepo)
   .post('/v1/repos/:ns/:name/commits', postCommit)
   .get('/v1/repos/:ns/:name/refs', getRefs)
   .get('/v1/repos/:ns/:name/commits/:rest+', getCommitInfo)

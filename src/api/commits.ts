@@ -24,7 +24,7 @@ export function forward(route: ApiRoute) {
     }
     if (nameProblem('namespace', ns) || nameProblem('repository', name)) return errorResponse(404, 'not_found', 'repository not found');
     const stub = env.REPO.get(env.REPO.idFromName(repoKey(ns, name)));
-    return withLength(stub.api(route, String(req.params.rest ?? ''), req as unknown as Request));
+    return withLength(stub.api(repoKey(ns, name), route, String(req.params.rest ?? ''), req as unknown as Request));
   };
 }
 

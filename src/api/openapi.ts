@@ -17,7 +17,7 @@ const pathParam = (name: string, description: string) => ({ name, in: 'path', re
 const PARAMS: Record<string, ReturnType<typeof pathParam>> = {
   ns: pathParam('ns', 'namespace: 1-63 chars [A-Za-z0-9._-], starting alphanumeric'),
   name: pathParam('name', 'repository name (same rules; not ending in .git)'),
-  id: pathParam('id', 'token id (tok_...)'),
+  id: pathParam('id', 'token id (tok_...) or webhook id (wh_...)'),
   rest: pathParam('rest', 'revision and/or path; may contain "/" (e.g. main/src/a.ts)'),
   repo: pathParam('repo', 'repository name, with or without .git'),
 };
@@ -53,7 +53,22 @@ export const OPERATIONS: Record<string, Op> = {
     extra: [409],
   },
   'GET /v1/repos/:ns/:name': { summary: 'Repository info', ok: [200, 'as create, without token'], extra: [404] },
-  'DELETE /v1/repos/:ns/:name': { summary: 'Delete a repository and all its data', ok: [204, 'deleted'], extra: [404] },
+  'DELETE /v1/repos/:ns/:name': { summary: 'Delete a repository (its objects stay while forks of it need them)', ok: [204, 'deleted'], extra: [404] },
+  'POST /v1/repos/:ns/:name/fork': {
+    summary: 'Fork a repository: a new repository sharing its objects (constant time, no copy) with its own refs, tokens and events',
+    body: {
+      type: 'object',
+      required: ['name'],
+      properties: {
+        name: { type: 'string', description: 'the new repository' },
+        namespace: { type: 'string', description: "default: the source's namespace" },
+        readOnly: { type: 'boolean', description: 'refuse every push and commit (403)' },
+        defaultBranchOnly: { type: 'boolean', description: 'copy only HEAD and the default branch' },
+      },
+    },
+    ok: [201, 'as create, with forkedFrom set'],
+    extra: [400, 404, 409],
+  },
   'POST /v1/repos/:ns/:name/tokens': {
     summary: 'Issue a repository token',
     body: { type: 'object', properties: { scope: { enum: ['read', 'write'] }, ttlSeconds: { type: 'integer', minimum: 60, maximum: 31536000 } } },
@@ -65,6 +80,48 @@ export const OPERATIONS: Record<string, Op> = {
     summary: 'Ref-change events (push, commit API, ref deletion), oldest first',
     query: { after: 'event id; only later events (default 0)', limit: '1-1000 (default 100)' },
     ok: [200, '{repo, events:[{id,ref,old,new,actor,time}], next}'],
+  },
+  'POST /v1/repos/:ns/:name/webhooks': {
+    summary: 'Add a webhook: every ref change is POSTed to url, signed with secret (X-Arbor-Signature-256: sha256=HMAC-SHA256 of the body); at most 20 per repository',
+    body: {
+      type: 'object',
+      required: ['url', 'secret'],
+      properties: {
+        url: { type: 'string', format: 'uri', maxLength: 2048, description: 'http:// or https://' },
+        secret: { type: 'string', minLength: 1, maxLength: 256 },
+        events: { type: 'array', items: { enum: ['ref.update', 'ping'] }, description: 'default ["ref.update"]; "ping" sends one test delivery now' },
+      },
+    },
+    ok: [201, '{id,url,events,createdAt} (never the secret)'],
+    extra: [409],
+  },
+  'GET /v1/repos/:ns/:name/webhooks': { summary: 'List webhooks (never secrets)', ok: [200, '{webhooks:[{id,url,events,createdAt}]}'] },
+  'DELETE /v1/repos/:ns/:name/webhooks/:id': { summary: 'Remove a webhook and drop its queued deliveries', ok: [204, 'removed'], extra: [404] },
+  'GET /v1/repos/:ns/:name/webhooks/:id/deliveries': {
+    summary: "A webhook's recent deliveries, newest first",
+    query: { limit: '1-100 (default 100)' },
+    ok: [200, '{deliveries:[{id,event,state,attempts,lastStatus,lastError,nextAttemptAt,createdAt,completedAt,payload}]}'],
+  },
+  'POST /v1/repos/:ns/:name/import': {
+    summary:
+      'Create a repository from a remote smart-HTTP git repository (protocol v2, v0/v1 fallback). Without branch: every branch and tag, ' +
+      "HEAD as the remote's; with branch: only that branch (no tags), HEAD on it. depth: a shallow import. headers: sent to the remote only " +
+      '(never stored, logged or echoed). Errors: 400 bad_request (URL not http/https, credentials in the URL, bad headers/depth/branch); ' +
+      '409 conflict (name exists); 413 pack_too_large; 422 branch_not_found | invalid_pack; 502 upstream_unreachable | upstream_auth_failed ' +
+      '(remote 401/403) | upstream_not_found (remote 404) | upstream_not_git | upstream_error; 504 upstream_timeout (no byte for 60 s). ' +
+      'A failed import creates nothing.',
+    body: {
+      type: 'object',
+      required: ['url'],
+      properties: {
+        url: { type: 'string', description: 'http(s) URL of the remote repository, without credentials' },
+        branch: { type: 'string', description: 'import only this branch (name or refs/heads/name)' },
+        depth: { type: 'integer', minimum: 1, description: 'keep this many commits of history per tip (shallow)' },
+        headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'extra request headers for the remote, e.g. Authorization' },
+      },
+    },
+    ok: [201, 'as create, plus imported:{refs,objects,head,shallow,protocol}'],
+    extra: [409, 413, 422, 502, 504],
   },
   'POST /v1/repos/:ns/:name/commits': {
     summary: 'Create one commit from file changes',

@@ -35,6 +35,8 @@ export const getCompare = forward('compare');
 /** What the Durable Object hands to serveRepoApi. */
 export interface ApiHost {
   exists: boolean;
+  /** A read-only fork: commits are refused for every token. */
+  readOnly: boolean;
   ctx: RepoContext;
   authorize(need: Scope): Access;
 }
@@ -63,6 +65,10 @@ export async function serveRepoApi(host: ApiHost, route: ApiRoute, rest: string,
       const h: Record<string, string> = access.status === 401 ? { 'www-authenticate': 'Basic realm="arbor"' } : {};
       const msg = access.status === 403 && route === 'commit' ? 'this token is read-only: committing needs a write token' : access.message;
       return errorResponse(access.status, access.status === 401 ? 'unauthorized' : 'forbidden', msg, h);
+    }
+    if (route === 'commit' && host.readOnly) {
+      await request.body?.cancel().catch(() => {});
+      return errorResponse(403, 'forbidden', 'this repository is a read-only fork: commits are refused');
     }
     return await dispatch(host.ctx, route, rest, request);
   } catch (e) {

@@ -31,6 +31,19 @@ export async function createRepo(req: IRequest, env: Env): Promise<Response> {
   return jsonResponse(await svc.createRepo(env, origin, ns, name), 201);
 }
 
+/** POST /v1/repos/:ns/:name/fork {"name","namespace"?,"readOnly"?,"defaultBranchOnly"?} → 201 like create. */
+export async function forkRepo(req: IRequest, env: Env): Promise<Response> {
+  const { ns, name, origin } = params(req, env);
+  return jsonResponse(await svc.forkRepo(env, origin, ns, name, await jsonBody(req)), 201);
+}
+
+/** POST /v1/repos/:ns/:name/import {url, branch?, depth?, headers?}: a new repository from a remote. */
+export async function importRepo(req: IRequest, env: Env): Promise<Response> {
+  const { ns, name, origin } = params(req, env);
+  const body = await jsonBody(req);
+  return jsonResponse(await svc.importRepo(env, origin, ns, name, body), 201);
+}
+
 export async function getRepo(req: IRequest, env: Env): Promise<Response> {
   const { ns, name, origin } = params(req, env);
   return jsonResponse(await svc.getRepo(env, origin, ns, name));
@@ -76,4 +89,26 @@ export async function listEvents(req: IRequest, env: Env): Promise<Response> {
   const q = new URL(req.url).searchParams;
   const page = await svc.listEvents(env, ns, name, { after: q.get('after') ?? undefined, limit: q.get('limit') ?? undefined });
   return jsonResponse({ repo: `${ns}/${name}`, ...page });
+}
+
+export async function createWebhook(req: IRequest, env: Env): Promise<Response> {
+  const { ns, name } = params(req, env);
+  return jsonResponse(await svc.createWebhook(env, ns, name, await jsonBody(req)), 201);
+}
+
+export async function listWebhooks(req: IRequest, env: Env): Promise<Response> {
+  const { ns, name } = params(req, env);
+  return jsonResponse({ webhooks: await svc.listWebhooks(env, ns, name) });
+}
+
+export async function deleteWebhook(req: IRequest, env: Env): Promise<Response> {
+  const { ns, name } = params(req, env);
+  await svc.deleteWebhook(env, ns, name, decodeURIComponent(req.params.id));
+  return new Response(null, { status: 204 });
+}
+
+export async function listDeliveries(req: IRequest, env: Env): Promise<Response> {
+  const { ns, name } = params(req, env);
+  const limit = new URL(req.url).searchParams.get('limit') ?? undefined;
+  return jsonResponse({ deliveries: await svc.listDeliveries(env, ns, name, decodeURIComponent(req.params.id), { limit }) });
 }

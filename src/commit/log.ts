@@ -64,7 +64,8 @@ export function log(ctx: RepoContext, rev: string, opts: LogOptions = {}): LogJs
       const obj = readObject(ctx, oid);
       if (obj.type !== 'commit') throw badInput(`${oid} is a ${obj.type}, not a commit`);
       const c = parseCommit(obj.data);
-      i = { tree: c.tree, parents: c.parents, time: c.committerTime };
+      // A shallow repository lacks the parents of its boundary commits: history ends there.
+      i = { tree: c.tree, parents: c.parents.filter((p) => ctx.store.objects.has(p)), time: c.committerTime };
       infos.set(oid, i);
     }
     return i;

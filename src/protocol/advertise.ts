@@ -21,6 +21,7 @@ export function advertiseRefs(
   refs: AdvertisedRef[],
   head: { target: string; oid: string | null },
   version1: boolean,
+  shallows: string[] = [], // a shallow repository's boundary, told to v0/v1 fetchers
 ): Uint8Array[] {
   const out: Uint8Array[] = [];
   if (version1) out.push(pkt('version 1\n'));
@@ -32,6 +33,7 @@ export function advertiseRefs(
     if (service === 'git-upload-pack' && r.peeled) lines.push(`${r.peeled} ${r.name}^{}`);
   }
   if (lines.length === 0) lines.push(`${ZERO} capabilities^{}`);
+  if (service === 'git-upload-pack') for (const s of shallows) lines.push(`shallow ${s}`);
   lines.forEach((l, i) => out.push(pkt(i === 0 ? `${l}\0${caps.join(' ')}\n` : `${l}\n`)));
   out.push(FLUSH);
   return out;

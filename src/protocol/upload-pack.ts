@@ -109,6 +109,7 @@ function walk(store: RepoStore, req: FetchRequest): WalkPlan {
       since: req.deepenSince,
       notRefs: resolveDeepenNot(store, req.deepenNot),
       clientShallows: req.shallows.filter((s) => store.objects.has(s)),
+      serverShallow: store.shallowCommits(),
       includeTag: req.includeTag,
       tagsByTarget: req.includeTag ? tagsByTarget(store) : undefined,
       filter: req.filter !== undefined ? parseFilter(req.filter) : undefined,
@@ -124,7 +125,8 @@ function walk(store: RepoStore, req: FetchRequest): WalkPlan {
  * are all reachable: send every stored object without walking the graph.
  */
 function isWholeClone(store: RepoStore, req: FetchRequest): boolean {
-  return store.allReachable() && wantsEverything(store, req);
+  // A shallow repository's clone needs the walk: it names the boundary commits it sends.
+  return store.allReachable() && wantsEverything(store, req) && store.shallow().list().length === 0;
 }
 
 function wantsEverything(store: RepoStore, req: FetchRequest): boolean {
@@ -187,7 +189,7 @@ export async function* fetchV2(store: RepoStore, req: FetchRequest): AsyncGenera
   }
   const whole = isWholeClone(store, req);
   const deepen = isDeepen(req);
-  const shallowInfo = deepen || req.shallows.length > 0;
+  const shallowInfo = deepen || req.shallows.length > 0 || store.shallow().list().length > 0;
   // shallow-info must precede the pack, so only then is the walk done before the first byte.
   let p = whole || !shallowInfo ? null : plan(store, req);
   if (p) {

@@ -12,24 +12,36 @@ export interface RefEvent {
 
 type Row = { seq: number; ref: string; old_oid: string; new_oid: string; actor: string | null; time: number };
 
+/** The events of one repository (`repo` = its key; a DO may host a fork network). */
 export class EventStore {
-  constructor(private readonly sql: SqlStorage) {}
+  constructor(
+    private readonly sql: SqlStorage,
+    readonly repo: string,
+  ) {}
 
-  /** Appends one event per update (call inside the ref-update transaction). */
-  append(updates: RefUpdate[], actor: string | null, now = Date.now()): void {
-    for (const u of updates) {
-      this.sql.exec(
-        `INSERT INTO events (ref, old_oid, new_oid, actor, time) VALUES (?, ?, ?, ?, ?)`,
-        u.name, u.oldOid, u.newOid, actor, now,
-      );
-    }
+  /** Appends one event per update (call inside the ref-update transaction); returns them. */
+  append(updates: RefUpdate[], actor: string | null, now = Date.now()): RefEvent[] {
+    const time = new Date(now).toISOString();
+    return updates.map((u) => {
+      const { seq } = this.sql
+        .exec<{ seq: number }>(
+          `INSERT INTO events (ref, old_oid, new_oid, actor, time, repo) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq`,
+          u.name, u.oldOid, u.newOid, actor, now, this.repo,
+        )
+        .one();
+      return { id: seq, ref: u.name, old: u.oldOid, new: u.newOid, actor, time };
+    });
   }
 
   /** Events with id > after, oldest first. */
   list(after: number, limit: number): RefEvent[] {
     return this.sql
-      .exec<Row>(`SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
+      .exec<Row>(`SELECT * FROM events WHERE repo = ? AND seq > ? ORDER BY seq LIMIT ?`, this.repo, after, limit)
       .toArray()
       .map((r) => ({ id: r.seq, ref: r.ref, old: r.old_oid, new: r.new_oid, actor: r.actor, time: new Date(r.time).toISOString() }));
+  }
+
+  clear(): void {
+    this.sql.exec(`DELETE FROM events WHERE repo = ?`, this.repo);
   }
 }

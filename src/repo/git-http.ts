@@ -64,7 +64,8 @@ export function infoRefs(store: RepoStore, service: Service, request: Request): 
     parts.push(...advertiseV2());
   } else {
     parts.push(...serviceHeader(service));
-    parts.push(...advertiseRefs(service, advertisedRefs(store), store.refs.head(), v === 1));
+    const shallows = service === 'git-upload-pack' ? store.shallow().list() : [];
+    parts.push(...advertiseRefs(service, advertisedRefs(store), store.refs.head(), v === 1, shallows));
   }
   return new Response(streamFrom(parts), { headers: headers(`application/x-${service}-advertisement`) });
 }

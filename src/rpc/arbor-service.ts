@@ -38,6 +38,15 @@ export class RepoHandle extends RpcTarget {
     super();
   }
 
+  private get key(): string {
+    return `${this.namespace}/${this.name}`;
+  }
+
+  /** Forks this repository (shares its objects): see ArborService.fork. */
+  fork(opts: { name: string; namespace?: string; readOnly?: boolean; defaultBranchOnly?: boolean }) {
+    return call(() => svc.forkRepo(this.env, this.origin, this.namespace, this.name, opts));
+  }
+
   get remote(): string {
     return svc.remoteUrl(this.origin, this.namespace, this.name);
   }
@@ -66,21 +75,39 @@ export class RepoHandle extends RpcTarget {
     return call(() => svc.deleteRepo(this.env, this.namespace, this.name));
   }
 
+  /** Adds a webhook {url, secret, events?}: {id, url, events, createdAt} (never the secret). */
+  createWebhook(input: { url: string; secret: string; events?: ('ref.update' | 'ping')[] }) {
+    return call(() => svc.createWebhook(this.env, this.namespace, this.name, input));
+  }
+
+  listWebhooks() {
+    return call(() => svc.listWebhooks(this.env, this.namespace, this.name));
+  }
+
+  deleteWebhook(id: string) {
+    return call(() => svc.deleteWebhook(this.env, this.namespace, this.name, id));
+  }
+
+  /** A webhook's recent deliveries, newest first. */
+  webhookDeliveries(id: string, opts: { limit?: number } = {}) {
+    return call(() => svc.listDeliveries(this.env, this.namespace, this.name, id, opts));
+  }
+
   // Commit/read API: the repository DO's own service methods (src/commit).
   commit(input: CommitInput) {
-    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).commit(input) as never));
+    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).commit(this.key, input) as never));
   }
 
   readFile(rev: string, path: string) {
-    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).readFile(rev, path) as never));
+    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).readFile(this.key, rev, path) as never));
   }
 
   readTree(rev: string, path = '', opts: { recursive?: boolean } = {}) {
-    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).readTree(rev, path, opts) as never));
+    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).readTree(this.key, rev, path, opts) as never));
   }
 
   log(rev = 'HEAD', opts: LogOptions = {}) {
-    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).log(rev, opts) as never));
+    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).log(this.key, rev, opts) as never));
   }
 }
 
@@ -92,6 +119,23 @@ export class ArborService extends WorkerEntrypoint<Env> {
   /** Creates a repository: its info, remote and a write token. */
   create(namespace: string, name: string) {
     return call(() => svc.createRepo(this.env, this.origin, namespace, name));
+  }
+
+  /**
+   * Forks `namespace/name` into `opts.namespace ?? namespace`/`opts.name`: a new repository
+   * sharing the source's objects (constant time, no copy), with its own refs and a write token.
+   */
+  fork(namespace: string, name: string, opts: { name: string; namespace?: string; readOnly?: boolean; defaultBranchOnly?: boolean }) {
+    return call(() => svc.forkRepo(this.env, this.origin, namespace, name, opts));
+  }
+
+  /**
+   * Creates a repository from a remote smart-HTTP git URL (see POST /v1/repos/:ns/:name/import):
+   * opts {url, branch?, depth?, headers?}. Failures: BadRequest, Conflict, Unprocessable,
+   * TooLarge, Upstream (the remote failed: unreachable, auth, not git, timeout).
+   */
+  import(namespace: string, name: string, opts: { url: string; branch?: string; depth?: number; headers?: Record<string, string> }) {
+    return call(() => svc.importRepo(this.env, this.origin, namespace, name, opts ?? {}));
   }
 
   /** Info about a repository (NotFound if absent). */

@@ -23,7 +23,7 @@ export function rpcError(e: unknown): Error {
   return new ArborError('Internal', 'internal error');
 }
 
-const NAMES: ArborErrorName[] = ['BadRequest', 'Unauthorized', 'Forbidden', 'NotFound', 'Conflict', 'Unprocessable', 'Internal'];
+const NAMES: ArborErrorName[] = ['BadRequest', 'Unauthorized', 'Forbidden', 'NotFound', 'Conflict', 'Unprocessable', 'Internal', 'TooLarge', 'Upstream'];
 
 /** The ArborErrorName of an error thrown by the binding, or null if it is not one of ours. */
 export function arborErrorName(e: unknown): ArborErrorName | null {
@@ -36,4 +36,18 @@ export function arborErrorName(e: unknown): ArborErrorName | null {
 export function isArborError(e: unknown, name?: ArborErrorName): boolean {
   const n = arborErrorName(e);
   return n !== null && (name === undefined || n === name);
+}
+
+/**
+ * The caller's side: an error from the binding as an ArborError (`name` = its type, one
+ * "Type: " prefix), whatever the transport kept. Between two separately running Workers the
+ * runtime may deliver a plain Error whose message is "NotFound: NotFound: ..." (it prefixes the
+ * custom name once more); inside one Worker the name survives. Other errors come back unchanged.
+ */
+export function asArborError(e: unknown): unknown {
+  const kind = arborErrorName(e);
+  if (kind === null || e instanceof ArborError) return e;
+  let message = (e as Error).message;
+  while (message.startsWith(`${kind}: `)) message = message.slice(kind.length + 2);
+  return new ArborError(kind, message);
 }

@@ -4,7 +4,7 @@ import { HttpError } from '../http/errors';
 
 export { HttpError as ServiceError };
 
-export type ArborErrorName = 'BadRequest' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'Conflict' | 'Unprocessable' | 'Internal';
+export type ArborErrorName = 'BadRequest' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'Conflict' | 'Unprocessable' | 'Internal' | 'TooLarge' | 'Upstream';
 
 export function errorName(status: number): ArborErrorName {
   switch (status) {
@@ -14,6 +14,8 @@ export function errorName(status: number): ArborErrorName {
     case 404: return 'NotFound';
     case 409: return 'Conflict';
     case 422: return 'Unprocessable';
+    case 413: return 'TooLarge';
+    case 502: case 504: return 'Upstream'; // a remote (import) failed
     default: return 'Internal';
   }
 }

@@ -9,7 +9,11 @@ import type { RepoInfo, TokenListing } from '../repo/repo-object';
 import type { RefEvent } from '../repo/event-store';
 import type { RegistryEntry } from '../registry/registry-object';
 import { namespaceIndex, registryFor } from './registry';
+import { parseBranch, parseDepth, parseHeaders, parseRemoteUrl } from '../import/remote-url';
+import type { ImportSummary } from '../import/result';
 import { unwrap } from './errors';
+import type { DeliveryView, WebhookView } from '../repo/webhook-store';
+import { checkWebhookId, checkWebhookInput } from './webhook-input';
 
 export const DEFAULT_TOKEN_TTL = 86_400;
 export const MIN_TOKEN_TTL = 60;
@@ -89,13 +93,13 @@ async function register(env: Env, ns: string, name: string, createdAt: number): 
 }
 
 export async function getRepo(env: Env, origin: string, ns: string, name: string): Promise<RepoView> {
-  const info = unwrap(await stub(env, ns, name).get());
+  const info = unwrap(await stub(env, ns, name).get(repoKey(ns, name)));
   return { ...info, remote: remoteUrl(origin, ns, name) };
 }
 
 /** Deletes a repository and every byte it stored; unregisters it. */
 export async function deleteRepo(env: Env, ns: string, name: string): Promise<void> {
-  const r = await stub(env, ns, name).destroy();
+  const r = await stub(env, ns, name).destroy(repoKey(ns, name));
   // As in create: a 404 still unregisters, so retrying a half-done delete repairs the registry.
   const { removed, count } = await registryFor(env, ns).remove(name);
   if (removed && count === 0) await namespaceIndex(env).remove(ns);
@@ -121,16 +125,16 @@ export async function listNamespaces(env: Env, opts: { limit?: unknown; cursor?:
 export async function createToken(env: Env, ns: string, name: string, scope: unknown = 'write', ttlSeconds: unknown = DEFAULT_TOKEN_TTL): Promise<IssuedTokenView> {
   const s = checkScope(scope);
   const ttl = checkTtl(ttlSeconds);
-  return unwrap(await stub(env, ns, name).createToken(s, ttl));
+  return unwrap(await stub(env, ns, name).createToken(repoKey(ns, name), s, ttl));
 }
 
 export async function listTokens(env: Env, ns: string, name: string): Promise<TokenListing[]> {
-  return unwrap(await stub(env, ns, name).listTokens());
+  return unwrap(await stub(env, ns, name).listTokens(repoKey(ns, name)));
 }
 
 export async function revokeToken(env: Env, ns: string, name: string, id: string): Promise<void> {
   if (typeof id !== 'string' || !/^tok_[0-9a-f]{16}$/.test(id)) throw badRequest(`invalid token id '${String(id).slice(0, 40)}'`);
-  unwrap(await stub(env, ns, name).revokeToken(id));
+  unwrap(await stub(env, ns, name).revokeToken(repoKey(ns, name), id));
 }
 
 /** Ref-change events after `after` (an event id; 0 = from the start), oldest first. */
@@ -138,11 +142,84 @@ export async function listEvents(env: Env, ns: string, name: string, opts: { aft
   const raw = opts.after ?? 0;
   const after = typeof raw === 'string' ? (raw === '' ? 0 : Number(raw)) : raw;
   if (typeof after !== 'number' || !Number.isInteger(after) || after < 0) throw badRequest('after must be a non-negative integer (an event id)');
-  const events = unwrap(await stub(env, ns, name).listEvents(after, checkLimit(opts.limit)));
+  const events = unwrap(await stub(env, ns, name).listEvents(repoKey(ns, name), after, checkLimit(opts.limit)));
   return { events, next: events.length ? events[events.length - 1].id : after };
+}
+
+export type ImportedRepo = CreatedRepo & { imported: ImportSummary };
+
+/**
+ * Creates a repository from a remote smart-HTTP git repository (src/import): every branch and
+ * tag (or one `branch`, without tags), optionally shallow (`depth`). `headers` go to the remote
+ * only. Registered only once the repository exists: a failed import leaves nothing.
+ */
+export async function importRepo(
+  env: Env,
+  origin: string,
+  ns: string,
+  name: string,
+  opts: { url?: unknown; branch?: unknown; depth?: unknown; headers?: unknown },
+): Promise<ImportedRepo> {
+  checkNames(ns, name);
+  const url = parseRemoteUrl(opts.url).toString();
+  const branch = parseBranch(opts.branch);
+  const depth = parseDepth(opts.depth);
+  const headers = parseHeaders(opts.headers);
+  const r = unwrap(await stub(env, ns, name).import(ns, name, { url, branch, depth, headers }, DEFAULT_TOKEN_TTL));
+  await register(env, ns, name, Date.parse(r.createdAt));
+  return { ...r, remote: remoteUrl(origin, ns, name) };
 }
 
 /** A stub of the repository's Durable Object, for the commit/read methods (RPC repo handle). */
 export function repoStub(env: Env, ns: string, name: string) {
   return stub(env, ns, name);
+}
+
+export interface ForkRequest {
+  name?: unknown;
+  namespace?: unknown;
+  readOnly?: unknown;
+  defaultBranchOnly?: unknown;
+}
+
+/**
+ * Forks `ns/name` into `namespace/name` of the request (namespace defaults to the source's).
+ * The fork shares the source's objects (same fork network, same DO): constant time, no copy.
+ */
+export async function forkRepo(env: Env, origin: string, ns: string, name: string, req: ForkRequest): Promise<CreatedRepo> {
+  checkNames(ns, name);
+  if (req === null || typeof req !== 'object') throw badRequest('the body must be a JSON object {"name", "namespace"?, "readOnly"?, "defaultBranchOnly"?}');
+  const destNs = req.namespace === undefined ? ns : req.namespace;
+  if (typeof req.name !== 'string') throw badRequest('"name" (the new repository\'s name) is required');
+  if (typeof destNs !== 'string') throw badRequest('"namespace" must be a string');
+  for (const k of ['readOnly', 'defaultBranchOnly'] as const) {
+    if (req[k] !== undefined && typeof req[k] !== 'boolean') throw badRequest(`"${k}" must be true or false`);
+  }
+  checkNames(destNs, req.name);
+  const opts = { readOnly: req.readOnly === true, defaultBranchOnly: req.defaultBranchOnly === true };
+  const r = await stub(env, destNs, req.name).createFork(destNs, req.name, repoKey(ns, name), opts, DEFAULT_TOKEN_TTL);
+  if (!r.ok && r.status !== 409) unwrap(r);
+  await register(env, destNs, req.name, r.ok ? Date.parse(r.value.createdAt) : Date.now());
+  return { ...unwrap(r), remote: remoteUrl(origin, destNs, req.name) };
+}
+
+/** Adds a webhook: {url, secret, events?}. The answer never carries the secret. */
+export async function createWebhook(env: Env, ns: string, name: string, input: unknown): Promise<WebhookView> {
+  const hook = checkWebhookInput(input);
+  return unwrap(await stub(env, ns, name).createWebhook(repoKey(ns, name), hook));
+}
+
+export async function listWebhooks(env: Env, ns: string, name: string): Promise<WebhookView[]> {
+  return unwrap(await stub(env, ns, name).listWebhooks(repoKey(ns, name)));
+}
+
+/** Removes a webhook; deliveries still queued for it are dropped. */
+export async function deleteWebhook(env: Env, ns: string, name: string, id: string): Promise<void> {
+  unwrap(await stub(env, ns, name).deleteWebhook(repoKey(ns, name), checkWebhookId(id)));
+}
+
+/** A webhook's recent deliveries, newest first: state, attempts, last answer, next attempt. */
+export async function listDeliveries(env: Env, ns: string, name: string, id: string, opts: { limit?: unknown } = {}): Promise<DeliveryView[]> {
+  const limit = checkLimit(opts.limit, 100);
+  return unwrap(await stub(env, ns, name).listDeliveries(repoKey(ns, name), checkWebhookId(id), limit));
 }

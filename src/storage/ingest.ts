@@ -62,6 +62,8 @@ export class PackIngest {
   private readonly referenced = new OidTable();
   private readonly roots: string[] = [];
   private readonly cache = new ByteLru<number, Uint8Array>(16 * 1024 * 1024);
+  /** Commits whose parents the pack leaves out on purpose (a shallow fetch's boundary). */
+  shallow: ReadonlySet<string> = new Set();
   private deferred: Rec[] = [];
   private deferredBytes = 0;
   private bytes = 0;
@@ -217,15 +219,15 @@ export class PackIngest {
     rec.depth = depth;
     rec.delta = undefined;
     if (!this.byOid.has(oid)) this.byOid.set(oid, rec);
-    this.noteReferences(name, data);
+    this.noteReferences(name, data, oid);
     this.cache.set(rec.offset, data);
   }
 
-  private noteReferences(type: string, data: Uint8Array): void {
+  private noteReferences(type: string, data: Uint8Array, oid: string): void {
     if (type === 'commit') {
       const c = parseCommit(data);
       this.expectHex(c.tree, 2);
-      for (const p of c.parents) this.expectHex(p, 1);
+      if (!this.shallow.has(oid)) for (const p of c.parents) this.expectHex(p, 1);
     } else if (type === 'tree') {
       // walkTree: no name decoding or entry objects, this runs for every tree of every push
       walkTree(data, (mode, _m, _n, _e, oidAt) => {

@@ -74,8 +74,17 @@ export class ObjectStore {
     return r.size;
   }
 
+  /** How many objects are indexed: a counter kept by insert(), so asking costs no table scan. */
   count(): number {
-    return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM objects`).one().n;
+    const r = this.sql.exec<{ value: string }>(`SELECT value FROM repo_meta WHERE key = 'object_count'`).toArray()[0];
+    if (r) return Number(r.value);
+    const n = this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM objects`).one().n;
+    this.setCount(n);
+    return n;
+  }
+
+  private setCount(n: number): void {
+    this.sql.exec(`INSERT INTO repo_meta (key, value) VALUES ('object_count', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, String(n));
   }
 
   read(oid: string): GitObject {
@@ -147,6 +156,11 @@ export class ObjectStore {
     const PER = 9; // 9 rows x 11 columns
     const batch: unknown[] = [];
     let n = 0;
+    const before = this.count();
+    // total_changes(): rows inserted by the statements below (rowsWritten would count index
+    // writes too; duplicates are ignored and count nothing).
+    const changes = () => this.sql.exec<{ n: number }>(`SELECT total_changes() AS n`).one().n;
+    const changes0 = changes();
     const flush = () => {
       if (n === 0) return;
       const values = new Array(n).fill('(?,?,?,?,?,?,?,?,?,?,?)').join(',');
@@ -162,6 +176,8 @@ export class ObjectStore {
       if (++n === PER) flush();
     }
     flush();
+    const added = changes() - changes0;
+    if (added > 0) this.setCount(before + added);
   }
 
   clearCaches(): void {

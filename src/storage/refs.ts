@@ -36,43 +36,46 @@ export function isValidRefName(name: string): boolean {
   return true;
 }
 
+/** The refs of one repository (`repo` = its key `ns/name`; a DO may host a fork network). */
 export class RefStore {
   constructor(
     private readonly sql: SqlStorage,
     private readonly transactionSync: <T>(fn: () => T) => T,
+    readonly repo: string,
   ) {}
 
   /** All direct refs, sorted by name (as git advertises them). */
   list(prefixes?: string[]): RefRow[] {
     const rows = this.sql
-      .exec<{ name: string; oid: string }>(`SELECT name, oid FROM refs WHERE oid IS NOT NULL ORDER BY name`)
+      .exec<{ name: string; oid: string }>(`SELECT name, oid FROM repo_refs WHERE repo = ? AND oid IS NOT NULL ORDER BY name`, this.repo)
       .toArray();
     if (!prefixes || prefixes.length === 0) return rows.map((r) => ({ name: r.name, oid: r.oid }));
     return rows.filter((r) => prefixes.some((p) => r.name.startsWith(p))).map((r) => ({ name: r.name, oid: r.oid }));
   }
 
   get(name: string): string | null {
-    const row = this.sql.exec<{ oid: string | null }>(`SELECT oid FROM refs WHERE name = ?`, name).toArray()[0];
+    const row = this.sql.exec<{ oid: string | null }>(`SELECT oid FROM repo_refs WHERE repo = ? AND name = ?`, this.repo, name).toArray()[0];
     return row?.oid ?? null;
   }
 
   /** HEAD's target ref name (e.g. refs/heads/main) and the oid it resolves to, if born. */
   head(): { target: string; oid: string | null } {
-    const row = this.sql.exec<{ target: string | null }>(`SELECT target FROM refs WHERE name = 'HEAD'`).toArray()[0];
+    const row = this.sql.exec<{ target: string | null }>(`SELECT target FROM repo_refs WHERE repo = ? AND name = 'HEAD'`, this.repo).toArray()[0];
     const target = row?.target ?? 'refs/heads/main';
     return { target, oid: this.get(target) };
   }
 
   setHead(target: string): void {
     this.sql.exec(
-      `INSERT INTO refs (name, oid, target) VALUES ('HEAD', NULL, ?)
-       ON CONFLICT(name) DO UPDATE SET oid = NULL, target = excluded.target`,
+      `INSERT INTO repo_refs (repo, name, oid, target) VALUES (?, 'HEAD', NULL, ?)
+       ON CONFLICT(repo, name) DO UPDATE SET oid = NULL, target = excluded.target`,
+      this.repo,
       target,
     );
   }
 
   count(): number {
-    return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM refs WHERE oid IS NOT NULL`).one().n;
+    return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM repo_refs WHERE repo = ? AND oid IS NOT NULL`, this.repo).one().n;
   }
 
   /**
@@ -95,16 +98,33 @@ export class RefStore {
       for (let i = 0; i < updates.length; i++) {
         if (!results[i].ok) continue;
         const u = updates[i];
-        if (u.newOid === ZERO_OID) this.sql.exec(`DELETE FROM refs WHERE name = ?`, u.name);
+        if (u.newOid === ZERO_OID) this.sql.exec(`DELETE FROM repo_refs WHERE repo = ? AND name = ?`, this.repo, u.name);
         else
           this.sql.exec(
-            `INSERT INTO refs (name, oid, target) VALUES (?, ?, NULL)
-             ON CONFLICT(name) DO UPDATE SET oid = excluded.oid, target = NULL`,
+            `INSERT INTO repo_refs (repo, name, oid, target) VALUES (?, ?, ?, NULL)
+             ON CONFLICT(repo, name) DO UPDATE SET oid = excluded.oid, target = NULL`,
+            this.repo,
             u.name,
             u.newOid,
           );
       }
       return results;
     });
+  }
+
+  /** Copies refs of another repository of this network into this one (a fork being made). */
+  copyFrom(source: string, only?: string[]): void {
+    if (only) {
+      for (const name of only) {
+        this.sql.exec(`INSERT OR REPLACE INTO repo_refs (repo, name, oid, target) SELECT ?, name, oid, target FROM repo_refs WHERE repo = ? AND name = ?`, this.repo, source, name);
+      }
+    } else {
+      this.sql.exec(`INSERT OR REPLACE INTO repo_refs (repo, name, oid, target) SELECT ?, name, oid, target FROM repo_refs WHERE repo = ?`, this.repo, source);
+    }
+  }
+
+  /** Removes every ref of this repository. */
+  clear(): void {
+    this.sql.exec(`DELETE FROM repo_refs WHERE repo = ?`, this.repo);
   }
 }

@@ -1,11 +1,14 @@
-// One repository's storage: DOFS (pack files, isomorphic-git's files), the object index and
-// the refs. Protocol and API code use this facade and never touch SQL themselves.
+// One repository's storage: refs and settings of its own, and the object store (pack files on
+// DOFS + the object index) it shares with the other repositories of its fork network (all
+// hosted by one Durable Object, see schema.ts). Protocol and API code use this facade and never
+// touch SQL themselves.
 import { DOFS } from '../../dofs';
 import { parseCommit, parseTag } from '../pack';
 import { migrate } from './schema';
 import { IngestError, PackIngest, type IngestedPack } from './ingest';
 import { PACK_DIR } from './pack-files';
 import { ObjectStore, TYPE_NAMES, TYPE_NUMBERS } from './object-store';
+import { ShallowStore } from './shallow';
 import { RefStore, ZERO_OID, isValidRefName, type RefUpdate, type RefUpdateResult } from './refs';
 
 export interface DoStorage {
@@ -17,6 +20,23 @@ export interface DoStorage {
 /** Called inside the ref-update transaction with the updates that were applied. */
 export type RefChangeHook = (moved: RefUpdate[], actor: string | null) => void;
 
+/** The key of the repository a bare `new RepoStore(storage)` works on (tests, tools). */
+export const DEFAULT_REPO = '';
+
+/** What the repositories hosted by one DO share: DOFS, the object store, uploads in flight. */
+class Shared {
+  readonly fs: DOFS;
+  readonly objects: ObjectStore;
+  /** Pack ids of uploads in progress in this instance (the sweeper leaves them alone). */
+  readonly livePacks = new Set<number>();
+
+  constructor(storage: DoStorage) {
+    migrate(storage.sql);
+    this.fs = new DOFS(storage);
+    this.objects = new ObjectStore(storage.sql, this.fs);
+  }
+}
+
 export class RepoStore {
   readonly fs: DOFS;
   /** Who is changing refs through this view (a token id; null for admin/RPC). See withActor(). */
@@ -25,14 +45,25 @@ export class RepoStore {
   onRefChange: RefChangeHook | null = null;
   readonly objects: ObjectStore;
   readonly refs: RefStore;
-  /** Pack ids of uploads in progress in this instance (the sweeper leaves them alone). */
-  private readonly livePacks = new Set<number>();
+  private readonly shared: Shared;
+  private readonly sql: SqlStorage;
 
-  constructor(private readonly storage: DoStorage) {
-    migrate(storage.sql);
-    this.fs = new DOFS(storage);
-    this.objects = new ObjectStore(storage.sql, this.fs);
-    this.refs = new RefStore(storage.sql, (fn) => storage.transactionSync(fn));
+  constructor(
+    private readonly storage: DoStorage,
+    /** This repository's key, `ns/name`. */
+    readonly repo: string = DEFAULT_REPO,
+    shared?: Shared,
+  ) {
+    this.shared = shared ?? new Shared(storage);
+    this.sql = storage.sql;
+    this.fs = this.shared.fs;
+    this.objects = this.shared.objects;
+    this.refs = new RefStore(storage.sql, (fn) => storage.transactionSync(fn), repo);
+  }
+
+  /** The store of another repository hosted by the same DO (same object store and caches). */
+  forRepo(repo: string): RepoStore {
+    return new RepoStore(this.storage, repo, this.shared);
   }
 
   /**
@@ -43,27 +74,102 @@ export class RepoStore {
     return Object.create(this, { actor: { value: actor, writable: true } }) as RepoStore;
   }
 
+  /** This repository's settings (namespace, default_branch, read_only, ...). */
   meta(key: string): string | null {
-    const r = this.storage.sql.exec<{ value: string }>(`SELECT value FROM repo_meta WHERE key = ?`, key).toArray()[0];
+    const r = this.sql.exec<{ value: string }>(`SELECT value FROM repo_info WHERE repo = ? AND key = ?`, this.repo, key).toArray()[0];
     return r?.value ?? null;
   }
 
   setMeta(key: string, value: string): void {
-    this.storage.sql.exec(
-      `INSERT INTO repo_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+    this.sql.exec(
+      `INSERT INTO repo_info (repo, key, value) VALUES (?, ?, ?) ON CONFLICT(repo, key) DO UPDATE SET value = excluded.value`,
+      this.repo,
       key,
       value,
     );
   }
 
+  /** Settings of the whole store (shared by the network). */
+  private storeMeta(key: string): string | null {
+    const r = this.sql.exec<{ value: string }>(`SELECT value FROM repo_meta WHERE key = ?`, key).toArray()[0];
+    return r?.value ?? null;
+  }
+
+  private setStoreMeta(key: string, value: string): void {
+    this.sql.exec(`INSERT INTO repo_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value);
+  }
+
+  // ---- The repositories of this DO (a fork network) and links to networks elsewhere.
+
+  /** Whether this DO hosts repository `repo`. */
+  hosts(repo: string = this.repo): boolean {
+    return this.sql.exec(`SELECT 1 FROM repos WHERE key = ?`, repo).toArray().length > 0;
+  }
+
+  /** Keys of every repository hosted here. */
+  hostedRepos(): string[] {
+    return this.sql.exec<{ key: string }>(`SELECT key FROM repos ORDER BY key`).toArray().map((r) => r.key);
+  }
+
+  /** Registers this repository as hosted here (call inside the creating transaction). */
+  register(): void {
+    this.sql.exec(`INSERT INTO repos (key, created) VALUES (?, ?)`, this.repo, Date.now());
+  }
+
+  /**
+   * Removes this repository's refs and settings (the caller clears its tokens and events).
+   * Returns how many repositories the DO still hosts: at 0, wipe() frees the object store.
+   */
+  unregister(): number {
+    this.refs.clear();
+    this.shallow().set([]);
+    this.sql.exec(`DELETE FROM repo_info WHERE repo = ?`, this.repo);
+    this.sql.exec(`DELETE FROM repos WHERE key = ?`, this.repo);
+    return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM repos`).one().n;
+  }
+
+  /** The DO (hex id) hosting the network `repo` is a fork in, if it is not hosted here. */
+  link(repo: string = this.repo): string | null {
+    return this.sql.exec<{ network: string }>(`SELECT network FROM links WHERE repo = ?`, repo).toArray()[0]?.network ?? null;
+  }
+
+  setLink(network: string, repo: string = this.repo): void {
+    this.sql.exec(`INSERT INTO links (repo, network) VALUES (?, ?) ON CONFLICT(repo) DO UPDATE SET network = excluded.network`, repo, network);
+  }
+
+  removeLink(repo: string = this.repo): void {
+    this.sql.exec(`DELETE FROM links WHERE repo = ?`, repo);
+  }
+
+  /** Marks every other repository of the network as possibly not reaching every object. */
+  private othersMayNotReachAll(): void {
+    this.sql.exec(
+      `INSERT INTO repo_info (repo, key, value) SELECT key, 'all_reachable', '0' FROM repos WHERE key != ?
+       ON CONFLICT(repo, key) DO UPDATE SET value = '0'`,
+      this.repo,
+    );
+  }
+
+  /** This repository's shallow boundary (empty unless it was imported with a depth). */
+  shallow(): ShallowStore {
+    return new ShallowStore(this.sql, this.repo);
+  }
+
+  /** The shallow boundary as a set, for walks (one small query). */
+  shallowCommits(): Set<string> {
+    return new Set(this.shallow().list());
+  }
+
   /** Starts receiving a pack; the caller writes chunks and then calls finish() or abort(). */
-  beginPack(maxBytes?: number): PackIngest {
+  beginPack(maxBytes?: number, shallow?: ReadonlySet<string>): PackIngest {
     if (!this.fs.existsSync(PACK_DIR)) this.fs.mkdirSync(PACK_DIR);
     this.fs.sweepOrphans(); // uploads cut off by an eviction (live ones are left alone)
-    const id = Number(this.meta('next_pack_id') ?? '1');
-    this.setMeta('next_pack_id', String(id + 1));
-    this.livePacks.add(id);
-    return new PackIngest(this.objects, this.fs, id, maxBytes, () => this.livePacks.delete(id));
+    const id = Number(this.storeMeta('next_pack_id') ?? '1');
+    this.setStoreMeta('next_pack_id', String(id + 1));
+    this.shared.livePacks.add(id);
+    const ingest = new PackIngest(this.objects, this.fs, id, maxBytes, () => this.shared.livePacks.delete(id));
+    if (shallow) ingest.shallow = shallow;
+    return ingest;
   }
 
   /**
@@ -74,11 +180,11 @@ export class RepoStore {
   sweepUploads(): number {
     this.fs.sweepOrphans();
     if (!this.fs.existsSync(PACK_DIR)) return 0;
-    const indexed = new Set(this.storage.sql.exec<{ id: number }>(`SELECT id FROM packs`).toArray().map((r) => r.id));
+    const indexed = new Set(this.sql.exec<{ id: number }>(`SELECT id FROM packs`).toArray().map((r) => r.id));
     let removed = 0;
     for (const name of this.fs.readdirSync(PACK_DIR)) {
       const m = /^pack-(\d+)\.pack$/.exec(name);
-      if (!m || indexed.has(Number(m[1])) || this.livePacks.has(Number(m[1]))) continue;
+      if (!m || indexed.has(Number(m[1])) || this.shared.livePacks.has(Number(m[1]))) continue;
       this.fs.rmrf(`${PACK_DIR}/${name}`);
       removed++;
     }
@@ -106,7 +212,7 @@ export class RepoStore {
       return updates.map((u, i) => pre[i] ?? { name: u.name, ok: false, error: 'atomic transaction failed' });
     }
     const live = updates.filter((_, i) => pre[i] === null);
-    if (pack) this.livePacks.delete(pack.packId); // indexed below, or discarded by the caller
+    if (pack) this.shared.livePacks.delete(pack.packId); // indexed below, or discarded by the caller
     return this.storage.transactionSync(() => {
       const results = this.refs.update(live, atomic);
       const indexPack = pack !== null && (results.some((r) => r.ok) || updates.length === 0);
@@ -118,7 +224,8 @@ export class RepoStore {
       const rootsAreTips = !indexPack || pack!.roots.every((r) => tips.has(r) || this.objects.has(r));
       if (pack && indexPack) {
         this.objects.insert(pack.rows());
-        this.storage.sql.exec(
+        this.othersMayNotReachAll(); // the other repositories' refs do not reach the new objects
+        this.sql.exec(
           `INSERT INTO packs (id, path, size, checksum, objects, created) VALUES (?, ?, ?, ?, ?, ?)`,
           pack.packId,
           `pack-${pack.packId}`,
@@ -198,10 +305,21 @@ export class RepoStore {
     return cur;
   }
 
-  /** Removes every byte of this repository. */
-  async destroy(): Promise<void> {
+  /** Bytes of stored git data (pack files; shared by the network). */
+  storedBytes(): number {
+    return this.sql.exec<{ n: number | null }>(`SELECT sum(size) AS n FROM packs`).one().n ?? 0;
+  }
+
+  /**
+   * Removes every byte the DO stores (once no repository is hosted here), keeping the links
+   * that say where this DO's own name lives as a fork.
+   */
+  async wipe(): Promise<void> {
+    const links = this.sql.exec<{ repo: string; network: string }>(`SELECT repo, network FROM links`).toArray();
     this.objects.clearCaches();
     await this.storage.deleteAll();
+    migrate(this.sql);
+    for (const l of links) this.setLink(l.network, l.repo);
   }
 }
 

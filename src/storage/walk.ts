@@ -69,6 +69,8 @@ export interface ShallowOptions {
   since?: number; // deepen-since: seconds
   notRefs?: string[]; // deepen-not: oids of commits whose history is excluded
   clientShallows?: string[]; // commits the client already has as shallow boundaries
+  /** The repository's own shallow boundary: commits whose parents it does not have. */
+  serverShallow?: ReadonlySet<string>;
 }
 
 export interface WalkPlan {
@@ -204,6 +206,9 @@ export function computeDeepen(cc: CommitCache, src: ObjectSource, wants: string[
   const clientShallow = new Set(opt.clientShallows ?? []);
   const boundary = new Set<string>();
   const notShallow = new Set<string>();
+  // The repository's own boundary is a boundary of every walk that reaches it (shallow.c).
+  const own = opt.serverShallow ?? new Set<string>();
+  const parentsOf = (oid: string) => (own.has(oid) ? [] : cc.get(oid).parents);
   if (opt.depth !== undefined) {
     const starts = opt.deepenRelative ? [...clientShallow].filter((o) => src.has(o)) : wants;
     const depth = opt.deepenRelative ? opt.depth + 1 : opt.depth;
@@ -214,6 +219,10 @@ export function computeDeepen(cc: CommitCache, src: ObjectSource, wants: string[
     while (frontier.length > 0) {
       const next: string[] = [];
       for (const oid of frontier) {
+        if (own.has(oid)) {
+          boundary.add(oid);
+          continue;
+        }
         const parents = cc.get(oid).parents;
         if (d >= depth) {
           if (parents.length > 0) boundary.add(oid);
@@ -240,7 +249,7 @@ export function computeDeepen(cc: CommitCache, src: ObjectSource, wants: string[
         const o = stack.pop()!;
         if (excluded.has(o)) continue;
         excluded.add(o);
-        stack.push(...cc.get(o).parents);
+        stack.push(...parentsOf(o));
       }
     }
     const keep = (o: string) => !excluded.has(o) && (opt.since === undefined || cc.get(o).time >= opt.since);
@@ -249,8 +258,8 @@ export function computeDeepen(cc: CommitCache, src: ObjectSource, wants: string[
     const seen = new Set<string>(stack);
     while (stack.length > 0) {
       const o = stack.pop()!;
-      const parents = cc.get(o).parents;
-      let cut = false;
+      const parents = parentsOf(o);
+      let cut = own.has(o);
       for (const p of parents) {
         if (!keep(p)) cut = true;
         else if (!seen.has(p)) {
@@ -306,6 +315,8 @@ export function planFetch(src: ObjectSource, req: WalkRequest): WalkPlan {
   let shallow: string[] = [];
   let unshallow: string[] = [];
   const grafts = new Set<string>(clientShallow);
+  const own = req.serverShallow ?? new Set<string>();
+  for (const s of own) grafts.add(s);
   const wants = [...wantCommits];
   if (req.deepen) {
     const d = computeDeepen(cc, src, wantCommits, req);
@@ -317,9 +328,12 @@ export function planFetch(src: ObjectSource, req: WalkRequest): WalkPlan {
     // The client has u but not its parents: send them (upload-pack.c send_unshallow).
     for (const p of cc.get(u).parents) wants.push(p);
   }
+  const { interesting, uninteresting } = limitCommits(cc, wants, req.haves.filter((h) => src.typeOf(h) === 'commit'), grafts);
+  // Without a deepen request, the repository's own boundary commits that are sent are the
+  // client's new shallow commits (upload-pack.c: a shallow repository answers with shallow-info).
+  if (!req.deepen && own.size > 0) shallow = interesting.filter((c) => own.has(c) && !clientShallow.has(c));
   // Only commits take part in the walk; the type comes from the index, not a full read.
   const haves = req.haves.filter((h) => src.typeOf(h) === 'commit');
-  const { interesting, uninteresting } = limitCommits(cc, wants, haves, grafts);
 
   // Objects the client has: the trees of the uninteresting commits at the edge of what we send.
   const clientHas = new Set<string>();

@@ -39,11 +39,18 @@ let homeDir: string | undefined;
 let tmpCounter = 0;
 let nameCounter = 0;
 
+/** Extra worker settings: `vars` (e.g. test knobs), `registry` (a dev registry directory, so a
+ *  second locally started worker can bind this one; see test/e2e/rpc-binding.test.ts). */
+export interface StartOptions {
+  vars?: Record<string, string>;
+  registry?: string;
+}
+
 /** Registers beforeAll/afterAll hooks that start one worker for the calling test file. */
-export function useArbor(opts: { worker?: boolean } = {}): void {
+export function useArbor(opts: { worker?: boolean } & StartOptions = {}): void {
   beforeAll(async () => {
     await ensureHome();
-    if (opts.worker !== false) state = await startArbor();
+    if (opts.worker !== false) state = await startArbor(opts);
   }, 180_000);
   afterAll(async () => {
     const s = state;
@@ -96,7 +103,7 @@ async function waitReachable(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`worker at ${url} not reachable after ${timeoutMs} ms: ${String(lastErr)}`);
 }
 
-export async function startArbor(): Promise<State> {
+export async function startArbor(opts: StartOptions = {}): Promise<State> {
   const external = process.env.ARBOR_E2E_ORIGIN;
   if (external) {
     const o = external.replace(/\/+$/, '');
@@ -117,14 +124,18 @@ export async function startArbor(): Promise<State> {
     const { startReferenceServer } = await import('./reference-server');
     return { ...(await startReferenceServer(token)), adminToken: token };
   }
-  if (process.env.ARBOR_E2E_WORKER === 'spawn') return spawnWranglerDev(token);
+  if (process.env.ARBOR_E2E_WORKER === 'spawn') return spawnWranglerDev(token, opts);
 
   const { unstable_startWorker } = await import('wrangler');
   const persistDir = await tmpDir('wrangler-state');
   const worker = await unstable_startWorker({
     config: path.join(PROJECT_ROOT, 'wrangler.toml'),
-    bindings: { ARBOR_ADMIN_TOKEN: { type: 'secret_text', value: token } },
+    bindings: {
+      ARBOR_ADMIN_TOKEN: { type: 'secret_text', value: token },
+      ...Object.fromEntries(Object.entries(opts.vars ?? {}).map(([k, v]) => [k, { type: 'plain_text' as const, value: v }])),
+    },
     dev: {
+      ...(opts.registry ? { registry: opts.registry } : {}),
       server: { hostname: '127.0.0.1', port: 0 },
       inspector: false,
       persist: persistDir,
@@ -145,18 +156,22 @@ export async function startArbor(): Promise<State> {
 }
 
 /** Fallback: `wrangler dev` in its own process group, killed as a group. */
-async function spawnWranglerDev(token: string): Promise<State> {
+async function spawnWranglerDev(token: string, opts: StartOptions = {}): Promise<State> {
   const port = await freePort();
   const persistDir = await tmpDir('wrangler-state');
   const child: ChildProcess = spawn(
     'npx',
     ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()),
-      '--persist-to', persistDir, '--var', `ARBOR_ADMIN_TOKEN:${token}`, '--show-interactive-dev-session=false'],
+      '--persist-to', persistDir, '--var', `ARBOR_ADMIN_TOKEN:${token}`, '--show-interactive-dev-session=false',
+      ...Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`])],
     {
       cwd: PROJECT_ROOT,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', DO_NOT_TRACK: '1', CI: 'true', FORCE_COLOR: '0' },
+      env: {
+        ...process.env, WRANGLER_SEND_METRICS: 'false', DO_NOT_TRACK: '1', CI: 'true', FORCE_COLOR: '0',
+        ...(opts.registry ? { WRANGLER_REGISTRY_PATH: opts.registry } : {}),
+      },
     },
   );
   let output = '';

@@ -116,7 +116,7 @@ describe('registry: list repos and namespaces', () => {
     expect((await api('POST', `/v1/repos/${ns}/orphan`)).status).toBe(409);
     expect((await api('GET', `/v1/repos/${ns}`)).json.repos.map((r: any) => r.name)).toEqual(['orphan']);
     expect((await api('GET', '/v1/namespaces?limit=1000')).json.namespaces.map((n: any) => n.name)).toContain(ns);
-    expect((await orphan.destroy()).ok).toBe(true); // as if the unregister step failed
+    expect((await orphan.destroy(`${ns}/orphan`)).ok).toBe(true); // as if the unregister step failed
     expect((await api('DELETE', `/v1/repos/${ns}/orphan`)).status).toBe(404);
     expect((await api('GET', `/v1/repos/${ns}`)).json.repos).toEqual([]);
   });

@@ -3,7 +3,7 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { hashObject, parseCommit, parseTree } from '../../../src/pack';
-import { AUTHOR, call, commit, commitOk, create, newRepo, snapshot, storageState, type Repo } from './helpers';
+import { AUTHOR, call, commit, commitOk, create, newRepo, snapshot, storageState, type Repo, NS } from './helpers';
 
 const b64 = (s: string | Uint8Array) => btoa(typeof s === 'string' ? s : String.fromCharCode(...s));
 
@@ -376,17 +376,17 @@ describe('errors (nothing is written)', () => {
 describe('RPC', () => {
   it('commit, readFile, readTree and log on the Durable Object', async () => {
     const repo = await newRepo('rpc');
-    const r = await repo.stub.commit({ branch: 'main', message: 'rpc', author: AUTHOR, changes: [{ action: 'create', path: 'a/b.txt', content: 'hello\n' }] });
+    const r = await repo.stub.commit(`${NS}/${repo.name}`, { branch: 'main', message: 'rpc', author: AUTHOR, changes: [{ action: 'create', path: 'a/b.txt', content: 'hello\n' }] });
     if (!r.ok) throw new Error(JSON.stringify(r));
-    const f = await repo.stub.readFile('main', 'a/b.txt');
+    const f = await repo.stub.readFile(`${NS}/${repo.name}`, 'main', 'a/b.txt');
     expect(f.ok && new TextDecoder().decode(f.value.content)).toBe('hello\n');
-    const t = await repo.stub.readTree('main', '', { recursive: true });
+    const t = await repo.stub.readTree(`${NS}/${repo.name}`, 'main', '', { recursive: true });
     expect(t.ok && t.value.entries.map((e) => `${e.type} ${e.path}`)).toEqual(['tree a', 'blob a/b.txt']);
-    const l = await repo.stub.log('main');
+    const l = await repo.stub.log(`${NS}/${repo.name}`, 'main');
     expect(l.ok && l.value.commits.map((c) => c.sha)).toEqual([r.value.commit]);
-    const bad = await repo.stub.commit({ branch: 'main', message: 'x', author: AUTHOR, changes: [{ action: 'delete', path: 'zz' }] });
+    const bad = await repo.stub.commit(`${NS}/${repo.name}`, { branch: 'main', message: 'x', author: AUTHOR, changes: [{ action: 'delete', path: 'zz' }] });
     expect(bad).toMatchObject({ ok: false, status: 422, code: 'unprocessable', details: { change: 0 } });
-    const missing = await repo.stub.readFile('main', 'zz');
+    const missing = await repo.stub.readFile(`${NS}/${repo.name}`, 'main', 'zz');
     expect(missing).toMatchObject({ ok: false, status: 404 });
     // The commit object parses back.
     await runInDurableObject(repo.stub, () => {});

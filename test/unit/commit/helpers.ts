@@ -102,7 +102,7 @@ export async function storageState(repo: Repo): Promise<{ objects: number; refs:
     const sql = state.storage.sql;
     return {
       objects: sql.exec<{ n: number }>('SELECT count(*) AS n FROM objects').one().n,
-      refs: JSON.stringify(sql.exec('SELECT name, oid, target FROM refs ORDER BY name').toArray()),
+      refs: JSON.stringify(sql.exec('SELECT repo, name, oid, target FROM repo_refs ORDER BY repo, name').toArray()),
       packs: sql.exec<{ n: number }>('SELECT count(*) AS n FROM packs').one().n,
       files: sql.exec<{ n: number }>("SELECT count(*) AS n FROM dofs_nodes").one().n,
     };
@@ -114,7 +114,7 @@ export async function pushObjects(repo: Repo, objects: { type: 'commit' | 'tree'
   const { PackWriter } = await import('../../../src/pack');
   const nums = { commit: 1, tree: 2, blob: 3, tag: 4 } as const;
   await runInDurableObject(repo.stub, async (instance) => {
-    const store = (instance as unknown as { store: import('../../../src/storage/repo-store').RepoStore }).store;
+    const store = (instance as unknown as { hosted(key: string): { store: import('../../../src/storage/repo-store').RepoStore } }).hosted(`${NS}/${repo.name}`).store;
     const w = new PackWriter(objects.length);
     const ing = store.beginPack();
     ing.write(w.header());

@@ -85,7 +85,7 @@ async function reportOf(res: Response): Promise<{ report: string[]; progress: st
 }
 
 async function snapshot(repo: Repo) {
-  return runInDurableObject(repo.stub, (_i, state) => storageSnapshot(new RepoStore(state.storage), state));
+  return runInDurableObject(repo.stub, (_i, state) => storageSnapshot(new RepoStore(state.storage, `${NS}/${repo.name}`), state));
 }
 
 const h = linearHistory(3, 1_690_000_000);
@@ -482,7 +482,7 @@ describe('authentication', () => {
 
   it('an expired token is refused with 401', async () => {
     const repo = await createRepo('auth-expired');
-    const expired = await runInDurableObject(repo.stub, (_i, state) => new TokenStore(state.storage.sql).issue('write', -5).token);
+    const expired = await runInDurableObject(repo.stub, (_i, state) => new TokenStore(state.storage.sql, `${NS}/${repo.name}`).issue('write', -5).token);
     const res = await infoRefs(repo, 'git-upload-pack', bearer(expired));
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Basic realm="arbor"');

@@ -65,6 +65,6 @@ describe('pack indexing benchmark (RepoObject.benchIndex)', () => {
     expect(created.ok).toBe(true);
     const r = await stub.benchIndex(streamOf([fixturePack('small-ofs')]));
     expect(r.ok ? null : r.code).toBe('conflict');
-    expect((await stub.get()).ok).toBe(true); // still there
+    expect((await stub.get('unit/bench')).ok).toBe(true); // still there
   });
 });

@@ -217,6 +217,12 @@ describe('PackIngest + commitPush', () => {
       expect(res[0].ok).toBe(true);
       expect(store.objects.count()).toBe(h.all.length);
       expectStored(store, h.all);
+      // The same objects pushed again are ignored: the kept counter agrees with the table.
+      const again = await ingestPack(store, buildPack(h.all), 7);
+      store.commitPush(again, [], false);
+      const n = (store.objects as unknown as { sql: SqlStorage }).sql.exec<{ n: number }>('SELECT count(*) AS n FROM objects').one().n;
+      expect(store.objects.count()).toBe(n);
+      expect(n).toBe(h.all.length);
     });
   });
 });

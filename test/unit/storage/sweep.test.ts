@@ -3,6 +3,7 @@
 import { evictDurableObject, runDurableObjectAlarm } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { RepoStore } from '../../../src/storage/repo-store';
+import { ScheduledJobs } from '../../../src/repo/scheduled-jobs';
 import { blob, buildPack, commit, pushPack, repoStub, tree, withStore } from './helpers';
 
 function samplePack() {
@@ -61,9 +62,29 @@ describe('sweepUploads', () => {
       ing.write(pack);
       await ing.finish();
       expect(packFiles(store)).toHaveLength(1);
+      new ScheduledJobs(state.storage.sql).set('sweep', Date.now() - 1); // as a push does (+SWEEP_DELAY_MS)
       await state.storage.setAlarm(Date.now() + 60_000);
     }, stub);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     await withStore('sweep-alarm', (store) => expect(packFiles(store)).toEqual([]), stub);
+  });
+
+  it('an alarm run before the sweep is due (a webhook retry) leaves the upload alone and re-arms', async () => {
+    const stub = repoStub('sweep-later') as DurableObjectStub & { create(ns: string, name: string, ttl: number): Promise<unknown> };
+    await stub.create('unit', 'sweep-later', 3600);
+    const { pack } = samplePack();
+    const due = Date.now() + 600_000;
+    await withStore('sweep-later', async (store, state) => {
+      const ing = store.beginPack();
+      ing.write(pack);
+      await ing.finish();
+      new ScheduledJobs(state.storage.sql).set('sweep', due);
+      await state.storage.setAlarm(Date.now() + 60_000);
+    }, stub);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    await withStore('sweep-later', async (store, state) => {
+      expect(packFiles(store)).toHaveLength(1);
+      expect(await state.storage.getAlarm()).toBe(due);
+    }, stub);
   });
 });

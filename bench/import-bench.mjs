@@ -1,0 +1,91 @@
+// Import benchmark: the bench's small generated repository (~20k objects) served by native
+// `git http-backend` on 127.0.0.1, imported into Arbor (POST /v1/repos/:ns/:name/import, under
+// local workerd via wrangler) against `git clone --bare` of the same URL. Prints both times
+// (median of BENCH_RUNS, default 3) and the ratio. Run: npx node bench/import-bench.mjs
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateRepo } from './gen-repo.mjs';
+import { startHttpBackend } from './http-backend.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SMALL = { commits: 800, files: 1500, perCommit: 6, binBytes: 5000 }; // as bench/run.mjs "small"
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'arbor-import-bench-'));
+const gitEnv = { ...process.env, HOME: tmp, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' };
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function git(args, cwd = tmp) {
+  const r = spawnSync('git', args, { cwd, env: gitEnv, maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`git ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout.toString();
+}
+
+/** git without blocking the event loop: the http-backend server lives in this process. */
+function gitAsync(args, cwd = tmp) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, { cwd, env: gitEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => { err += d; });
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`git ${args.join(' ')} failed: ${err}`))));
+  });
+}
+
+async function startArbor() {
+  process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
+  process.env.WRANGLER_SEND_METRICS ??= 'false';
+  process.env.WRANGLER_LOG ??= 'error';
+  const { unstable_startWorker } = await import('wrangler');
+  const admin = 'bench-' + randomBytes(8).toString('hex');
+  const worker = await unstable_startWorker({
+    config: path.join(ROOT, 'wrangler.toml'),
+    bindings: { ARBOR_ADMIN_TOKEN: { type: 'secret_text', value: admin } },
+    dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: false, persist: path.join(tmp, 'state'), watch: false, liveReload: false },
+  });
+  await worker.ready;
+  const origin = (await worker.url).origin;
+  await fetch(origin + '/');
+  return { origin, admin, stop: () => worker.dispose() };
+}
+
+const root = path.join(tmp, 'repos');
+const src = generateRepo(path.join(root, 'bench', 'small.git'), SMALL);
+const objects = git(['count-objects', '-v'], src).match(/in-pack: (\d+)/)[1];
+const native = await startHttpBackend(root);
+const url = `${native.origin}/git/bench/small.git`;
+const arbor = await startArbor();
+try {
+  const clone = [];
+  const imp = [];
+  for (let run = 0; run < RUNS; run++) {
+    const dir = path.join(tmp, `clone-${run}`);
+    let t = performance.now();
+    await gitAsync(['clone', '-q', '--bare', url, dir]);
+    clone.push(performance.now() - t);
+
+    const name = `imp-${run}-${Date.now().toString(36)}`;
+    t = performance.now();
+    const res = await fetch(`${arbor.origin}/v1/repos/bench/${name}/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${arbor.admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ url }),
+    });
+    const body = await res.json();
+    imp.push(performance.now() - t);
+    if (res.status !== 201) throw new Error(`import failed: ${res.status} ${JSON.stringify(body)}`);
+    if (run === 0) console.log(`imported ${body.imported.objects} objects, ${body.imported.refs} refs, ${(body.sizeBytes / 1e6).toFixed(1)} MB (protocol v${body.imported.protocol})`);
+  }
+  const c = median(clone);
+  const i = median(imp);
+  console.log(`repository: ${objects} objects`);
+  console.log(`git clone --bare (native http-backend): ${c.toFixed(0)} ms  [runs: ${clone.map((x) => x.toFixed(0)).join(', ')}]`);
+  console.log(`Arbor import:                            ${i.toFixed(0)} ms  [runs: ${imp.map((x) => x.toFixed(0)).join(', ')}]`);
+  console.log(`ratio import/clone: ${(i / c).toFixed(2)}`);
+} finally {
+  await arbor.stop();
+  await native.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
