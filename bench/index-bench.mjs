@@ -88,7 +88,9 @@ function packOf(repo) {
 
 async function main() {
   const sizes = benchSizes();
-  const report = { date: new Date().toISOString(), git: spawnSync('git', ['--version']).stdout.toString().trim(), runs: RUNS, sizes: {} };
+  const report = { date: new Date().toISOString(), git: spawnSync('git', ['--version']).stdout.toString().trim(), runs: RUNS, cpus: os.cpus().length, loadAvgAtStart: os.loadavg()[0], sizes: {} };
+  // Timings on a busy machine are inflated (ratios less so): say how busy it was.
+  console.log(`\npack indexing: ${report.cpus} CPUs, 1-min load average ${report.loadAvgAtStart.toFixed(2)} at start`);
   const rss = rssSampler();
   const arbor = await startArbor({ persist: path.join(tmp, 'state'), inspectorPort: INSPECTOR_PORT });
   try {
@@ -179,6 +181,7 @@ async function main() {
       printRow(size, row);
     }
     report.workerdRestRssKiB = restKiB;
+    report.loadAvgAtEnd = os.loadavg()[0];
   } finally {
     rss.stop();
     await arbor.stop();
