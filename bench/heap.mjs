@@ -35,10 +35,13 @@ export async function heapSampler(inspectorPort) {
       ws.send(JSON.stringify({ id: i, method, params }));
     });
   let peak = 0;
+  let peakWithBuffers = 0; // V8 heap + ArrayBuffer backing stores (Uint8Arrays live there)
   let timer = null;
   const sample = async () => {
-    const used = await Promise.all(sockets.map((ws) => call(ws, 'Runtime.getHeapUsage').then((r) => r?.usedSize ?? 0)));
+    const usage = await Promise.all(sockets.map((ws) => call(ws, 'Runtime.getHeapUsage')));
+    const used = usage.map((r) => r?.usedSize ?? 0);
     peak = Math.max(peak, ...used);
+    peakWithBuffers = Math.max(peakWithBuffers, ...usage.map((r) => (r?.usedSize ?? 0) + (r?.backingStorageSize ?? 0)));
     return used;
   };
   return {
@@ -51,6 +54,7 @@ export async function heapSampler(inspectorPort) {
     },
     start() {
       peak = 0;
+      peakWithBuffers = 0;
       timer = setInterval(() => void sample(), 50);
     },
     async stop() {
@@ -58,6 +62,8 @@ export async function heapSampler(inspectorPort) {
       await sample();
       return peak;
     },
+    /** Peak of heap + ArrayBuffer memory since start() (after stop() or halt()). */
+    peakWithBuffers: () => peakWithBuffers,
     close() {
       for (const ws of sockets) ws.close();
     },

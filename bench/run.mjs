@@ -3,25 +3,18 @@
 // Arbor/native and workerd's peak RSS, and writes bench/out/results.json.
 // Env: BENCH_SIZES=small,large (default both), BENCH_RUNS=N (median of N, default 3),
 // BENCH_QUICK=1 (short micro-benchmarks), BENCH_ACCEL=wasm|ts|auto (force the accelerator).
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateRepo } from './gen-repo.mjs';
 import { startHttpBackend } from './http-backend.mjs';
 import { startProxy } from './proxy.mjs';
-import { heapSampler } from './heap.mjs';
+import { benchSizes, median, ROOT, rssSampler, SIZES, startArbor as startArborIn } from './lib.mjs';
 
 const INSPECTOR_PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? 9329);
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const SIZES = {
-  small: { commits: 800, files: 1500, perCommit: 6, binBytes: 5000 }, // ~20k objects, ~7.7 MB pack
-  large: { commits: 4000, files: 9000, perCommit: 10, binBytes: 13000 }, // ~115k+ objects, ~80 MB pack
-};
-const sizes = (process.env.BENCH_SIZES ?? 'small,large').split(',').filter((s) => SIZES[s]);
+const sizes = benchSizes();
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'arbor-bench-'));
 const home = path.join(tmp, 'home');
@@ -53,51 +46,8 @@ async function timed(fn) {
   return Number(process.hrtime.bigint() - t) / 1e6;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-/** Peak RSS (KiB) of workerd processes below this one, sampled every 100 ms. */
-function rssSampler() {
-  let peak = 0;
-  const tick = () => {
-    try {
-      const out = execFileSync('ps', ['-eo', 'pid,ppid,rss,comm']).toString().trim().split('\n').slice(1);
-      const rows = out.map((l) => l.trim().split(/\s+/)).map(([pid, ppid, rss, comm]) => ({ pid: +pid, ppid: +ppid, rss: +rss, comm }));
-      const mine = new Set([process.pid]);
-      for (let changed = true; changed; ) {
-        changed = false;
-        for (const r of rows) if (mine.has(r.ppid) && !mine.has(r.pid)) (mine.add(r.pid), (changed = true));
-      }
-      const total = rows.filter((r) => mine.has(r.pid) && r.comm.includes('workerd')).reduce((a, r) => Math.max(a, r.rss), 0);
-      peak = Math.max(peak, total);
-    } catch { /* ps raced a dying process */ }
-  };
-  const h = setInterval(tick, 100);
-  return { reset: () => { peak = 0; }, peak: () => (tick(), peak), stop: () => clearInterval(h) };
-}
-
 async function startArbor() {
-  process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
-  process.env.WRANGLER_LOG ??= 'error';
-  const { unstable_startWorker } = await import('wrangler');
-  const admin = 'bench-' + randomBytes(8).toString('hex');
-  const worker = await unstable_startWorker({
-    config: path.join(ROOT, 'wrangler.toml'),
-    bindings: {
-      ARBOR_ADMIN_TOKEN: { type: 'secret_text', value: admin },
-      ...(process.env.BENCH_ACCEL ? { ARBOR_ACCEL: { type: 'plain_text', value: process.env.BENCH_ACCEL } } : {}),
-    },
-    dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: { port: INSPECTOR_PORT }, persist: path.join(tmp, 'state'), watch: false, liveReload: false },
-  });
-  await worker.ready;
-  const origin = (await worker.url).origin;
-  await fetch(origin + '/'); // make sure the isolate exists before attaching the inspector
-  let heap = null;
-  try {
-    heap = await heapSampler(INSPECTOR_PORT);
-  } catch (e) {
-    process.stderr.write(`heap sampling unavailable: ${e.message}\n`);
-  }
-  return { origin, admin, heap, stop: () => (heap?.close(), worker.dispose()) };
+  return startArborIn({ persist: path.join(tmp, 'state'), inspectorPort: INSPECTOR_PORT });
 }
 
 async function createArborRepo(arbor, name) {

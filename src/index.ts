@@ -8,7 +8,7 @@ import {
 } from './api/repos';
 import { importRepo } from './api/repos';
 import { nameProblem, repoKey } from './api/names';
-import { wasmBench } from './api/admin';
+import { indexBench, wasmBench } from './api/admin';
 import { bodyLimit, drainBody, tooLarge } from './repo/git-http';
 import { postCommit } from './api/commits';
 import { getOpenApi } from './api/openapi';
@@ -49,6 +49,7 @@ router
   .get('/', () => new Response('Arbor: Git repositories on Durable Objects. See README.md.\n'))
   .get('/v1/openapi.json', getOpenApi)
   .get('/v1/admin/bench/wasm', wasmBench)
+  .post('/v1/admin/bench/index', indexBench)
   .get('/v1/namespaces', listNamespaces)
   .get('/v1/repos/:ns', listRepos)
   .post('/v1/repos/:ns/:name', createRepo)

@@ -33,5 +33,5 @@ export {
   type PackEndResult,
 } from './parser';
 export { PackWriter, encodeEntryHeader, encodeOfsDistance, type DeltaBase } from './writer';
-export { buildIdxV2, readIdxV2, type IdxEntry, type IdxV2 } from './idx';
+export { buildIdxV2, IdxColumns, readIdxV2, type IdxEntry, type IdxV2 } from './idx';
 export { resolvePackInMemory, type ResolvedObject, type ResolvedPack, type ResolveOptions } from './resolve';

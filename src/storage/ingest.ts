@@ -68,6 +68,8 @@ export class PackIngest {
   private deferredBytes = 0;
   private bytes = 0;
   private closed = false;
+  /** Sees every parsed entry (CRC-32 included) before it is indexed: the idx benchmark's tap. */
+  onParsed: ((e: PackEntry) => void) | null = null;
 
   constructor(
     private readonly store: ObjectStore,
@@ -174,6 +176,7 @@ export class PackIngest {
   }
 
   private onEntry(e: PackEntry): void {
+    this.onParsed?.(e);
     const rec: Rec = { offset: e.offset, dataOffset: e.dataOffset, end: e.end, rawType: e.type, rawSize: e.size, depth: 0 };
     if (e.baseOffset !== undefined) rec.baseOffset = e.baseOffset;
     if (e.baseOid !== undefined) rec.baseOid = e.baseOid;

@@ -1,0 +1,66 @@
+// Helpers shared by the bench scripts (run.mjs, index-bench.mjs): the generated repository
+// sizes, medians, workerd's RSS sampler and starting Arbor under local workerd with the
+// inspector open (for the isolate heap sampler in heap.mjs).
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { heapSampler } from './heap.mjs';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export const SIZES = {
+  small: { commits: 800, files: 1500, perCommit: 6, binBytes: 5000 }, // ~20k objects, ~7.7 MB pack
+  large: { commits: 4000, files: 9000, perCommit: 10, binBytes: 13000 }, // ~115k+ objects, ~80 MB pack
+};
+
+/** BENCH_SIZES=small,large (default both). */
+export const benchSizes = () => (process.env.BENCH_SIZES ?? 'small,large').split(',').filter((s) => SIZES[s]);
+
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Peak RSS (KiB) of workerd processes below this one, sampled every 100 ms. */
+export function rssSampler() {
+  let peak = 0;
+  const tick = () => {
+    try {
+      const out = execFileSync('ps', ['-eo', 'pid,ppid,rss,comm']).toString().trim().split('\n').slice(1);
+      const rows = out.map((l) => l.trim().split(/\s+/)).map(([pid, ppid, rss, comm]) => ({ pid: +pid, ppid: +ppid, rss: +rss, comm }));
+      const mine = new Set([process.pid]);
+      for (let changed = true; changed; ) {
+        changed = false;
+        for (const r of rows) if (mine.has(r.ppid) && !mine.has(r.pid)) (mine.add(r.pid), (changed = true));
+      }
+      const total = rows.filter((r) => mine.has(r.pid) && r.comm.includes('workerd')).reduce((a, r) => Math.max(a, r.rss), 0);
+      peak = Math.max(peak, total);
+    } catch { /* ps raced a dying process */ }
+  };
+  const h = setInterval(tick, 100);
+  return { reset: () => { peak = 0; }, peak: () => (tick(), peak), stop: () => clearInterval(h) };
+}
+
+/** Arbor under local workerd (wrangler's unstable_startWorker), state in `persist`. */
+export async function startArbor({ persist, inspectorPort }) {
+  process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
+  process.env.WRANGLER_LOG ??= 'error';
+  const { unstable_startWorker } = await import('wrangler');
+  const admin = 'bench-' + randomBytes(8).toString('hex');
+  const worker = await unstable_startWorker({
+    config: path.join(ROOT, 'wrangler.toml'),
+    bindings: {
+      ARBOR_ADMIN_TOKEN: { type: 'secret_text', value: admin },
+      ...(process.env.BENCH_ACCEL ? { ARBOR_ACCEL: { type: 'plain_text', value: process.env.BENCH_ACCEL } } : {}),
+    },
+    dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: { port: inspectorPort }, persist, watch: false, liveReload: false },
+  });
+  await worker.ready;
+  const origin = (await worker.url).origin;
+  await fetch(origin + '/'); // make sure the isolate exists before attaching the inspector
+  let heap = null;
+  try {
+    heap = await heapSampler(inspectorPort);
+  } catch (e) {
+    process.stderr.write(`heap sampling unavailable: ${e.message}\n`);
+  }
+  return { origin, admin, heap, stop: () => (heap?.close(), worker.dispose()) };
+}
