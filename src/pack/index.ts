@@ -21,7 +21,7 @@ export { bytesToHex, hexToBytes, isOid } from './hex';
 export { concatBytes } from './bytes';
 export { parseTree, walkTree, decodeName, type TreeEntry, type TreeVisitor } from './tree';
 export { parseCommit, parseTag, parseIdent, type Commit, type Tag, type Ident } from './commit';
-export { validateObject, type ValidateOptions } from './validate';
+export { validateObject, type ValidateOptions, type TreeEntrySink } from './validate';
 export { inflateAt, deflate } from './inflate';
 export { applyDelta, deltaResultSize, deltaBaseSize, createDelta, DeltaIndex } from './delta';
 export { crc32, crc32Js } from './crc32';
