@@ -15,10 +15,39 @@ export interface ValidateOptions {
    * the tree a second time. An invalid tree may have reported some entries before the problem.
    */
   onTreeEntry?: TreeEntrySink;
+  /**
+   * For a tree that is the result of a delta: the delta's copy runs (deltaCopies) and the
+   * entry start offsets of its base, a tree that passed these same checks. An entry copied
+   * whole from an entry of the base is the same entry, so only its place among its
+   * neighbours (order, duplicates) is checked again, and onTreeEntry is not called for it.
+   */
+  copiedFrom?: { runs: Int32Array; baseStarts: Int32Array };
+  /** Receives the offset of every entry of a tree (what copiedFrom wants of a base). */
+  entryStarts?: EntryStarts;
+}
+
+/** A growable list of tree entry offsets: offsets[0..count). */
+export interface EntryStarts {
+  offsets: Int32Array;
+  count: number;
 }
 
 /** (tree data, entry mode, offset of the entry's 20-byte object id). */
 export type TreeEntrySink = (data: Uint8Array, mode: number, oidAt: number) => void;
+
+/** Is v in the ascending array a? */
+function contains(a: Int32Array, v: number): boolean {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const x = a[mid];
+    if (x === v) return true;
+    if (x < v) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
 
 /** Returns a description of the first problem found, or null if the object is acceptable. */
 export function validateObject(
@@ -151,6 +180,11 @@ function validateTree(d: Uint8Array, opts: ValidateOptions): string | null {
   const sink = opts.onTreeEntry;
   const strictModes = opts.strictModes === true;
   const allowZeroPadded = opts.allowZeroPaddedModes === true;
+  const runs = opts.copiedFrom?.runs;
+  const baseStarts = opts.copiedFrom?.baseStarts;
+  let ri = 0; // the first copy run that does not end before the current entry
+  const starts = opts.entryStarts;
+  if (starts !== undefined) starts.count = 0;
   let prevStart = -1;
   let prevEnd = -1;
   let prevDir = false;
@@ -186,24 +220,33 @@ function validateTree(d: Uint8Array, opts: ValidateOptions): string | null {
     const oidAt = p;
     p += 20;
 
-    if (d[modeStart] === 0x30 && !allowZeroPadded) {
-      return `tree contains zero-padded file mode ${showName(d, modeStart, nameStart - 1)} for ${showName(d, nameStart, nameEnd)}`;
+    // Copied whole from an entry of the checked base: the same bytes parse as the same entry.
+    let copied = false;
+    if (runs !== undefined) {
+      while (ri < runs.length && runs[ri + 1] <= modeStart) ri += 3;
+      copied = ri < runs.length && runs[ri] <= modeStart && p <= runs[ri + 1] &&
+        contains(baseStarts!, runs[ri + 2] + (modeStart - runs[ri]));
     }
-    switch (mode) {
-      case 0o100644:
-      case 0o100755:
-      case 0o120000:
-      case 0o40000:
-      case 0o160000:
-        break;
-      case 0o100664:
-        if (!strictModes) break;
-      // falls through
-      default:
-        return `tree contains bad file mode ${mode.toString(8)} for ${showName(d, nameStart, nameEnd)}`;
+    if (!copied) {
+      if (d[modeStart] === 0x30 && !allowZeroPadded) {
+        return `tree contains zero-padded file mode ${showName(d, modeStart, nameStart - 1)} for ${showName(d, nameStart, nameEnd)}`;
+      }
+      switch (mode) {
+        case 0o100644:
+        case 0o100755:
+        case 0o120000:
+        case 0o40000:
+        case 0o160000:
+          break;
+        case 0o100664:
+          if (!strictModes) break;
+        // falls through
+        default:
+          return `tree contains bad file mode ${mode.toString(8)} for ${showName(d, nameStart, nameEnd)}`;
+      }
+      const problem = checkName(d, nameStart, nameEnd, slash, high);
+      if (problem !== null) return `tree ${problem}`;
     }
-    const problem = checkName(d, nameStart, nameEnd, slash, high);
-    if (problem !== null) return `tree ${problem}`;
     const dir = mode === S_IFDIR;
     if (prevStart >= 0) {
       const cmp = compareEntries(d, prevStart, prevEnd, prevDir, nameStart, nameEnd, dir);
@@ -231,7 +274,15 @@ function validateTree(d: Uint8Array, opts: ValidateOptions): string | null {
     prevStart = nameStart;
     prevEnd = nameEnd;
     prevDir = dir;
-    if (sink !== undefined) sink(d, mode, oidAt);
+    if (starts !== undefined) {
+      if (starts.count === starts.offsets.length) {
+        const grown = new Int32Array(Math.max(64, starts.offsets.length * 2));
+        grown.set(starts.offsets);
+        starts.offsets = grown;
+      }
+      starts.offsets[starts.count++] = modeStart;
+    }
+    if (sink !== undefined && !copied) sink(d, mode, oidAt);
   }
   return null;
 }

@@ -4,7 +4,7 @@
 // fsck-checked and its references recorded, so connectivity can be judged before any ref moves.
 // Nothing is indexed until commit(): an aborted or failed ingest leaves no visible object.
 import type { DOFS, DofsWriteStream } from '../../dofs';
-import { bytesToHex, PackParser, parseCommit, parseTag, validateObject, type ValidateOptions } from '../pack';
+import { bytesToHex, deltaCopies, PackParser, parseCommit, parseTag, validateObject, type ValidateOptions } from '../pack';
 import { accel } from '../wasm';
 import type { PackEntry } from '../pack';
 import { ByteLru } from './lru';
@@ -43,6 +43,14 @@ interface Rec {
   delta?: Uint8Array; // kept for deferred deltas while the budget allows
 }
 
+/** A delta base's content; `offset` is its entry in this pack (absent for stored objects). */
+interface Base {
+  type: number;
+  data: Uint8Array;
+  depth: number;
+  offset?: number;
+}
+
 export interface IngestedPack {
   packId: number;
   objectCount: number;
@@ -71,6 +79,8 @@ export class PackIngest {
   private readonly referenced = new OidTable();
   private readonly roots: string[] = [];
   private readonly cache = new ByteLru<number, Uint8Array>(16 * 1024 * 1024);
+  /** Entry offsets of validated trees of this pack, by pack offset (up to 1M offsets, 4 MB). */
+  private readonly treeStarts = new ByteLru<number, Int32Array>(1 << 20);
   private deferred: Rec[] = [];
   private deferredBytes = 0;
   private bytes = 0;
@@ -223,7 +233,7 @@ export class PackIngest {
     }
     const base = this.baseContent(rec, false);
     if (base) {
-      this.resolved(rec, base.type, this.apply(rec, base.data, e.data), base.depth + 1);
+      this.resolved(rec, base.type, this.apply(rec, base.data, e.data), base.depth + 1, this.copiedFrom(base, e.data));
     } else {
       if (this.deferredBytes + e.data.length <= DEFERRED_DELTA_BUDGET) {
         rec.delta = e.data;
@@ -241,13 +251,33 @@ export class PackIngest {
     }
   }
 
-  private resolved(rec: Rec, type: number, data: Uint8Array, depth: number): void {
+  /**
+   * For a tree delta whose base is a tree of this pack with known entry offsets: what the
+   * delta copied from where, so validation can skip the entries the base already passed.
+   * (Bases from the store are checked in full: their entries' references were not recorded.)
+   */
+  private copiedFrom(base: Base, delta: Uint8Array): ValidateOptions['copiedFrom'] {
+    if (base.type !== 2 || base.offset === undefined) return undefined;
+    const baseStarts = this.treeStarts.get(base.offset);
+    return baseStarts ? { runs: deltaCopies(delta), baseStarts } : undefined;
+  }
+
+  private resolved(rec: Rec, type: number, data: Uint8Array, depth: number, copiedFrom?: ValidateOptions['copiedFrom']): void {
     if (depth > MAX_DELTA_DEPTH) throw new IngestError(`delta chain deeper than ${MAX_DELTA_DEPTH} at offset ${rec.offset}`);
     if (data.length > MAX_OBJECT_BYTES) throw new IngestError(`object at offset ${rec.offset} exceeds ${MAX_OBJECT_BYTES} bytes`);
     const name = TYPE_NAMES[type];
     const oid = accel.hashObject(name, data);
     // A tree's entries are recorded as referenced while it is validated (one pass over it).
-    const problem = validateObject(type, data, type === 2 ? this.treeChecks : NO_OPTIONS);
+    let problem: string | null;
+    if (type === 2) {
+      const checks = this.treeChecks;
+      checks.copiedFrom = copiedFrom;
+      problem = validateObject(type, data, checks);
+      checks.copiedFrom = undefined;
+      if (!problem) this.treeStarts.set(rec.offset, checks.entryStarts!.offsets.slice(0, checks.entryStarts!.count));
+    } else {
+      problem = validateObject(type, data, NO_OPTIONS);
+    }
     if (problem) throw new IngestError(`invalid ${name} ${oid}: ${problem}`);
     if (this.conflict !== null) throw new IngestError(this.conflict);
     rec.oid = oid;
@@ -278,6 +308,7 @@ export class PackIngest {
    * (so a tree that is both malformed and conflicting is refused as malformed).
    */
   private readonly treeChecks: ValidateOptions = {
+    // Not called for entries copied whole from a checked base: their references are recorded.
     onTreeEntry: (d, mode, oidAt) => {
       if (mode === GITLINK) return; // submodule commits live in another repository
       const type = mode === 0o40000 ? 2 : 3;
@@ -286,6 +317,7 @@ export class PackIngest {
         this.conflict = `object ${bytesToHex(d, oidAt)} is referenced both as a ${TYPE_NAMES[prev]} and as a ${TYPE_NAMES[type]}`;
       }
     },
+    entryStarts: { offsets: new Int32Array(1024), count: 0 },
   };
 
   private expectHex(oid: string, type: number): void {
@@ -296,7 +328,7 @@ export class PackIngest {
   }
 
   /** Content of the base of a delta record, or null if not available (yet). */
-  private baseContent(rec: Rec, allowReread: boolean): { type: number; data: Uint8Array; depth: number } | null {
+  private baseContent(rec: Rec, allowReread: boolean): Base | null {
     let baseRec: Rec | undefined;
     if (rec.rawType === 6) {
       baseRec = this.byOffset.get(rec.baseOffset!);
@@ -313,9 +345,9 @@ export class PackIngest {
     }
     if (baseRec.oid === undefined) return null;
     const cached = this.cache.get(baseRec.offset);
-    if (cached) return { type: baseRec.type!, data: cached, depth: baseRec.depth };
+    if (cached) return { type: baseRec.type!, data: cached, depth: baseRec.depth, offset: baseRec.offset };
     if (!allowReread) return null;
-    return { type: baseRec.type!, data: this.reread(baseRec), depth: baseRec.depth };
+    return { type: baseRec.type!, data: this.reread(baseRec), depth: baseRec.depth, offset: baseRec.offset };
   }
 
   /** Rebuilds a resolved record's content from the closed pack file. */
@@ -348,7 +380,7 @@ export class PackIngest {
           continue;
         }
         const delta = rec.delta ?? accel.inflateAt(this.store.packs.read(this.packId, rec.dataOffset, rec.end), 0, rec.rawSize).data;
-        this.resolved(rec, base.type, this.apply(rec, base.data, delta), base.depth + 1);
+        this.resolved(rec, base.type, this.apply(rec, base.data, delta), base.depth + 1, this.copiedFrom(base, delta));
         done++;
         if (tick && Date.now() - lastTick > 500) {
           lastTick = Date.now();
