@@ -1,9 +1,10 @@
 // CPU profile of one full `git push` into Arbor under local workerd, through the inspector
 // (the same connection bench/heap.mjs uses). Prints the functions with the most self time and
 // the inclusive time of the ingest stages; writes the raw profile to bench/out/push.cpuprofile
-// (open it in Chrome DevTools). Env: PROFILE_SIZE=small|large (default large).
+// (open it in Chrome DevTools). Env: PROFILE_SIZE=small|large (default large); PROFILE_HEAP=1
+// samples the isolate's used heap every 50 ms instead and prints its peak.
 // Usage: npx node bench/push-profile.mjs
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,6 +22,16 @@ const size = process.env.PROFILE_SIZE ?? 'large';
 const port = Number(process.env.PROFILE_INSPECTOR_PORT ?? 9431);
 const src = path.join(os.tmpdir(), `arbor-profile-src-${size}.git`);
 if (!fs.existsSync(path.join(src, 'HEAD'))) generateRepo(src, SIZES[size]);
+/** git without blocking this process's event loop (the heap sampler runs in it). */
+function spawnAsync(cmd, args, opts) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
+}
+
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'arbor-profile-'));
 process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
 process.env.WRANGLER_LOG ??= 'error';
@@ -51,16 +62,36 @@ const call = (method, params = {}) => new Promise((r) => { const i = ++id; pendi
 try {
   const created = await fetch(`${origin}/v1/repos/prof/r`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
   const { token } = await created.json();
-  await call('Profiler.enable');
-  await call('Profiler.setSamplingInterval', { interval: 200 });
-  await call('Profiler.start');
+  const heapMode = !!process.env.PROFILE_HEAP;
+  let heapPeak = 0;
+  let sampler = null;
+  if (heapMode) {
+    // (no HeapProfiler.collectGarbage first: workerd may never answer it)
+    sampler = setInterval(() => void call('Runtime.getHeapUsage').then((r) => { heapPeak = Math.max(heapPeak, r?.usedSize ?? 0); }), 50);
+  } else {
+    await call('Profiler.enable');
+    await call('Profiler.setSamplingInterval', { interval: 200 });
+    await call('Profiler.start');
+  }
   const t0 = Date.now();
-  const r = spawnSync('git', ['-c', `http.extraHeader=Authorization: Bearer ${token}`, 'push', '-q', `${origin}/git/prof/r.git`, 'main'], {
+  const r = await spawnAsync('git', ['-c', `http.extraHeader=Authorization: Bearer ${token}`, 'push', '-q', `${origin}/git/prof/r.git`, 'main'], {
     cwd: src, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', HOME: tmp },
   });
   const ms = Date.now() - t0;
   if (r.status !== 0) throw new Error(`push failed: ${r.stderr}`);
-  const { profile } = await call('Profiler.stop');
+  if (heapMode) {
+    clearInterval(sampler);
+    console.log(`push ${ms} ms wall; isolate heap peak ${(heapPeak / 2 ** 20).toFixed(1)} MiB`);
+  } else {
+    report(await call('Profiler.stop'), ms);
+  }
+} finally {
+  ws.close();
+  await worker.dispose();
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+function report({ profile }, ms) {
   fs.mkdirSync(path.join(ROOT, 'bench/out'), { recursive: true });
   fs.writeFileSync(path.join(ROOT, 'bench/out/push.cpuprofile'), JSON.stringify(profile));
   const dt = new Map(); // node id -> sampled microseconds
@@ -89,8 +120,4 @@ try {
   const top = (m, n) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${(v / 1000).toFixed(0).padStart(7)} ms  ${k}`).join('\n');
   console.log('\n# self time\n' + top(self, Number(process.env.PROFILE_TOP ?? 40)));
   console.log('\n# inclusive time\n' + top(new Map([...incl].filter(([k]) => !k.startsWith('(root)') && !k.startsWith('(idle)'))), Number(process.env.PROFILE_TOP ?? 40)));
-} finally {
-  ws.close();
-  await worker.dispose();
-  fs.rmSync(tmp, { recursive: true, force: true });
 }

@@ -79,8 +79,8 @@ export class PackIngest {
   private readonly referenced = new OidTable();
   private readonly roots: string[] = [];
   private readonly cache = new ByteLru<number, Uint8Array>(16 * 1024 * 1024);
-  /** Entry offsets of validated trees of this pack, by pack offset (up to 1M offsets, 4 MB). */
-  private readonly treeStarts = new ByteLru<number, Int32Array>(1 << 20);
+  /** Entry offsets of validated trees of this pack, by pack offset (up to 256k offsets, 1 MB). */
+  private readonly treeStarts = new ByteLru<number, Int32Array>(1 << 18);
   private deferred: Rec[] = [];
   private deferredBytes = 0;
   private bytes = 0;
