@@ -3,14 +3,50 @@
 // warns about but that hosting services reject because they are dangerous on
 // checkout ('.', '..', '.git' in any case or NTFS/HFS spelling, names with '/').
 import type { ObjectType } from './object';
-import { PackError } from './errors';
-import { walkTree } from './tree';
 
 export interface ValidateOptions {
   /** Also reject mode 100664 (which git itself tolerates because early git wrote it). */
   strictModes?: boolean;
   /** Accept zero-padded tree modes ('040000'), which some very old tools wrote. */
   allowZeroPaddedModes?: boolean;
+  /**
+   * Called for each entry of a tree once the entry passed its checks, so a caller that needs
+   * every entry's object id (a push collects them for its connectivity check) does not walk
+   * the tree a second time. An invalid tree may have reported some entries before the problem.
+   */
+  onTreeEntry?: TreeEntrySink;
+  /**
+   * For a tree that is the result of a delta: the delta's copy runs (deltaCopies) and the
+   * entry start offsets of its base, a tree that passed these same checks. An entry copied
+   * whole from an entry of the base is the same entry, so only its place among its
+   * neighbours (order, duplicates) is checked again, and onTreeEntry is not called for it.
+   */
+  copiedFrom?: { runs: Int32Array; baseStarts: Int32Array };
+  /** Receives the offset of every entry of a tree (what copiedFrom wants of a base). */
+  entryStarts?: EntryStarts;
+}
+
+/** A growable list of tree entry offsets: offsets[0..count). */
+export interface EntryStarts {
+  offsets: Int32Array;
+  count: number;
+}
+
+/** (tree data, entry mode, offset of the entry's 20-byte object id). */
+export type TreeEntrySink = (data: Uint8Array, mode: number, oidAt: number) => void;
+
+/** Is v in the ascending array a? */
+function contains(a: Int32Array, v: number): boolean {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const x = a[mid];
+    if (x === v) return true;
+    if (x < v) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
 }
 
 /** Returns a description of the first problem found, or null if the object is acceptable. */
@@ -55,8 +91,11 @@ function matchesCi(d: Uint8Array, s: number, word: string): boolean {
 const HFS_IGNORABLE = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
 const utf8 = new TextDecoder('utf-8');
 
-/** Would this name be the repository's .git directory on some filesystem? */
-function isDotGit(d: Uint8Array, s: number, e: number): boolean {
+/**
+ * Would this name be the repository's .git directory on some filesystem? `high`: the name has
+ * a byte >= 0x80 (HFS+ ignorable code points only exist in non-ASCII names).
+ */
+function isDotGit(d: Uint8Array, s: number, e: number, high: boolean): boolean {
   const len = e - s;
   if (len >= 4 && d[s] === 0x2e && matchesCi(d, s + 1, 'git')) {
     if (len === 4) return true;
@@ -72,12 +111,9 @@ function isDotGit(d: Uint8Array, s: number, e: number): boolean {
     while (i < e && (d[i] === 0x2e || d[i] === 0x20)) i++;
     if (i === e) return true;
   }
-  // HFS+ ignorable code points only exist in non-ASCII names.
-  for (let i = s; i < e; i++) {
-    if (d[i] >= 0x80) {
-      const name = utf8.decode(d.subarray(s, e)).replace(HFS_IGNORABLE, '').toLowerCase();
-      return name === '.git';
-    }
+  if (high) {
+    const name = utf8.decode(d.subarray(s, e)).replace(HFS_IGNORABLE, '').toLowerCase();
+    return name === '.git';
   }
   return false;
 }
@@ -86,14 +122,19 @@ function showName(d: Uint8Array, s: number, e: number): string {
   return JSON.stringify(utf8.decode(d.subarray(s, e)));
 }
 
-function checkName(d: Uint8Array, s: number, e: number): string | null {
+/** `slash` / `high`: the name holds a '/' / a byte >= 0x80 (found while looking for its end). */
+function checkName(d: Uint8Array, s: number, e: number, slash: boolean, high: boolean): string | null {
   const len = e - s;
   if (len === 0) return 'contains an entry with an empty name';
-  if (d.subarray(s, e).indexOf(SLASH) >= 0) return `contains a full pathname ${showName(d, s, e)}`;
+  if (slash) return `contains a full pathname ${showName(d, s, e)}`;
   if (d[s] === 0x2e && (len === 1 || (len === 2 && d[s + 1] === 0x2e))) {
     return `contains an entry named ${showName(d, s, e)}`;
   }
-  if (isDotGit(d, s, e)) return `contains an entry named ${showName(d, s, e)} (.git)`;
+  // only names starting with '.' or 'g'/'G' can be .git, except non-ASCII HFS+ spellings
+  const c = d[s] | 0x20;
+  if ((c === 0x2e || c === 0x67 || high) && isDotGit(d, s, e, high)) {
+    return `contains an entry named ${showName(d, s, e)} (.git)`;
+  }
   return null;
 }
 
@@ -123,19 +164,72 @@ function compareEntries(
   return c1 - c2;
 }
 
+/** d[a..a+n) equals d[b..b+n). */
+function sameRun(d: Uint8Array, a: number, b: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (d[a + i] !== d[b + i]) return false;
+  return true;
+}
+
+/**
+ * Parses and checks every entry in one pass (this runs for every tree of every push, so it
+ * does its own parsing instead of walkTree's callback, and finds a name's end, its '/' and
+ * its non-ASCII bytes in a single scan). Structure errors read like walkTree's PackErrors.
+ */
 function validateTree(d: Uint8Array, opts: ValidateOptions): string | null {
-  let problem: string | null = null;
+  const n = d.length;
+  const sink = opts.onTreeEntry;
+  const strictModes = opts.strictModes === true;
+  const allowZeroPadded = opts.allowZeroPaddedModes === true;
+  const runs = opts.copiedFrom?.runs;
+  const baseStarts = opts.copiedFrom?.baseStarts;
+  let ri = 0; // the first copy run that does not end before the current entry
+  const starts = opts.entryStarts;
+  if (starts !== undefined) starts.count = 0;
   let prevStart = -1;
   let prevEnd = -1;
   let prevDir = false;
   // Non-directory names that a later directory of the same name could
   // duplicate without being adjacent: "foo", "foo.c", "foo/" sort that way.
-  const pending: number[] = [];
-  try {
-    walkTree(d, (mode, modeStart, nameStart, nameEnd) => {
-      if (d[modeStart] === 0x30 && !opts.allowZeroPaddedModes) {
-        problem = `contains zero-padded file mode ${showName(d, modeStart, nameStart - 1)} for ${showName(d, nameStart, nameEnd)}`;
-        return false;
+  let pending: number[] | null = null;
+  let p = 0;
+  while (p < n) {
+    const modeStart = p;
+    let mode = 0;
+    for (;;) {
+      if (p >= n) return `tree is malformed: truncated entry at byte ${modeStart}`;
+      const c = d[p];
+      if (c === 0x20) break;
+      if (c < 0x30 || c > 0x37 || p - modeStart >= 7) return `tree is malformed: bad mode at byte ${modeStart}`;
+      mode = mode * 8 + (c - 0x30);
+      p++;
+    }
+    if (p === modeStart) return `tree is malformed: empty mode at byte ${modeStart}`;
+    const nameStart = ++p;
+    let slash = false;
+    let high = false;
+    for (;;) {
+      if (p >= n) return `tree is malformed: unterminated name at byte ${nameStart}`;
+      const c = d[p];
+      if (c === 0) break;
+      if (c === SLASH) slash = true;
+      else if (c >= 0x80) high = true;
+      p++;
+    }
+    const nameEnd = p++;
+    if (p + 20 > n) return `tree is malformed: truncated object id at byte ${p}`;
+    const oidAt = p;
+    p += 20;
+
+    // Copied whole from an entry of the checked base: the same bytes parse as the same entry.
+    let copied = false;
+    if (runs !== undefined) {
+      while (ri < runs.length && runs[ri + 1] <= modeStart) ri += 3;
+      copied = ri < runs.length && runs[ri] <= modeStart && p <= runs[ri + 1] &&
+        contains(baseStarts!, runs[ri + 2] + (modeStart - runs[ri]));
+    }
+    if (!copied) {
+      if (d[modeStart] === 0x30 && !allowZeroPadded) {
+        return `tree contains zero-padded file mode ${showName(d, modeStart, nameStart - 1)} for ${showName(d, nameStart, nameEnd)}`;
       }
       switch (mode) {
         case 0o100644:
@@ -145,58 +239,52 @@ function validateTree(d: Uint8Array, opts: ValidateOptions): string | null {
         case 0o160000:
           break;
         case 0o100664:
-          if (!opts.strictModes) break;
+          if (!strictModes) break;
         // falls through
         default:
-          problem = `contains bad file mode ${mode.toString(8)} for ${showName(d, nameStart, nameEnd)}`;
-          return false;
+          return `tree contains bad file mode ${mode.toString(8)} for ${showName(d, nameStart, nameEnd)}`;
       }
-      problem = checkName(d, nameStart, nameEnd);
-      if (problem !== null) return false;
-      const dir = mode === S_IFDIR;
-      if (prevStart >= 0) {
-        const cmp = compareEntries(d, prevStart, prevEnd, prevDir, nameStart, nameEnd, dir);
-        if (cmp === 0) {
-          problem = `contains duplicate entries ${showName(d, nameStart, nameEnd)}`;
-          return false;
-        }
-        if (cmp > 0) {
-          problem = `is not properly sorted: ${showName(d, prevStart, prevEnd)} before ${showName(d, nameStart, nameEnd)}`;
-          return false;
-        }
-        // prev is a non-directory and a proper prefix of this name, followed by a byte below '/'.
-        const prevLen = prevEnd - prevStart;
-        if (!prevDir && nameEnd - nameStart > prevLen && d[nameStart + prevLen] < SLASH &&
-            d.subarray(nameStart, nameStart + prevLen).every((c, i) => c === d[prevStart + i])) {
-          pending.push(prevStart, prevEnd);
-        }
+      const problem = checkName(d, nameStart, nameEnd, slash, high);
+      if (problem !== null) return `tree ${problem}`;
+    }
+    const dir = mode === S_IFDIR;
+    if (prevStart >= 0) {
+      const cmp = compareEntries(d, prevStart, prevEnd, prevDir, nameStart, nameEnd, dir);
+      if (cmp === 0) return `tree contains duplicate entries ${showName(d, nameStart, nameEnd)}`;
+      if (cmp > 0) return `tree is not properly sorted: ${showName(d, prevStart, prevEnd)} before ${showName(d, nameStart, nameEnd)}`;
+      // prev is a non-directory and a proper prefix of this name, followed by a byte below '/'.
+      const prevLen = prevEnd - prevStart;
+      if (!prevDir && nameEnd - nameStart > prevLen && d[nameStart + prevLen] < SLASH &&
+          sameRun(d, nameStart, prevStart, prevLen)) {
+        (pending ??= []).push(prevStart, prevEnd);
       }
-      if (dir && pending.length > 0) {
-        // Same stack discipline as git's fsck: pop candidates that can no longer match.
-        while (pending.length > 0) {
-          const fs = pending[pending.length - 2];
-          const fe = pending[pending.length - 1];
-          const fl = fe - fs;
-          let isPrefix = nameEnd - nameStart >= fl;
-          for (let i = 0; isPrefix && i < fl; i++) if (d[fs + i] !== d[nameStart + i]) isPrefix = false;
-          if (!isPrefix) break;
-          if (nameEnd - nameStart === fl) {
-            problem = `contains duplicate entries ${showName(d, nameStart, nameEnd)}`;
-            return false;
-          }
-          if (d[nameStart + fl] < SLASH) break;
-          pending.length -= 2;
-        }
+    }
+    if (dir && pending !== null && pending.length > 0) {
+      // Same stack discipline as git's fsck: pop candidates that can no longer match.
+      while (pending.length > 0) {
+        const fs = pending[pending.length - 2];
+        const fe = pending[pending.length - 1];
+        const fl = fe - fs;
+        if (nameEnd - nameStart < fl || !sameRun(d, fs, nameStart, fl)) break;
+        if (nameEnd - nameStart === fl) return `tree contains duplicate entries ${showName(d, nameStart, nameEnd)}`;
+        if (d[nameStart + fl] < SLASH) break;
+        pending.length -= 2;
       }
-      prevStart = nameStart;
-      prevEnd = nameEnd;
-      prevDir = dir;
-    });
-  } catch (e) {
-    if (e instanceof PackError) return `tree ${e.message.replace(/^malformed tree: /, 'is malformed: ')}`;
-    throw e;
+    }
+    prevStart = nameStart;
+    prevEnd = nameEnd;
+    prevDir = dir;
+    if (starts !== undefined) {
+      if (starts.count === starts.offsets.length) {
+        const grown = new Int32Array(Math.max(64, starts.offsets.length * 2));
+        grown.set(starts.offsets);
+        starts.offsets = grown;
+      }
+      starts.offsets[starts.count++] = modeStart;
+    }
+    if (sink !== undefined && !copied) sink(d, mode, oidAt);
   }
-  return problem === null ? null : `tree ${problem}`;
+  return null;
 }
 
 // ---------------------------------------------------------------- commits and tags

@@ -88,15 +88,20 @@ export async function benchIndexPack(store: RepoStore, body: ReadableStream<Uint
   if (results.length !== 0) throw new Error('unexpected ref results');
   const tIndexed = performance.now();
 
-  // Rows come in pack order, like the offsets above: one merge walk pairs them. A second copy
-  // of an object in the same pack is not indexed (the first wins), as in the rows; git
-  // index-pack would list both (packs from git never have any).
+  // The offsets above are in pack order (ascending): each row (rows come in oid order) finds
+  // its CRC-32 by binary search. A second copy of an object in the same pack is not indexed
+  // (the first wins), as in the rows; git index-pack would list both (packs from git never do).
   const cols = new IdxColumns(pack.objectCount);
-  let j = 0;
   for (const row of pack.rows()) {
-    while (j < seen && offs[j] < row.offset) j++;
-    if (j === seen || offs[j] !== row.offset) throw new Error(`no CRC-32 for the entry at ${row.offset}`);
-    cols.add(row.oid, row.offset, crcs[j]);
+    let lo = 0;
+    let hi = seen - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (offs[mid] < row.offset) lo = mid + 1;
+      else hi = mid;
+    }
+    if (seen === 0 || offs[lo] !== row.offset) throw new Error(`no CRC-32 for the entry at ${row.offset}`);
+    cols.add(row.oid, row.offset, crcs[lo]);
   }
   const idx = cols.build(pack.checksum);
   const tIdx = performance.now();

@@ -2,6 +2,7 @@
 export class ByteLru<K, V extends { length: number }> {
   private readonly map = new Map<K, V>();
   private bytes = 0;
+  private oldest: MapIterator<[K, V]> = this.map.entries();
 
   constructor(private readonly maxBytes: number) {}
 
@@ -24,7 +25,16 @@ export class ByteLru<K, V extends { length: number }> {
     this.map.set(key, value);
     this.bytes += value.length;
     while (this.bytes > this.maxBytes) {
-      const [k, v] = this.map.entries().next().value!;
+      // A fresh iterator would walk every entry deleted since the map last rehashed (each
+      // get() leaves one): quadratic, and a large share of a big push's ingest time. One
+      // long-lived iterator walks each deleted slot once. It never skips a live entry: entries
+      // are only ever appended, and everything behind it was evicted through it.
+      let next = this.oldest.next();
+      if (next.done) {
+        this.oldest = this.map.entries();
+        next = this.oldest.next();
+      }
+      const [k, v] = next.value!;
       this.map.delete(k);
       this.bytes -= v.length;
     }
@@ -32,6 +42,7 @@ export class ByteLru<K, V extends { length: number }> {
 
   clear(): void {
     this.map.clear();
+    this.oldest = this.map.entries();
     this.bytes = 0;
   }
 }

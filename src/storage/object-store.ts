@@ -151,29 +151,32 @@ export class ObjectStore {
     yield* this.sql.exec<ObjectRow>(`SELECT * FROM objects ORDER BY pack_id, offset`);
   }
 
-  /** Inserts rows, several per statement (at most 99 bound parameters each). */
+  /**
+   * Inserts rows, hundreds per statement. A bound-parameter statement takes at most 100
+   * parameters (9 rows), and per-statement overhead dominated a big push, so the values are
+   * written into the SQL text instead (statements stay under the 100 KB limit); every value is
+   * checked to be a 40-digit lowercase hex id or a safe integer first, so nothing else can
+   * reach the SQL text. Callers should pass rows in oid order: the table is clustered by oid,
+   * and ordered inserts touch each B-tree page once (measured ~2x faster than random order).
+   */
   insert(rows: Iterable<ObjectRow>): void {
-    const PER = 9; // 9 rows x 11 columns
-    const batch: unknown[] = [];
-    let n = 0;
+    const MAX_SQL = 90_000;
+    const head = `INSERT OR IGNORE INTO objects (oid, pack_id, offset, data_offset, end_offset, type, size, raw_type, raw_size, base_oid, depth) VALUES `;
+    let sql = head;
     const before = this.count();
     // total_changes(): rows inserted by the statements below (rowsWritten would count index
     // writes too; duplicates are ignored and count nothing).
     const changes = () => this.sql.exec<{ n: number }>(`SELECT total_changes() AS n`).one().n;
     const changes0 = changes();
     const flush = () => {
-      if (n === 0) return;
-      const values = new Array(n).fill('(?,?,?,?,?,?,?,?,?,?,?)').join(',');
-      this.sql.exec(
-        `INSERT OR IGNORE INTO objects (oid, pack_id, offset, data_offset, end_offset, type, size, raw_type, raw_size, base_oid, depth) VALUES ${values}`,
-        ...(batch as SqlStorageValue[]),
-      );
-      batch.length = 0;
-      n = 0;
+      if (sql.length === head.length) return;
+      this.sql.exec(sql);
+      sql = head;
     };
     for (const r of rows) {
-      batch.push(r.oid, r.pack_id, r.offset, r.data_offset, r.end_offset, r.type, r.size, r.raw_type, r.raw_size, r.base_oid, r.depth);
-      if (++n === PER) flush();
+      const tuple = `('${oidLiteral(r.oid)}',${int(r.pack_id)},${int(r.offset)},${int(r.data_offset)},${int(r.end_offset)},${int(r.type)},${int(r.size)},${int(r.raw_type)},${int(r.raw_size)},${r.base_oid === null ? 'NULL' : `'${oidLiteral(r.base_oid)}'`},${int(r.depth)})`;
+      if (sql.length + tuple.length + 1 > MAX_SQL) flush();
+      sql += sql.length === head.length ? tuple : ',' + tuple;
     }
     flush();
     const added = changes() - changes0;
@@ -184,4 +187,18 @@ export class ObjectStore {
     this.cache.clear();
     this.packs.clear();
   }
+}
+
+const OID_RE = /^[0-9a-f]{40}$/;
+
+/** An object id that is safe to write into SQL text between quotes. */
+function oidLiteral(oid: string): string {
+  if (!OID_RE.test(oid)) throw new Error(`not an object id: ${JSON.stringify(String(oid).slice(0, 50))}`);
+  return oid;
+}
+
+/** A number that is safe to write into SQL text. */
+function int(n: number): number {
+  if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${String(n)}`);
+  return n;
 }

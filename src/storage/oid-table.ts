@@ -58,11 +58,26 @@ export class OidTable {
         this.grow();
         i = this.slot(buf, off);
       }
-      this.keys.set(buf.subarray(off, off + 20), i * 20);
+      const keys = this.keys;
+      const k = i * 20;
+      for (let j = 0; j < 20; j++) keys[k + j] = buf[off + j]; // no subarray per new id
       this.count++;
     }
     this.vals[i] = value;
     return prev;
+  }
+
+  /** Stores prev | bits (bits non-zero, the result within 1..255); returns the previous value. */
+  or(buf: Uint8Array, off: number, bits: number): number {
+    const i = this.slot(buf, off);
+    const prev = this.vals[i];
+    if (prev === 0) return this.set(buf, off, bits); // new id: set() grows the table if needed
+    this.vals[i] = prev | bits;
+    return prev;
+  }
+
+  orHex(oid: string, bits: number): number {
+    return this.or(hexToBytes(oid, this.scratch, 0), 0, bits);
   }
 
   getHex(oid: string): number {
@@ -71,6 +86,13 @@ export class OidTable {
 
   setHex(oid: string, value: number): number {
     return this.set(hexToBytes(oid, this.scratch, 0), 0, value);
+  }
+
+  /** Calls fn(keys, off, value) for every id, which is keys[off..off+20) (valid during the call). */
+  forEach(fn: (keys: Uint8Array, off: number, value: number) => void): void {
+    const keys = this.keys;
+    const vals = this.vals;
+    for (let i = 0; i < vals.length; i++) if (vals[i] !== 0) fn(keys, i * 20, vals[i]);
   }
 
   /** Every (hex id, value) pair. */

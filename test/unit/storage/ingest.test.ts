@@ -7,7 +7,7 @@ import { IngestError } from '../../../src/storage/repo-store';
 import type { RepoStore } from '../../../src/storage/repo-store';
 import {
   blob, buildPack, commit, concat, enc, ingestPack, linearHistory, pushPack, rng, sameBytes, storageSnapshot, tag, tree,
-  withStore, ZERO, type Obj, type PackItem,
+  obj, withStore, ZERO, type Obj, type PackItem,
 } from './helpers';
 
 const T0 = 1_700_000_000;
@@ -464,6 +464,37 @@ describe('hostile packs: IngestError, and nothing changes', () => {
       for (const data of badCommits) {
         await expectRejected(store, state, buildPack([{ raw: (w) => w.object(1, data) }, goodTree, b]), /invalid commit/);
       }
+    });
+  });
+
+  it('tree deltas: entries made from a misaligned piece of a checked base, new entries pointing at nothing', async () => {
+    // A copy-only delta, then an insert: [base size][result size][copy off,len][insert bytes]
+    const handDelta = (baseLen: number, off: number, len: number, insert: Uint8Array = new Uint8Array(0)) => {
+      const hdr = (n: number) => (n < 128 ? [n] : [(n & 127) | 128, n >> 7]);
+      const ins = insert.length ? [insert.length, ...insert] : [];
+      return Uint8Array.from([...hdr(baseLen), ...hdr(len + insert.length), 0x80 | 0x01 | 0x10, off, len, ...ins]);
+    };
+    const viaDelta = (base: Obj, delta: Uint8Array, extra: PackItem[]) => {
+      let baseAt = 0;
+      return buildPack([
+        ...extra,
+        { raw: (w: PackWriter) => ((baseAt = w.offset), w.object(2, base.data)) },
+        { raw: (w: PackWriter) => w.ofsDelta(baseAt, delta) },
+        b,
+      ]);
+    };
+    // "100644 x40000 .git\0<id>" is a harmless name; read from byte 8 on it is a directory named .git
+    const carrier = tree([{ mode: '100644', name: 'x40000 .git', oid: b.oid }]);
+    const evil = carrier.data.subarray(8);
+    const cEvil = commit({ tree: obj('tree', evil).oid, time: T0 + 90 });
+    const lost = blob('not in any pack\n');
+    const plus = tree([{ mode: '100644', name: 'zz', oid: lost.oid }]).data;
+    const grown = concat([goodTree.data, plus]);
+    const cGrown = commit({ tree: obj('tree', grown).oid, time: T0 + 91 });
+    await withSeeded('bad-tree-delta', async (store, state) => {
+      await expectRejected(store, state, viaDelta(carrier, handDelta(carrier.data.length, 8, evil.length), [cEvil]), /invalid tree.*\(\.git\)/);
+      await expectRejected(store, state, viaDelta(goodTree, handDelta(goodTree.data.length, 0, goodTree.data.length, plus), [cGrown]),
+        new RegExp(`missing object ${lost.oid}`));
     });
   });
 

@@ -1,0 +1,123 @@
+// CPU profile of one full `git push` into Arbor under local workerd, through the inspector
+// (the same connection bench/heap.mjs uses). Prints the functions with the most self time and
+// the inclusive time of the ingest stages; writes the raw profile to bench/out/push.cpuprofile
+// (open it in Chrome DevTools). Env: PROFILE_SIZE=small|large (default large); PROFILE_HEAP=1
+// samples the isolate's used heap every 50 ms instead and prints its peak.
+// Usage: npx node bench/push-profile.mjs
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
+import { generateRepo } from './gen-repo.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SIZES = {
+  small: { commits: 800, files: 1500, perCommit: 6, binBytes: 5000 },
+  large: { commits: 4000, files: 9000, perCommit: 10, binBytes: 13000 },
+};
+const size = process.env.PROFILE_SIZE ?? 'large';
+const port = Number(process.env.PROFILE_INSPECTOR_PORT ?? 9431);
+const src = path.join(os.tmpdir(), `arbor-profile-src-${size}.git`);
+if (!fs.existsSync(path.join(src, 'HEAD'))) generateRepo(src, SIZES[size]);
+/** git without blocking this process's event loop (the heap sampler runs in it). */
+function spawnAsync(cmd, args, opts) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'arbor-profile-'));
+process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
+process.env.WRANGLER_LOG ??= 'error';
+const { unstable_startWorker } = await import('wrangler');
+const admin = 'prof-' + randomBytes(8).toString('hex');
+const worker = await unstable_startWorker({
+  config: path.join(ROOT, 'wrangler.toml'),
+  bindings: { ARBOR_ADMIN_TOKEN: { type: 'secret_text', value: admin } },
+  dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: { port }, persist: path.join(tmp, 'state'), watch: false, liveReload: false },
+});
+await worker.ready;
+const origin = (await worker.url).origin;
+await fetch(origin + '/');
+const targets = await (await fetch(`http://127.0.0.1:${port}/json`)).json();
+const ws = await new Promise((resolve, reject) => {
+  const s = new WebSocket(targets.find((t) => t.webSocketDebuggerUrl).webSocketDebuggerUrl, { headers: { Origin: 'http://localhost' } });
+  s.onopen = () => resolve(s);
+  s.onerror = (e) => reject(e);
+});
+let id = 0;
+const pending = new Map();
+ws.onmessage = (m) => {
+  const msg = JSON.parse(m.data);
+  if (msg.id && pending.has(msg.id)) (pending.get(msg.id)(msg.result), pending.delete(msg.id));
+};
+const call = (method, params = {}) => new Promise((r) => { const i = ++id; pending.set(i, r); ws.send(JSON.stringify({ id: i, method, params })); });
+
+try {
+  const created = await fetch(`${origin}/v1/repos/prof/r`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
+  const { token } = await created.json();
+  const heapMode = !!process.env.PROFILE_HEAP;
+  let heapPeak = 0;
+  let sampler = null;
+  if (heapMode) {
+    // (no HeapProfiler.collectGarbage first: workerd may never answer it)
+    sampler = setInterval(() => void call('Runtime.getHeapUsage').then((r) => { heapPeak = Math.max(heapPeak, r?.usedSize ?? 0); }), 50);
+  } else {
+    await call('Profiler.enable');
+    await call('Profiler.setSamplingInterval', { interval: 200 });
+    await call('Profiler.start');
+  }
+  const t0 = Date.now();
+  const r = await spawnAsync('git', ['-c', `http.extraHeader=Authorization: Bearer ${token}`, 'push', '-q', `${origin}/git/prof/r.git`, 'main'], {
+    cwd: src, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', HOME: tmp },
+  });
+  const ms = Date.now() - t0;
+  if (r.status !== 0) throw new Error(`push failed: ${r.stderr}`);
+  if (heapMode) {
+    clearInterval(sampler);
+    console.log(`push ${ms} ms wall; isolate heap peak ${(heapPeak / 2 ** 20).toFixed(1)} MiB`);
+  } else {
+    report(await call('Profiler.stop'), ms);
+  }
+} finally {
+  ws.close();
+  await worker.dispose();
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+function report({ profile }, ms) {
+  fs.mkdirSync(path.join(ROOT, 'bench/out'), { recursive: true });
+  fs.writeFileSync(path.join(ROOT, 'bench/out/push.cpuprofile'), JSON.stringify(profile));
+  const dt = new Map(); // node id -> sampled microseconds
+  for (let i = 0; i < profile.samples.length; i++) dt.set(profile.samples[i], (dt.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const key = (n) => `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber + 1}`;
+  const self = new Map();
+  const incl = new Map();
+  let total = 0;
+  for (const [nid, us] of dt) {
+    total += us;
+    const k = key(nodes.get(nid));
+    self.set(k, (self.get(k) ?? 0) + us);
+    const seen = new Set();
+    for (let p = nid; p !== undefined; p = parent.get(p)) {
+      const pk = key(nodes.get(p));
+      if (seen.has(pk)) continue;
+      seen.add(pk);
+      incl.set(pk, (incl.get(pk) ?? 0) + us);
+    }
+  }
+  const idle = [...self].filter(([k]) => k.startsWith('(idle)')).reduce((a, [, v]) => a + v, 0);
+  console.log(`push ${ms} ms wall; profiled ${(total / 1000).toFixed(0)} ms, busy ${((total - idle) / 1000).toFixed(0)} ms`);
+  const top = (m, n) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${(v / 1000).toFixed(0).padStart(7)} ms  ${k}`).join('\n');
+  console.log('\n# self time\n' + top(self, Number(process.env.PROFILE_TOP ?? 40)));
+  console.log('\n# inclusive time\n' + top(new Map([...incl].filter(([k]) => !k.startsWith('(root)') && !k.startsWith('(idle)'))), Number(process.env.PROFILE_TOP ?? 40)));
+}
