@@ -6,40 +6,23 @@
 // Prints the median (and min/max) of BENCH_RUNS runs (default 7).
 //   node bench/commit-bench.mjs
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT, startArbor } from './lib.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 7));
 const BIG = process.env.BENCH_BIG !== '0';
 const BIG_FILES = Number(process.env.BENCH_BIG_FILES ?? 100_000);
 const NS = 'bench';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'arbor-commit-bench-'));
 
-async function startArbor() {
-  process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
-  process.env.WRANGLER_SEND_METRICS = 'false';
-  process.env.WRANGLER_LOG ??= 'error';
-  const { unstable_startWorker } = await import('wrangler');
-  const admin = 'bench-' + randomBytes(8).toString('hex');
-  const worker = await unstable_startWorker({
-    config: path.join(ROOT, 'wrangler.toml'),
-    bindings: { ARBOR_ADMIN_TOKEN: { type: 'secret_text', value: admin } },
-    dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: false, persist: path.join(tmp, 'state'), watch: false, liveReload: false },
-  });
-  await worker.ready;
-  const origin = (await worker.url).origin;
-  return { origin, admin, stop: () => worker.dispose() };
-}
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (ms) => `${ms.toFixed(1)} ms`;
 
 async function main() {
-  const arbor = await startArbor();
+  const arbor = await startArbor({ persist: path.join(tmp, 'state') });
   const call = async (method, p, body) => {
     const res = await fetch(arbor.origin + p, {
       method,

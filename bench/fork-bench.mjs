@@ -4,14 +4,12 @@
 // reports the object store's size before and after (a fork shares its origin's objects).
 //   node bench/fork-bench.mjs            BENCH_SIZES=small,large (default), BENCH_RUNS=15
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateRepo } from './gen-repo.mjs';
+import { ROOT, startArbor } from './lib.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SIZES = {
   small: { commits: 800, files: 1500, perCommit: 6, binBytes: 5000 },
   large: { commits: 4000, files: 9000, perCommit: 10, binBytes: 13000 },
@@ -21,26 +19,12 @@ const RUNS = Math.max(3, Number(process.env.BENCH_FORK_RUNS ?? 15));
 const NS = 'forkbench';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'arbor-fork-bench-'));
 
-async function startArbor() {
-  process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
-  process.env.WRANGLER_SEND_METRICS = 'false';
-  process.env.WRANGLER_LOG ??= 'error';
-  const { unstable_startWorker } = await import('wrangler');
-  const admin = 'bench-' + randomBytes(8).toString('hex');
-  const worker = await unstable_startWorker({
-    config: path.join(ROOT, 'wrangler.toml'),
-    bindings: { ARBOR_ADMIN_TOKEN: { type: 'secret_text', value: admin } },
-    dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: false, persist: path.join(tmp, 'state'), watch: false, liveReload: false },
-  });
-  await worker.ready;
-  return { origin: (await worker.url).origin, admin, stop: () => worker.dispose() };
-}
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmtB = (n) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(2)} MiB` : `${(n / 1024).toFixed(1)} KiB`);
 
 async function main() {
-  const arbor = await startArbor();
+  const arbor = await startArbor({ persist: path.join(tmp, 'state') });
   const api = async (method, p, body) => {
     const res = await fetch(arbor.origin + p, {
       method,

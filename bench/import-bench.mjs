@@ -3,15 +3,13 @@
 // local workerd via wrangler) against `git clone --bare` of the same URL. Prints both times
 // (median of BENCH_RUNS, default 3) and the ratio. Run: npx node bench/import-bench.mjs
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateRepo } from './gen-repo.mjs';
+import { ROOT, startArbor } from './lib.mjs';
 import { startHttpBackend } from './http-backend.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SMALL = { commits: 800, files: 1500, perCommit: 6, binBytes: 5000 }; // as bench/run.mjs "small"
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'arbor-import-bench-'));
@@ -34,29 +32,13 @@ function gitAsync(args, cwd = tmp) {
   });
 }
 
-async function startArbor() {
-  process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
-  process.env.WRANGLER_SEND_METRICS ??= 'false';
-  process.env.WRANGLER_LOG ??= 'error';
-  const { unstable_startWorker } = await import('wrangler');
-  const admin = 'bench-' + randomBytes(8).toString('hex');
-  const worker = await unstable_startWorker({
-    config: path.join(ROOT, 'wrangler.toml'),
-    bindings: { ARBOR_ADMIN_TOKEN: { type: 'secret_text', value: admin } },
-    dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: false, persist: path.join(tmp, 'state'), watch: false, liveReload: false },
-  });
-  await worker.ready;
-  const origin = (await worker.url).origin;
-  await fetch(origin + '/');
-  return { origin, admin, stop: () => worker.dispose() };
-}
 
 const root = path.join(tmp, 'repos');
 const src = generateRepo(path.join(root, 'bench', 'small.git'), SMALL);
 const objects = git(['count-objects', '-v'], src).match(/in-pack: (\d+)/)[1];
 const native = await startHttpBackend(root);
 const url = `${native.origin}/git/bench/small.git`;
-const arbor = await startArbor();
+const arbor = await startArbor({ persist: path.join(tmp, 'state') });
 try {
   const clone = [];
   const imp = [];

@@ -39,7 +39,11 @@ export function rssSampler() {
   return { reset: () => { peak = 0; }, peak: () => (tick(), peak), stop: () => clearInterval(h) };
 }
 
-/** Arbor under local workerd (wrangler's unstable_startWorker), state in `persist`. */
+/**
+ * Arbor under local workerd (wrangler's unstable_startWorker), state in `persist`. With an
+ * `inspectorPort`, the isolate's heap is sampled through the inspector (`heap`); without, no
+ * inspector is opened.
+ */
 export async function startArbor({ persist, inspectorPort }) {
   process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
   process.env.WRANGLER_LOG ??= 'error';
@@ -51,13 +55,13 @@ export async function startArbor({ persist, inspectorPort }) {
       ARBOR_ADMIN_TOKEN: { type: 'secret_text', value: admin },
       ...(process.env.BENCH_ACCEL ? { ARBOR_ACCEL: { type: 'plain_text', value: process.env.BENCH_ACCEL } } : {}),
     },
-    dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: { port: inspectorPort }, persist, watch: false, liveReload: false },
+    dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: inspectorPort ? { port: inspectorPort } : false, persist, watch: false, liveReload: false },
   });
   await worker.ready;
   const origin = (await worker.url).origin;
   await fetch(origin + '/'); // make sure the isolate exists before attaching the inspector
   let heap = null;
-  try {
+  if (inspectorPort) try {
     heap = await heapSampler(inspectorPort);
   } catch (e) {
     process.stderr.write(`heap sampling unavailable: ${e.message}\n`);
