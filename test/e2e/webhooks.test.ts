@@ -205,6 +205,33 @@ describe('webhooks', () => {
     expect((await api('DELETE', `${hooksPath(repo)}/${hook.id}`)).status).toBe(404);
   });
 
+  test('a fork in another namespace has webhooks of its own: its pushes reach them, the origin\'s do not', async () => {
+    const origin = await createRepo('wh-origin');
+    const src = await initRepo('wh-fork-src');
+    await commitFiles(src, { 'a.txt': 'a\n' }, 'one');
+    await pushAll(src, origin.remote, origin.token);
+    const ns = `whf-${Date.now().toString(36)}`;
+    const f = await api('POST', `/v1/repos/${NS}/${origin.name}/fork`, { body: { name: 'fork', namespace: ns } });
+    expect(f.status, f.text).toBe(201);
+    const fork = f.json as RepoInfo;
+    const hook = await addHook(fork, '/fork', 'fork-secret');
+    expect((await api('GET', hooksPath(fork))).json.webhooks.map((w: any) => w.id)).toEqual([hook.id]);
+    expect((await api('GET', hooksPath(origin))).json.webhooks).toEqual([]);
+
+    await commitFiles(src, { 'a.txt': 'origin only\n' }, 'origin');
+    await git(['push', origin.remote, 'main'], { cwd: src, token: origin.token });
+    await commitFiles(src, { 'a.txt': 'fork\n' }, 'fork');
+    await git(['push', '--force', fork.remote, 'main'], { cwd: src, token: fork.token });
+    const hit = await waitFor('the fork push delivery', () => at('/fork')[0]);
+    const body = verify(hit, 'fork-secret');
+    expect(body.repository).toEqual({ namespace: ns, name: 'fork' });
+    expect(body.updates.map((u: any) => u.ref)).toEqual(['refs/heads/main']);
+    await sleep(500);
+    expect(at('/fork')).toHaveLength(1); // the origin's push is not the fork's
+    const del = await api('GET', `${hooksPath(fork)}/${hook.id}/deliveries`);
+    expect(del.json.deliveries[0]).toMatchObject({ state: 'delivered', attempts: 1 });
+  });
+
   test('bad input is refused with JSON errors and changes nothing', async () => {
     const repo = await createRepo('wh-bad');
     const cases: [unknown, RegExp][] = [
