@@ -195,6 +195,8 @@ export function readRawObject(ctx: RepoContext, sha: string): RawObject {
     if (hits.length === 0) throw notFound(`object ${s} not found`);
     if (hits.length > 1) throw new ServiceError(400, 'ambiguous', `short object id '${s}' is ambiguous`);
     oid = hits[0];
+  } else if (!ctx.store.visible(oid)) {
+    throw notFound(`object ${s} not found`);
   }
   const obj = readObject(ctx, oid);
   return { sha: oid, type: obj.type, size: obj.data.length, content: obj.data };

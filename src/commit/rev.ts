@@ -22,7 +22,8 @@ export function readObject(ctx: RepoContext, oid: string): GitObject {
 
 /** Object ids starting with `prefix` (at most `limit`). */
 export function oidsWithPrefix(ctx: RepoContext, prefix: string, limit = 2): string[] {
-  return ctx.store.objects.withPrefix(prefix.toLowerCase(), limit);
+  const found = ctx.store.objects.withPrefix(prefix.toLowerCase(), ctx.store.sharesObjects() ? 64 : limit);
+  return (ctx.store.sharesObjects() ? found.filter((o) => ctx.store.visible(o)) : found).slice(0, limit);
 }
 
 /** Full ref name a short name resolves to (git's dwim order), or null. */
@@ -46,7 +47,7 @@ function resolveBase(ctx: RepoContext, name: string, rev: string): string {
   if (name === '') throw badInput(`invalid revision '${rev}'`);
   if (FULL_OID.test(name)) {
     const oid = name.toLowerCase();
-    if (!ctx.store.objects.has(oid)) throw notFound(`unknown revision '${rev}': no object ${oid}`);
+    if (!ctx.store.visible(oid)) throw notFound(`unknown revision '${rev}': no object ${oid}`);
     return oid;
   }
   const r = dwimRef(ctx, name);

@@ -69,7 +69,7 @@ function checkWants(store: RepoStore, req: FetchRequest): void {
     }
   }
   for (const w of req.wants) {
-    if (!store.objects.has(w)) throw new ProtocolError(`upload-pack: not our ref ${w}`);
+    if (!store.visible(w)) throw new ProtocolError(`upload-pack: not our ref ${w}`);
   }
   for (const s of req.shallows) {
     if (!/^[0-9a-f]{40}$/.test(s)) throw new ProtocolError(`invalid shallow line ${s}`);

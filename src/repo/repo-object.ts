@@ -196,7 +196,10 @@ export class RepoObject extends DurableObject<Env> {
       store.setMeta('default_branch', DEFAULT_BRANCH);
       store.refs.setHead(`refs/heads/${DEFAULT_BRANCH}`);
       // Objects left here by other repositories of the network are not this one's.
-      if (store.objects.count() > 0) store.setMeta('all_reachable', '0');
+      if (store.objects.count() > 0) {
+        store.setMeta('all_reachable', '0');
+        store.markShared();
+      }
       return new TokenStore(this.ctx.storage.sql, key).issue('write', tokenTtl);
     });
     return { ok: true, value: { ...this.info(this.hosted(key)!), token: token.token } };
@@ -232,7 +235,10 @@ export class RepoObject extends DurableObject<Env> {
         this.register(store, namespace, name);
         store.setMeta('default_branch', f.head.slice(11));
         store.refs.setHead(f.head);
-        if (store.objects.count() > 0) store.setMeta('all_reachable', '0'); // other repositories' objects
+        if (store.objects.count() > 0) {
+          store.setMeta('all_reachable', '0'); // other repositories' objects
+          store.markShared();
+        }
         store.shallow().set(f.shallows);
         const updates = f.refs.map((r) => ({ name: r.name, oldOid: ZERO_OID, newOid: r.oid }));
         if (f.pack || updates.length) {
@@ -344,6 +350,7 @@ export class RepoObject extends DurableObject<Env> {
       const head = src.store.refs.head();
       store.setMeta('default_branch', src.store.meta('default_branch') ?? DEFAULT_BRANCH);
       store.setMeta('forked_from', source);
+      store.markShared(); // from now on, objects by id only as far as each repository's refs reach
       if (opts.readOnly) store.setMeta('read_only', '1');
       store.refs.copyFrom(source, opts.defaultBranchOnly ? ['HEAD', head.target] : undefined);
       store.shallow().set(src.store.shallow().list()); // a fork of a shallow repository is as shallow

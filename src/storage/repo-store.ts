@@ -9,6 +9,7 @@ import { IngestError, PackIngest, type IngestedPack } from './ingest';
 import { PACK_DIR } from './pack-files';
 import { ObjectStore, TYPE_NAMES, TYPE_NUMBERS } from './object-store';
 import { ShallowStore } from './shallow';
+import { planFetch } from './walk';
 import { RefStore, ZERO_OID, isValidRefName, type RefUpdate, type RefUpdateResult } from './refs';
 
 export interface DoStorage {
@@ -20,6 +21,11 @@ export interface DoStorage {
 /** Called inside the ref-update transaction with the updates that were applied. */
 export type RefChangeHook = (moved: RefUpdate[], actor: string | null) => void;
 
+interface Reachability {
+  tips: Set<string>;
+  reach: () => Set<string>;
+}
+
 /** The key of the repository a bare `new RepoStore(storage)` works on (tests, tools). */
 export const DEFAULT_REPO = '';
 
@@ -29,6 +35,8 @@ class Shared {
   readonly objects: ObjectStore;
   /** Pack ids of uploads in progress in this instance (the sweeper leaves them alone). */
   readonly livePacks = new Set<number>();
+  /** Per repository: what its refs reach, for serving objects by id (see RepoStore.visible). */
+  readonly reach = new Map<string, { key: string; value: Reachability }>();
 
   constructor(storage: DoStorage) {
     migrate(storage.sql);
@@ -139,6 +147,58 @@ export class RepoStore {
 
   removeLink(repo: string = this.repo): void {
     this.sql.exec(`DELETE FROM links WHERE repo = ?`, repo);
+  }
+
+  // ---- What this repository may hand out by object id. A store shared by a fork network holds
+  // other repositories' objects too: by id, a repository serves only what its refs reach (git's
+  // allowReachableSHA1InWant), so one fork cannot read what another pushed.
+
+  /** True once the store holds (or held) objects of more than one repository. */
+  sharesObjects(): boolean {
+    return this.storeMeta('shared') === '1';
+  }
+
+  markShared(): void {
+    this.setStoreMeta('shared', '1');
+  }
+
+  /** Whether this repository may serve object `oid` when asked for it by id. */
+  visible(oid: string): boolean {
+    if (!this.objects.has(oid)) return false;
+    if (!this.sharesObjects()) return true;
+    const { tips, reach } = this.reachability();
+    return tips.has(oid) || reach().has(oid);
+  }
+
+  /** Ref tips (and what annotated tags peel to), and — computed on demand, cached until the
+   *  refs move — every object they reach. */
+  private reachability(): Reachability {
+    const refs = this.refs.list();
+    const key = refs.map((r) => `${r.name} ${r.oid}`).join('\n');
+    const cached = this.shared.reach.get(this.repo);
+    if (cached?.key === key) return cached.value;
+    const tips = new Set<string>();
+    for (const r of refs) {
+      tips.add(r.oid);
+      const p = this.peeled(r.oid);
+      if (p) tips.add(p);
+    }
+    let all: Set<string> | null = null;
+    const reach = () => {
+      all ??= new Set(
+        planFetch(this.objects, {
+          wants: refs.map((r) => r.oid).filter((o) => this.objects.has(o)),
+          haves: [],
+          deepen: false,
+          includeTag: false,
+          serverShallow: this.shallowCommits(),
+        }).objects,
+      );
+      return all;
+    };
+    const value = { tips, reach };
+    this.shared.reach.set(this.repo, { key, value });
+    return value;
   }
 
   /** Marks every other repository of the network as possibly not reaching every object. */

@@ -49,6 +49,19 @@ describe('fork', () => {
     await fsckStrict(oc);
     expect((await git(['cat-file', '-e', blob], { cwd: oc, allowFail: true })).code).not.toBe(0);
 
+    // By id, each repository serves only what its own refs reach: the origin does not hand out
+    // the fork's blob (git fetch by id, the REST object route), though the fork does; an older,
+    // non-tip object the origin's refs reach is still served.
+    const byId = await git(['fetch', origin.remote, blob], { cwd: oc, token: origin.token, allowFail: true });
+    expect(byId.code).not.toBe(0);
+    expect(byId.stderr).toMatch(/not our ref/);
+    expect((await api('GET', `/v1/repos/${NS}/${origin.name}/objects/${blob}`, { token: origin.token })).status).toBe(404);
+    expect((await api('GET', `/v1/repos/${NS}/${origin.name}/objects/${blob.slice(0, 10)}`, { token: origin.token })).status).toBe(404);
+    expect((await api('GET', `/v1/repos/${NS}/${f.name}/objects/${blob}`, { token: f.token })).status).toBe(200);
+    const old = await revParse(src, 'main~2');
+    expect((await api('GET', `/v1/repos/${NS}/${origin.name}/objects/${old}`, { token: origin.token })).status).toBe(200);
+    expect((await git(['fetch', origin.remote, old], { cwd: oc, token: origin.token, allowFail: true })).code).toBe(0);
+
     // Tokens are per repository: the origin's token does not open the fork and vice versa.
     expect((await git(['ls-remote', f.remote], { token: origin.token, allowFail: true })).code).not.toBe(0);
     expect((await git(['ls-remote', origin.remote], { token: f.token, allowFail: true })).code).not.toBe(0);
