@@ -184,22 +184,13 @@ export class RepoObject extends DurableObject<Env> {
   async create(namespace: string, name: string, tokenTtl: number): Promise<RpcResult<RepoInfo & { token: string }>> {
     const key = `${namespace}/${name}`;
     if (await this.taken(key)) return conflict(key);
-    // A bare repository layout on DOFS (config, HEAD, refs/, objects/) so isomorphic-git can
-    // work on the store; refs and objects of record live in the indexed tables.
-    if (!this.root.fs.existsSync('/config')) {
-      await git.init({ fs: this.root.fs, dir: GITDIR, gitdir: GITDIR, bare: true, defaultBranch: DEFAULT_BRANCH });
-    }
+    await this.initLayout();
     if (this.root.hosts(key)) return conflict(key); // created while we awaited
     const store = this.root.forRepo(key);
     const token = this.ctx.storage.transactionSync(() => {
       this.register(store, namespace, name);
       store.setMeta('default_branch', DEFAULT_BRANCH);
       store.refs.setHead(`refs/heads/${DEFAULT_BRANCH}`);
-      // Objects left here by other repositories of the network are not this one's.
-      if (store.objects.count() > 0) {
-        store.setMeta('all_reachable', '0');
-        store.markShared();
-      }
       return new TokenStore(this.ctx.storage.sql, key).issue('write', tokenTtl);
     });
     return { ok: true, value: { ...this.info(this.hosted(key)!), token: token.token } };
@@ -227,18 +218,12 @@ export class RepoObject extends DurableObject<Env> {
         fetched.discard(); // created while we fetched
         return conflict(key);
       }
-      if (!this.root.fs.existsSync('/config')) {
-        await git.init({ fs: this.root.fs, dir: GITDIR, gitdir: GITDIR, bare: true, defaultBranch: DEFAULT_BRANCH });
-      }
+      await this.initLayout();
       const f = fetched;
       const token = this.ctx.storage.transactionSync(() => {
         this.register(store, namespace, name);
         store.setMeta('default_branch', f.head.slice(11));
         store.refs.setHead(f.head);
-        if (store.objects.count() > 0) {
-          store.setMeta('all_reachable', '0'); // other repositories' objects
-          store.markShared();
-        }
         store.shallow().set(f.shallows);
         const updates = f.refs.map((r) => ({ name: r.name, oldOid: ZERO_OID, newOid: r.oid }));
         if (f.pack || updates.length) {
@@ -259,11 +244,27 @@ export class RepoObject extends DurableObject<Env> {
     }
   }
 
+  /**
+   * A bare repository layout on DOFS (config, HEAD, refs/, objects/), once per DO, so
+   * isomorphic-git can work on the store; refs and objects of record live in the indexed tables.
+   */
+  private async initLayout(): Promise<void> {
+    if (this.root.fs.existsSync('/config')) return;
+    await git.init({ fs: this.root.fs, dir: GITDIR, gitdir: GITDIR, bare: true, defaultBranch: DEFAULT_BRANCH });
+  }
+
+  /** Makes `store`'s repository hosted here (inside the creating transaction). */
   private register(store: RepoStore, namespace: string, name: string): void {
+    // Objects already here belong to other repositories of the network, not to this one.
+    const others = store.objects.count() > 0;
     store.register();
     store.setMeta('namespace', namespace);
     store.setMeta('name', name);
     store.setMeta('created_at', new Date().toISOString());
+    if (others) {
+      store.setMeta('all_reachable', '0');
+      store.markShared();
+    }
   }
 
   async get(key: string): Promise<RpcResult<RepoInfo>> {
