@@ -22,8 +22,9 @@ export function readObject(ctx: RepoContext, oid: string): GitObject {
 
 /** Object ids starting with `prefix` (at most `limit`). */
 export function oidsWithPrefix(ctx: RepoContext, prefix: string, limit = 2): string[] {
-  const found = ctx.store.objects.withPrefix(prefix.toLowerCase(), ctx.store.sharesObjects() ? 64 : limit);
-  return (ctx.store.sharesObjects() ? found.filter((o) => ctx.store.visible(o)) : found).slice(0, limit);
+  if (!ctx.store.sharesObjects()) return ctx.store.objects.withPrefix(prefix.toLowerCase(), limit);
+  // Other repositories' objects may share the prefix: look further, keep what this one may serve.
+  return ctx.store.objects.withPrefix(prefix.toLowerCase(), 64).filter(ctx.store.visibility()).slice(0, limit);
 }
 
 /** Full ref name a short name resolves to (git's dwim order), or null. */

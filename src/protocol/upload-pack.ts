@@ -68,8 +68,9 @@ function checkWants(store: RepoStore, req: FetchRequest): void {
       throw new ProtocolError((e as Error).message);
     }
   }
+  const visible = store.visibility();
   for (const w of req.wants) {
-    if (!store.visible(w)) throw new ProtocolError(`upload-pack: not our ref ${w}`);
+    if (!visible(w)) throw new ProtocolError(`upload-pack: not our ref ${w}`);
   }
   for (const s of req.shallows) {
     if (!/^[0-9a-f]{40}$/.test(s)) throw new ProtocolError(`invalid shallow line ${s}`);

@@ -164,10 +164,14 @@ export class RepoStore {
 
   /** Whether this repository may serve object `oid` when asked for it by id. */
   visible(oid: string): boolean {
-    if (!this.objects.has(oid)) return false;
-    if (!this.sharesObjects()) return true;
+    return this.visibility()(oid);
+  }
+
+  /** visible() for many ids: the refs are read once. */
+  visibility(): (oid: string) => boolean {
+    if (!this.sharesObjects()) return (oid) => this.objects.has(oid);
     const { tips, reach } = this.reachability();
-    return tips.has(oid) || reach().has(oid);
+    return (oid) => this.objects.has(oid) && (tips.has(oid) || reach().has(oid));
   }
 
   /** Ref tips (and what annotated tags peel to), and — computed on demand, cached until the
