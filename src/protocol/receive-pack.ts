@@ -132,7 +132,15 @@ export async function* receivePack(
   opts: ReceiveOptions,
 ): AsyncGenerator<Uint8Array> {
   const reader = new BodyReader(body.getReader());
-  const head = await readPushHead(reader);
+  let head: PushRequestHead;
+  try {
+    head = await readPushHead(reader);
+  } catch (e) {
+    // Refuse only once the upload is in (bounded): a DO that answers while the request body is
+    // still unread loses the answer and can break the next request (workerd#1741).
+    await reader.drain();
+    throw e;
+  }
   const band = head.caps.has('side-band-64k');
   const quiet = head.caps.has('quiet');
   const wrap = function* (b: Uint8Array[]): Generator<Uint8Array> {
