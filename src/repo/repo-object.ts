@@ -114,7 +114,7 @@ export class RepoObject extends DurableObject<Env> {
       const appended = events.append(moved, actor, now);
       store.setMeta('updated_at', new Date(now).toISOString());
       // Webhook deliveries commit (or roll back) with the ref update; the alarm sends them.
-      const repo = { namespace: store.meta('namespace')!, name: store.meta('name')! };
+      const repo = nameOf(key);
       let queued = 0;
       for (const body of refUpdateBodies(repo, appended, actor, now)) queued += this.webhooks.enqueue(key, 'ref.update', body, now);
       if (queued > 0) this.ctx.storage.setAlarm(now).catch((e) => console.error('webhook alarm', e)); // earlier than any other job: the alarm re-arms for the rest
@@ -536,7 +536,7 @@ export class RepoObject extends DurableObject<Env> {
     const hook = this.ctx.storage.transactionSync(() => {
       const w = this.webhooks.create(key, input, now);
       if (w && w.events.includes('ping')) {
-        const repo = { namespace: h.store.meta('namespace')!, name: h.store.meta('name')! };
+        const repo = nameOf(key);
         this.webhooks.enqueue(key, 'ping', pingBody(repo, w), now, w.id);
       }
       return w;
@@ -597,6 +597,12 @@ export class RepoObject extends DurableObject<Env> {
     }
   }
 
+}
+
+/** The namespace and name a repository key `ns/name` is made of (neither contains '/'). */
+function nameOf(key: string): { namespace: string; name: string } {
+  const i = key.indexOf('/');
+  return { namespace: key.slice(0, i), name: key.slice(i + 1) };
 }
 
 function text(status: number, message: string, headers: Record<string, string> = {}): Response {

@@ -5,7 +5,7 @@ import type { Env } from '../env';
 import type { Scope } from '../auth/tokens';
 import { badRequest } from '../http/errors';
 import { nameProblem, repoKey } from '../api/names';
-import type { RepoInfo, TokenListing } from '../repo/repo-object';
+import type { RepoInfo, RpcResult, TokenListing } from '../repo/repo-object';
 import type { RefEvent } from '../repo/event-store';
 import type { RegistryEntry } from '../registry/registry-object';
 import { namespaceIndex, registryFor } from './registry';
@@ -79,9 +79,15 @@ export function checkLimit(limit: unknown, max = MAX_PAGE): number {
 
 /** Creates an empty repository (and its first write token) and registers it in its namespace. */
 export async function createRepo(env: Env, origin: string, ns: string, name: string): Promise<CreatedRepo> {
-  const r = await stub(env, ns, name).create(ns, name, DEFAULT_TOKEN_TTL);
-  // The repo DO is the authority on existence; the registry follows it. A 409 still (re)registers
-  // the name, so a create whose registry step failed is repaired by retrying it.
+  return registered(env, origin, ns, name, await stub(env, ns, name).create(ns, name, DEFAULT_TOKEN_TTL));
+}
+
+/**
+ * The registry step after a DO made repository `ns/name` (create, fork). The repo DO is the
+ * authority on existence; the registry follows it. A 409 still (re)registers the name, so a
+ * create whose registry step failed is repaired by retrying it.
+ */
+async function registered(env: Env, origin: string, ns: string, name: string, r: RpcResult<RepoInfo & { token: string }>): Promise<CreatedRepo> {
   if (!r.ok && r.status !== 409) unwrap(r);
   await register(env, ns, name, r.ok ? Date.parse(r.value.createdAt) : Date.now());
   return { ...unwrap(r), remote: remoteUrl(origin, ns, name) };
@@ -197,10 +203,7 @@ export async function forkRepo(env: Env, origin: string, ns: string, name: strin
   }
   checkNames(destNs, req.name);
   const opts = { readOnly: req.readOnly === true, defaultBranchOnly: req.defaultBranchOnly === true };
-  const r = await stub(env, destNs, req.name).createFork(destNs, req.name, repoKey(ns, name), opts, DEFAULT_TOKEN_TTL);
-  if (!r.ok && r.status !== 409) unwrap(r);
-  await register(env, destNs, req.name, r.ok ? Date.parse(r.value.createdAt) : Date.now());
-  return { ...unwrap(r), remote: remoteUrl(origin, destNs, req.name) };
+  return registered(env, origin, destNs, req.name, await stub(env, destNs, req.name).createFork(destNs, req.name, repoKey(ns, name), opts, DEFAULT_TOKEN_TTL));
 }
 
 /** Adds a webhook: {url, secret, events?}. The answer never carries the secret. */
