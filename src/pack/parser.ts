@@ -43,6 +43,8 @@ export interface PackEntry {
   data: Uint8Array;
   /** With keepCompressed: a copy of the zlib bytes [dataOffset, end). */
   compressed?: Uint8Array;
+  /** Types 1-4, when the parser hashed the object already (the Wasm pack walker does): its hex id. */
+  oid?: string;
 }
 
 export interface PackParserOptions {

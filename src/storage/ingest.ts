@@ -233,7 +233,7 @@ export class PackIngest {
     this.recs.push(rec);
     this.byOffset.set(rec.offset, rec);
     if (e.type >= 1 && e.type <= 4) {
-      this.resolved(rec, e.type, e.data, 0);
+      this.resolved(rec, e.type, e.data, 0, undefined, e.oid);
       return;
     }
     const base = this.baseContent(rec, false);
@@ -267,11 +267,11 @@ export class PackIngest {
     return baseStarts ? { runs: deltaCopies(delta), baseStarts } : undefined;
   }
 
-  private resolved(rec: Rec, type: number, data: Uint8Array, depth: number, copiedFrom?: ValidateOptions['copiedFrom']): void {
+  private resolved(rec: Rec, type: number, data: Uint8Array, depth: number, copiedFrom?: ValidateOptions['copiedFrom'], known?: string): void {
     if (depth > MAX_DELTA_DEPTH) throw new IngestError(`delta chain deeper than ${MAX_DELTA_DEPTH} at offset ${rec.offset}`);
     if (data.length > MAX_OBJECT_BYTES) throw new IngestError(`object at offset ${rec.offset} exceeds ${MAX_OBJECT_BYTES} bytes`);
     const name = TYPE_NAMES[type];
-    const oid = accel.hashObject(name, data);
+    const oid = known ?? accel.hashObject(name, data);
     // A tree's entries are recorded as referenced while it is validated (one pass over it).
     let problem: string | null;
     if (type === 2) {
