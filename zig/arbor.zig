@@ -16,6 +16,8 @@ const inflate_mod = @import("inflate.zig");
 const delta = @import("delta.zig");
 const delta_encode = @import("delta_encode.zig");
 const deflate_mod = @import("deflate.zig");
+const object_id = @import("object_id.zig");
+const pack_walk = @import("pack_walk.zig");
 
 extern var __heap_base: u8;
 
@@ -70,39 +72,11 @@ export fn sha1_digest(data: [*]const u8, len: usize, out: [*]u8) void {
     sha1.final(&c, out);
 }
 
-const type_names = [_][]const u8{ "", "commit", "tree", "blob", "tag" };
-
 /// Git object id: SHA-1 of "<type> <len>\0" followed by the content.
 /// type: 1 commit, 2 tree, 3 blob, 4 tag. Returns 0, or 1 for a bad type.
 export fn git_hash(typ: u32, data: [*]const u8, len: usize, out: [*]u8) u32 {
     if (typ < 1 or typ > 4) return 1;
-    var hdr: [32]u8 = undefined;
-    const name = type_names[typ];
-    @memcpy(hdr[0..name.len], name);
-    var n = name.len;
-    hdr[n] = ' ';
-    n += 1;
-    var digits: [20]u8 = undefined;
-    var d: usize = 0;
-    var v: usize = len;
-    while (true) {
-        digits[d] = @intCast('0' + v % 10);
-        d += 1;
-        v /= 10;
-        if (v == 0) break;
-    }
-    while (d > 0) {
-        d -= 1;
-        hdr[n] = digits[d];
-        n += 1;
-    }
-    hdr[n] = 0;
-    n += 1;
-    var c: sha1.Ctx = undefined;
-    sha1.init(&c);
-    sha1.update(&c, &hdr, n);
-    sha1.update(&c, data, len);
-    sha1.final(&c, out);
+    object_id.hash(typ, data, len, out);
     return 0;
 }
 
@@ -192,4 +166,18 @@ export fn deflate_bound(n: usize) usize {
 /// out; work: deflate_work_bytes(n) bytes. Returns the stream's length.
 export fn deflate(in: [*]const u8, n: usize, level: u32, work: [*]u32, out: [*]u8) usize {
     return deflate_mod.deflate(in, n, level, work, out);
+}
+
+// ---------------------------------------------------------------- pack walker
+
+/// f64s per record pack_walk writes (see pack_walk.zig).
+export fn pack_walk_rec() usize {
+    return pack_walk.REC;
+}
+
+/// Walks the complete pack entries at the front of in[0..len) (followed by
+/// inflate_pad() writable bytes): see pack_walk.zig. nums_ptr() then holds
+/// {entries walked, bytes consumed, bytes to wait for (status 1)}.
+export fn pack_walk_run(in: [*]u8, len: usize, remaining: usize, walk_max: usize, hash_max: usize, max_obj: f64, out: [*]u8, out_cap: usize, recs: [*]f64, max_recs: usize, ids: [*]u8) u32 {
+    return @intFromEnum(pack_walk.walk(in, len, remaining, walk_max, hash_max, max_obj, out, out_cap, recs, max_recs, ids, &nums));
 }

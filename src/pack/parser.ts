@@ -19,7 +19,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { NeedMoreInput, PackError } from './errors';
 import { bytesToHex } from './hex';
 // The accelerator picks Wasm or the native/TS twin per call, by size (src/wasm/index.ts).
-import { accel } from '../wasm';
+import { accel, Walk, type WalkedEntry } from '../wasm';
 import type { PackTypeNum } from './object';
 
 export interface PackEntry {
@@ -260,6 +260,12 @@ export class PackParser {
         }
         case State.Entries: {
           if (have < this.retryAt && !final) return;
+          if (!final && have > 0) {
+            // Many entries per call in the Wasm walker; what it leaves is parsed below.
+            const walked = this.walk(out);
+            if (walked === Walk.Need) return;
+            if (walked === Walk.More) break;
+          }
           const entry = this.readEntry(final);
           if (entry === null) return;
           out.push(entry);
@@ -407,6 +413,42 @@ export class PackParser {
     if (++this.entriesParsed === this.objectCount) this.state = State.Trailer;
     return entry;
   }
+
+  /**
+   * Hands the window to the accelerator's pack walker (null in 'ts' mode: Fallback, so every
+   * entry goes through readEntry). The walker inflates, CRCs and hashes as readEntry would;
+   * what only the parser knows (the entries seen, for ofs-delta bases) is checked here, with
+   * readEntry's message.
+   */
+  private walk(out: PackEntry[]): Walk {
+    const batch = this.batch;
+    batch.length = 0;
+    const r = accel.walkPack(this.buf, this.ws, this.we, this.pos, this.objectCount - this.entriesParsed, this.maxObjectSize, batch);
+    if (r === null || (r.status === Walk.More && r.consumed === 0)) return Walk.Fallback;
+    const b = this.buf;
+    const s = this.ws;
+    for (const w of batch) {
+      if (w.baseOffset !== undefined && (w.baseOffset === w.offset || w.baseOffset < 12 || !this.isEntryOffset(w.baseOffset))) {
+        throw new PackError(`ofs-delta at offset ${w.offset}: base offset ${w.baseOffset} is not the start of an earlier object`);
+      }
+      const entry = w as PackEntry;
+      if (this.keepCompressed) entry.compressed = b.slice(s + (w.dataOffset - this.pos), s + (w.end - this.pos));
+      this.recordOffset(w.offset);
+      this.entriesParsed++;
+      out.push(entry);
+    }
+    batch.length = 0;
+    this.consume(r.consumed);
+    if (this.entriesParsed === this.objectCount) {
+      this.state = State.Trailer;
+      this.retryAt = 0;
+      return Walk.More;
+    }
+    this.retryAt = r.status === Walk.Need ? r.retryAt : 0;
+    return r.status;
+  }
+
+  private readonly batch: WalkedEntry[] = [];
 
   private needMore(final: boolean): null {
     if (final) throw this.truncated();

@@ -12,6 +12,7 @@
 //   wasmCrc32(buf, prev?)                  ~ crc32 / crc32Js                      (src/pack/crc32.ts)
 //   wasmAdler32(buf, prev?)                ~ adler32Ts                            (twins.ts)
 //   wasmDeflate(data, level?)              ~ deflate (node:zlib deflateSync)      (src/pack/inflate.ts)
+//   wasmWalkPack(buf, start, end, ...)     ~ PackParser's readEntry, many entries a call (src/pack/parser.ts)
 // `accel.*` dispatches to one or the other according to setAccelerator():
 // 'wasm' and 'ts' force a path, 'auto' (the default) takes whichever was
 // measured faster in workerd for that function and input size (numbers next
@@ -37,7 +38,8 @@ import { NeedMoreInput, PackError } from '../pack/errors';
 import { deflate, inflateAt } from '../pack/inflate';
 import { applyDelta, createDelta } from '../pack/delta';
 import { crc32, crc32Js } from '../pack/crc32';
-import { encodeLooseHeader, hashObject, type ObjectType } from '../pack/object';
+import { encodeLooseHeader, hashObject, type ObjectType, type PackTypeNum } from '../pack/object';
+import { bytesToHex } from '../pack/hex';
 import { adler32Ts, createSha1Ts, sha1Ts, type Sha1Hasher } from './twins';
 
 export { adler32Ts, createSha1Ts, sha1Ts, type Sha1Hasher } from './twins';
@@ -66,6 +68,8 @@ interface Exports {
   deflate_work_bytes(n: number): number;
   deflate_bound(n: number): number;
   deflate(inp: number, n: number, level: number, work: number, out: number): number;
+  pack_walk_rec(): number;
+  pack_walk_run(inp: number, len: number, remaining: number, walkMax: number, hashMax: number, maxObj: number, out: number, outCap: number, recs: number, maxRecs: number, ids: number): number;
 }
 
 /** An instance whose memory grew past this is dropped after the call. */
@@ -463,6 +467,116 @@ export function wasmDeflate(data: Uint8Array, level?: number): Uint8Array {
   return out;
 }
 
+// ---------------------------------------------------------------- pack walker
+
+/** An entry the walker finished: PackEntry's fields (src/pack/parser.ts) but baseOffset unchecked. */
+export interface WalkedEntry {
+  offset: number;
+  end: number;
+  dataOffset: number;
+  type: PackTypeNum;
+  size: number;
+  /** ofs-delta: offset - distance, not yet checked against the entries seen. */
+  baseOffset?: number;
+  baseOid?: string;
+  crc32: number;
+  data: Uint8Array;
+  oid?: string;
+}
+
+/** How a walk ended: see wasmWalkPack. */
+export enum Walk {
+  /** Every entry the window (or the object count) holds was walked, or the batch is full: call again. */
+  More = 0,
+  /** The entry at the stop is incomplete: wait until `retryAt` bytes from it are buffered. */
+  Need = 1,
+  /** The entry at the stop is not for the walker (too big, or something to report): parse it in TS. */
+  Fallback = 2,
+}
+
+export interface WalkResult {
+  status: Walk;
+  /** Bytes of the window the walked entries took. */
+  consumed: number;
+  /** With Need: window bytes (counted from the stop) to wait for. */
+  retryAt: number;
+}
+
+/** Input copied into the module per call; a longer window is walked in several calls. */
+const WALK_COPY_MAX = 1 << 20;
+const WALK_MAX_RECS = 4096;
+const walkResult: WalkResult = { status: Walk.More, consumed: 0, retryAt: 0 };
+
+/**
+ * Walks the complete entries at buf[start, end) (pack offset `pos` at start,
+ * `remaining` entries left in the pack) in the Wasm module: header, inflate,
+ * CRC-32 and, for whole objects up to hashMax bytes, the object id, appended
+ * to `out`. Entries of more than walkMax bytes, and anything the TS parser
+ * would report as an error, stop the walk with Fallback, so the caller's TS
+ * path handles exactly those (and words the errors).
+ */
+export function wasmWalkPack(
+  buf: Uint8Array, start: number, end: number, pos: number, remaining: number,
+  maxObjectSize: number, walkMax: number, hashMax: number, out: WalkedEntry[],
+): WalkResult {
+  const r = walkResult;
+  const e = instance();
+  const avail = end - start;
+  const len = Math.min(avail, WALK_COPY_MAX);
+  const rec = e.pack_walk_rec();
+  const align = (x: number) => (x + 15) & ~15;
+  const outCap = Math.max(1 << 20, walkMax + 64);
+  const outAt = base + align(len + pad);
+  const recAt = outAt + align(outCap + 16);
+  const idAt = recAt + WALK_MAX_RECS * rec * 8;
+  if (!reserve(e, idAt - base + WALK_MAX_RECS * 20)) {
+    r.status = Walk.Fallback;
+    r.consumed = 0;
+    return r;
+  }
+  mem.set(buf.subarray(start, start + len), base);
+  let st = e.pack_walk_run(base, len, Math.min(remaining, 0x7fffffff), walkMax, hashMax, maxObjectSize, outAt, outCap, recAt, WALK_MAX_RECS, idAt);
+  const count = nums64[0];
+  const consumed = nums64[1];
+  const retryAt = nums64[2];
+  const recs = new Float64Array(mem.buffer, recAt, count * rec);
+  for (let i = 0, q = 0; i < count; i++, q += rec) {
+    const rel = recs[q];
+    const hdr = recs[q + 1];
+    const entryLen = recs[q + 2];
+    const t = recs[q + 3];
+    const type = (t & 15) as PackTypeNum;
+    const size = recs[q + 4];
+    const offset = pos + rel;
+    const dataAt = outAt + recs[q + 7];
+    const w: WalkedEntry = {
+      offset,
+      end: offset + entryLen,
+      dataOffset: offset + hdr,
+      type,
+      size,
+      crc32: recs[q + 6] >>> 0,
+      data: mem.slice(dataAt, dataAt + size),
+    };
+    if (type === 6) w.baseOffset = offset - recs[q + 5];
+    else if (type === 7) w.baseOid = bytesToHex(buf, start + rel + hdr - 20);
+    if (t & 16) w.oid = hex20(idAt + i * 20);
+    out.push(w);
+  }
+  if (st === Walk.Need && len < avail) {
+    // The entry runs past the bytes copied in, not past the window: go on from it, unless
+    // it alone is longer than a copy (only a pathological stream), which the TS path takes.
+    st = consumed > 0 ? Walk.More : Walk.Fallback;
+  } else if (st === 3) {
+    st = Walk.More; // batch full
+  }
+  r.status = st;
+  r.consumed = consumed;
+  r.retryAt = retryAt;
+  release();
+  return r;
+}
+
 // ---------------------------------------------------------------- the switch
 
 export type AcceleratorMode = 'wasm' | 'ts' | 'auto';
@@ -532,6 +646,10 @@ const AUTO = {
   deflateMaxWasmLazy: 2 << 10,
   /** Streaming SHA-1 is for large or unknown sizes: native. */
   streamingSha1Wasm: false,
+  /** Pack walker: entries up to this size are walked in Wasm (larger ones: TS parser with native inflate). */
+  walkMax: 8192,
+  /** Pack walker: whole objects up to this size get their id in Wasm (larger ones: native SHA-1). */
+  walkHashMax: 1536,
 };
 
 function accelCreateDelta(base0: Uint8Array, target: Uint8Array): Uint8Array;
@@ -573,6 +691,15 @@ export const accel = {
   adler32(buf: Uint8Array, prev = 1): number {
     if (mode === 'wasm' || (mode === 'auto' && AUTO.adler32Wasm)) return wasmAdler32(buf, prev);
     return adler32Ts(buf, prev);
+  },
+  /**
+   * Walks pack entries in the Wasm module (wasmWalkPack), or returns null in 'ts' mode: the
+   * caller parses each entry itself. 'wasm' walks entries up to 1 MiB and hashes all of them.
+   */
+  walkPack(buf: Uint8Array, start: number, end: number, pos: number, remaining: number, maxObjectSize: number, out: WalkedEntry[]): WalkResult | null {
+    if (mode === 'ts') return null;
+    if (mode === 'wasm') return wasmWalkPack(buf, start, end, pos, remaining, maxObjectSize, 1 << 20, 0x7fffffff, out);
+    return wasmWalkPack(buf, start, end, pos, remaining, maxObjectSize, AUTO.walkMax, AUTO.walkHashMax, out);
   },
   deflate(data: Uint8Array, level?: number): Uint8Array {
     const max = level !== undefined && level >= 0 && level <= 3 ? AUTO.deflateMaxWasmGreedy : AUTO.deflateMaxWasmLazy;
