@@ -158,8 +158,15 @@ export class ObjectStore {
    * checked to be a 40-digit lowercase hex id or a safe integer first, so nothing else can
    * reach the SQL text. Callers should pass rows in oid order: the table is clustered by oid,
    * and ordered inserts touch each B-tree page once (measured ~2x faster than random order).
+   *
+   * `expected` is how many rows are coming. When they at least double the table (the first
+   * push into a repository, an import), the (pack_id, offset) index is dropped and built again
+   * afterwards: rows in oid order land at random places in that index, one B-tree descent
+   * each, while CREATE INDEX sorts once and fills pages in order (measured on a 142k-object
+   * push: 823 → ~600 ms for the whole insert, index build ~75 ms). DDL is transactional, so
+   * a failure in the caller's transaction puts the index back with everything else.
    */
-  insert(rows: Iterable<ObjectRow>): void {
+  insert(rows: Iterable<ObjectRow>, expected = 0): void {
     const MAX_SQL = 90_000;
     const head = `INSERT OR IGNORE INTO objects (oid, pack_id, offset, data_offset, end_offset, type, size, raw_type, raw_size, base_oid, depth) VALUES `;
     let sql = head;
@@ -168,6 +175,8 @@ export class ObjectStore {
     // writes too; duplicates are ignored and count nothing).
     const changes = () => this.sql.exec<{ n: number }>(`SELECT total_changes() AS n`).one().n;
     const changes0 = changes();
+    const rebuild = expected >= REBUILD_MIN_ROWS && expected >= before;
+    if (rebuild) this.sql.exec(`DROP INDEX IF EXISTS ${LOCATION_INDEX}`);
     const flush = () => {
       if (sql.length === head.length) return;
       this.sql.exec(sql);
@@ -179,6 +188,7 @@ export class ObjectStore {
       sql += sql.length === head.length ? tuple : ',' + tuple;
     }
     flush();
+    if (rebuild) this.sql.exec(LOCATION_INDEX_DDL);
     const added = changes() - changes0;
     if (added > 0) this.setCount(before + added);
   }
@@ -188,6 +198,12 @@ export class ObjectStore {
     this.packs.clear();
   }
 }
+
+/** Storage order of the objects (full clones copy entries in it); built by schema.ts too. */
+export const LOCATION_INDEX = 'objects_by_location';
+export const LOCATION_INDEX_DDL = `CREATE INDEX IF NOT EXISTS ${LOCATION_INDEX} ON objects (pack_id, offset)`;
+/** Below this, keeping the index up to date row by row is cheap enough. */
+const REBUILD_MIN_ROWS = 4096;
 
 const OID_RE = /^[0-9a-f]{40}$/;
 

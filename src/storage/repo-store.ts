@@ -287,7 +287,7 @@ export class RepoStore {
       const tips = new Set(moved.map((u) => u.newOid));
       const rootsAreTips = !indexPack || pack!.roots.every((r) => tips.has(r) || this.objects.has(r));
       if (pack && indexPack) {
-        this.objects.insert(pack.rows());
+        this.objects.insert(pack.rows(), pack.objectCount);
         this.othersMayNotReachAll(); // the other repositories' refs do not reach the new objects
         this.sql.exec(
           `INSERT INTO packs (id, path, size, checksum, objects, created) VALUES (?, ?, ?, ?, ?, ?)`,

@@ -4,6 +4,8 @@
 // (pack files on DOFS and the `objects`/`packs` index), as git's alternates or GitHub's fork
 // networks do, so a fork costs no object storage and takes constant time. Everything that
 // belongs to one repository (refs, meta, tokens, events) carries `repo`, the key `ns/name`.
+import { LOCATION_INDEX_DDL } from './object-store';
+
 export const SCHEMA = [
   // Store-wide settings (next pack id, schema version).
   `CREATE TABLE IF NOT EXISTS repo_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -29,7 +31,8 @@ export const SCHEMA = [
      type INTEGER NOT NULL, size INTEGER NOT NULL,
      raw_type INTEGER NOT NULL, raw_size INTEGER NOT NULL,
      base_oid TEXT, depth INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID`,
-  `CREATE INDEX IF NOT EXISTS objects_by_location ON objects (pack_id, offset)`,
+  // Storage order, for full clones (ObjectStore.insert drops and rebuilds it around big inserts).
+  LOCATION_INDEX_DDL,
   `CREATE TABLE IF NOT EXISTS tokens (
      id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, scope TEXT NOT NULL,
      expires_at INTEGER NOT NULL, created_at INTEGER NOT NULL, repo TEXT NOT NULL DEFAULT '')`,
