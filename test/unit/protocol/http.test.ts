@@ -446,11 +446,9 @@ describe('receive-pack request encodings and options', () => {
     expect((await snapshot(repo)).refs).toEqual([{ name: 'refs/heads/main', oid: c3.oid }]);
   });
 
-  // BUG (src/protocol/receive-pack.ts, BodyReader.fill/rest): errors from the body stream itself
-  // (here: a corrupt gzip body, decoded by the DecompressionStream set up in
-  // src/repo/git-http.ts receivePackHttp) are not ProtocolErrors, so receivePackHttp answers
-  // 500 "internal error" instead of a 4xx. readBody() in git-http.ts already wraps such
-  // errors in a ProtocolError ("could not read request body"); BodyReader.fill should too.
+  // Errors from the body stream itself (here: a corrupt gzip body, decoded by the
+  // DecompressionStream of receivePackHttp) are the client's: BodyReader turns them into a
+  // ProtocolError ("could not read request body"), answered with a 4xx, as readBody() does.
   it('a corrupt gzip push body is a 4xx, not a 500', async () => {
     const repo = await createRepo('push-badgzip');
     const res = await post(repo, 'git-receive-pack', enc('this is not gzip data, not at all'), { 'content-encoding': 'gzip' });
