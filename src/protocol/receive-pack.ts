@@ -77,15 +77,28 @@ class BodyReader {
     }
   }
 
-  /** The rest of the body, chunk by chunk (the pack). */
-  async *rest(): AsyncGenerator<Uint8Array> {
-    if (this.buf.length) yield this.buf;
-    this.buf = new Uint8Array(0);
-    while (!this.done) {
-      const { value, done } = await this.read();
-      if (done) this.done = true;
-      else if (value && value.length) yield value;
+  /**
+   * The next piece of the rest of the body (the pack), or null at its end. One await per piece
+   * and no async generator: an 80 MB push arrives in ~20k pieces of 4 KB, and each layer of
+   * promise machinery per piece showed up as hundreds of ms in a push's CPU profile.
+   */
+  async chunk(): Promise<Uint8Array | null> {
+    if (this.buf.length) {
+      const b = this.buf;
+      this.buf = new Uint8Array(0);
+      return b;
     }
+    while (!this.done) {
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        r = await this.reader.read();
+      } catch (e) {
+        throw new ProtocolError(`could not read request body: ${(e as Error).message}`);
+      }
+      if (r.done) this.done = true;
+      else if (r.value && r.value.length) return r.value;
+    }
+    return null;
   }
 }
 
@@ -153,7 +166,7 @@ export async function* receivePack(
   const progress = (msg: string): Uint8Array[] => (band && !quiet ? sideband(BAND_PROGRESS, enc.encode(msg)) : []);
 
   if (head.commands.length === 0) {
-    for await (const _ of reader.rest()) void _; // drain
+    await reader.drain(); // nothing to do: read the rest so the answer is not lost
     return;
   }
   const needsPack = head.commands.some((c) => c.newOid !== ZERO_OID);
@@ -164,7 +177,7 @@ export async function* receivePack(
     ingest = store.beginPack(opts.maxPackBytes);
     try {
       let sawBytes = false;
-      for await (const chunk of reader.rest()) {
+      for (let chunk = await reader.chunk(); chunk !== null; chunk = await reader.chunk()) {
         sawBytes = true;
         ingest.write(chunk);
       }
@@ -186,7 +199,7 @@ export async function* receivePack(
       }
     }
   } else {
-    for await (const _ of reader.rest()) void _;
+    await reader.drain();
   }
 
   let results: RefUpdateResult[];
