@@ -1,8 +1,10 @@
 // Helpers shared by the bench scripts (run.mjs, index-bench.mjs): the generated repository
 // sizes, medians, workerd's RSS sampler and starting Arbor under local workerd with the
-// inspector open (for the isolate heap sampler in heap.mjs).
+// inspector open (for the isolate heap sampler in heap.mjs), and the largest SQLite value
+// Arbor stored.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { heapSampler } from './heap.mjs';
@@ -67,4 +69,44 @@ export async function startArbor({ persist, inspectorPort }) {
     process.stderr.write(`heap sampling unavailable: ${e.message}\n`);
   }
   return { origin, admin, heap, stop: () => (heap?.close(), worker.dispose()) };
+}
+
+/**
+ * The largest value stored in any SQLite database under `dir` (the Durable Objects' storage that
+ * local workerd persists), by bytes: the platform refuses values over 2 MB, local workerd does
+ * not, so the bench checks what Arbor actually wrote. Read after workerd has stopped. Uses
+ * node:sqlite (Node 22); answers null where it is missing.
+ */
+export async function largestSqliteValue(dir) {
+  let DatabaseSync;
+  try {
+    ({ DatabaseSync } = await import('node:sqlite'));
+  } catch {
+    return null;
+  }
+  const files = [];
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.sqlite')) files.push(p);
+    }
+  };
+  if (fs.existsSync(dir)) walk(dir);
+  let best = { bytes: 0, where: 'none', databases: files.length };
+  for (const f of files) {
+    const db = new DatabaseSync(f, { readOnly: true });
+    try {
+      const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all().map((r) => r.name);
+      for (const t of tables) {
+        for (const { name: c } of db.prepare(`PRAGMA table_info("${t}")`).all()) {
+          const r = db.prepare(`SELECT max(length(CAST("${c}" AS BLOB))) AS n FROM "${t}"`).get();
+          if ((r?.n ?? 0) > best.bytes) best = { bytes: r.n, where: `${t}.${c}`, databases: files.length };
+        }
+      }
+    } finally {
+      db.close();
+    }
+  }
+  return best;
 }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { generateRepo } from './gen-repo.mjs';
 import { startHttpBackend } from './http-backend.mjs';
 import { startProxy } from './proxy.mjs';
-import { benchSizes, median, ROOT, rssSampler, SIZES, startArbor as startArborIn } from './lib.mjs';
+import { benchSizes, largestSqliteValue, median, ROOT, rssSampler, SIZES, startArbor as startArborIn } from './lib.mjs';
 
 const INSPECTOR_PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? 9329);
 
@@ -169,6 +169,12 @@ async function main() {
     await arbor.stop();
     await native.stop();
   }
+  // Every push of the run is still in the persisted state: the platform's 2 MB value limit must hold for all of it.
+  const largest = await largestSqliteValue(path.join(tmp, 'state'));
+  report.largestSqliteValue = largest;
+  console.log(largest
+    ? `\nlargest SQLite value Arbor stored in this run: ${largest.bytes} bytes (${largest.where}; ${largest.databases} databases; platform limit 2 MB: ${largest.bytes <= 2 * 1000 * 1000 ? 'within' : 'OVER'})`
+    : '\nlargest SQLite value: not checked (node:sqlite needs Node 22)');
   fs.mkdirSync(path.join(ROOT, 'bench/out'), { recursive: true });
   fs.writeFileSync(path.join(ROOT, 'bench/out/results.json'), JSON.stringify(report, null, 2));
   console.log('\nwrote bench/out/results.json');
