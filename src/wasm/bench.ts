@@ -1,6 +1,8 @@
 // Micro-benchmarks: each Wasm function against its TS/platform twin, on the
 // two shapes of work Arbor has: the many small objects of a pack (200 B–4 KB
 // each: commits, trees, small blobs, deltas) and single large buffers.
+// A second column times a pure-JS implementation of the same function
+// (src/wasm/purejs.ts), since several twins are workerd's native C.
 //
 // runMicroBench() is what `npm run bench` and test/unit/wasm/bench.test.ts
 // call; it must run inside workerd (it imports the .wasm module) and only
@@ -11,6 +13,7 @@ import { applyDelta, createDelta } from '../pack/delta';
 import { crc32 } from '../pack/crc32';
 import { hashObject } from '../pack/object';
 import { adler32Ts, sha1Ts } from './twins';
+import { adler32Pure, applyDeltaPure, crc32Pure, createDeltaPure, deflatePure, hashObjectPure, inflateAtPure, sha1Pure } from './purejs';
 import { accel, getAccelerator, setAccelerator, wasmAdler32, wasmApplyDelta, wasmCreateDelta, wasmCrc32, wasmDeflate, wasmHashObject, wasmInflateAt, wasmSha1 } from './index';
 
 export interface MicroBenchRow {
@@ -31,7 +34,17 @@ export interface MicroBenchRow {
   /** Mean time of one call (µs). */
   wasmUsPerCall: number;
   tsUsPerCall: number;
+  /** The pure-JS implementation timed for pureMBs, e.g. 'sha.js', 'pako'. */
+  pureName: string;
+  /** Pure-JS throughput; equal to tsMBs where the twin is itself pure TS. */
+  pureMBs: number;
+  /** wasm / pure-JS throughput (> 1: Wasm is faster). */
+  pureRatio: number;
+  pureUsPerCall: number;
 }
+
+/** Pure-JS side of a row: which implementation, and how to run it (null: the TS twin is it). */
+type Pure = [name: string, run: (() => void) | null];
 
 /** One function at one input size: where 'auto' should switch paths. */
 export interface SweepRow {
@@ -123,6 +136,12 @@ function time(fn: () => void, rounds: number, minMs: number): { ms: number; reps
 
 let sink = 0; // keeps results alive so nothing is optimised away
 
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export function runMicroBench(opts: MicroBenchOptions = {}): MicroBenchReport {
   const quick = opts.quick ?? false;
   const log = opts.log === undefined ? (l: string) => console.log(l) : opts.log;
@@ -133,11 +152,12 @@ export function runMicroBench(opts: MicroBenchOptions = {}): MicroBenchReport {
   const rand = rng(2024);
   const rows: MicroBenchRow[] = [];
 
-  const run = (fn: string, workload: string, bytes: number, calls: number, wasm: () => void, ts: () => void, auto: () => void) => {
+  const run = (fn: string, workload: string, bytes: number, calls: number, wasm: () => void, ts: () => void, auto: () => void, pure: Pure) => {
     if (opts.only && !fn.includes(opts.only)) return;
-    // Wasm is timed twice, around the TS run, to spread out warm-up and GC effects.
+    // Wasm is timed twice, around the twins, to spread out warm-up and GC effects.
     const w1 = time(wasm, rounds, minMs);
     const t = time(ts, rounds, minMs).ms;
+    const p = pure[1] ? time(pure[1], rounds, minMs).ms : t;
     const w = Math.min(w1.ms, time(wasm, 2, minMs).ms);
     const saved = getAccelerator();
     setAccelerator('auto');
@@ -159,8 +179,17 @@ export function runMicroBench(opts: MicroBenchOptions = {}): MicroBenchReport {
       ratio: t / w,
       wasmUsPerCall: (w * 1000) / calls,
       tsUsPerCall: (t * 1000) / calls,
+      pureName: pure[0],
+      pureMBs: mbs(p),
+      pureRatio: p / w,
+      pureUsPerCall: (p * 1000) / calls,
     });
   };
+  // A pure twin that disagrees with Wasm would time different work: check first.
+  const agree = (fn: string, what: string, ok: boolean) => {
+    if (!ok) throw new Error(`micro-bench: the pure-JS twin of ${fn} disagrees with Wasm on ${what}`);
+  };
+  const wants = (fn: string) => !opts.only || fn.includes(opts.only);
 
   // Inputs ------------------------------------------------------------
   const smallObjs = smallSizes(smallCount, rand).map((n) => text(n, rand));
@@ -190,42 +219,67 @@ export function runMicroBench(opts: MicroBenchOptions = {}): MicroBenchReport {
   const sw = `small x${smallCount} (200 B-4 KB)`;
   const lw = `large ${(largeBytes / (1 << 20)).toFixed(0)} MiB`;
 
+  // Pure twins give the Wasm function's results on two small inputs and the large one.
+  const probes = [0, 1].map((i) => ({ o: smallObjs[i], z: smallZ[i], at: offsets[i], p: deltaPairs[i], what: `small object ${i}` }));
+  probes.push({ o: large, z: largeZ, at: 0, p: { base: large, target: largeTarget, delta: largeDelta, size: largeTarget.length }, what: 'the large buffer' });
+  for (const { o, z, at, p, what } of probes) {
+    if (wants('sha1')) agree('sha1', what, sha1Pure(o) === wasmSha1(o));
+    if (wants('hashObject')) agree('hashObject', what, hashObjectPure('blob', o) === wasmHashObject('blob', o));
+    if (wants('inflateAt')) {
+      const buf = at === 0 ? z : packBuf;
+      const a = inflateAtPure(buf, at, o.length);
+      const b = wasmInflateAt(buf, at, o.length);
+      agree('inflateAt', what, a.consumed === b.consumed && a.consumed === z.length && equalBytes(a.data, o) && equalBytes(b.data, o));
+    }
+    if (wants('applyDelta')) agree('applyDelta', what, equalBytes(applyDeltaPure(p.base, p.delta), wasmApplyDelta(p.base, p.delta)));
+    if (wants('createDelta')) agree('createDelta', what, equalBytes(createDeltaPure(p.base, p.target), wasmCreateDelta(p.base, p.target)));
+    if (wants('crc32')) agree('crc32', what, crc32Pure(z) === wasmCrc32(z) && crc32Pure(o) === wasmCrc32(o));
+    if (wants('adler32')) agree('adler32', what, adler32Pure(o) === wasmAdler32(o));
+    // Deflate streams differ between implementations; the data they inflate to must not.
+    for (const level of [1, 6]) {
+      if (wants(`deflate L${level}`)) agree(`deflate L${level}`, what, equalBytes(zlib.inflateSync(deflatePure(o, level)), o));
+    }
+  }
+
   // SHA-1 -------------------------------------------------------------
-  run('sha1', sw, smallTotal, smallCount, () => { for (const o of smallObjs) sink += wasmSha1(o).length; }, () => { for (const o of smallObjs) sink += sha1Ts(o).length; }, () => { for (const o of smallObjs) sink += accel.sha1(o).length; });
-  run('sha1', lw, large.length, 1, () => { sink += wasmSha1(large).length; }, () => { sink += sha1Ts(large).length; }, () => { sink += accel.sha1(large).length; });
-  run('hashObject', sw, smallTotal, smallCount, () => { for (const o of smallObjs) sink += wasmHashObject('blob', o).length; }, () => { for (const o of smallObjs) sink += hashObject('blob', o).length; }, () => { for (const o of smallObjs) sink += accel.hashObject('blob', o).length; });
-  run('hashObject', lw, large.length, 1, () => { sink += wasmHashObject('blob', large).length; }, () => { sink += hashObject('blob', large).length; }, () => { sink += accel.hashObject('blob', large).length; });
+  run('sha1', sw, smallTotal, smallCount, () => { for (const o of smallObjs) sink += wasmSha1(o).length; }, () => { for (const o of smallObjs) sink += sha1Ts(o).length; }, () => { for (const o of smallObjs) sink += accel.sha1(o).length; }, ['sha.js', () => { for (const o of smallObjs) sink += sha1Pure(o).length; }]);
+  run('sha1', lw, large.length, 1, () => { sink += wasmSha1(large).length; }, () => { sink += sha1Ts(large).length; }, () => { sink += accel.sha1(large).length; }, ['sha.js', () => { sink += sha1Pure(large).length; }]);
+  run('hashObject', sw, smallTotal, smallCount, () => { for (const o of smallObjs) sink += wasmHashObject('blob', o).length; }, () => { for (const o of smallObjs) sink += hashObject('blob', o).length; }, () => { for (const o of smallObjs) sink += accel.hashObject('blob', o).length; },
+    ['sha.js', () => { for (const o of smallObjs) sink += hashObjectPure('blob', o).length; }]);
+  run('hashObject', lw, large.length, 1, () => { sink += wasmHashObject('blob', large).length; }, () => { sink += hashObject('blob', large).length; }, () => { sink += accel.hashObject('blob', large).length; }, ['sha.js', () => { sink += hashObjectPure('blob', large).length; }]);
 
   // inflate -----------------------------------------------------------
   run('inflateAt', sw, smallTotal, smallCount,
     () => { for (let i = 0; i < smallCount; i++) sink += wasmInflateAt(packBuf, offsets[i], smallObjs[i].length).consumed; },
     () => { for (let i = 0; i < smallCount; i++) sink += inflateAt(packBuf, offsets[i], smallObjs[i].length).consumed; },
-    () => { for (let i = 0; i < smallCount; i++) sink += accel.inflateAt(packBuf, offsets[i], smallObjs[i].length).consumed; });
-  run('inflateAt', lw, large.length, 1, () => { sink += wasmInflateAt(largeZ, 0, large.length).consumed; }, () => { sink += inflateAt(largeZ, 0, large.length).consumed; }, () => { sink += accel.inflateAt(largeZ, 0, large.length).consumed; });
+    () => { for (let i = 0; i < smallCount; i++) sink += accel.inflateAt(packBuf, offsets[i], smallObjs[i].length).consumed; },
+    ['pako', () => { for (let i = 0; i < smallCount; i++) sink += inflateAtPure(packBuf, offsets[i], smallObjs[i].length).consumed; }]);
+  run('inflateAt', lw, large.length, 1, () => { sink += wasmInflateAt(largeZ, 0, large.length).consumed; }, () => { sink += inflateAt(largeZ, 0, large.length).consumed; }, () => { sink += accel.inflateAt(largeZ, 0, large.length).consumed; }, ['pako', () => { sink += inflateAtPure(largeZ, 0, large.length).consumed; }]);
 
   // delta -------------------------------------------------------------
   const deltaTotal = deltaPairs.reduce((n, p) => n + p.size, 0);
   run('applyDelta', sw, deltaTotal, smallCount,
     () => { for (const p of deltaPairs) sink += wasmApplyDelta(p.base, p.delta).length; },
     () => { for (const p of deltaPairs) sink += applyDelta(p.base, p.delta).length; },
-    () => { for (const p of deltaPairs) sink += accel.applyDelta(p.base, p.delta).length; });
-  run('applyDelta', lw, largeTarget.length, 1, () => { sink += wasmApplyDelta(large, largeDelta).length; }, () => { sink += applyDelta(large, largeDelta).length; }, () => { sink += accel.applyDelta(large, largeDelta).length; });
+    () => { for (const p of deltaPairs) sink += accel.applyDelta(p.base, p.delta).length; }, ['delta.ts', null]);
+  run('applyDelta', lw, largeTarget.length, 1, () => { sink += wasmApplyDelta(large, largeDelta).length; }, () => { sink += applyDelta(large, largeDelta).length; }, () => { sink += accel.applyDelta(large, largeDelta).length; }, ['delta.ts', null]);
 
   run('createDelta', sw, deltaTotal, smallCount,
     () => { for (const p of deltaPairs) sink += wasmCreateDelta(p.base, p.target).length; },
     () => { for (const p of deltaPairs) sink += createDelta(p.base, p.target).length; },
-    () => { for (const p of deltaPairs) sink += accel.createDelta(p.base, p.target).length; });
-  run('createDelta', lw, largeTarget.length, 1, () => { sink += wasmCreateDelta(large, largeTarget).length; }, () => { sink += createDelta(large, largeTarget).length; }, () => { sink += accel.createDelta(large, largeTarget).length; });
+    () => { for (const p of deltaPairs) sink += accel.createDelta(p.base, p.target).length; }, ['delta.ts', null]);
+  run('createDelta', lw, largeTarget.length, 1, () => { sink += wasmCreateDelta(large, largeTarget).length; }, () => { sink += createDelta(large, largeTarget).length; }, () => { sink += accel.createDelta(large, largeTarget).length; }, ['delta.ts', null]);
 
   // checksums ---------------------------------------------------------
   const crcTotal = smallCrcInputs.reduce((n, z) => n + z.length, 0);
   run('crc32', `small x${smallCount} (compressed entries)`, crcTotal, smallCount,
     () => { for (const z of smallCrcInputs) sink += wasmCrc32(z); },
     () => { for (const z of smallCrcInputs) sink += crc32(z); },
-    () => { for (const z of smallCrcInputs) sink += accel.crc32(z); });
-  run('crc32', lw, large.length, 1, () => { sink += wasmCrc32(large); }, () => { sink += crc32(large); }, () => { sink += accel.crc32(large); });
-  run('adler32', sw, smallTotal, smallCount, () => { for (const o of smallObjs) sink += wasmAdler32(o); }, () => { for (const o of smallObjs) sink += adler32Ts(o); }, () => { for (const o of smallObjs) sink += accel.adler32(o); });
-  run('adler32', lw, large.length, 1, () => { sink += wasmAdler32(large); }, () => { sink += adler32Ts(large); }, () => { sink += accel.adler32(large); });
+    () => { for (const z of smallCrcInputs) sink += accel.crc32(z); },
+    ['crc32Js', () => { for (const z of smallCrcInputs) sink += crc32Pure(z); }]);
+  run('crc32', lw, large.length, 1, () => { sink += wasmCrc32(large); }, () => { sink += crc32(large); }, () => { sink += accel.crc32(large); }, ['crc32Js', () => { sink += crc32Pure(large); }]);
+  run('adler32', sw, smallTotal, smallCount, () => { for (const o of smallObjs) sink += wasmAdler32(o); }, () => { for (const o of smallObjs) sink += adler32Ts(o); }, () => { for (const o of smallObjs) sink += accel.adler32(o); }, ['adler32Ts', null]);
+  run('adler32', lw, large.length, 1, () => { sink += wasmAdler32(large); }, () => { sink += adler32Ts(large); }, () => { sink += accel.adler32(large); }, ['adler32Ts', null]);
 
   // deflate: level 1 is what the commit API writes with, 6 (zlib's default) what PackWriter uses otherwise.
   for (const level of [1, 6]) {
@@ -233,8 +287,9 @@ export function runMicroBench(opts: MicroBenchOptions = {}): MicroBenchReport {
     run(fn, sw, smallTotal, smallCount,
       () => { for (const o of smallObjs) sink += wasmDeflate(o, level).length; },
       () => { for (const o of smallObjs) sink += deflate(o, level).length; },
-      () => { for (const o of smallObjs) sink += accel.deflate(o, level).length; });
-    run(fn, lw, large.length, 1, () => { sink += wasmDeflate(large, level).length; }, () => { sink += deflate(large, level).length; }, () => { sink += accel.deflate(large, level).length; });
+      () => { for (const o of smallObjs) sink += accel.deflate(o, level).length; },
+      ['pako', () => { for (const o of smallObjs) sink += deflatePure(o, level).length; }]);
+    run(fn, lw, large.length, 1, () => { sink += wasmDeflate(large, level).length; }, () => { sink += deflate(large, level).length; }, () => { sink += accel.deflate(large, level).length; }, ['pako', () => { sink += deflatePure(large, level).length; }]);
   }
 
   const sweep = (opts.sweep ?? !quick) ? runSweep(opts, rounds, minMs) : [];
@@ -326,7 +381,7 @@ export function formatSweep(sweep: SweepRow[]): string[] {
 
 /** The rows as an aligned text table. */
 export function formatMicroBench(rows: MicroBenchRow[]): string[] {
-  const head = ['function', 'workload', 'wasm MB/s', 'ts MB/s', 'wasm/ts', 'auto MB/s', 'wasm µs/call', 'ts µs/call'];
+  const head = ['function', 'workload', 'wasm MB/s', 'ts MB/s', 'wasm/ts', 'auto MB/s', 'pure MB/s', 'wasm/pure', 'wasm µs/call', 'ts µs/call'];
   const body = rows.map((r) => [
     r.fn,
     r.workload,
@@ -334,12 +389,23 @@ export function formatMicroBench(rows: MicroBenchRow[]): string[] {
     r.tsMBs.toFixed(0),
     `${r.ratio.toFixed(2)}x`,
     r.autoMBs.toFixed(0),
+    r.pureMBs.toFixed(0),
+    `${r.pureRatio.toFixed(2)}x`,
     r.wasmUsPerCall.toFixed(2),
     r.tsUsPerCall.toFixed(2),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const fmt = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [fmt(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(fmt)];
+  // Which pure-JS implementation each function was timed against, below the table.
+  const byName = new Map<string, Set<string>>();
+  for (const r of rows) {
+    const fns = byName.get(r.pureName) ?? new Set<string>();
+    byName.set(r.pureName, fns.add(r.fn.replace(/ L\d$/, '')));
+  }
+  const legend = rows.length
+    ? ['ts: the twin accel falls back to; pure: pure JS (= ts where the twin is pure TS):', `  ${[...byName].map(([name, fns]) => `${name}: ${[...fns].join(', ')}`).join('; ')}`]
+    : [];
+  return [fmt(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(fmt), ...legend];
 }
 
 /**
@@ -347,7 +413,9 @@ export function formatMicroBench(rows: MicroBenchRow[]): string[] {
  * running worker): mount it on an admin-only route, e.g.
  *   GET /_admin/bench/wasm?quick=1&sweep=0&only=inflate
  * It answers with the MicroBenchReport as JSON (`lines` is the printed table).
- * Takes ~3 s with quick=1, ~20 s in full without the sweep, ~3 min with it.
+ * Takes ~3 s with quick=1, ~20 s in full without the sweep, ~3 min with it,
+ * before the pure-JS column (which adds ~50% to quick=1; a full run without
+ * the sweep took 100 s on a loaded 2-core machine).
  */
 export function handleMicroBenchRequest(request: Request): Response {
   const q = new URL(request.url).searchParams;

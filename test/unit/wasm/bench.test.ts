@@ -1,8 +1,9 @@
 // Micro-benchmark: each Wasm function against its TS twin inside workerd
 // (MB/s and ratio on small pack-like objects and on a large buffer, plus what
-// accel.* in 'auto' mode gets). Prints the table; asserts only that every pair
-// was measured, since timings depend on the machine. `npm run bench` runs the
-// full version (runMicroBench() with bigger inputs and the size sweep).
+// accel.* in 'auto' mode gets) and against a pure-JS implementation. Prints
+// the table; asserts only that every pair was measured, since timings depend
+// on the machine. `npm run bench` runs the full version (runMicroBench() with
+// bigger inputs and the size sweep).
 import { expect, it } from 'vitest';
 import { runMicroBench } from '../../../src/wasm/bench';
 
@@ -16,8 +17,18 @@ it('prints MB/s for each function, wasm vs TS twin (quick)', () => {
   for (const r of rows) {
     expect(r.wasmMBs).toBeGreaterThan(0);
     expect(r.tsMBs).toBeGreaterThan(0);
+    // The pure-JS column: a finite positive throughput and the Wasm/pure ratio made from it.
+    expect(r.pureMBs).toBeGreaterThan(0);
+    expect(Number.isFinite(r.pureMBs)).toBe(true);
+    expect(r.pureRatio).toBeGreaterThan(0);
+    expect(r.pureRatio).toBeCloseTo(r.wasmMBs / r.pureMBs, 6);
+    expect(r.pureUsPerCall).toBeGreaterThan(0);
   }
-  expect(performance.now() - t0).toBeLessThan(10_000); // ~3 s on an idle machine
+  expect([...new Set(rows.map((r) => `${r.fn}: ${r.pureName}`))]).toEqual([
+    'sha1: sha.js', 'hashObject: sha.js', 'inflateAt: pako', 'applyDelta: delta.ts', 'createDelta: delta.ts',
+    'crc32: crc32Js', 'adler32: adler32Ts', 'deflate L1: pako', 'deflate L6: pako',
+  ]);
+  expect(performance.now() - t0).toBeLessThan(15_000); // ~4-5 s on an idle machine (~3 s of it without the pure-JS column)
 });
 
 it('answers over fetch for `npm run bench`', async () => {
@@ -26,5 +37,5 @@ it('answers over fetch for `npm run bench`', async () => {
   const body = (await res.json()) as { rows: { fn: string }[]; sweep: unknown[]; lines: string[] };
   expect(body.rows.map((r) => r.fn)).toEqual(['adler32', 'adler32']);
   expect(body.sweep).toEqual([]);
-  expect(body.lines[0]).toMatch(/^function/);
+  expect(body.lines[0]).toMatch(/^function .* pure MB\/s  wasm\/pure /);
 });
