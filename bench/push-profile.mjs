@@ -2,7 +2,8 @@
 // (the same connection bench/heap.mjs uses). Prints the functions with the most self time and
 // the inclusive time of the ingest stages; writes the raw profile to bench/out/push.cpuprofile
 // (open it in Chrome DevTools). Env: PROFILE_SIZE=small|large (default large); PROFILE_HEAP=1
-// samples the isolate's used heap every 50 ms instead and prints its peak.
+// samples the isolate's used heap every 50 ms instead and prints its peak; PROFILE_INCREMENTAL=N
+// profiles the push of N new commits on top of the pushed repository instead of the full push.
 // Usage: npx node bench/push-profile.mjs
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -62,6 +63,24 @@ const call = (method, params = {}) => new Promise((r) => { const i = ++id; pendi
 try {
   const created = await fetch(`${origin}/v1/repos/prof/r`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
   const { token } = await created.json();
+  // PROFILE_INCREMENTAL=N: push the whole repository first (not profiled), then profile the push
+  // of N new commits made on a clone of it (the everyday push: a thin pack against stored bases).
+  let pushFrom = src;
+  const incremental = Number(process.env.PROFILE_INCREMENTAL ?? 0);
+  if (incremental > 0) {
+    const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', HOME: tmp, GIT_AUTHOR_NAME: 'p', GIT_AUTHOR_EMAIL: 'p@x', GIT_COMMITTER_NAME: 'p', GIT_COMMITTER_EMAIL: 'p@x' };
+    const first = await spawnAsync('git', ['-c', `http.extraHeader=Authorization: Bearer ${token}`, 'push', '-q', `${origin}/git/prof/r.git`, 'main'], { cwd: src, env });
+    if (first.status !== 0) throw new Error(`push failed: ${first.stderr}`);
+    pushFrom = path.join(tmp, 'work');
+    const cl = await spawnAsync('git', ['clone', '-q', src, pushFrom], { cwd: tmp, env });
+    if (cl.status !== 0) throw new Error(`clone failed: ${cl.stderr}`);
+    for (let i = 0; i < incremental; i++) {
+      const k = (i * 7) % 100; // an existing file (gen-repo.mjs's layout)
+      fs.appendFileSync(path.join(pushFrom, `src/m${k % 17}/d${k % 5}/file-${k}.txt`), `profile ${i}\n`);
+      const c = await spawnAsync('git', ['commit', '-qam', `profile ${i}`], { cwd: pushFrom, env });
+      if (c.status !== 0) throw new Error(`commit failed: ${c.stderr}`);
+    }
+  }
   const heapMode = !!process.env.PROFILE_HEAP;
   let heapPeak = 0;
   let sampler = null;
@@ -75,7 +94,7 @@ try {
   }
   const t0 = Date.now();
   const r = await spawnAsync('git', ['-c', `http.extraHeader=Authorization: Bearer ${token}`, 'push', '-q', `${origin}/git/prof/r.git`, 'main'], {
-    cwd: src, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', HOME: tmp },
+    cwd: pushFrom, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', HOME: tmp },
   });
   const ms = Date.now() - t0;
   if (r.status !== 0) throw new Error(`push failed: ${r.stderr}`);
