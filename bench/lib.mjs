@@ -79,10 +79,14 @@ export async function startArbor({ persist, inspectorPort }) {
  */
 export async function largestSqliteValue(dir) {
   let DatabaseSync;
+  const warn = process.emitWarning;
+  process.emitWarning = () => {}; // node:sqlite's "experimental" warning, in the middle of the table
   try {
     ({ DatabaseSync } = await import('node:sqlite'));
   } catch {
     return null;
+  } finally {
+    process.emitWarning = warn;
   }
   const files = [];
   const walk = (d) => {

@@ -176,10 +176,50 @@ async function main() {
   console.log(largest
     ? `\nlargest SQLite value Arbor stored in this run: ${largest.bytes} bytes (${largest.where}; ${largest.databases} databases; platform limit 2 MB: ${largest.bytes <= 2 * 1000 * 1000 ? 'within' : 'OVER'})`
     : '\nlargest SQLite value: not checked (node:sqlite needs Node 22)');
+  report.targets = targets(report);
+  console.log('\n## issue 7 targets (goals, not gates)');
+  for (const t of report.targets) console.log(`- ${t.met ? 'MET    ' : 'not met'}  ${t.what}: ${t.got}`);
   fs.mkdirSync(path.join(ROOT, 'bench/out'), { recursive: true });
   fs.writeFileSync(path.join(ROOT, 'bench/out/results.json'), JSON.stringify(report, null, 2));
   console.log('\nwrote bench/out/results.json');
   fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+/** Issue 7's targets, judged on this run's figures (pack indexing: bench/index-bench.mjs). */
+function targets(report) {
+  const out = [];
+  const ratio = (x, k) => x.arbor[k].ms / x.native[k].ms;
+  const bytes = (x, k) => {
+    const w = (y) => (k.startsWith('push') ? y.up : y.down);
+    return w(x.arbor[k]) / w(x.native[k]);
+  };
+  const fx = (n) => `${n.toFixed(2)}x`;
+  for (const [size, x] of Object.entries(report.sizes)) {
+    const keys = Object.keys(x.arbor);
+    const clones = keys.filter((k) => k.startsWith('clone'));
+    out.push({ what: `${size}: clone time ≤ 1.3x native`, got: clones.map((k) => `${k} ${fx(ratio(x, k))}`).join(', '), met: clones.every((k) => ratio(x, k) <= 1.3) });
+    out.push({ what: `${size}: clone wire bytes ≤ 1.05x native`, got: clones.map((k) => `${k} ${bytes(x, k).toFixed(3)}x`).join(', '), met: clones.every((k) => bytes(x, k) <= 1.05) });
+    out.push({ what: `${size}: full push ≤ 1.5x native`, got: fx(ratio(x, 'push full')), met: ratio(x, 'push full') <= 1.5 });
+    const inc = keys.filter((k) => k.includes('incremental'));
+    out.push({ what: `${size}: incremental push and fetch ≤ 2x native`, got: inc.map((k) => `${k.split(' (')[0]} ${fx(ratio(x, k))}`).join(', '), met: inc.every((k) => ratio(x, k) <= 2) });
+    const heap = Math.max(...['push full', 'clone full'].map((k) => x.arbor[k].heapPeak ?? NaN));
+    if (size === 'large') out.push({ what: 'large: push and clone with the isolate heap under 128 MB', got: `${(heap / 2 ** 20).toFixed(1)} MiB peak`, met: heap < 128e6 });
+  }
+  if (report.largestSqliteValue) out.push({ what: 'no SQLite value over 2 MB', got: `largest ${report.largestSqliteValue.bytes} bytes (${report.largestSqliteValue.where})`, met: report.largestSqliteValue.bytes <= 2e6 });
+  if (report.micro) {
+    // Per function: its best workload (a function that wins where it is used meets the bar).
+    const best = new Map();
+    for (const r of report.micro) best.set(r.fn, Math.max(best.get(r.fn) ?? 0, r.pureRatio ?? 0));
+    const below = [...best].filter(([, v]) => v < 3);
+    out.push({
+      what: 'each Wasm function ≥ 3x its pure-JS twin (best workload)',
+      got: [...best].map(([fn, v]) => `${fn} ${fx(v)}`).join(', '),
+      met: below.length === 0,
+    });
+  }
+  const wasmBytes = fs.statSync(path.join(ROOT, 'src/wasm/arbor.wasm')).size;
+  out.push({ what: 'arbor.wasm ≤ 100 KB', got: `${wasmBytes} bytes`, met: wasmBytes <= 100 * 1024 });
+  return out;
 }
 
 main().catch((e) => {
