@@ -7,10 +7,11 @@ import { bytesToHex, hexToBytes, isOid } from '../pack';
 export class PackEntries {
   count = 0;
   offset = new Float64Array(1024);
-  dataOffset = new Float64Array(1024);
+  /** dataOffset - offset: the entry header (type and size, delta base) is under 40 bytes (the parser bounds both varints). */
+  private header = new Uint8Array(1024);
   end = new Float64Array(1024);
   rawType = new Uint8Array(1024);
-  rawSize = new Float64Array(1024);
+  rawSize = new Uint32Array(1024); // the parser refuses entries above MAX_OBJECT_BYTES
   /** ofs-delta: entry number of the base; -1 otherwise. */
   base = new Int32Array(1024);
   /** Resolved type, 0 until the entry is resolved. */
@@ -31,12 +32,16 @@ export class PackEntries {
     if (this.count === this.offset.length) this.grow();
     const i = this.count++;
     this.offset[i] = offset;
-    this.dataOffset[i] = dataOffset;
+    this.header[i] = dataOffset - offset;
     this.end[i] = end;
     this.rawType[i] = rawType;
     this.rawSize[i] = rawSize;
     this.base[i] = -1;
     return i;
+  }
+
+  dataOffset(i: number): number {
+    return this.offset[i] + this.header[i];
   }
 
   /** The entry starting at a pack offset, -1 if none (offsets are ascending). */
@@ -109,14 +114,14 @@ export class PackEntries {
   }
 
   private grow(): void {
-    const n = this.offset.length * 2;
+    const n = Math.ceil(this.offset.length * 1.5); // 2x would leave up to half of it unused
     const wider = <T extends Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array>(a: T, len: number): T => {
       const b = new (a.constructor as new (n: number) => T)(len);
       b.set(a);
       return b;
     };
     this.offset = wider(this.offset, n);
-    this.dataOffset = wider(this.dataOffset, n);
+    this.header = wider(this.header, n);
     this.end = wider(this.end, n);
     this.rawType = wider(this.rawType, n);
     this.rawSize = wider(this.rawSize, n);

@@ -181,7 +181,7 @@ export class PackIngest {
         const rawType = E.rawType[i];
         const baseOid = rawType === 6 ? E.oidHex(E.base[i]) : rawType === 7 ? E.refBase.get(i)! : null;
         yield {
-          oid: E.oidHex(i), pack_id: packId, offset: E.offset[i], data_offset: E.dataOffset[i], end_offset: E.end[i],
+          oid: E.oidHex(i), pack_id: packId, offset: E.offset[i], data_offset: E.dataOffset(i), end_offset: E.end[i],
           type: E.type[i], size: E.size[i], raw_type: rawType, raw_size: E.rawSize[i], base_oid: baseOid, depth: E.depth[i],
         };
       }
@@ -348,7 +348,7 @@ export class PackIngest {
     const cached = this.cache.get(i);
     if (cached) return cached;
     const E = this.entries;
-    const raw = this.store.packs.read(this.packId, E.dataOffset[i], E.end[i]);
+    const raw = this.store.packs.read(this.packId, E.dataOffset(i), E.end[i]);
     const inflated = accel.inflateAt(raw, 0, E.rawSize[i]).data;
     if (E.rawType[i] < 6) {
       this.cache.set(i, inflated);
@@ -374,7 +374,7 @@ export class PackIngest {
           still.push(i);
           continue;
         }
-        const delta = this.deltas.get(i) ?? accel.inflateAt(this.store.packs.read(this.packId, E.dataOffset[i], E.end[i]), 0, E.rawSize[i]).data;
+        const delta = this.deltas.get(i) ?? accel.inflateAt(this.store.packs.read(this.packId, E.dataOffset(i), E.end[i]), 0, E.rawSize[i]).data;
         this.resolved(i, base.type, this.apply(i, base.data, delta), base.depth + 1, this.copiedFrom(base, delta));
         done++;
         if (tick && Date.now() - lastTick > 500) {
