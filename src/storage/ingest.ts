@@ -7,6 +7,7 @@ import type { DOFS, DofsWriteStream } from '../../dofs';
 import { bytesToHex, deltaCopies, PackParser, parseCommit, parseTag, validateObject, type ValidateOptions } from '../pack';
 import { accel } from '../wasm';
 import type { PackEntry } from '../pack';
+import { PackEntries } from './entries';
 import { ByteLru } from './lru';
 import { OidTable } from './oid-table';
 import { type ObjectRow, type ObjectStore, TYPE_NAMES, TYPE_NUMBERS } from './object-store';
@@ -28,27 +29,12 @@ export class IngestError extends Error {
   }
 }
 
-interface Rec {
-  offset: number;
-  dataOffset: number;
-  end: number;
-  rawType: number;
-  rawSize: number;
-  baseOffset?: number;
-  baseOid?: string;
-  oid?: string;
-  type?: number;
-  size?: number;
-  depth: number;
-  delta?: Uint8Array; // kept for deferred deltas while the budget allows
-}
-
-/** A delta base's content; `offset` is its entry in this pack (absent for stored objects). */
+/** A delta base's content; `entry` is its entry in this pack (absent for stored objects). */
 interface Base {
   type: number;
   data: Uint8Array;
   depth: number;
-  offset?: number;
+  entry?: number;
 }
 
 export interface IngestedPack {
@@ -67,9 +53,7 @@ export interface IngestedPack {
 export class PackIngest {
   private readonly parser = new PackParser({ maxObjectSize: MAX_OBJECT_BYTES });
   private readonly stream: DofsWriteStream;
-  private readonly recs: Rec[] = [];
-  private readonly byOffset = new Map<number, Rec>();
-  private readonly byOid = new Map<string, Rec>();
+  private readonly entries = new PackEntries();
   /**
    * Every object id the pack mentions, with two 3-bit fields: bits 0-2 the type its referrers
    * say it has (commit 1, tree 2, blob 3, tag 4; 0 if nothing in the pack references it),
@@ -78,12 +62,16 @@ export class PackIngest {
    */
   private readonly referenced = new OidTable();
   private readonly roots: string[] = [];
+  /** Resolved contents by entry number. */
   private readonly cache = new ByteLru<number, Uint8Array>(16 * 1024 * 1024);
   /** Commits whose parents the pack leaves out on purpose (a shallow fetch's boundary). */
   shallow: ReadonlySet<string> = new Set();
-  /** Entry offsets of validated trees of this pack, by pack offset (up to 256k offsets, 1 MB). */
+  /** Entry offsets of validated trees of this pack, by entry number (up to 256k offsets, 1 MB). */
   private readonly treeStarts = new ByteLru<number, Int32Array>(1 << 18);
-  private deferred: Rec[] = [];
+  /** Entry numbers of deltas whose base was not at hand when they arrived. */
+  private deferred: number[] = [];
+  /** Inflated deferred deltas, by entry number, kept while the budget allows. */
+  private readonly deltas = new Map<number, Uint8Array>();
   private deferredBytes = 0;
   private bytes = 0;
   private closed = false;
@@ -108,7 +96,7 @@ export class PackIngest {
   }
 
   get objectsSeen(): number {
-    return this.recs.length;
+    return this.entries.count;
   }
 
   /**
@@ -184,31 +172,32 @@ export class PackIngest {
       this.discardFile();
       throw e instanceof IngestError ? e : new IngestError((e as Error).message);
     }
-    const { byOffset, byOid, packId } = this;
+    const { entries: E, packId } = this;
     // Rows are produced on demand (one object per stored object would double the metadata in
     // memory), in oid order (the order of the table's B-tree: inserts are much cheaper so); the
-    // first copy of a duplicated object wins (byOid keeps the first).
+    // first copy of a duplicated object wins.
     const rows = function* (): Generator<ObjectRow> {
-      for (const r of inOidOrder([...byOid.values()])) {
-        const baseOid = r.rawType === 6 ? byOffset.get(r.baseOffset!)!.oid! : r.rawType === 7 ? r.baseOid! : null;
+      for (const i of E.ownersInOidOrder()) {
+        const rawType = E.rawType[i];
+        const baseOid = rawType === 6 ? E.oidHex(E.base[i]) : rawType === 7 ? E.refBase.get(i)! : null;
         yield {
-          oid: r.oid!, pack_id: packId, offset: r.offset, data_offset: r.dataOffset, end_offset: r.end,
-          type: r.type!, size: r.size!, raw_type: r.rawType, raw_size: r.rawSize, base_oid: baseOid, depth: r.depth,
+          oid: E.oidHex(i), pack_id: packId, offset: E.offset[i], data_offset: E.dataOffset(i), end_offset: E.end[i],
+          type: E.type[i], size: E.size[i], raw_type: rawType, raw_size: E.rawSize[i], base_oid: baseOid, depth: E.depth[i],
         };
       }
     };
     const store = this.store;
     return {
       packId: this.packId,
-      objectCount: this.recs.length,
+      objectCount: E.count,
       checksum,
       size: this.bytes,
       rows,
       roots: this.roots,
-      has: (oid) => byOid.has(oid) || store.has(oid),
+      has: (oid) => E.find(oid) >= 0 || store.has(oid),
       typeOf: (oid) => {
-        const own = byOid.get(oid)?.type;
-        if (own !== undefined) return own;
+        const own = E.find(oid);
+        if (own >= 0) return E.type[own];
         const t = store.typeOf(oid);
         return t ? TYPE_NUMBERS[t] : null;
       },
@@ -227,32 +216,35 @@ export class PackIngest {
 
   private onEntry(e: PackEntry): void {
     this.onParsed?.(e);
-    const rec: Rec = { offset: e.offset, dataOffset: e.dataOffset, end: e.end, rawType: e.type, rawSize: e.size, depth: 0 };
-    if (e.baseOffset !== undefined) rec.baseOffset = e.baseOffset;
-    if (e.baseOid !== undefined) rec.baseOid = e.baseOid;
-    this.recs.push(rec);
-    this.byOffset.set(rec.offset, rec);
+    const E = this.entries;
+    const i = E.add(e.offset, e.dataOffset, e.end, e.type, e.size);
     if (e.type >= 1 && e.type <= 4) {
-      this.resolved(rec, e.type, e.data, 0, undefined, e.oid);
+      this.resolved(i, e.type, e.data, 0, undefined, e.oid);
       return;
     }
-    const base = this.baseContent(rec, false);
+    if (e.type === 6) {
+      E.base[i] = E.atOffset(e.baseOffset!);
+      if (E.base[i] < 0) throw new IngestError(`delta base offset ${e.baseOffset} is not an object in this pack`);
+    } else {
+      E.refBase.set(i, e.baseOid!);
+    }
+    const base = this.baseContent(i, false);
     if (base) {
-      this.resolved(rec, base.type, this.apply(rec, base.data, e.data), base.depth + 1, this.copiedFrom(base, e.data));
+      this.resolved(i, base.type, this.apply(i, base.data, e.data), base.depth + 1, this.copiedFrom(base, e.data));
     } else {
       if (this.deferredBytes + e.data.length <= DEFERRED_DELTA_BUDGET) {
-        rec.delta = e.data;
+        this.deltas.set(i, e.data);
         this.deferredBytes += e.data.length;
       }
-      this.deferred.push(rec);
+      this.deferred.push(i);
     }
   }
 
-  private apply(rec: Rec, base: Uint8Array, delta: Uint8Array): Uint8Array {
+  private apply(i: number, base: Uint8Array, delta: Uint8Array): Uint8Array {
     try {
       return accel.applyDelta(base, delta);
     } catch (e) {
-      throw new IngestError(`bad delta at offset ${rec.offset}: ${(e as Error).message}`);
+      throw new IngestError(`bad delta at offset ${this.entries.offset[i]}: ${(e as Error).message}`);
     }
   }
 
@@ -262,14 +254,15 @@ export class PackIngest {
    * (Bases from the store are checked in full: their entries' references were not recorded.)
    */
   private copiedFrom(base: Base, delta: Uint8Array): ValidateOptions['copiedFrom'] {
-    if (base.type !== 2 || base.offset === undefined) return undefined;
-    const baseStarts = this.treeStarts.get(base.offset);
+    if (base.type !== 2 || base.entry === undefined) return undefined;
+    const baseStarts = this.treeStarts.get(base.entry);
     return baseStarts ? { runs: deltaCopies(delta), baseStarts } : undefined;
   }
 
-  private resolved(rec: Rec, type: number, data: Uint8Array, depth: number, copiedFrom?: ValidateOptions['copiedFrom'], known?: string): void {
-    if (depth > MAX_DELTA_DEPTH) throw new IngestError(`delta chain deeper than ${MAX_DELTA_DEPTH} at offset ${rec.offset}`);
-    if (data.length > MAX_OBJECT_BYTES) throw new IngestError(`object at offset ${rec.offset} exceeds ${MAX_OBJECT_BYTES} bytes`);
+  private resolved(i: number, type: number, data: Uint8Array, depth: number, copiedFrom?: ValidateOptions['copiedFrom'], known?: string): void {
+    const E = this.entries;
+    if (depth > MAX_DELTA_DEPTH) throw new IngestError(`delta chain deeper than ${MAX_DELTA_DEPTH} at offset ${E.offset[i]}`);
+    if (data.length > MAX_OBJECT_BYTES) throw new IngestError(`object at offset ${E.offset[i]} exceeds ${MAX_OBJECT_BYTES} bytes`);
     const name = TYPE_NAMES[type];
     const oid = known ?? accel.hashObject(name, data);
     // A tree's entries are recorded as referenced while it is validated (one pass over it).
@@ -279,21 +272,17 @@ export class PackIngest {
       checks.copiedFrom = copiedFrom;
       problem = validateObject(type, data, checks);
       checks.copiedFrom = undefined;
-      if (!problem) this.treeStarts.set(rec.offset, checks.entryStarts!.offsets.slice(0, checks.entryStarts!.count));
+      if (!problem) this.treeStarts.set(i, checks.entryStarts!.offsets.slice(0, checks.entryStarts!.count));
     } else {
       problem = validateObject(type, data, NO_OPTIONS);
     }
     if (problem) throw new IngestError(`invalid ${name} ${oid}: ${problem}`);
     if (this.conflict !== null) throw new IngestError(this.conflict);
-    rec.oid = oid;
-    rec.type = type;
-    rec.size = data.length;
-    rec.depth = depth;
-    rec.delta = undefined;
-    if (!this.byOid.has(oid)) {
-      this.byOid.set(oid, rec);
-      this.referenced.orHex(oid, type << HAVE_SHIFT);
-    }
+    E.type[i] = type;
+    E.size[i] = data.length;
+    E.depth[i] = depth;
+    this.deltas.delete(i);
+    if (E.setOid(i, oid)) this.referenced.or(E.oids, i * 20, type << HAVE_SHIFT);
     if (type === 1) {
       const c = parseCommit(data);
       this.expectHex(c.tree, 2);
@@ -304,7 +293,7 @@ export class PackIngest {
       if (!declared) throw new IngestError(`tag ${t.tag}: unknown object type '${t.type.slice(0, 20)}'`);
       this.expectHex(t.object, declared);
     }
-    this.cache.set(rec.offset, data);
+    this.cache.set(i, data);
   }
 
   /**
@@ -332,43 +321,43 @@ export class PackIngest {
     }
   }
 
-  /** Content of the base of a delta record, or null if not available (yet). */
-  private baseContent(rec: Rec, allowReread: boolean): Base | null {
-    let baseRec: Rec | undefined;
-    if (rec.rawType === 6) {
-      baseRec = this.byOffset.get(rec.baseOffset!);
-      if (!baseRec) throw new IngestError(`delta base offset ${rec.baseOffset} is not an object in this pack`);
-    } else {
-      baseRec = this.byOid.get(rec.baseOid!);
-      if (!baseRec) {
+  /** Content of the base of delta entry i, or null if not available (yet). */
+  private baseContent(i: number, allowReread: boolean): Base | null {
+    const E = this.entries;
+    let b = E.base[i];
+    if (b < 0) {
+      const baseOid = E.refBase.get(i)!;
+      b = E.find(baseOid);
+      if (b < 0) {
         // Thin pack: the base is an object the repository already has.
-        if (!this.store.has(rec.baseOid!)) return null;
-        const obj = this.store.read(rec.baseOid!);
-        const row = this.store.row(rec.baseOid!)!;
+        if (!this.store.has(baseOid)) return null;
+        const obj = this.store.read(baseOid);
+        const row = this.store.row(baseOid)!;
         return { type: TYPE_NUMBERS[obj.type], data: obj.data, depth: row.depth };
       }
     }
-    if (baseRec.oid === undefined) return null;
-    const cached = this.cache.get(baseRec.offset);
-    if (cached) return { type: baseRec.type!, data: cached, depth: baseRec.depth, offset: baseRec.offset };
+    if (E.type[b] === 0) return null;
+    const cached = this.cache.get(b);
+    if (cached) return { type: E.type[b], data: cached, depth: E.depth[b], entry: b };
     if (!allowReread) return null;
-    return { type: baseRec.type!, data: this.reread(baseRec), depth: baseRec.depth, offset: baseRec.offset };
+    return { type: E.type[b], data: this.reread(b), depth: E.depth[b], entry: b };
   }
 
-  /** Rebuilds a resolved record's content from the closed pack file. */
-  private reread(rec: Rec): Uint8Array {
-    const cached = this.cache.get(rec.offset);
+  /** Rebuilds resolved entry i's content from the closed pack file. */
+  private reread(i: number): Uint8Array {
+    const cached = this.cache.get(i);
     if (cached) return cached;
-    const raw = this.store.packs.read(this.packId, rec.dataOffset, rec.end);
-    const inflated = accel.inflateAt(raw, 0, rec.rawSize).data;
-    if (rec.rawType < 6) {
-      this.cache.set(rec.offset, inflated);
+    const E = this.entries;
+    const raw = this.store.packs.read(this.packId, E.dataOffset(i), E.end[i]);
+    const inflated = accel.inflateAt(raw, 0, E.rawSize[i]).data;
+    if (E.rawType[i] < 6) {
+      this.cache.set(i, inflated);
       return inflated;
     }
-    const base = this.baseContent(rec, true);
-    if (!base) throw new IngestError(`cannot resolve delta base of offset ${rec.offset}`);
+    const base = this.baseContent(i, true);
+    if (!base) throw new IngestError(`cannot resolve delta base of offset ${E.offset[i]}`);
     const data = accel.applyDelta(base.data, inflated);
-    this.cache.set(rec.offset, data);
+    this.cache.set(i, data);
     return data;
   }
 
@@ -377,15 +366,16 @@ export class PackIngest {
     let done = 0;
     let lastTick = Date.now();
     while (this.deferred.length > 0) {
-      const still: Rec[] = [];
-      for (const rec of this.deferred) {
-        const base = this.baseContent(rec, true);
+      const E = this.entries;
+      const still: number[] = [];
+      for (const i of this.deferred) {
+        const base = this.baseContent(i, true);
         if (!base) {
-          still.push(rec);
+          still.push(i);
           continue;
         }
-        const delta = rec.delta ?? accel.inflateAt(this.store.packs.read(this.packId, rec.dataOffset, rec.end), 0, rec.rawSize).data;
-        this.resolved(rec, base.type, this.apply(rec, base.data, delta), base.depth + 1, this.copiedFrom(base, delta));
+        const delta = this.deltas.get(i) ?? accel.inflateAt(this.store.packs.read(this.packId, E.dataOffset(i), E.end[i]), 0, E.rawSize[i]).data;
+        this.resolved(i, base.type, this.apply(i, base.data, delta), base.depth + 1, this.copiedFrom(base, delta));
         done++;
         if (tick && Date.now() - lastTick > 500) {
           lastTick = Date.now();
@@ -393,9 +383,9 @@ export class PackIngest {
         }
       }
       if (still.length === this.deferred.length) {
-        const r = still[0];
+        const i = still[0];
         throw new IngestError(
-          r.rawType === 7 ? `missing delta base ${r.baseOid}` : `unresolvable delta at offset ${r.offset}`,
+          E.rawType[i] === 7 ? `missing delta base ${E.refBase.get(i)}` : `unresolvable delta at offset ${E.offset[i]}`,
         );
       }
       this.deferred = still;
@@ -427,48 +417,4 @@ export class PackIngest {
     });
     this.referenced.clear();
   }
-}
-
-const hexDigit = (c: number): number => (c <= 0x39 ? c - 0x30 : c - 0x57); // lowercase hex only
-
-/**
- * Records sorted by oid: a counting sort on the first 16 bits, then each bucket by the whole
- * id. Object ids are uniformly spread, so buckets hold a few records each; sorting 140k
- * records with a comparator took ~0.5 s in workerd, this a small fraction of that.
- */
-export function inOidOrder<T extends { oid?: string }>(recs: T[]): T[] {
-  const n = recs.length;
-  const keys = new Uint16Array(n);
-  const starts = new Uint32Array(65537);
-  for (let i = 0; i < n; i++) {
-    const o = recs[i].oid!;
-    const k = (hexDigit(o.charCodeAt(0)) << 12) | (hexDigit(o.charCodeAt(1)) << 8) | (hexDigit(o.charCodeAt(2)) << 4) | hexDigit(o.charCodeAt(3));
-    keys[i] = k;
-    starts[k + 1]++;
-  }
-  for (let k = 0; k < 65536; k++) starts[k + 1] += starts[k];
-  const out: T[] = new Array(n);
-  const next = starts.slice(0, 65536);
-  for (let i = 0; i < n; i++) out[next[keys[i]]++] = recs[i];
-  for (let k = 0; k < 65536; k++) {
-    const lo = starts[k];
-    const hi = starts[k + 1];
-    if (hi - lo < 2) continue;
-    if (hi - lo > 16) {
-      // many ids sharing 16 bits: only a crafted pack does that, so no quadratic insertion sort
-      const part = out.slice(lo, hi).sort((a, b) => (a.oid! < b.oid! ? -1 : 1));
-      for (let i = lo; i < hi; i++) out[i] = part[i - lo];
-      continue;
-    }
-    for (let i = lo + 1; i < hi; i++) {
-      const r = out[i];
-      let j = i - 1;
-      while (j >= lo && out[j].oid! > r.oid!) {
-        out[j + 1] = out[j];
-        j--;
-      }
-      out[j + 1] = r;
-    }
-  }
-  return out;
 }
