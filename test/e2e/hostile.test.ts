@@ -227,7 +227,8 @@ async function send(r: Req, service?: string): Promise<Outcome> {
     return classify(res.status, Buffer.from(await res.arrayBuffer()), service);
   } catch (e) {
     const name = (e as Error).name;
-    return { status: 0, kind: name === 'TimeoutError' ? 'timeout' : 'network-error', detail: String(e) };
+    const cause = (e as { cause?: unknown }).cause; // undici's 'fetch failed' says why only here
+    return { status: 0, kind: name === 'TimeoutError' ? 'timeout' : 'network-error', detail: cause ? `${String(e)} (${String(cause)})` : String(e) };
   }
 }
 
