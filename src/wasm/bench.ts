@@ -408,18 +408,50 @@ export function formatMicroBench(rows: MicroBenchRow[]): string[] {
   return [fmt(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(fmt), ...legend];
 }
 
+/** The function groups `only` can pick; one streamed piece each (deflate: both levels). */
+const GROUPS = ['sha1', 'hashObject', 'inflateAt', 'applyDelta', 'createDelta', 'crc32', 'adler32', 'deflate'];
+
 /**
  * runMicroBench() behind a fetch handler, for `npm run bench` (which drives a
  * running worker): mount it on an admin-only route, e.g.
  *   GET /_admin/bench/wasm?quick=1&sweep=0&only=inflate
  * It answers with the MicroBenchReport as JSON (`lines` is the printed table).
  * Takes ~3 s with quick=1, ~20 s in full without the sweep, ~3 min with it,
- * before the pure-JS column (which adds ~50% to quick=1; a full run without
- * the sweep took 100 s on a loaded 2-core machine).
+ * before the pure-JS column (which adds ~50% to quick=1; a full run with the
+ * sweep took over 5 min on a slow 2-core machine).
+ *
+ * With stream=1 the answer is NDJSON, one line per function group as it is
+ * measured ({"group", "rows", "sweep"}) and a last line with the whole report:
+ * the headers go out at once and bytes keep coming, so an HTTP client's
+ * headers or idle timeout (undici's: 300 s) cannot cut a long full run.
  */
 export function handleMicroBenchRequest(request: Request): Response {
   const q = new URL(request.url).searchParams;
   const flag = (name: string) => (q.has(name) ? q.get(name) !== '0' && q.get(name) !== 'false' : undefined);
-  const report = runMicroBench({ quick: flag('quick') ?? false, sweep: flag('sweep'), only: q.get('only') ?? undefined, log: null });
-  return Response.json(report);
+  const opts = { quick: flag('quick') ?? false, sweep: flag('sweep'), only: q.get('only') ?? undefined, log: null };
+  if (!flag('stream')) return Response.json(runMicroBench(opts));
+  const groups = GROUPS.filter((g) => !opts.only || g.includes(opts.only) || opts.only.includes(g));
+  const rows: MicroBenchRow[] = [];
+  const sweep: SweepRow[] = [];
+  const enc = new TextEncoder();
+  let next = 0;
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(enc.encode(JSON.stringify({ groups }) + '\n'));
+    },
+    pull(controller) {
+      if (next < groups.length) {
+        const group = groups[next++];
+        const part = runMicroBench({ ...opts, only: group });
+        rows.push(...part.rows);
+        sweep.push(...part.sweep);
+        controller.enqueue(enc.encode(JSON.stringify({ group, rows: part.rows, sweep: part.sweep }) + '\n'));
+        return;
+      }
+      const lines = [...formatMicroBench(rows), ...(sweep.length ? ['', ...formatSweep(sweep)] : [])];
+      controller.enqueue(enc.encode(JSON.stringify({ rows, sweep, lines }) + '\n'));
+      controller.close();
+    },
+  });
+  return new Response(body, { headers: { 'content-type': 'application/x-ndjson' } });
 }

@@ -39,3 +39,15 @@ it('answers over fetch for `npm run bench`', async () => {
   expect(body.sweep).toEqual([]);
   expect(body.lines[0]).toMatch(/^function .* pure MB\/s  wasm\/pure /);
 });
+
+it('streams a line per function group, then the whole report (stream=1)', async () => {
+  const { handleMicroBenchRequest } = await import('../../../src/wasm/bench');
+  const res = handleMicroBenchRequest(new Request('http://x/_admin/bench/wasm?stream=1&quick=1&sweep=0&only=crc32'));
+  expect(res.headers.get('content-type')).toBe('application/x-ndjson');
+  const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l));
+  expect(lines.map((l) => Object.keys(l).sort().join(','))).toEqual(['groups', 'group,rows,sweep', 'lines,rows,sweep']);
+  expect(lines[0].groups).toEqual(['crc32']);
+  expect(lines[1].rows.map((r: { fn: string }) => r.fn)).toEqual(['crc32', 'crc32']);
+  expect(lines[2].rows).toEqual(lines[1].rows);
+  expect(lines[2].lines[0]).toMatch(/^function /);
+});
