@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, startArbor } from './lib.mjs';
+import { benchFetch, ROOT, startArbor } from './lib.mjs';
 
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 7));
 const BIG = process.env.BENCH_BIG !== '0';
@@ -24,7 +24,7 @@ const fmt = (ms) => `${ms.toFixed(1)} ms`;
 async function main() {
   const arbor = await startArbor({ persist: path.join(tmp, 'state') });
   const call = async (method, p, body) => {
-    const res = await fetch(arbor.origin + p, {
+    const res = await benchFetch(arbor.origin + p, {
       method,
       headers: { authorization: `Bearer ${arbor.admin}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),

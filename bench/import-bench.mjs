@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { generateRepo } from './gen-repo.mjs';
-import { ROOT, startArbor } from './lib.mjs';
+import { benchFetch, ROOT, startArbor } from './lib.mjs';
 import { startHttpBackend } from './http-backend.mjs';
 
 const SMALL = { commits: 800, files: 1500, perCommit: 6, binBytes: 5000 }; // as bench/run.mjs "small"
@@ -50,7 +50,7 @@ try {
 
     const name = `imp-${run}-${Date.now().toString(36)}`;
     t = performance.now();
-    const res = await fetch(`${arbor.origin}/v1/repos/bench/${name}/import`, {
+    const res = await benchFetch(`${arbor.origin}/v1/repos/bench/${name}/import`, {
       method: 'POST',
       headers: { authorization: `Bearer ${arbor.admin}`, 'content-type': 'application/json' },
       body: JSON.stringify({ url }),

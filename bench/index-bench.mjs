@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { generateRepo } from './gen-repo.mjs';
-import { benchSizes, median, ROOT, rssSampler, SIZES, startArbor } from './lib.mjs';
+import { benchFetch, benchSizes, median, ROOT, rssSampler, SIZES, startArbor } from './lib.mjs';
 
 const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
 const ISO_LARGE = process.env.BENCH_ISOGIT_LARGE !== '0';
@@ -69,7 +69,7 @@ async function isoIndexPack(pack, workDir) {
 /** Arbor: the pack through the admin route; .idx bytes back, timings in x-arbor-bench. */
 async function arborIndex(arbor, packBytes) {
   const t = process.hrtime.bigint();
-  const res = await fetch(`${arbor.origin}/v1/admin/bench/index`, {
+  const res = await benchFetch(`${arbor.origin}/v1/admin/bench/index`, {
     method: 'POST',
     headers: { authorization: `Bearer ${arbor.admin}`, accept: 'application/octet-stream', 'content-type': 'application/x-git-pack' },
     body: packBytes,

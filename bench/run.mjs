@@ -11,7 +11,7 @@ import path from 'node:path';
 import { generateRepo } from './gen-repo.mjs';
 import { startHttpBackend } from './http-backend.mjs';
 import { startProxy } from './proxy.mjs';
-import { benchSizes, largestSqliteValue, median, ROOT, rssSampler, SIZES, startArbor as startArborIn } from './lib.mjs';
+import { benchFetch, benchSizes, largestSqliteValue, median, ROOT, rssSampler, SIZES, startArbor as startArborIn } from './lib.mjs';
 
 const INSPECTOR_PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? 9329);
 
@@ -52,7 +52,7 @@ async function startArbor() {
 }
 
 async function createArborRepo(arbor, name) {
-  const r = await fetch(`${arbor.origin}/v1/repos/bench/${name}`, { method: 'POST', headers: { authorization: `Bearer ${arbor.admin}` } });
+  const r = await benchFetch(`${arbor.origin}/v1/repos/bench/${name}`, { method: 'POST', headers: { authorization: `Bearer ${arbor.admin}` } });
   if (r.status !== 201) throw new Error(`create failed: ${r.status} ${await r.text()}`);
   return (await r.json()).token;
 }
@@ -158,7 +158,7 @@ async function main() {
     // answer streams a line per function group (a full run takes minutes; no client timeout).
     process.stderr.write('accelerator micro-benchmarks (in workerd)...\n');
     try {
-      const mb = await fetch(`${arbor.origin}/v1/admin/bench/wasm?stream=1&quick=${process.env.BENCH_QUICK ? 1 : 0}&sweep=${process.env.BENCH_SWEEP ? 1 : 0}`, {
+      const mb = await benchFetch(`${arbor.origin}/v1/admin/bench/wasm?stream=1&quick=${process.env.BENCH_QUICK ? 1 : 0}&sweep=${process.env.BENCH_SWEEP ? 1 : 0}`, {
         headers: { authorization: `Bearer ${arbor.admin}` },
       });
       if (!mb.ok) throw new Error(`${mb.status} ${await mb.text()}`);
