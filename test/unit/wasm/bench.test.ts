@@ -51,3 +51,11 @@ it('streams a line per function group, then the whole report (stream=1)', async 
   expect(lines[2].rows).toEqual(lines[1].rows);
   expect(lines[2].lines[0]).toMatch(/^function /);
 });
+
+it('streams only the functions `only` names, also inside a group (only=deflate L1)', async () => {
+  const { handleMicroBenchRequest } = await import('../../../src/wasm/bench');
+  const res = handleMicroBenchRequest(new Request('http://x/_admin/bench/wasm?stream=1&quick=1&sweep=0&only=deflate%20L1'));
+  const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l));
+  expect(lines[0].groups).toEqual(['deflate']);
+  expect(lines[lines.length - 1].rows.map((r: { fn: string }) => r.fn)).toEqual(['deflate L1', 'deflate L1']);
+});
