@@ -4,7 +4,7 @@
 // fsck-checked and its references recorded, so connectivity can be judged before any ref moves.
 // Nothing is indexed until commit(): an aborted or failed ingest leaves no visible object.
 import type { DOFS, DofsWriteStream } from '../../dofs';
-import { bytesToHex, deltaCopies, PackParser, parseCommit, parseTag, validateObject, type ValidateOptions } from '../pack';
+import { bytesToHex, deltaCopies, PackParser, parseCommit, parseTag, SpecialFiles, validateObject, type ValidateOptions } from '../pack';
 import { accel } from '../wasm';
 import type { PackEntry } from '../pack';
 import { PackEntries } from './entries';
@@ -45,6 +45,8 @@ export interface IngestedPack {
   rows: () => Iterable<ObjectRow>;
   /** Objects of the pack that no object in the pack references. */
   roots: string[];
+  /** fsck findings git reports without refusing (e.g. a symlinked .gitignore): for the pusher. */
+  warnings: string[];
   /** True if the oid is in this pack or already stored. */
   has(oid: string): boolean;
   typeOf(oid: string): number | null;
@@ -62,6 +64,8 @@ export class PackIngest {
    */
   private readonly referenced = new OidTable();
   private readonly roots: string[] = [];
+  /** What trees of the pack name .gitmodules/.gitattributes: checked once all is resolved. */
+  private readonly special = new SpecialFiles();
   /** Resolved contents by entry number. */
   private readonly cache = new ByteLru<number, Uint8Array>(16 * 1024 * 1024);
   /** Commits whose parents the pack leaves out on purpose (a shallow fetch's boundary). */
@@ -168,6 +172,9 @@ export class PackIngest {
     try {
       await this.resolveDeferred(tick);
       this.checkConnectivity();
+      // After connectivity: a blob named .gitmodules must be one this push may reference.
+      const problem = this.special.finish((oid) => this.objectFor(oid));
+      if (problem) throw new IngestError(problem);
     } catch (e) {
       this.discardFile();
       throw e instanceof IngestError ? e : new IngestError((e as Error).message);
@@ -194,6 +201,7 @@ export class PackIngest {
       size: this.bytes,
       rows,
       roots: this.roots,
+      warnings: this.special.warnings,
       has: (oid) => E.find(oid) >= 0 || store.has(oid),
       typeOf: (oid) => {
         const own = E.find(oid);
@@ -268,6 +276,7 @@ export class PackIngest {
     // A tree's entries are recorded as referenced while it is validated (one pass over it).
     let problem: string | null;
     if (type === 2) {
+      this.special.tree = oid;
       const checks = this.treeChecks;
       checks.copiedFrom = copiedFrom;
       problem = validateObject(type, data, checks);
@@ -312,7 +321,16 @@ export class PackIngest {
       }
     },
     entryStarts: { offsets: new Int32Array(1024), count: 0 },
+    onDotfile: (kinds, mode, d, oidAt) => this.special.entry(kinds, mode, bytesToHex(d, oidAt)),
   };
+
+  /** An object of this pack (resolved) or of the store, for the .gitmodules checks. */
+  private objectFor(oid: string): { type: number; size: number; data(): Uint8Array } | null {
+    const i = this.entries.find(oid);
+    if (i >= 0) return { type: this.entries.type[i], size: this.entries.size[i], data: () => this.reread(i) };
+    const row = this.store.row(oid);
+    return row ? { type: row.type, size: row.size, data: () => this.store.read(oid).data } : null;
+  }
 
   private expectHex(oid: string, type: number): void {
     const prev = this.referenced.orHex(oid, type) & WANT;
