@@ -46,7 +46,7 @@ export class RemoteReader {
         throw e;
       }
       // A dropped connection or a corrupt gzip stream.
-      throw new ImportError('upstream_unreachable', `reading from the remote failed: ${(e as Error).message}`);
+      throw new ImportError('upstream_unreachable', 'reading from the remote failed'); // no detail: see client.ts
     } finally {
       clearTimeout(timer);
     }

@@ -22,6 +22,7 @@ import { WebhookStore, MAX_WEBHOOKS_PER_REPO, type DeliveryView, type WebhookEve
 import { deliverDue, deliveryPolicy, pingBody, refUpdateBodies } from './webhook-delivery';
 import { ScheduledJobs, earliest } from './scheduled-jobs';
 import { fetchRemote, type FetchedRemote } from '../import/run';
+import { privateNetworksAllowed } from '../net/outbound';
 import { ImportError } from '../import/errors';
 import { importFailure, type ImportSummary } from '../import/result';
 import { BenchInputError, benchIndexPack, type IndexBenchResult } from '../storage/index-bench';
@@ -213,7 +214,8 @@ export class RepoObject extends DurableObject<Env> {
     let fetched: FetchedRemote | null = null;
     try {
       const store = this.root.forRepo(key);
-      fetched = await fetchRemote(store, { url: new URL(opts.url), branch: opts.branch, depth: opts.depth, headers: opts.headers });
+      const allowPrivate = privateNetworksAllowed(this.env);
+      fetched = await fetchRemote(store, { url: new URL(opts.url), branch: opts.branch, depth: opts.depth, headers: opts.headers, allowPrivate });
       if (this.root.hosts(key)) {
         fetched.discard(); // created while we fetched
         return conflict(key);

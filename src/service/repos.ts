@@ -14,6 +14,7 @@ import type { ImportSummary } from '../import/result';
 import { unwrap } from './errors';
 import type { DeliveryView, WebhookView } from '../repo/webhook-store';
 import { checkWebhookId, checkWebhookInput } from './webhook-input';
+import { destinationProblem, privateNetworksAllowed } from '../net/outbound';
 
 export const DEFAULT_TOKEN_TTL = 86_400;
 export const MIN_TOKEN_TTL = 60;
@@ -167,7 +168,10 @@ export async function importRepo(
   opts: { url?: unknown; branch?: unknown; depth?: unknown; headers?: unknown },
 ): Promise<ImportedRepo> {
   checkNames(ns, name);
-  const url = parseRemoteUrl(opts.url).toString();
+  const parsed = parseRemoteUrl(opts.url);
+  const refused = destinationProblem(parsed, privateNetworksAllowed(env));
+  if (refused) throw badRequest(`url: ${refused}`);
+  const url = parsed.toString();
   const branch = parseBranch(opts.branch);
   const depth = parseDepth(opts.depth);
   const headers = parseHeaders(opts.headers);
@@ -208,7 +212,7 @@ export async function forkRepo(env: Env, origin: string, ns: string, name: strin
 
 /** Adds a webhook: {url, secret, events?}. The answer never carries the secret. */
 export async function createWebhook(env: Env, ns: string, name: string, input: unknown): Promise<WebhookView> {
-  const hook = checkWebhookInput(input);
+  const hook = checkWebhookInput(input, privateNetworksAllowed(env));
   return unwrap(await stub(env, ns, name).createWebhook(repoKey(ns, name), hook));
 }
 

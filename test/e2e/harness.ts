@@ -34,13 +34,16 @@ interface State {
   stop: () => Promise<void>;
 }
 let state: State | undefined;
+const DEFAULT_VARS: Record<string, string> = { ARBOR_ALLOW_PRIVATE_NETWORKS: '1' };
 let tmpRoot: string | undefined;
 let homeDir: string | undefined;
 let tmpCounter = 0;
 let nameCounter = 0;
 
 /** Extra worker settings: `vars` (e.g. test knobs), `registry` (a dev registry directory, so a
- *  second locally started worker can bind this one; see test/e2e/rpc-binding.test.ts). */
+ *  second locally started worker can bind this one; see test/e2e/rpc-binding.test.ts).
+ *  Every worker gets ARBOR_ALLOW_PRIVATE_NETWORKS=1 (imports and webhooks here talk to servers on
+ *  127.0.0.1) unless `vars` says otherwise (test/e2e/ssrf.test.ts runs with it off). */
 export interface StartOptions {
   vars?: Record<string, string>;
   registry?: string;
@@ -128,11 +131,12 @@ export async function startArbor(opts: StartOptions = {}): Promise<State> {
 
   const { unstable_startWorker } = await import('wrangler');
   const persistDir = await tmpDir('wrangler-state');
+  const vars = { ...DEFAULT_VARS, ...opts.vars };
   const worker = await unstable_startWorker({
     config: path.join(PROJECT_ROOT, 'wrangler.toml'),
     bindings: {
       ARBOR_ADMIN_TOKEN: { type: 'secret_text', value: token },
-      ...Object.fromEntries(Object.entries(opts.vars ?? {}).map(([k, v]) => [k, { type: 'plain_text' as const, value: v }])),
+      ...Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, { type: 'plain_text' as const, value: v }])),
     },
     dev: {
       ...(opts.registry ? { registry: opts.registry } : {}),
@@ -163,7 +167,7 @@ async function spawnWranglerDev(token: string, opts: StartOptions = {}): Promise
     'npx',
     ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()),
       '--persist-to', persistDir, '--var', `ARBOR_ADMIN_TOKEN:${token}`, '--show-interactive-dev-session=false',
-      ...Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`])],
+      ...Object.entries({ ...DEFAULT_VARS, ...opts.vars }).flatMap(([k, v]) => ['--var', `${k}:${v}`])],
     {
       cwd: PROJECT_ROOT,
       detached: true,
