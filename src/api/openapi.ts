@@ -106,9 +106,12 @@ export const OPERATIONS: Record<string, Op> = {
     summary:
       'Create a repository from a remote smart-HTTP git repository (protocol v2, v0/v1 fallback). Without branch: every branch and tag, ' +
       "HEAD as the remote's; with branch: only that branch (no tags), HEAD on it. depth: a shallow import. headers: sent to the remote only " +
-      '(never stored, logged or echoed). Errors: 400 bad_request (URL not http/https, credentials in the URL, bad headers/depth/branch); ' +
+      '(never stored, logged or echoed), and only to the origin of url (not after a redirect elsewhere). Errors: 400 bad_request (URL not ' +
+      'http/https, credentials in the URL, a loopback/private/link-local/CGNAT/reserved address or local name unless ' +
+      'ARBOR_ALLOW_PRIVATE_NETWORKS=1, bad headers/depth/branch); ' +
       '409 conflict (name exists); 413 pack_too_large; 422 branch_not_found | invalid_pack; 502 upstream_unreachable | upstream_auth_failed ' +
-      '(remote 401/403) | upstream_not_found (remote 404) | upstream_not_git | upstream_error; 504 upstream_timeout (no byte for 60 s). ' +
+      '(remote 401/403) | upstream_not_found (remote 404) | upstream_not_git | upstream_error (also: a redirect to a refused destination, ' +
+      'more than 5 redirects); 504 upstream_timeout (no byte for 60 s). ' +
       'A failed import creates nothing.',
     body: {
       type: 'object',
