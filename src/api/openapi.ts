@@ -71,10 +71,20 @@ export const OPERATIONS: Record<string, Op> = {
   },
   'POST /v1/repos/:ns/:name/tokens': {
     summary: 'Issue a repository token',
-    body: { type: 'object', properties: { scope: { enum: ['read', 'write'] }, ttlSeconds: { type: 'integer', minimum: 60, maximum: 31536000 } } },
-    ok: [201, '{token,id,scope,expiresAt}'],
+    body: {
+      type: 'object',
+      properties: {
+        scope: { enum: ['read', 'write'] },
+        ttlSeconds: { type: 'integer', minimum: 60, maximum: 31536000 },
+        name: { type: 'string', minLength: 1, maxLength: 100, description: 'a note: what the token is for' },
+      },
+    },
+    ok: [201, '{token,id,scope,expiresAt,name}: token is arb_v1_<40 hex><6 base62 CRC-32 checksum>?expires=<unix seconds>'],
   },
-  'GET /v1/repos/:ns/:name/tokens': { summary: 'List tokens (ids, scope, times; never secrets)', ok: [200, '{tokens:[{id,scope,createdAt,expiresAt,expired}]}'] },
+  'GET /v1/repos/:ns/:name/tokens': {
+    summary: 'List tokens (never secrets); expired ones until 30 days after expiry, then purged; lastUsedAt to the minute',
+    ok: [200, '{tokens:[{id,name,scope,createdAt,expiresAt,expired,lastUsedAt}]}'],
+  },
   'DELETE /v1/repos/:ns/:name/tokens/:id': { summary: 'Revoke a token (effective on the next request)', ok: [204, 'revoked'], extra: [404] },
   'GET /v1/repos/:ns/:name/events': {
     summary: 'Ref-change events (push, commit API, ref deletion), oldest first',

@@ -12,7 +12,7 @@ import { RepoStore } from '../storage/repo-store';
 import { ZERO_OID } from '../storage/refs';
 import { authorize } from './auth';
 import { drainBody, infoRefs, receivePackHttp, uploadPack } from './git-http';
-import { TokenStore } from './token-store';
+import { TokenStore, type TokenListing } from './token-store';
 import { EventStore, type RefEvent } from './event-store';
 import { serveRepoApi, type ApiRoute } from '../api/reads';
 import {
@@ -47,12 +47,14 @@ export interface RepoInfo {
   forkedFrom: string | null;
 }
 
-export interface TokenListing {
+export type { TokenListing } from './token-store';
+
+export interface IssuedTokenInfo {
   id: string;
+  token: string;
   scope: Scope;
-  createdAt: string;
   expiresAt: string;
-  expired: boolean;
+  name: string | null;
 }
 
 export type RpcResult<T> = { ok: true; value: T } | { ok: false; status: number; code: string; message: string };
@@ -366,33 +368,23 @@ export class RepoObject extends DurableObject<Env> {
 
   // ---- Tokens and events
 
-  async createToken(key: string, scope: Scope, ttlSeconds: number): Promise<RpcResult<{ id: string; token: string; scope: Scope; expiresAt: string }>> {
-    return this.on<RpcResult<{ id: string; token: string; scope: Scope; expiresAt: string }>>(
+  async createToken(key: string, scope: Scope, ttlSeconds: number, name: string | null = null): Promise<RpcResult<IssuedTokenInfo>> {
+    return this.on<RpcResult<IssuedTokenInfo>>(
       key,
       (h) => {
-        const t = h.tokens.issue(scope, ttlSeconds);
-        return { ok: true, value: { id: t.id, token: t.token, scope: t.scope, expiresAt: new Date(t.expiresAt * 1000).toISOString() } };
+        const t = h.tokens.issue(scope, ttlSeconds, name);
+        return { ok: true, value: { id: t.id, token: t.token, scope: t.scope, expiresAt: new Date(t.expiresAt * 1000).toISOString(), name: t.name } };
       },
-      (s) => s.createToken(key, scope, ttlSeconds),
+      (s) => s.createToken(key, scope, ttlSeconds, name),
       notFound,
     );
   }
 
-  /** Tokens of this repository: ids, scope, times — never the secret or its hash. */
+  /** Tokens of this repository: ids, names, scope, times — never the secret or its hash. */
   async listTokens(key: string): Promise<RpcResult<TokenListing[]>> {
-    const now = Date.now();
     return this.on<RpcResult<TokenListing[]>>(
       key,
-      (h) => ({
-        ok: true,
-        value: h.tokens.list().map((t) => ({
-          id: t.id,
-          scope: t.scope as Scope,
-          createdAt: new Date(t.created_at * 1000).toISOString(),
-          expiresAt: new Date(t.expires_at * 1000).toISOString(),
-          expired: t.expires_at * 1000 <= now,
-        })),
-      }),
+      (h) => ({ ok: true, value: h.tokens.list() }),
       (s) => s.listTokens(key),
       notFound,
     );

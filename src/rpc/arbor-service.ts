@@ -55,8 +55,9 @@ export class RepoHandle extends RpcTarget {
     return call(() => svc.getRepo(this.env, this.origin, this.namespace, this.name));
   }
 
-  createToken(scope: 'read' | 'write' = 'write', ttlSeconds: number = svc.DEFAULT_TOKEN_TTL) {
-    return call(() => svc.createToken(this.env, this.namespace, this.name, scope, ttlSeconds));
+  /** `name`: a note for whoever lists the tokens later (what it is for), up to 100 characters. */
+  createToken(scope: 'read' | 'write' = 'write', ttlSeconds: number = svc.DEFAULT_TOKEN_TTL, name?: string) {
+    return call(() => svc.createToken(this.env, this.namespace, this.name, scope, ttlSeconds, name));
   }
 
   listTokens() {

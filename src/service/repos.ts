@@ -29,6 +29,7 @@ export interface IssuedTokenView {
   token: string;
   scope: Scope;
   expiresAt: string;
+  name: string | null;
 }
 export interface RepoPage {
   repos: (RegistryEntry & { namespace: string; remote: string })[];
@@ -69,6 +70,17 @@ export function checkTtl(ttl: unknown): number {
     throw badRequest(`ttlSeconds must be an integer from ${MIN_TOKEN_TTL} to ${MAX_TOKEN_TTL}`);
   }
   return ttl;
+}
+
+export const MAX_TOKEN_NAME = 100;
+
+/** A token's name/note: optional, 1-100 characters, no control characters. */
+export function checkTokenName(name: unknown): string | null {
+  if (name === undefined || name === null) return null;
+  if (typeof name !== 'string' || name.trim() === '' || name.length > MAX_TOKEN_NAME || /[\x00-\x1f\x7f]/.test(name)) {
+    throw badRequest(`name must be a string of 1-${MAX_TOKEN_NAME} characters without control characters`);
+  }
+  return name;
 }
 
 export function checkLimit(limit: unknown, max = MAX_PAGE): number {
@@ -129,10 +141,13 @@ export async function listNamespaces(env: Env, opts: { limit?: unknown; cursor?:
   return { namespaces: page.entries, cursor: page.cursor };
 }
 
-export async function createToken(env: Env, ns: string, name: string, scope: unknown = 'write', ttlSeconds: unknown = DEFAULT_TOKEN_TTL): Promise<IssuedTokenView> {
+export async function createToken(
+  env: Env, ns: string, name: string, scope: unknown = 'write', ttlSeconds: unknown = DEFAULT_TOKEN_TTL, tokenName?: unknown,
+): Promise<IssuedTokenView> {
   const s = checkScope(scope);
   const ttl = checkTtl(ttlSeconds);
-  return unwrap(await stub(env, ns, name).createToken(repoKey(ns, name), s, ttl));
+  const note = checkTokenName(tokenName);
+  return unwrap(await stub(env, ns, name).createToken(repoKey(ns, name), s, ttl, note));
 }
 
 export async function listTokens(env: Env, ns: string, name: string): Promise<TokenListing[]> {
