@@ -2,7 +2,8 @@
 // forwards the request to the repository's Durable Object (`forward`, below), where this
 // handler reads the JSON body and calls the commit service.
 import { createCommit, type RepoContext } from '../commit';
-import { HttpError, errorResponse, jsonResponse } from '../http/errors';
+import { errorResponse, jsonResponse } from '../http/errors';
+import { readJsonObject } from '../http/body';
 import type { IRequest } from 'itty-router';
 import type { Env } from '../env';
 import type { ApiRoute } from './reads';
@@ -48,39 +49,9 @@ async function withLength(pending: Promise<Response>): Promise<Response> {
 /** Worker side: the route handler in src/index.ts. */
 export const postCommit = forward('commit');
 
-async function readJsonBody(request: Request, max: number): Promise<unknown> {
-  const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (declared > max) throw new HttpError(413, 'too_large', `request body exceeds ${max} bytes`);
-  if (!request.body) throw new HttpError(400, 'bad_request', 'request body must be a JSON object');
-  const reader = request.body.getReader();
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    n += value.length;
-    if (n > max) {
-      await reader.cancel().catch(() => {});
-      throw new HttpError(413, 'too_large', `request body exceeds ${max} bytes`);
-    }
-    parts.push(value);
-  }
-  const buf = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    buf.set(p, o);
-    o += p.length;
-  }
-  try {
-    return JSON.parse(new TextDecoder().decode(buf));
-  } catch {
-    throw new HttpError(400, 'bad_request', 'request body is not valid JSON');
-  }
-}
-
 /** DO side: reads the body and makes the commit. */
 export async function handleCommit(ctx: RepoContext, request: Request): Promise<Response> {
-  const body = await readJsonBody(request, MAX_COMMIT_BODY_BYTES);
+  const body = await readJsonObject(request, MAX_COMMIT_BODY_BYTES);
   const result = await createCommit(ctx, body);
   const location = `${new URL(request.url).pathname.replace(/\/+$/, '')}/${result.commit}`;
   return jsonResponse(result, 201, { location });

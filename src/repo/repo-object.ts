@@ -4,14 +4,15 @@
 // traffic arrives through fetch() (streaming bodies both ways); the control plane calls its RPC
 // methods, each naming the repository by key. All state lives in this object's SQLite.
 import { DurableObject } from 'cloudflare:workers';
-import { setAccelerator } from '../wasm';
+import { setAccelerator } from '../codec';
 import git from 'isomorphic-git';
 import type { Env } from '../env';
 import type { Scope } from '../auth/tokens';
 import { RepoStore } from '../storage/repo-store';
 import { ZERO_OID } from '../storage/refs';
 import { authorize } from './auth';
-import { drainBody, infoRefs, receivePackHttp, uploadPack } from './git-http';
+import { infoRefs, receivePackHttp, uploadPack } from './git-http';
+import { drainBody } from '../http/body';
 import { TokenStore } from './token-store';
 import { EventStore, type RefEvent } from './event-store';
 import { serveRepoApi, type ApiRoute } from '../api/reads';
@@ -24,7 +25,6 @@ import { ScheduledJobs, earliest } from './scheduled-jobs';
 import { fetchRemote, type FetchedRemote } from '../import/run';
 import { ImportError } from '../import/errors';
 import { importFailure, type ImportSummary } from '../import/result';
-import { BenchInputError, benchIndexPack, type IndexBenchResult } from '../storage/index-bench';
 
 export const DEFAULT_BRANCH = 'main';
 /** How long after a push the sweeper looks for what interrupted uploads left behind. */
@@ -572,31 +572,6 @@ export class RepoObject extends DurableObject<Env> {
       notFound,
     );
   }
-
-  /**
-   * Admin benchmark: indexes a raw .pack as a push would (see src/storage/index-bench.ts) in
-   * this scratch object, then wipes it. Refused on an object that holds a repository.
-   */
-  async benchIndex(body: ReadableStream<Uint8Array>): Promise<RpcResult<IndexBenchResult & { idx: Uint8Array }>> {
-    if (this.root.hostedRepos().length > 0) {
-      await drainBody(body);
-      return { ok: false, status: 409, code: 'conflict', message: 'benchmarks run in a scratch object, not in a repository' };
-    }
-    try {
-      const { result, idx } = await benchIndexPack(this.root.forRepo('__bench'), body);
-      return { ok: true, value: { ...result, idx } };
-    } catch (e) {
-      if (e instanceof BenchInputError) return { ok: false, status: 422, code: 'bad_pack', message: e.message };
-      throw e;
-    } finally {
-      await this.root.wipe();
-      this.views.clear();
-      this.root = new RepoStore(this.ctx.storage); // fresh tables and caches
-      this.webhooks = new WebhookStore(this.ctx.storage.sql);
-      this.jobs = new ScheduledJobs(this.ctx.storage.sql);
-    }
-  }
-
 }
 
 /** The namespace and name a repository key `ns/name` is made of (neither contains '/'). */

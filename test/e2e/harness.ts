@@ -44,6 +44,8 @@ let nameCounter = 0;
 export interface StartOptions {
   vars?: Record<string, string>;
   registry?: string;
+  /** Wrangler config relative to the project (default wrangler.toml; the bench's tests: bench/wrangler.toml). */
+  config?: string;
 }
 
 /** Registers beforeAll/afterAll hooks that start one worker for the calling test file. */
@@ -129,7 +131,7 @@ export async function startArbor(opts: StartOptions = {}): Promise<State> {
   const { unstable_startWorker } = await import('wrangler');
   const persistDir = await tmpDir('wrangler-state');
   const worker = await unstable_startWorker({
-    config: path.join(PROJECT_ROOT, 'wrangler.toml'),
+    config: path.join(PROJECT_ROOT, opts.config ?? 'wrangler.toml'),
     bindings: {
       ARBOR_ADMIN_TOKEN: { type: 'secret_text', value: token },
       ...Object.fromEntries(Object.entries(opts.vars ?? {}).map(([k, v]) => [k, { type: 'plain_text' as const, value: v }])),
@@ -161,7 +163,7 @@ async function spawnWranglerDev(token: string, opts: StartOptions = {}): Promise
   const persistDir = await tmpDir('wrangler-state');
   const child: ChildProcess = spawn(
     'npx',
-    ['wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()),
+    ['wrangler', 'dev', '--config', opts.config ?? 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()),
       '--persist-to', persistDir, '--var', `ARBOR_ADMIN_TOKEN:${token}`, '--show-interactive-dev-session=false',
       ...Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`])],
     {

@@ -2,19 +2,19 @@
 // second column (issue 7's "each Wasm function >= 3x its pure-TS twin"):
 // several twins `accel` falls back to are workerd's native C (node:crypto
 // SHA-1, node:zlib inflate/deflate/crc32), which says nothing about that
-// target. Only src/wasm/bench.ts imports this module.
+// target. Only src/codec/bench.ts imports this module.
 //
 // pako and sha.js are not dependencies of package.json: they come with
 // isomorphic-git (which imports 'pako' and 'sha.js/sha1.js' itself), so the
 // bundle already holds them and these imports add no second copy.
 import pako from 'pako';
 import Sha1 from 'sha.js/sha1.js';
-import { encodeLooseHeader, type ObjectType } from '../pack/object';
-import { PackError } from '../pack/errors';
+import { encodeLooseHeader, type ObjectType } from '../../src/codec/object-id';
+import { PackError } from '../../src/codec/errors';
 
-export { crc32Js as crc32Pure } from '../pack/crc32';
-export { applyDelta as applyDeltaPure, createDelta as createDeltaPure } from '../pack/delta';
-export { adler32Ts as adler32Pure } from './twins';
+export { crc32Js as crc32Pure } from '../../src/codec/crc32';
+export { applyDelta as applyDeltaPure, createDelta as createDeltaPure } from '../../src/codec/delta';
+export { adler32Ts as adler32Pure } from '../../src/codec/twins';
 
 /** Hex SHA-1 of data (sha.js). */
 export function sha1Pure(data: Uint8Array): string {

@@ -5,7 +5,7 @@
 // on the machine. `npm run bench` runs the full version (runMicroBench() with
 // bigger inputs and the size sweep).
 import { expect, it } from 'vitest';
-import { runMicroBench } from '../../../src/wasm/bench';
+import { runMicroBench } from '../../../bench/worker/micro';
 
 it('prints MB/s for each function, wasm vs TS twin (quick)', () => {
   const t0 = performance.now();
@@ -32,7 +32,7 @@ it('prints MB/s for each function, wasm vs TS twin (quick)', () => {
 });
 
 it('answers over fetch for `npm run bench`', async () => {
-  const { handleMicroBenchRequest } = await import('../../../src/wasm/bench');
+  const { handleMicroBenchRequest } = await import('../../../bench/worker/micro');
   const res = handleMicroBenchRequest(new Request('http://x/_admin/bench/wasm?quick=1&sweep=0&only=adler32'));
   const body = (await res.json()) as { rows: { fn: string }[]; sweep: unknown[]; lines: string[] };
   expect(body.rows.map((r) => r.fn)).toEqual(['adler32', 'adler32']);
@@ -41,7 +41,7 @@ it('answers over fetch for `npm run bench`', async () => {
 });
 
 it('streams a line per function group, then the whole report (stream=1)', async () => {
-  const { handleMicroBenchRequest } = await import('../../../src/wasm/bench');
+  const { handleMicroBenchRequest } = await import('../../../bench/worker/micro');
   const res = handleMicroBenchRequest(new Request('http://x/_admin/bench/wasm?stream=1&quick=1&sweep=0&only=crc32'));
   expect(res.headers.get('content-type')).toBe('application/x-ndjson');
   const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l));
@@ -53,7 +53,7 @@ it('streams a line per function group, then the whole report (stream=1)', async 
 });
 
 it('streams only the functions `only` names, also inside a group (only=deflate L1)', async () => {
-  const { handleMicroBenchRequest } = await import('../../../src/wasm/bench');
+  const { handleMicroBenchRequest } = await import('../../../bench/worker/micro');
   const res = handleMicroBenchRequest(new Request('http://x/_admin/bench/wasm?stream=1&quick=1&sweep=0&only=deflate%20L1'));
   const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l));
   expect(lines[0].groups).toEqual(['deflate']);

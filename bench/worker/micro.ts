@@ -2,19 +2,19 @@
 // two shapes of work Arbor has: the many small objects of a pack (200 B–4 KB
 // each: commits, trees, small blobs, deltas) and single large buffers.
 // A second column times a pure-JS implementation of the same function
-// (src/wasm/purejs.ts), since several twins are workerd's native C.
+// (src/codec/purejs.ts), since several twins are workerd's native C.
 //
-// runMicroBench() is what `npm run bench` and test/unit/wasm/bench.test.ts
+// runMicroBench() is what `npm run bench` and test/unit/codec/wasm/bench.test.ts
 // call; it must run inside workerd (it imports the .wasm module) and only
 // needs node:zlib / node:crypto from nodejs_compat.
 import * as zlib from 'node:zlib';
-import { deflate, inflateAt } from '../pack/inflate';
-import { applyDelta, createDelta } from '../pack/delta';
-import { crc32 } from '../pack/crc32';
-import { hashObject } from '../pack/object';
-import { adler32Ts, sha1Ts } from './twins';
+import { deflate, inflateAt } from '../../src/codec/inflate';
+import { applyDelta, createDelta } from '../../src/codec/delta';
+import { crc32 } from '../../src/codec/crc32';
+import { hashObject } from '../../src/codec/object-id';
+import { adler32Ts, sha1Ts } from '../../src/codec/twins';
 import { adler32Pure, applyDeltaPure, crc32Pure, createDeltaPure, deflatePure, hashObjectPure, inflateAtPure, sha1Pure } from './purejs';
-import { accel, getAccelerator, setAccelerator, wasmAdler32, wasmApplyDelta, wasmCreateDelta, wasmCrc32, wasmDeflate, wasmHashObject, wasmInflateAt, wasmSha1 } from './index';
+import { accel, getAccelerator, setAccelerator, wasmAdler32, wasmApplyDelta, wasmCreateDelta, wasmCrc32, wasmDeflate, wasmHashObject, wasmInflateAt, wasmSha1 } from '../../src/codec';
 
 export interface MicroBenchRow {
   /** Function pair, e.g. 'inflateAt'. */

@@ -1,10 +1,10 @@
 // Differential tests: wasmApplyDelta (zig/delta.zig) against applyDelta
-// (src/pack/delta.ts) on generated and hostile deltas: same bytes out, or the
+// (src/codec/delta.ts) on generated and hostile deltas: same bytes out, or the
 // same error class with the same message.
 import { describe as suite, expect, it } from 'vitest';
-import { applyDelta, createDelta } from '../../../src/pack/delta';
-import { PackError } from '../../../src/pack/errors';
-import { wasmApplyDelta, wasmCreateDelta } from '../../../src/wasm';
+import { applyDelta, createDelta } from '../../../../src/codec/delta';
+import { PackError } from '../../../../src/codec/errors';
+import { wasmApplyDelta, wasmCreateDelta } from '../../../../src/codec';
 import { concat, describe, outcome, randomBytes, repeatBytes, rng, sameBytes, textBytes } from './helpers';
 
 function diff(base: Uint8Array, delta: Uint8Array, max?: number): string | null {

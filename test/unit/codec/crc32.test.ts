@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { crc32, crc32Js } from '../../../src/pack';
-import { enc, randomBytes, rng } from './helpers';
+import { enc, randomBytes, rng } from '../pack/helpers';
 
 describe('crc32', () => {
   it('matches the standard check values', () => {

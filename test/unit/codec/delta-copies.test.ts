@@ -4,7 +4,7 @@
 // base entry (or a piece of its object id) are checked in full.
 import { describe, expect, it } from 'vitest';
 import { createDelta, deltaCopies, validateObject, walkTree, type ValidateOptions } from '../../../src/pack';
-import { concat, enc, rng } from './helpers';
+import { concat, enc, rng } from '../pack/helpers';
 
 function baseStarts(t: Uint8Array): Int32Array {
   const s: number[] = [];

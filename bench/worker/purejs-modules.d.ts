@@ -1,4 +1,4 @@
-// Just what src/wasm/purejs.ts uses of two untyped CommonJS packages that
+// Just what src/codec/purejs.ts uses of two untyped CommonJS packages that
 // isomorphic-git depends on (pako 1.x, sha.js 2.x); neither ships types.
 declare module 'pako' {
   interface ZStream {

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { adminToken, api, commitFiles, fastImportCommits, git, gitOut, initRepo, origin, randomData, tmpDir, useArbor } from './harness';
 
-useArbor();
+useArbor({ config: 'bench/wrangler.toml' }); // the bench worker: Arbor plus the benchmark routes
 
 /** A repository whose packs have real deltas: text files edited over many commits, binaries. */
 async function deltaRichRepo(): Promise<string> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deflate, inflateAt, NeedMoreInput, PackError } from '../../../src/pack';
-import { concat, enc, randomBytes, rng, sameBytes } from './helpers';
+import { concat, enc, randomBytes, rng, sameBytes } from '../pack/helpers';
 
 describe('inflateAt', () => {
   const rand = rng(99);

@@ -4,9 +4,9 @@
 // the walker hashed, and the same error text on hostile packs, for any way of cutting the pack.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { createDelta, deflate, encodeEntryHeader, encodeOfsDistance, hashObject, PackParser, typeName, type PackEntry } from '../../../src/pack';
-import { setAccelerator, wasmWalkPack, Walk, type AcceleratorMode, type WalkedEntry } from '../../../src/wasm';
-import { fixturePack } from '../pack/helpers';
+import { createDelta, deflate, encodeEntryHeader, encodeOfsDistance, hashObject, PackParser, typeName, type PackEntry } from '../../../../src/pack';
+import { setAccelerator, wasmWalkPack, Walk, type AcceleratorMode, type WalkedEntry } from '../../../../src/codec';
+import { fixturePack } from '../../pack/helpers';
 import { concat, randomBytes, rng, sameBytes, textBytes } from './helpers';
 
 afterEach(() => setAccelerator('auto'));

@@ -1,8 +1,8 @@
 // Helpers for the accelerator's differential tests (run inside workerd).
-import { concat } from '../pack/helpers';
+import { concat } from '../../pack/helpers';
 
 export { concat };
-export { randomBytes, rng, sameBytes } from '../pack/helpers';
+export { randomBytes, rng, sameBytes } from '../../pack/helpers';
 
 /** Text-like data: words from a small vocabulary, newlines; compresses like source code. */
 export function textBytes(n: number, rand: () => number): Uint8Array {

@@ -4,10 +4,10 @@
 // dropped and recreated when its memory grew past the retention limit).
 import * as zlib from 'node:zlib';
 import { afterEach, describe as suite, expect, it } from 'vitest';
-import { applyDelta, createDelta } from '../../../src/pack/delta';
-import { NeedMoreInput, PackError } from '../../../src/pack/errors';
-import { accel, getAccelerator, setAccelerator, wasmInflateAt, wasmMemoryBytes, wasmSha1, type AcceleratorMode } from '../../../src/wasm';
-import wasmModule from '../../../src/wasm/arbor.wasm';
+import { applyDelta, createDelta } from '../../../../src/codec/delta';
+import { NeedMoreInput, PackError } from '../../../../src/codec/errors';
+import { accel, getAccelerator, setAccelerator, wasmInflateAt, wasmMemoryBytes, wasmSha1, type AcceleratorMode } from '../../../../src/codec';
+import wasmModule from '../../../../src/codec/arbor.wasm';
 import { randomBytes, rng, textBytes } from './helpers';
 
 const rand = rng(99);

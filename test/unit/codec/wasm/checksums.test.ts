@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import { describe as suite, expect, it } from 'vitest';
-import { crc32, crc32Js } from '../../../src/pack/crc32';
-import { hashObject, type ObjectType } from '../../../src/pack/object';
+import { crc32, crc32Js } from '../../../../src/codec/crc32';
+import { hashObject, type ObjectType } from '../../../../src/pack/object';
 import {
   adler32Ts,
   createSha1Ts,
@@ -16,7 +16,7 @@ import {
   wasmCrc32,
   wasmHashObject,
   wasmSha1,
-} from '../../../src/wasm';
+} from '../../../../src/codec';
 import { randomBytes, rng, textBytes } from './helpers';
 
 const rand = rng(5);

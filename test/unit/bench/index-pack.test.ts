@@ -1,4 +1,4 @@
-// The indexing benchmark's indexer (RepoObject.benchIndex -> PackIngest, the push path) must
+// The indexing benchmark's indexer (BenchObject.benchIndex -> PackIngest, the push path) must
 // produce the very .idx git wrote for the same pack: git's own index files of the fixtures
 // (OFS deltas, REF deltas, a large binary with a delta chain), fed in chunks of random size.
 // test/e2e/index-bench.test.ts does the same through the admin route against `git index-pack`.
@@ -6,11 +6,13 @@ import { env } from 'cloudflare:workers';
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { readIdxV2 } from '../../../src/pack';
-import type { RepoObject } from '../../../src/repo/repo-object';
+import type { BenchObject } from '../../../bench/worker/bench-object';
+import arbor from '../../../src/index';
 import { fixtureIdx, fixturePack, fixtures, hex } from '../pack/helpers';
-import { randomChunks } from './helpers';
+import { randomChunks } from '../storage/helpers';
 
-const REPO = (env as unknown as { REPO: DurableObjectNamespace<RepoObject> }).REPO;
+// The unit tests run the bench worker (vitest.config.ts -> bench/wrangler.toml): Arbor plus BENCH.
+const BENCH = (env as unknown as { BENCH: DurableObjectNamespace<BenchObject> }).BENCH;
 
 function streamOf(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
   let i = 0;
@@ -23,9 +25,9 @@ function streamOf(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
   });
 }
 
-const scratch = () => REPO.get(REPO.idFromName(`__bench/unit-${crypto.randomUUID()}`));
+const scratch = () => BENCH.get(BENCH.idFromName(`unit-${crypto.randomUUID()}`));
 
-describe('pack indexing benchmark (RepoObject.benchIndex)', () => {
+describe('pack indexing benchmark (BenchObject.benchIndex)', () => {
   for (const name of Object.keys(fixtures)) {
     it(`${name}: the .idx is byte-identical to git's`, async () => {
       const pack = fixturePack(name);
@@ -59,12 +61,11 @@ describe('pack indexing benchmark (RepoObject.benchIndex)', () => {
     expect(again.ok).toBe(true);
   });
 
-  it('refuses to run in an object that holds a repository', async () => {
-    const stub = REPO.get(REPO.idFromName(`unit-bench-${crypto.randomUUID()}`));
-    const created = await stub.create('unit', 'bench', 3600);
-    expect(created.ok).toBe(true);
-    const r = await stub.benchIndex(streamOf([fixturePack('small-ofs')]));
-    expect(r.ok ? null : r.code).toBe('conflict');
-    expect((await stub.get('unit/bench')).ok).toBe(true); // still there
+  it('is not part of the production Worker: its routes answer 404 there', async () => {
+    const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
+    for (const [method, path] of [['POST', '/v1/admin/bench/index'], ['GET', '/v1/admin/bench/wasm']]) {
+      const res = await arbor.fetch(new Request(`http://arbor.test${path}`, { method, headers: { authorization: 'Bearer test-admin-token' } }), env as never, ctx);
+      expect(res.status).toBe(404);
+    }
   });
 });

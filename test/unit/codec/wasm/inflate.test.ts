@@ -1,12 +1,12 @@
 // Differential tests: wasmInflateAt (zig/inflate.zig) against inflateAt
-// (src/pack/inflate.ts, node:zlib) on generated and hostile zlib streams.
+// (src/codec/inflate.ts, node:zlib) on generated and hostile zlib streams.
 // Both must return identical bytes and consumed counts, or throw the same
 // error class with the same message.
 import * as zlib from 'node:zlib';
 import { describe as suite, expect, it } from 'vitest';
-import { inflateAt } from '../../../src/pack/inflate';
-import { NeedMoreInput, PackError } from '../../../src/pack/errors';
-import { wasmInflateAt } from '../../../src/wasm';
+import { inflateAt } from '../../../../src/codec/inflate';
+import { NeedMoreInput, PackError } from '../../../../src/codec/errors';
+import { wasmInflateAt } from '../../../../src/codec';
 import {
   BitWriter,
   concat,

@@ -1,14 +1,14 @@
 // Differential tests for wasmDeflate (zig/deflate.zig) against its platform
-// twin, deflate() in src/pack/inflate.ts (node:zlib). The streams differ byte
+// twin, deflate() in src/codec/inflate.ts (node:zlib). The streams differ byte
 // for byte (different match finders), so "the same" means: both inflaters —
 // node:zlib and ours (wasmInflateAt, zig/inflate.zig) — give back exactly the
 // input, report the whole stream as consumed, and the size stays close to
 // zlib's at the same level.
 import * as zlib from 'node:zlib';
 import { afterEach, describe as suite, expect, it } from 'vitest';
-import { deflate, inflateAt } from '../../../src/pack/inflate';
-import { encodeEntryHeader, PackWriter } from '../../../src/pack/writer';
-import { accel, setAccelerator, wasmDeflate, wasmInflateAt } from '../../../src/wasm';
+import { deflate, inflateAt } from '../../../../src/codec/inflate';
+import { encodeEntryHeader, PackWriter } from '../../../../src/pack/writer';
+import { accel, setAccelerator, wasmDeflate, wasmInflateAt } from '../../../../src/codec';
 import { concat, describe, randomBytes, repeatBytes, rng, sameBytes, textBytes } from './helpers';
 
 const rand = rng(4242);

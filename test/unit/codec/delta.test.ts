@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyDelta, createDelta, deltaBaseSize, deltaResultSize, DeltaIndex, PackError } from '../../../src/pack';
-import { concat, enc, packErrorOf, randomBytes, rng, sameBytes } from './helpers';
+import { concat, enc, packErrorOf, randomBytes, rng, sameBytes } from '../pack/helpers';
 
 /** Delta header: base size and result size varints. */
 function header(baseSize: number, resultSize: number): Uint8Array {

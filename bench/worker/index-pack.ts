@@ -3,10 +3,10 @@
 // resolved, checked; then the rows indexed into SQLite), timed phase by phase, and the .idx v2
 // `git index-pack` would write is built from the indexed entries so the bench can compare the
 // bytes. Runs in a scratch store that the caller destroys afterwards.
-import { bytesToHex, IdxColumns, type PackEntry } from '../pack';
+import { bytesToHex, IdxColumns, type PackEntry } from '../../src/pack';
 import { createHash } from 'node:crypto';
-import { IngestError } from './ingest';
-import type { RepoStore } from './repo-store';
+import { IngestError } from '../../src/storage/ingest';
+import type { RepoStore } from '../../src/storage/repo-store';
 
 export interface IndexBenchResult {
   objects: number;
