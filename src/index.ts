@@ -7,11 +7,10 @@ import {
   createWebhook, deleteWebhook, listDeliveries, listWebhooks,
 } from './api/repos';
 import { importRepo } from './api/repos';
-import { nameProblem, repoKey } from './api/names';
+import { nameProblem, repoKey } from './service/names';
 import { drainBody, gitBodyLimit, tooLarge } from './http/body';
-import { postCommit } from './api/commits';
 import { getOpenApi } from './api/openapi';
-import { getBlob, getCommitInfo, getCompare, getLog, getObject, getRefs, getTree } from './api/reads';
+import { getBlob, getCommitInfo, getCompare, getLog, getObject, getRefs, getTree, postCommit } from './api/repo-routes';
 import { errorResponse, toErrorResponse } from './http/errors';
 
 export { RepoObject } from './repo/repo-object';

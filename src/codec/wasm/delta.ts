@@ -8,14 +8,14 @@ export const DELTA_DEFAULT_MAX = 0x7fffffff;
 
 function deltaError(st: number, nums: Float64Array, baseLen: number, maxResultSize: number): PackError {
   switch (st) {
-    case 1: return new PackError('delta truncated in its rt.base size header');
+    case 1: return new PackError('delta truncated in its base size header');
     case 2: return new PackError('delta truncated in its result size header');
-    case 3: return new PackError('delta rt.base size header is too long');
+    case 3: return new PackError('delta base size header is too long');
     case 4: return new PackError('delta result size header is too long');
-    case 5: return new PackError(`delta expects a rt.base of ${nums[0]} bytes but the rt.base has ${baseLen}`);
+    case 5: return new PackError(`delta expects a base of ${nums[0]} bytes but the base has ${baseLen}`);
     case 6: return new PackError(`delta result of ${nums[1]} bytes exceeds the limit of ${maxResultSize}`);
     case 7: return new PackError('delta truncated inside a copy instruction');
-    case 8: return new PackError(`delta copies bytes ${nums[2]}..${nums[2] + nums[3]} from a rt.base of ${baseLen} bytes`);
+    case 8: return new PackError(`delta copies bytes ${nums[2]}..${nums[2] + nums[3]} from a base of ${baseLen} bytes`);
     case 9: return new PackError(`delta writes past its declared result size of ${nums[1]} bytes`);
     case 10: return new PackError('delta insert instruction runs past the end of the delta');
     case 11: return new PackError(`delta contains the reserved opcode 0 at byte ${nums[2]}`);

@@ -1,16 +1,11 @@
-// POST /v1/repos/:ns/:name/commits — many file changes in one atomic commit. Thin: the Worker
-// forwards the request to the repository's Durable Object (`forward`, below), where this
-// handler reads the JSON body and calls the commit service.
-import { createCommit, type RepoContext } from '../commit';
-import { errorResponse, jsonResponse } from '../http/errors';
-import { readJsonObject } from '../http/body';
+// The commit and read routes (POST .../commits, GET .../refs, commits, tree, blob, objects, log,
+// compare), Worker side: each is forwarded untouched (streaming) with the name of its route to
+// the repository's Durable Object, which authorises and serves it (src/repo/rest-api.ts).
+import { errorResponse } from '../http/errors';
 import type { IRequest } from 'itty-router';
 import type { Env } from '../env';
-import type { ApiRoute } from './reads';
-import { nameProblem, repoKey } from './names';
-
-/** Largest accepted request body (JSON, base64 content included). */
-export const MAX_COMMIT_BODY_BYTES = 48 * 1024 * 1024;
+import type { ApiRoute } from '../repo/rest-api';
+import { nameProblem, repoKey } from '../service/names';
 
 /** Worker side: a route handler that forwards to the repository's Durable Object. */
 export function forward(route: ApiRoute) {
@@ -46,13 +41,11 @@ async function withLength(pending: Promise<Response>): Promise<Response> {
   });
 }
 
-/** Worker side: the route handler in src/index.ts. */
 export const postCommit = forward('commit');
-
-/** DO side: reads the body and makes the commit. */
-export async function handleCommit(ctx: RepoContext, request: Request): Promise<Response> {
-  const body = await readJsonObject(request, MAX_COMMIT_BODY_BYTES);
-  const result = await createCommit(ctx, body);
-  const location = `${new URL(request.url).pathname.replace(/\/+$/, '')}/${result.commit}`;
-  return jsonResponse(result, 201, { location });
-}
+export const getRefs = forward('refs');
+export const getCommitInfo = forward('commitInfo');
+export const getTree = forward('tree');
+export const getBlob = forward('blob');
+export const getObject = forward('object');
+export const getLog = forward('log');
+export const getCompare = forward('compare');

@@ -1,7 +1,9 @@
-// Read API (refs, commits, trees, files, objects, log, compare) and the Durable Object side of
-// every commit/read route. Thin on both sides: the Worker forwards each request with the name of
-// its route to the repository's Durable Object (RepoObject.api); there `serveRepoApi` checks the
-// token and turns the request into one service call (src/commit) and the result into a response.
+// The Durable Object side of every commit/read REST route. The Worker (src/api/repo-routes.ts)
+// forwards each request with the name of its route to the repository's Durable Object
+// (RepoObject.api); here `serveRepoApi` checks the token and turns the request into one service
+// call (src/commit) and the result into a response.
+//
+//   POST .../commits                     many file changes in one atomic commit (JSON body)
 //
 //   GET .../refs                         {head:{ref,sha}, branches:[{name,ref,sha}], tags:[{name,ref,sha,peeled?}]}
 //   GET .../commits/:rev                 {sha, tree, parents, author, committer, message}
@@ -14,23 +16,19 @@
 // A revision containing '/' (feature/x) may be written as is or with %2F; '^' must be %5E-encoded.
 // Errors: {"error":{"code","message",...details}} (a stale expectedHead also has top-level currentHead).
 import type { Scope } from '../auth/tokens';
-import type { Access } from '../repo/auth';
+import type { Access } from './auth';
 import {
   compare, getCommit, listRefs, log, readFile, readRawObject, readTree, splitRevPath, ServiceError,
   type FileJson, type RepoContext,
 } from '../commit';
 import { HttpError, errorResponse, jsonResponse } from '../http/errors';
-import { forward, handleCommit } from './commits';
+import { readJsonObject } from '../http/body';
+import { createCommit } from '../commit';
 
 export type ApiRoute = 'commit' | 'refs' | 'commitInfo' | 'tree' | 'blob' | 'object' | 'log' | 'compare';
 
-export const getRefs = forward('refs');
-export const getCommitInfo = forward('commitInfo');
-export const getTree = forward('tree');
-export const getBlob = forward('blob');
-export const getObject = forward('object');
-export const getLog = forward('log');
-export const getCompare = forward('compare');
+/** Largest accepted commit request body (JSON, base64 content included). */
+export const MAX_COMMIT_BODY_BYTES = 48 * 1024 * 1024;
 
 /** What the Durable Object hands to serveRepoApi. */
 export interface ApiHost {
@@ -224,4 +222,12 @@ function bytesResponse(request: Request, data: Uint8Array, headers: Record<strin
     // Several ranges or an unknown unit: serve the whole body (allowed by RFC 9110).
   }
   return new Response(data, { status: 200, headers: { ...base, 'content-length': String(size) } });
+}
+
+/** Reads the commit request's JSON body and makes the commit. */
+async function handleCommit(ctx: RepoContext, request: Request): Promise<Response> {
+  const body = await readJsonObject(request, MAX_COMMIT_BODY_BYTES);
+  const result = await createCommit(ctx, body);
+  const location = `${new URL(request.url).pathname.replace(/\/+$/, '')}/${result.commit}`;
+  return jsonResponse(result, 201, { location });
 }
