@@ -50,7 +50,7 @@ describe('report-status', () => {
   it('round-trips ok and ng lines; newlines in reasons are flattened', () => {
     const report = { unpackError: null, refs: [{ name: 'refs/heads/main', ok: true }, { name: 'refs/heads/x', ok: false, error: 'non-fast-forward' }] };
     const bytes = encodeReportStatus(report);
-    expect(new TextDecoder().decode(bytes)).toBe('000eunpack ok\n0019ok refs/heads/main\n0023ng refs/heads/x non-fast-forward\n0000');
+    expect(new TextDecoder().decode(bytes)).toBe('000eunpack ok\n0017ok refs/heads/main\n0025ng refs/heads/x non-fast-forward\n0000');
     expect(decodeReportStatus(bytes)).toEqual(report);
     const bad = decodeReportStatus(encodeReportStatus({ unpackError: 'index-pack\nfailed', refs: [{ name: 'refs/heads/a', ok: false, error: 'unpacker error' }] }));
     expect(bad).toEqual({ unpackError: 'index-pack failed', refs: [{ name: 'refs/heads/a', ok: false, error: 'unpacker error' }] });

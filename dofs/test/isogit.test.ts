@@ -6,8 +6,8 @@ import { env } from 'cloudflare:workers';
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import git from 'isomorphic-git';
 import { describe, expect, it } from 'vitest';
-import { DOFS } from '../../dofs';
-import type { DofsMount } from '../../dofs';
+import { DOFS } from '../index';
+import type { DofsMount } from '../index';
 
 const author = { name: 'Arbor Test', email: 'test@arbor.invalid', timestamp: 1_700_000_000, timezoneOffset: 0 };
 const gitdir = '/repo.git';
