@@ -1,5 +1,10 @@
 // What RepoObject's RPC methods answer: shapes shared by its modules and the callers (src/service).
 import type { Scope } from '../auth/tokens';
+import type { Failure, ServiceResult } from '../commit/errors';
+
+export type { Failure };
+/** The one result type of RepoObject's RPC methods (the commit service's ServiceResult). */
+export type RpcResult<T> = ServiceResult<T>;
 
 export const DEFAULT_BRANCH = 'main';
 
@@ -30,9 +35,6 @@ export interface ForkOptions {
   readOnly: boolean;
   defaultBranchOnly: boolean;
 }
-
-export type Failure = { ok: false; status: number; code: string; message: string };
-export type RpcResult<T> = { ok: true; value: T } | Failure;
 
 export const notFound = (key?: string): Failure => ({ ok: false, status: 404, code: 'not_found', message: key ? `repository ${key} not found` : 'repository not found' });
 export const conflict = (key: string): Failure => ({ ok: false, status: 409, code: 'conflict', message: `repository ${key} already exists` });
