@@ -3,6 +3,7 @@
 // expires. Rows expired for longer than PURGE_AFTER_S are deleted; until then an expired token
 // is answered "expired" rather than "invalid", and still listed.
 import { issueToken, safeEqual, type IssuedToken, type Scope } from '../auth/tokens';
+import type { TokenListing } from './types';
 
 export type TokenRow = {
   id: string;
@@ -13,18 +14,6 @@ export type TokenRow = {
   name: string | null;
   last_used_at: number | null;
 };
-
-/** What the control plane lists: never the secret or its hash. */
-export interface TokenListing {
-  id: string;
-  name: string | null;
-  scope: Scope;
-  createdAt: string;
-  expiresAt: string;
-  expired: boolean;
-  /** Last successful use, to the minute (null: never used). */
-  lastUsedAt: string | null;
-}
 
 /** last_used_at is written at most this often per token (seconds). */
 export const LAST_USED_GRANULARITY_S = 60;
