@@ -174,14 +174,21 @@ export function parseCommitInput(v: unknown, nowMs: number): ParsedCommitInput {
   return { ref, branch, message, author, committer, expectedHead, createBranchFrom, changes };
 }
 
-/** Collects the objects of a commit in memory (deduplicated, skipping what the store has). */
+/**
+ * Collects the objects of a commit in memory (deduplicated, skipping what the repository already
+ * reaches: an object only another repository of its network has is written again, or the new
+ * commit would name an object this repository may not use).
+ */
 class ObjectBatch {
   readonly objects = new Map<string, { type: ObjectType; data: Uint8Array }>();
-  constructor(private readonly ctx: RepoContext) {}
+  readonly known: (oid: string) => boolean;
+  constructor(private readonly ctx: RepoContext) {
+    this.known = ctx.store.visibility();
+  }
 
   add(type: ObjectType, data: Uint8Array): string {
     const oid = hashObject(type, data);
-    if (!this.objects.has(oid) && !this.ctx.store.objects.has(oid)) this.objects.set(oid, { type, data });
+    if (!this.objects.has(oid) && !this.known(oid)) this.objects.set(oid, { type, data });
     return oid;
   }
 
@@ -335,7 +342,7 @@ export async function createCommit(ctx: RepoContext, body: unknown, nowMs = Date
   const treeOid = tree.write(
     (type, data) => {
       const oid = hashObject(type, data);
-      if (!trees.has(oid) && !store.objects.has(oid)) trees.set(oid, data);
+      if (!trees.has(oid) && !batch.known(oid)) trees.set(oid, data);
       return oid;
     },
     (e) => usedBlobs.add(e.oid),

@@ -45,7 +45,7 @@ export interface IngestedPack {
   rows: () => Iterable<ObjectRow>;
   /** Objects of the pack that no object in the pack references. */
   roots: string[];
-  /** True if the oid is in this pack or already stored. */
+  /** True if the oid is in this pack or stored and usable (see PackIngest.usable). */
   has(oid: string): boolean;
   typeOf(oid: string): number | null;
 }
@@ -64,6 +64,12 @@ export class PackIngest {
   private readonly roots: string[] = [];
   /** Resolved contents by entry number. */
   private readonly cache = new ByteLru<number, Uint8Array>(16 * 1024 * 1024);
+  /**
+   * Which stored objects the pack may use as delta bases and reference: by default any, but a
+   * repository sharing its store uses only what it reaches (RepoStore.visibility). An object
+   * it may not use is refused exactly as a missing one, so nothing tells them apart.
+   */
+  usable: (oid: string) => boolean = (oid) => this.store.has(oid);
   /** Commits whose parents the pack leaves out on purpose (a shallow fetch's boundary). */
   shallow: ReadonlySet<string> = new Set();
   /** Entry offsets of validated trees of this pack, by entry number (up to 256k offsets, 1 MB). */
@@ -187,6 +193,7 @@ export class PackIngest {
       }
     };
     const store = this.store;
+    const usable = this.usable;
     return {
       packId: this.packId,
       objectCount: E.count,
@@ -194,7 +201,7 @@ export class PackIngest {
       size: this.bytes,
       rows,
       roots: this.roots,
-      has: (oid) => E.find(oid) >= 0 || store.has(oid),
+      has: (oid) => E.find(oid) >= 0 || usable(oid),
       typeOf: (oid) => {
         const own = E.find(oid);
         if (own >= 0) return E.type[own];
@@ -330,7 +337,7 @@ export class PackIngest {
       b = E.find(baseOid);
       if (b < 0) {
         // Thin pack: the base is an object the repository already has.
-        if (!this.store.has(baseOid)) return null;
+        if (!this.usable(baseOid)) return null;
         const obj = this.store.read(baseOid);
         const row = this.store.row(baseOid)!;
         return { type: TYPE_NUMBERS[obj.type], data: obj.data, depth: row.depth };
@@ -407,7 +414,7 @@ export class PackIngest {
       }
       if (have === 0) {
         const oid = bytesToHex(ids, at);
-        const stored = this.store.typeOf(oid);
+        const stored = this.usable(oid) ? this.store.typeOf(oid) : null; // its type only if usable
         if (!stored) throw new IngestError(`missing object ${oid} referenced by the pack`);
         have = TYPE_NUMBERS[stored];
       }

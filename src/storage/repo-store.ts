@@ -9,7 +9,7 @@ import { IngestError, PackIngest, type IngestedPack } from './ingest';
 import { PACK_DIR } from './pack-files';
 import { ObjectStore, TYPE_NAMES, TYPE_NUMBERS } from './object-store';
 import { ShallowStore } from './shallow';
-import { planFetch } from './walk';
+import { ReachCache, ReachWalker } from './reach';
 import { RefStore, ZERO_OID, isValidRefName, type RefUpdate, type RefUpdateResult } from './refs';
 
 export interface DoStorage {
@@ -21,10 +21,8 @@ export interface DoStorage {
 /** Called inside the ref-update transaction with the updates that were applied. */
 export type RefChangeHook = (moved: RefUpdate[], actor: string | null) => void;
 
-interface Reachability {
-  tips: Set<string>;
-  reach: () => Set<string>;
-}
+/** Reach walkers kept per DO: each may hold a set of every object id of a big repository. */
+const MAX_WALKERS = 8;
 
 /** The key of the repository a bare `new RepoStore(storage)` works on (tests, tools). */
 export const DEFAULT_REPO = '';
@@ -35,8 +33,8 @@ class Shared {
   readonly objects: ObjectStore;
   /** Pack ids of uploads in progress in this instance (the sweeper leaves them alone). */
   readonly livePacks = new Set<number>();
-  /** Per repository: what its refs reach, for serving objects by id (see RepoStore.visible). */
-  readonly reach = new Map<string, { key: string; value: Reachability }>();
+  /** Per repository: what its refs reach, as far as walked (see RepoStore.visible). */
+  readonly reach = new ReachCache(MAX_WALKERS);
 
   constructor(storage: DoStorage) {
     migrate(storage.sql);
@@ -149,9 +147,15 @@ export class RepoStore {
     this.sql.exec(`DELETE FROM links WHERE repo = ?`, repo);
   }
 
-  // ---- What this repository may hand out by object id. A store shared by a fork network holds
-  // other repositories' objects too: by id, a repository serves only what its refs reach (git's
-  // allowReachableSHA1InWant), so one fork cannot read what another pushed.
+  // ---- What this repository may use by object id. A store shared by a fork network holds other
+  // repositories' objects too: a repository serves, and accepts references to, only what its
+  // refs reach (git's allowReachableSHA1InWant; on push, what check_connected would accept if
+  // the store held this repository's objects alone), plus what a push itself brings. So one fork
+  // cannot read what another pushed, neither by fetching it by id nor by pointing a ref, a tree
+  // entry, a tag or a thin-pack delta at it. Objects a repository pushed but no longer references
+  // are not its own any more (the store does not record who pushed what); a git client never
+  // relies on them, it sends what the advertised refs do not reach. A repository alone in its
+  // store may use every stored object, as git does with its own object directory.
 
   /** True once the store holds (or held) objects of more than one repository. */
   sharesObjects(): boolean {
@@ -162,47 +166,25 @@ export class RepoStore {
     this.setStoreMeta('shared', '1');
   }
 
-  /** Whether this repository may serve object `oid` when asked for it by id. */
+  /** Whether this repository may serve or reference object `oid` (reachable and stored). */
   visible(oid: string): boolean {
     return this.visibility()(oid);
   }
 
   /** visible() for many ids: the refs are read once. */
   visibility(): (oid: string) => boolean {
-    if (!this.sharesObjects()) return (oid) => this.objects.has(oid);
-    const { tips, reach } = this.reachability();
-    return (oid) => this.objects.has(oid) && (tips.has(oid) || reach().has(oid));
+    const has = (oid: string) => this.objects.has(oid);
+    if (!this.sharesObjects()) return has;
+    const refs = this.refs.list();
+    if (refs.length === 0) return () => false;
+    if (this.allReachable()) return has; // every stored object is reachable from these refs
+    const walker = this.walker(refs);
+    return (oid) => walker.has(oid);
   }
 
-  /** Ref tips (and what annotated tags peel to), and — computed on demand, cached until the
-   *  refs move — every object they reach. */
-  private reachability(): Reachability {
-    const refs = this.refs.list();
-    const key = refs.map((r) => `${r.name} ${r.oid}`).join('\n');
-    const cached = this.shared.reach.get(this.repo);
-    if (cached?.key === key) return cached.value;
-    const tips = new Set<string>();
-    for (const r of refs) {
-      tips.add(r.oid);
-      const p = this.peeled(r.oid);
-      if (p) tips.add(p);
-    }
-    let all: Set<string> | null = null;
-    const reach = () => {
-      all ??= new Set(
-        planFetch(this.objects, {
-          wants: refs.map((r) => r.oid).filter((o) => this.objects.has(o)),
-          haves: [],
-          deepen: false,
-          includeTag: false,
-          serverShallow: this.shallowCommits(),
-        }).objects,
-      );
-      return all;
-    };
-    const value = { tips, reach };
-    this.shared.reach.set(this.repo, { key, value });
-    return value;
+  /** The walker of what the current refs reach: reused (and resumed) until the refs move. */
+  private walker(refs = this.refs.list()): ReachWalker {
+    return this.shared.reach.walker(this.repo, refs, () => new ReachWalker(this.objects, refs.map((r) => r.oid), this.shallowCommits()));
   }
 
   /** Marks every other repository of the network as possibly not reaching every object. */
@@ -232,6 +214,7 @@ export class RepoStore {
     this.setStoreMeta('next_pack_id', String(id + 1));
     this.shared.livePacks.add(id);
     const ingest = new PackIngest(this.objects, this.fs, id, maxBytes, () => this.shared.livePacks.delete(id));
+    ingest.usable = this.visibility(); // thin bases and references: only what this repository reaches
     if (shallow) ingest.shallow = shallow;
     return ingest;
   }
@@ -261,7 +244,8 @@ export class RepoStore {
    * at least one ref moves (or the push only carried objects the repo lacked before).
    */
   commitPush(pack: IngestedPack | null, updates: RefUpdate[], atomic: boolean): RefUpdateResult[] {
-    const has = (oid: string) => (pack ? pack.has(oid) : this.objects.has(oid));
+    // A new tip must be in the pack or reachable already (pack.has asks the same of the store).
+    const has = pack ? (oid: string) => pack.has(oid) : this.visibility();
     const typeOf = (oid: string) => (pack ? pack.typeOf(oid) : this.typeNumber(oid));
     const pre: (RefUpdateResult | null)[] = updates.map((u) => {
       if (!isValidRefName(u.name)) return { name: u.name, ok: false, error: 'funny refname' };
@@ -277,12 +261,14 @@ export class RepoStore {
     }
     const live = updates.filter((_, i) => pre[i] === null);
     if (pack) this.shared.livePacks.delete(pack.packId); // indexed below, or discarded by the caller
-    return this.storage.transactionSync(() => {
+    const walked = this.shared.reach.keyOf(this.repo) !== null ? ReachCache.key(this.refs.list()) : null;
+    let moved: RefUpdate[] = [];
+    const out = this.storage.transactionSync(() => {
       const results = this.refs.update(live, atomic);
       const indexPack = pack !== null && (results.some((r) => r.ok) || updates.length === 0);
       // Keep "every stored object is reachable" (the full-clone fast path) only if this push
       // provably preserves it: no deletions, only fast-forwards, every new root a new tip.
-      const moved = live.filter((_, i) => results[i].ok);
+      moved = live.filter((_, i) => results[i].ok);
       if (moved.length > 0) this.onRefChange?.(moved, this.actor);
       const tips = new Set(moved.map((u) => u.newOid));
       const rootsAreTips = !indexPack || pack!.roots.every((r) => tips.has(r) || this.objects.has(r));
@@ -308,6 +294,11 @@ export class RepoStore {
       let k = 0;
       return updates.map((u, i) => pre[i] ?? results[k++]);
     });
+    if (walked !== null && moved.length > 0) {
+      const forward = moved.every((u) => u.newOid !== ZERO_OID && (u.oldOid === ZERO_OID || this.isAncestor(u.oldOid, u.newOid)));
+      this.shared.reach.moved(this.repo, walked, forward ? moved.map((u) => u.newOid) : null, () => this.refs.list());
+    }
+    return out;
   }
 
   /** True while every indexed object is known to be reachable from some ref. */
