@@ -7,7 +7,7 @@
 // removed.
 import { hashObject, isOid, parseCommit, PackWriter, OBJ_BLOB, OBJ_COMMIT, OBJ_TREE, type ObjectType } from '../pack';
 import { IngestError } from '../storage/ingest';
-import { isValidRefName, ZERO_OID } from '../storage/refs';
+import { isNameConflict, isValidRefName, ZERO_OID } from '../storage/refs';
 import { decodeBase64, keyOf, utf8 } from './bytes';
 import type { RepoContext } from './context';
 import { applyEdits, EditError, validateEdits, type EditSpec } from './edits';
@@ -362,6 +362,7 @@ export async function createCommit(ctx: RepoContext, body: unknown, nowMs = Date
     ingest.discardFile();
     const now = store.refs.get(input.ref);
     if (now !== current) throw staleHead(input.branch, now, current);
+    if (isNameConflict(res.error)) throw new ServiceError(409, 'ref_conflict', `branch '${input.branch}' cannot be created: ${res.error}`);
     throw new ServiceError(422, 'rejected', `ref update rejected: ${res.error ?? 'unknown reason'}`);
   }
   return { commit: commitOid, tree: treeOid, branch: input.branch, parents };
