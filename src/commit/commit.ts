@@ -8,6 +8,7 @@
 import { hashObject, isOid, parseCommit, PackWriter, OBJ_BLOB, OBJ_COMMIT, OBJ_TREE, type ObjectType } from '../pack';
 import { IngestError } from '../storage/ingest';
 import { isNameConflict, isValidRefName, ZERO_OID } from '../storage/refs';
+import { isProtectionRefusal } from '../storage/rules';
 import { decodeBase64, keyOf, utf8 } from './bytes';
 import type { RepoContext } from './context';
 import { applyEdits, EditError, validateEdits, type EditSpec } from './edits';
@@ -357,12 +358,13 @@ export async function createCommit(ctx: RepoContext, body: unknown, nowMs = Date
   objects.push({ type: 'commit', data: commitData });
 
   const { ingest, pack } = await ingestObjects(ctx, objects, objects.length);
-  const [res] = store.commitPush(pack, [{ name: input.ref, oldOid: current ?? ZERO_OID, newOid: commitOid }], false);
+  const [res] = store.commitPush(pack, [{ name: input.ref, oldOid: current ?? ZERO_OID, newOid: commitOid }], false, 'commit');
   if (!res.ok) {
     ingest.discardFile();
     const now = store.refs.get(input.ref);
     if (now !== current) throw staleHead(input.branch, now, current);
     if (isNameConflict(res.error)) throw new ServiceError(409, 'ref_conflict', `branch '${input.branch}' cannot be created: ${res.error}`);
+    if (isProtectionRefusal(res.error)) throw new ServiceError(403, 'protected_branch', `branch '${input.branch}': ${res.error}`);
     throw new ServiceError(422, 'rejected', `ref update rejected: ${res.error ?? 'unknown reason'}`);
   }
   return { commit: commitOid, tree: treeOid, branch: input.branch, parents };

@@ -6,7 +6,7 @@
 import type { DOFS, DofsWriteStream } from '../../dofs';
 import { bytesToHex, deltaCopies, PackParser, parseCommit, parseTag, validateObject, type ValidateOptions } from '../pack';
 import { accel } from '../codec';
-import type { PackEntry } from '../pack';
+import type { ObjectType, PackEntry } from '../pack';
 import { PackEntries } from './entries';
 import { ByteLru } from './lru';
 import { OidTable } from './oid-table';
@@ -48,6 +48,8 @@ export interface IngestedPack {
   /** True if the oid is in this pack or stored and usable (see PackIngest.usable). */
   has(oid: string): boolean;
   typeOf(oid: string): number | null;
+  /** An object of this pack (read back from the pack file), or null if the pack lacks it. */
+  read(oid: string): { type: ObjectType; data: Uint8Array } | null;
 }
 
 export class PackIngest {
@@ -202,6 +204,10 @@ export class PackIngest {
       rows,
       roots: this.roots,
       has: (oid) => E.find(oid) >= 0 || usable(oid),
+      read: (oid) => {
+        const i = E.find(oid);
+        return i >= 0 ? { type: TYPE_NAMES[E.type[i]], data: this.reread(i) } : null;
+      },
       typeOf: (oid) => {
         const own = E.find(oid);
         if (own >= 0) return E.type[own];

@@ -11,6 +11,7 @@ import { ObjectStore, TYPE_NAMES, TYPE_NUMBERS } from './object-store';
 import { ShallowStore } from './shallow';
 import { ReachCache, ReachWalker } from './reach';
 import { RefStore, ZERO_OID, isValidRefName, type RefUpdate, type RefUpdateResult } from './refs';
+import { RuleStore, type WriteRoute } from './rules';
 
 export interface DoStorage {
   sql: SqlStorage;
@@ -128,6 +129,7 @@ export class RepoStore {
    */
   unregister(): number {
     this.refs.clear();
+    this.rules().clear();
     this.shallow().set([]);
     this.sql.exec(`DELETE FROM repo_info WHERE repo = ?`, this.repo);
     this.sql.exec(`DELETE FROM repos WHERE key = ?`, this.repo);
@@ -196,6 +198,11 @@ export class RepoStore {
     );
   }
 
+  /** This repository's branch protection rules. */
+  rules(): RuleStore {
+    return new RuleStore(this.sql, this.repo);
+  }
+
   /** This repository's shallow boundary (empty unless it was imported with a depth). */
   shallow(): ShallowStore {
     return new ShallowStore(this.sql, this.repo);
@@ -243,18 +250,22 @@ export class RepoStore {
    * pack's objects and applies the updates with compare-and-swap. Objects are indexed only if
    * at least one ref moves (or the push only carried objects the repo lacked before).
    */
-  commitPush(pack: IngestedPack | null, updates: RefUpdate[], atomic: boolean): RefUpdateResult[] {
+  commitPush(pack: IngestedPack | null, updates: RefUpdate[], atomic: boolean, via: WriteRoute = 'push'): RefUpdateResult[] {
     // A new tip must be in the pack or reachable already (pack.has asks the same of the store).
     const has = pack ? (oid: string) => pack.has(oid) : this.visibility();
     const typeOf = (oid: string) => (pack ? pack.typeOf(oid) : this.typeNumber(oid));
+    const rules = this.rules().set();
+    const read = (oid: string) => pack?.read(oid) ?? (this.objects.has(oid) ? this.objects.read(oid) : null);
     const pre: (RefUpdateResult | null)[] = updates.map((u) => {
       if (!isValidRefName(u.name)) return { name: u.name, ok: false, error: 'funny refname' };
-      if (u.newOid === ZERO_OID) return null;
-      if (!has(u.newOid)) return { name: u.name, ok: false, error: 'missing necessary objects' };
-      if (u.name.startsWith('refs/heads/') && typeOf(u.newOid) !== 1) {
-        return { name: u.name, ok: false, error: 'trying to write non-commit object to branch' };
+      if (u.newOid !== ZERO_OID) {
+        if (!has(u.newOid)) return { name: u.name, ok: false, error: 'missing necessary objects' };
+        if (u.name.startsWith('refs/heads/') && typeOf(u.newOid) !== 1) {
+          return { name: u.name, ok: false, error: 'trying to write non-commit object to branch' };
+        }
       }
-      return null;
+      const refused = rules.empty ? null : rules.refusal(u, via, () => this.isAncestor(u.oldOid, u.newOid, read));
+      return refused ? { name: u.name, ok: false, error: refused } : null;
     });
     if (atomic && pre.some((p) => p !== null)) {
       return updates.map((u, i) => pre[i] ?? { name: u.name, ok: false, error: 'atomic transaction failed' });
@@ -315,9 +326,12 @@ export class RepoStore {
    * Whether commit `a` is an ancestor of (or equal to) commit `b`, reading new commits from the
    * pack being pushed. Only a found path counts: any doubt answers false, which is the safe side.
    */
-  private isAncestor(a: string, b: string): boolean {
+  private isAncestor(
+    a: string,
+    b: string,
+    read: (oid: string) => { type: string; data: Uint8Array } | null = (oid) => (this.objects.has(oid) ? this.objects.read(oid) : null),
+  ): boolean {
     if (a === b) return true;
-    const read = (oid: string) => (this.objects.has(oid) ? this.objects.read(oid) : null);
     const ta = read(a);
     if (!ta || ta.type !== 'commit') return false;
     // Stop below `a`'s date (with slop for skewed clocks), but never in the first steps, so a
