@@ -10,6 +10,7 @@ import { importRepo } from './api/repos';
 import { nameProblem, repoKey } from './service/names';
 import { drainBody, gitBodyLimit, tooLarge } from './http/body';
 import { getOpenApi } from './api/openapi';
+import { getRules, putRules } from './api/rules';
 import { getBlob, getCommitInfo, getCompare, getLog, getObject, getRefs, getTree, postCommit } from './api/repo-routes';
 import { errorResponse, toErrorResponse } from './http/errors';
 
@@ -60,6 +61,8 @@ router
   .get('/v1/repos/:ns/:name/webhooks', listWebhooks)
   .delete('/v1/repos/:ns/:name/webhooks/:id', deleteWebhook)
   .get('/v1/repos/:ns/:name/webhooks/:id/deliveries', listDeliveries)
+  .get('/v1/repos/:ns/:name/rules', getRules)
+  .put('/v1/repos/:ns/:name/rules', putRules)
   .post('/v1/repos/:ns/:name/import', importRepo)
   .post('/v1/repos/:ns/:name/commits', postCommit)
   .get('/v1/repos/:ns/:name/refs', getRefs)

@@ -102,6 +102,41 @@ export const OPERATIONS: Record<string, Op> = {
     query: { limit: '1-100 (default 100)' },
     ok: [200, '{deliveries:[{id,event,state,attempts,lastStatus,lastError,nextAttemptAt,createdAt,completedAt,payload}]}'],
   },
+  'GET /v1/repos/:ns/:name/rules': {
+    summary: "The repository's branch protection rules",
+    ok: [200, '{rules:[{pattern,allowForcePush,allowDeletion,mergeOnly}]}'],
+  },
+  'PUT /v1/repos/:ns/:name/rules': {
+    summary:
+      'Replace the branch protection rules (an empty list removes them). A rule protects the existing refs its pattern matches ' +
+      '(`*` within a path component, `**` across, `?` one character): pushes that are not fast-forwards are refused ' +
+      '(`ng <ref> protected branch: force-push refused`) unless allowForcePush, deletions unless allowDeletion ' +
+      '(`protected branch: deletion refused`), and with mergeOnly every change by push or the commit API (403 protected_branch ' +
+      'from the commit API). Creating a matching ref is allowed. Rules bind every token, the admin token included; forks do not inherit them. ' +
+      'At most 100 rules.',
+    body: {
+      type: 'object',
+      required: ['rules'],
+      properties: {
+        rules: {
+          type: 'array',
+          maxItems: 100,
+          items: {
+            type: 'object',
+            required: ['pattern'],
+            additionalProperties: false,
+            properties: {
+              pattern: { type: 'string', maxLength: 255, description: 'e.g. refs/heads/main, refs/heads/release/*, refs/tags/**' },
+              allowForcePush: { type: 'boolean', description: 'default false' },
+              allowDeletion: { type: 'boolean', description: 'default false' },
+              mergeOnly: { type: 'boolean', description: 'default false: changes only through the merge API' },
+            },
+          },
+        },
+      },
+    },
+    ok: [200, '{rules:[{pattern,allowForcePush,allowDeletion,mergeOnly}]} (as stored)'],
+  },
   'POST /v1/repos/:ns/:name/import': {
     summary:
       'Create a repository from a remote smart-HTTP git repository (protocol v2, v0/v1 fallback). Without branch: every branch and tag, ' +

@@ -9,15 +9,18 @@ export class Negotiation {
   private readonly cc: CommitCache;
 
   constructor(
-    private readonly src: ObjectSource,
+    src: ObjectSource,
     private readonly wants: string[],
+    /** Whether the repository has `oid`: in a shared store, what its refs reach (never ACK the
+     *  rest, or the answer would tell that another repository holds it). */
+    private readonly known: (oid: string) => boolean = (oid) => src.has(oid),
   ) {
     this.cc = new CommitCache(src);
   }
 
   /** Records a have; true if we have the object (so it is common). */
   have(oid: string): boolean {
-    if (!this.src.has(oid)) return false;
+    if (!this.known(oid)) return false;
     if (!this.commonSet.has(oid)) {
       this.commonSet.add(oid);
       this.common.push(oid);

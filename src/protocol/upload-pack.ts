@@ -48,9 +48,9 @@ function isDeepen(req: FetchRequest): boolean {
   return req.depth !== undefined || req.deepenSince !== undefined || req.deepenNot.length > 0;
 }
 
-function resolveDeepenNot(store: RepoStore, names: string[]): string[] {
+function resolveDeepenNot(store: RepoStore, names: string[], visible: (oid: string) => boolean): string[] {
   return names.map((n) => {
-    if (/^[0-9a-f]{40}$/.test(n) && store.objects.has(n)) return n;
+    if (/^[0-9a-f]{40}$/.test(n) && visible(n)) return n;
     for (const cand of [n, `refs/heads/${n}`, `refs/tags/${n}`]) {
       const oid = store.refs.get(cand);
       if (oid) return store.peeled(oid) ?? oid;
@@ -100,16 +100,19 @@ function plan(store: RepoStore, req: FetchRequest): WalkPlan {
 
 function walk(store: RepoStore, req: FetchRequest): WalkPlan {
   const deepen = isDeepen(req);
+  // Ids from the client count only if this repository reaches them: an object of another
+  // repository of the network must not change the answer (that would reveal it exists).
+  const visible = store.visibility();
   try {
     return planFetch(store.objects, {
       wants: req.wants,
-      haves: req.haves.filter((h) => store.objects.has(h)),
+      haves: req.haves.filter(visible),
       deepen,
       depth: req.depth,
       deepenRelative: req.deepenRelative,
       since: req.deepenSince,
-      notRefs: resolveDeepenNot(store, req.deepenNot),
-      clientShallows: req.shallows.filter((s) => store.objects.has(s)),
+      notRefs: resolveDeepenNot(store, req.deepenNot, visible),
+      clientShallows: req.shallows.filter(visible),
       serverShallow: store.shallowCommits(),
       includeTag: req.includeTag,
       tagsByTarget: req.includeTag ? tagsByTarget(store) : undefined,
@@ -173,7 +176,7 @@ export async function* fetchV2(store: RepoStore, req: FetchRequest): AsyncGenera
   }
   checkWants(store, req);
   if (!req.done) {
-    const neg = new Negotiation(store.objects, req.wants);
+    const neg = new Negotiation(store.objects, req.wants, store.visibility());
     const acks: string[] = [];
     for (const h of req.haves) if (neg.have(h)) acks.push(h);
     const ready = !req.waitForDone && neg.okToGiveUp();
@@ -234,7 +237,7 @@ export async function* fetchV1(store: RepoStore, req: FetchRequest): AsyncGenera
     // git's upload-pack reads the (absent) haves next and hits EOF: the round ends here.
     if (req.wantsOnly) return;
   }
-  const neg = new Negotiation(store.objects, req.wants);
+  const neg = new Negotiation(store.objects, req.wants, store.visibility());
   let last: string | null = null;
   let sentReady = false;
   const detailed = req.multiAck === 'multi_ack_detailed';

@@ -9,6 +9,7 @@
 //   lifecycle.ts     create, import, delete          forks.ts         fork networks
 //   git-routing.ts   git smart HTTP (auth, service)  commit-calls.ts  commit/read REST + RPC
 //   access-calls.ts  tokens, events                  webhook-calls.ts webhooks, the alarm
+//   rule-calls.ts    branch protection rules
 import { DurableObject } from 'cloudflare:workers';
 import { setAccelerator } from '../codec';
 import type { Env } from '../env';
@@ -24,6 +25,8 @@ import * as forks from './forks';
 import * as access from './access-calls';
 import * as hooks from './webhook-calls';
 import * as calls from './commit-calls';
+import * as rules from './rule-calls';
+import type { BranchRule } from '../storage/rules';
 import { serveGit } from './git-routing';
 import { notFound, type ForkOptions, type RepoInfo, type RpcResult, type TokenListing } from './types';
 
@@ -96,6 +99,16 @@ export class RepoObject extends DurableObject<Env> {
 
   listEvents(key: string, after: number, limit: number): Promise<RpcResult<RefEvent[]>> {
     return access.listEvents(this.host, key, after, limit);
+  }
+
+  // ---- Branch protection
+
+  getRules(key: string): Promise<RpcResult<BranchRule[]>> {
+    return rules.getRules(this.host, key);
+  }
+
+  setRules(key: string, list: BranchRule[]): Promise<RpcResult<BranchRule[]>> {
+    return rules.setRules(this.host, key, list);
   }
 
   // ---- Webhooks and the alarm

@@ -7,6 +7,7 @@
 import { RpcTarget, WorkerEntrypoint } from 'cloudflare:workers';
 import type { Env } from '../env';
 import * as svc from '../service/repos';
+import * as rulesSvc from '../service/rules';
 import type { CommitInput, LogOptions } from '../commit';
 import { rpcError, type ArborErrorName } from './errors';
 import { unwrap } from '../service/errors';
@@ -87,6 +88,16 @@ export class RepoHandle extends RpcTarget {
 
   deleteWebhook(id: string) {
     return call(() => svc.deleteWebhook(this.env, this.namespace, this.name, id));
+  }
+
+  /** The branch protection rules: [{pattern, allowForcePush, allowDeletion, mergeOnly}]. */
+  rules() {
+    return call(() => rulesSvc.getRules(this.env, this.namespace, this.name));
+  }
+
+  /** Replaces the branch protection rules (see PUT /v1/repos/:ns/:name/rules); answers them. */
+  setRules(rules: { pattern: string; allowForcePush?: boolean; allowDeletion?: boolean; mergeOnly?: boolean }[]) {
+    return call(() => rulesSvc.setRules(this.env, this.namespace, this.name, { rules }));
   }
 
   /** A webhook's recent deliveries, newest first. */

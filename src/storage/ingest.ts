@@ -6,7 +6,7 @@
 import type { DOFS, DofsWriteStream } from '../../dofs';
 import { bytesToHex, deltaCopies, PackParser, parseCommit, parseTag, SpecialFiles, validateObject, type ValidateOptions } from '../pack';
 import { accel } from '../codec';
-import type { PackEntry } from '../pack';
+import type { ObjectType, PackEntry } from '../pack';
 import { PackEntries } from './entries';
 import { ByteLru } from './lru';
 import { OidTable } from './oid-table';
@@ -47,9 +47,11 @@ export interface IngestedPack {
   roots: string[];
   /** fsck findings git reports without refusing (e.g. a symlinked .gitignore): for the pusher. */
   warnings: string[];
-  /** True if the oid is in this pack or already stored. */
+  /** True if the oid is in this pack or stored and usable (see PackIngest.usable). */
   has(oid: string): boolean;
   typeOf(oid: string): number | null;
+  /** An object of this pack (read back from the pack file), or null if the pack lacks it. */
+  read(oid: string): { type: ObjectType; data: Uint8Array } | null;
 }
 
 export class PackIngest {
@@ -68,6 +70,12 @@ export class PackIngest {
   private readonly special = new SpecialFiles();
   /** Resolved contents by entry number. */
   private readonly cache = new ByteLru<number, Uint8Array>(16 * 1024 * 1024);
+  /**
+   * Which stored objects the pack may use as delta bases and reference: by default any, but a
+   * repository sharing its store uses only what it reaches (RepoStore.visibility). An object
+   * it may not use is refused exactly as a missing one, so nothing tells them apart.
+   */
+  usable: (oid: string) => boolean = (oid) => this.store.has(oid);
   /** Commits whose parents the pack leaves out on purpose (a shallow fetch's boundary). */
   shallow: ReadonlySet<string> = new Set();
   /** Entry offsets of validated trees of this pack, by entry number (up to 256k offsets, 1 MB). */
@@ -194,6 +202,7 @@ export class PackIngest {
       }
     };
     const store = this.store;
+    const usable = this.usable;
     return {
       packId: this.packId,
       objectCount: E.count,
@@ -202,7 +211,11 @@ export class PackIngest {
       rows,
       roots: this.roots,
       warnings: this.special.warnings,
-      has: (oid) => E.find(oid) >= 0 || store.has(oid),
+      has: (oid) => E.find(oid) >= 0 || usable(oid),
+      read: (oid) => {
+        const i = E.find(oid);
+        return i >= 0 ? { type: TYPE_NAMES[E.type[i]], data: this.reread(i) } : null;
+      },
       typeOf: (oid) => {
         const own = E.find(oid);
         if (own >= 0) return E.type[own];
@@ -328,7 +341,7 @@ export class PackIngest {
   private objectFor(oid: string): { type: number; size: number; data(): Uint8Array } | null {
     const i = this.entries.find(oid);
     if (i >= 0) return { type: this.entries.type[i], size: this.entries.size[i], data: () => this.reread(i) };
-    const row = this.store.row(oid);
+    const row = this.usable(oid) ? this.store.row(oid) : null; // what this repository may not use counts as absent
     return row ? { type: row.type, size: row.size, data: () => this.store.read(oid).data } : null;
   }
 
@@ -348,7 +361,7 @@ export class PackIngest {
       b = E.find(baseOid);
       if (b < 0) {
         // Thin pack: the base is an object the repository already has.
-        if (!this.store.has(baseOid)) return null;
+        if (!this.usable(baseOid)) return null;
         const obj = this.store.read(baseOid);
         const row = this.store.row(baseOid)!;
         return { type: TYPE_NUMBERS[obj.type], data: obj.data, depth: row.depth };
@@ -425,7 +438,7 @@ export class PackIngest {
       }
       if (have === 0) {
         const oid = bytesToHex(ids, at);
-        const stored = this.store.typeOf(oid);
+        const stored = this.usable(oid) ? this.store.typeOf(oid) : null; // its type only if usable
         if (!stored) throw new IngestError(`missing object ${oid} referenced by the pack`);
         have = TYPE_NUMBERS[stored];
       }

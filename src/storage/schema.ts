@@ -58,6 +58,10 @@ export const SCHEMA = [
   `CREATE INDEX IF NOT EXISTS webhook_deliveries_by_hook ON webhook_deliveries (webhook_id, seq)`,
   // When each alarm-driven job of this Durable Object is next due (one alarm serves them all).
   `CREATE TABLE IF NOT EXISTS scheduled_jobs (job TEXT PRIMARY KEY, due INTEGER NOT NULL)`,
+  // Branch protection (src/storage/rules.ts): per repository, one row per ref pattern.
+  `CREATE TABLE IF NOT EXISTS branch_rules (
+     repo TEXT NOT NULL, pattern TEXT NOT NULL, allow_force_push INTEGER NOT NULL,
+     allow_deletion INTEGER NOT NULL, merge_only INTEGER NOT NULL, PRIMARY KEY (repo, pattern)) WITHOUT ROWID`,
   // Shallow boundary (a shallow import): commits whose parents this repository does not have.
   // Per repository (the key `ns/name`): repositories of one fork network will share objects.
   `CREATE TABLE IF NOT EXISTS shallow (repo TEXT NOT NULL, oid TEXT NOT NULL, PRIMARY KEY (repo, oid)) WITHOUT ROWID`,
