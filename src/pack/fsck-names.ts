@@ -98,7 +98,8 @@ function onlySpacesAndPeriods(d: Uint8Array, i: number, e: number): boolean {
 
 /** Case-insensitive: d[s..s+word.length) is the lower-case ASCII word (never reads past e). */
 function matchesCi(d: Uint8Array, s: number, e: number, word: string): boolean {
-  for (let i = 0; i < word.length; i++) if (lower(at(d, s + i, e)) !== word.charCodeAt(i)) return false;
+  if (s + word.length > e) return false;
+  for (let i = 0; i < word.length; i++) if ((d[s + i] | (d[s + i] >= 0x41 && d[s + i] <= 0x5a ? 0x20 : 0)) !== word.charCodeAt(i)) return false;
   return true;
 }
 
@@ -106,9 +107,10 @@ function matchesCi(d: Uint8Array, s: number, e: number, word: string): boolean {
  * Is d[s..e) "." + needle on NTFS? Also its 8.3 short names: the first six characters of the
  * needle + "~1".."~4", or the fallback `shortPrefix` (git's hash-derived prefix) + "~<digits>".
  */
-export function isNtfsDot(d: Uint8Array, s: number, e: number, needle: string, shortPrefix: string): boolean {
-  if (at(d, s, e) === 0x2e && matchesCi(d, s + 1, e, needle)) return onlySpacesAndPeriods(d, s + 1 + needle.length, e);
-  if (matchesCi(d, s, e, needle.slice(0, 6))) {
+export function isNtfsDot(d: Uint8Array, s: number, e: number, needle: string, shortPrefix: string, needle6 = needle.slice(0, 6)): boolean {
+  // A name starting with '.' can only be the long form (no short name starts with '.').
+  if (at(d, s, e) === 0x2e) return matchesCi(d, s + 1, e, needle) && onlySpacesAndPeriods(d, s + 1 + needle.length, e);
+  if (matchesCi(d, s, e, needle6)) {
     const t = at(d, s + 7, e);
     if (at(d, s + 6, e) === 0x7e && t >= 0x31 && t <= 0x34) return onlySpacesAndPeriods(d, s + 8, e);
   }
@@ -149,12 +151,13 @@ export function isNtfsDotGit(d: Uint8Array, s: number, e: number): boolean {
 
 /**
  * Could this name need the checks below? Every special spelling starts with '.', 'g' or 'm'
- * (GITMOD~1, GI7EBA~1, MAILMA~1), or has a non-ASCII byte (HFS+) or a '\' (Windows).
+ * (GITMOD~1, GI7EBA~1, MAILMA~1) or '~' (git's fallback short name may be all '~' and digits:
+ * "~1234567"), or has a non-ASCII byte (HFS+) or a '\' (Windows).
  * Cheap: runs for every tree entry of every push.
  */
 export function maybeSpecial(first: number, high: boolean, backslash: boolean): boolean {
   const c = first | 0x20;
-  return c === 0x2e || c === 0x67 || c === 0x6d || high || backslash;
+  return c === 0x2e || c === 0x67 || c === 0x6d || first === 0x7e || high || backslash;
 }
 
 /**
@@ -169,12 +172,33 @@ export function isDotGitName(d: Uint8Array, s: number, e: number, high: boolean,
   return false;
 }
 
-const NEEDLES: [kind: number, needle: string, shortPrefix: string][] = [
+interface Needle {
+  kind: number;
+  needle: string;
+  /** git's fallback 8.3 prefix for it. */
+  short: string;
+  needle6: string;
+  c0: number;
+  c1: number;
+}
+
+const NEEDLES: Needle[] = ([
   [DOT_GITMODULES, 'gitmodules', 'gi7eba'],
   [DOT_GITATTRIBUTES, 'gitattributes', 'gi7d29'],
   [DOT_GITIGNORE, 'gitignore', 'gi250a'],
   [DOT_MAILMAP, 'mailmap', 'maba30'],
-];
+] as const).map(([kind, needle, short]) => ({ kind, needle, short, needle6: needle.slice(0, 6), c0: needle.charCodeAt(0), c1: needle.charCodeAt(1) }));
+
+/**
+ * Can an NTFS spelling of this needle start with c0, c1 (lower-cased)? ".g…", "gi…", "g~…"
+ * (short names) or "~…" (the fallback may start with its '~'). Keeps the full checks off the
+ * common names.
+ */
+function couldBe(n: Needle, c0: number, c1: number): boolean {
+  if (c0 === 0x2e) return c1 === n.c0;
+  if (c0 === n.c0) return c1 === n.c1 || c1 === 0x7e;
+  return c0 === 0x7e;
+}
 
 /**
  * Which special dotfiles this name is on some filesystem (a DOT_* bitmask, usually 0). As in
@@ -182,8 +206,10 @@ const NEEDLES: [kind: number, needle: string, shortPrefix: string][] = [
  */
 export function dotfileKinds(d: Uint8Array, s: number, e: number, high: boolean, backslash: boolean): number {
   let kinds = 0;
-  for (const [kind, needle, short] of NEEDLES) {
-    if (isNtfsDot(d, s, e, needle, short) || (high && isHfsDot(d, s, e, needle))) kinds |= kind;
+  const c0 = lower(at(d, s, e));
+  const c1 = lower(at(d, s + 1, e));
+  for (const n of NEEDLES) {
+    if ((couldBe(n, c0, c1) && isNtfsDot(d, s, e, n.needle, n.short, n.needle6)) || (high && isHfsDot(d, s, e, n.needle))) kinds |= n.kind;
   }
   if (backslash && (kinds & DOT_GITMODULES) === 0) {
     for (let i = s; i < e; i++) {

@@ -54,6 +54,12 @@ const CASES: Case[] = [
   { label: 'in a subdirectory', entries: [{ mode: '40000', name: 'sub', entries: [gm(EVIL_URL)] }], error: 'gitmodulesUrl' },
   { label: '.gitmodules is a symlink', entries: [{ mode: '120000', name: '.gitmodules', content: '../../../etc/gitmodules' }], error: 'gitmodulesSymlink' },
   { label: 'GITMOD~1 is a symlink', entries: [{ mode: '120000', name: 'GITMOD~1', content: 'elsewhere' }], error: 'gitmodulesSymlink' },
+  {
+    label: '~1234567 (a fallback short name of every dotfile) is a symlink',
+    entries: [{ mode: '120000', name: '~1234567', content: 'elsewhere' }],
+    error: 'gitmodulesSymlink',
+    warnings: ['gitattributesSymlink', 'gitignoreSymlink', 'mailmapSymlink'],
+  },
   { label: '.gitmodules is a directory', entries: [{ mode: '40000', name: '.gitmodules', entries: [gm('x\n', 'f')] }], error: 'gitmodulesBlob' },
   { label: '.gitmodules is a submodule', entries: [{ mode: '160000', name: '.gitmodules', oid: 'c'.repeat(40) }], error: 'gitmodulesMissing' },
   { label: '.gitattributes with a 4 KB line', entries: [gm(`* text\n${'x'.repeat(4096)}\n`, '.gitattributes')], error: 'gitattributesLineLength' },

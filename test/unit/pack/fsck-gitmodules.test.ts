@@ -42,7 +42,11 @@ describe('special names on NTFS and HFS+', () => {
     for (const n of ['.gitattributes', '.GITATTRIBUTES.', 'gitatt~1', 'gi7d29~1', '.g\u200citattributes']) expect(kinds(n), n).toBe(DOT_GITATTRIBUTES);
     for (const n of ['.gitignore', '.gitignore  ', 'gitign~2', 'GI250A~1', '.gitign\ufeffore']) expect(kinds(n), n).toBe(DOT_GITIGNORE);
     for (const n of ['.mailmap', '.MailMap:x', 'mailma~1', 'maba30~1', '\u200e.mailmap']) expect(kinds(n), n).toBe(DOT_MAILMAP);
-    for (const n of ['README', 'main.c', 'go.mod', 'Makefile', '.github', '.gitkeep', 'mailmap', 'a\\.gitignore']) expect(kinds(n), n).toBe(0);
+    for (const n of ['README', 'main.c', 'go.mod', 'Makefile', '.github', '.gitkeep', 'mailmap', 'a\\.gitignore', '~123456', '~12345a']) expect(kinds(n), n).toBe(0);
+    // git's fallback short name may start with its '~': eight characters of '~' and digits are all of them
+    expect(kinds('~1234567')).toBe(DOT_GITMODULES | DOT_GITATTRIBUTES | DOT_GITIGNORE | DOT_MAILMAP);
+    expect(kinds('g~123456')).toBe(DOT_GITMODULES | DOT_GITATTRIBUTES | DOT_GITIGNORE);
+    expect(kinds('M~123456')).toBe(DOT_MAILMAP);
   });
 
   it('finds every spelling of .git, including after a backslash and in malformed UTF-8', () => {
@@ -58,7 +62,7 @@ describe('special names on NTFS and HFS+', () => {
   });
 
   it('refuses a symlinked .gitmodules in a tree (gitmodulesSymlink) in any spelling, and reports the rest', () => {
-    for (const n of ['.gitmodules', 'GITMOD~1', '.gitmodules.', '.g\u200citmodules', 'a\\.gitmodules']) {
+    for (const n of ['.gitmodules', 'GITMOD~1', '.gitmodules.', '.g\u200citmodules', 'a\\.gitmodules', '~1234567']) {
       expect(validateObject('tree', tree(['120000', n])), n).toBe('gitmodulesSymlink: .gitmodules is a symbolic link');
     }
     const seen: [number, number][] = [];
