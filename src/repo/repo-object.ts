@@ -5,7 +5,6 @@
 // methods, each naming the repository by key. All state lives in this object's SQLite.
 import { DurableObject } from 'cloudflare:workers';
 import { setAccelerator } from '../wasm';
-import git from 'isomorphic-git';
 import type { Env } from '../env';
 import type { Scope } from '../auth/tokens';
 import { RepoStore } from '../storage/repo-store';
@@ -29,7 +28,6 @@ import { BenchInputError, benchIndexPack, type IndexBenchResult } from '../stora
 export const DEFAULT_BRANCH = 'main';
 /** How long after a push the sweeper looks for what interrupted uploads left behind. */
 export const SWEEP_DELAY_MS = 15 * 60 * 1000;
-export const GITDIR = '/';
 
 export interface RepoInfo {
   namespace: string;
@@ -184,7 +182,6 @@ export class RepoObject extends DurableObject<Env> {
   async create(namespace: string, name: string, tokenTtl: number): Promise<RpcResult<RepoInfo & { token: string }>> {
     const key = `${namespace}/${name}`;
     if (await this.taken(key)) return conflict(key);
-    await this.initLayout();
     if (this.root.hosts(key)) return conflict(key); // created while we awaited
     const store = this.root.forRepo(key);
     const token = this.ctx.storage.transactionSync(() => {
@@ -218,7 +215,6 @@ export class RepoObject extends DurableObject<Env> {
         fetched.discard(); // created while we fetched
         return conflict(key);
       }
-      await this.initLayout();
       const f = fetched;
       const token = this.ctx.storage.transactionSync(() => {
         this.register(store, namespace, name);
@@ -242,15 +238,6 @@ export class RepoObject extends DurableObject<Env> {
     } finally {
       this.importing.delete(key);
     }
-  }
-
-  /**
-   * A bare repository layout on DOFS (config, HEAD, refs/, objects/), once per DO, so
-   * isomorphic-git can work on the store; refs and objects of record live in the indexed tables.
-   */
-  private async initLayout(): Promise<void> {
-    if (this.root.fs.existsSync('/config')) return;
-    await git.init({ fs: this.root.fs, dir: GITDIR, gitdir: GITDIR, bare: true, defaultBranch: DEFAULT_BRANCH });
   }
 
   /** Makes `store`'s repository hosted here (inside the creating transaction). */
