@@ -184,4 +184,40 @@ describe('git directory view', () => {
       expect(await va.fs.promises.stat(`${va.gitdir}/objects/${p.slice(0, 2)}/${p.slice(2)}`)).toBeTruthy();
       await expect(vb.fs.promises.stat(`${vb.gitdir}/objects/${p.slice(0, 2)}/${p.slice(2)}`)).rejects.toMatchObject({ code: 'ENOENT' });
     }));
+
+  it('git.merge through the view: fast-forward, a true merge, and a conflict that writes nothing', () =>
+    withStore('view-merge', async (store, state) => {
+      const h = linearHistory(2);
+      await pushPack(store, buildPack(h.all), { 'refs/heads/main': h.commits[1].oid });
+      const { fs, gitdir } = openGitView(store);
+      const edit = async (branch: string, path: string, content: string, from: string) => {
+        const b = await git.writeBlob({ fs, gitdir, blob: enc(content) });
+        const base = await git.readTree({ fs, gitdir, oid: from });
+        const entries = base.tree.filter((e) => e.path !== path).concat([{ mode: '100644', path, oid: b, type: 'blob' as const }]);
+        const t = await git.writeTree({ fs, gitdir, tree: entries });
+        return git.commit({ fs, gitdir, ref: `refs/heads/${branch}`, message: `${branch}: ${path}\n`, author, tree: t, parent: [from] });
+      };
+      const a = await edit('a', 'a.txt', 'a\n', h.commits[1].oid);
+      const b = await edit('b', 'b.txt', 'b\n', h.commits[1].oid);
+      const ff = await git.merge({ fs, gitdir, ours: 'main', theirs: 'a', author });
+      expect(ff).toMatchObject({ oid: a, fastForward: true });
+      expect(store.refs.get('refs/heads/main')).toBe(a);
+      const m = await git.merge({ fs, gitdir, ours: 'main', theirs: 'b', author, message: 'merge b\n' });
+      expect(m.mergeCommit).toBe(true);
+      expect(store.refs.get('refs/heads/main')).toBe(m.oid);
+      const mc = await git.readCommit({ fs, gitdir, oid: m.oid! });
+      expect(mc.commit.parent).toEqual([a, b]);
+      expect((await git.listFiles({ fs, gitdir, ref: 'main' })).filter((f) => !f.includes('/'))).toEqual(['a.txt', 'b.txt', 'file.txt']);
+      // Both sides change file.txt: a conflict, nothing moves, nothing is stored.
+      const x = await edit('x', 'file.txt', 'x side\n', m.oid!);
+      const y = await edit('y', 'file.txt', 'y side\n', m.oid!);
+      const objects = () => state.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM objects').one().n;
+      const before = objects();
+      const err = await git.merge({ fs, gitdir, ours: 'x', theirs: 'y', author }).catch((e) => e);
+      expect(err.code).toBe('MergeConflictError');
+      expect(err.data.filepaths).toEqual(['file.txt']);
+      expect(store.refs.get('refs/heads/x')).toBe(x);
+      expect(store.refs.get('refs/heads/y')).toBe(y);
+      expect(objects()).toBe(before);
+    }));
 });
