@@ -24,6 +24,8 @@ import { fetchRemote, type FetchedRemote } from '../import/run';
 import { ImportError } from '../import/errors';
 import { importFailure, type ImportSummary } from '../import/result';
 import { BenchInputError, benchIndexPack, type IndexBenchResult } from '../storage/index-bench';
+import { openGitView } from '../storage/git-view';
+import { GitFs } from './git-fs';
 
 export const DEFAULT_BRANCH = 'main';
 /** How long after a push the sweeper looks for what interrupted uploads left behind. */
@@ -511,6 +513,29 @@ export class RepoObject extends DurableObject<Env> {
   /** History from a revision, newest first (path filter, first-parent, cursor pages). */
   async log(key: string, rev = 'HEAD', opts: LogOptions = {}): Promise<ServiceResult<LogJson>> {
     return this.repoCall<LogJson>(key, (h) => repoCall(true, { store: h.store }, (ctx) => log(ctx, rev, opts)), (s) => s.log(key, rev, opts));
+  }
+
+  /**
+   * An fs over repository `key`'s git directory view (src/storage/git-view), for RPC
+   * `repo(ns, name).fs()`. With a token, its scope decides (a read token: read-only) and ref
+   * changes name it; `readOnly` asks for a read-only one. A read-only fork refuses writes anyway.
+   */
+  async gitFs(key: string, opts: { token?: string; readOnly?: boolean } = {}): Promise<RpcResult<GitFs>> {
+    const h = this.hosted(key);
+    if (!h) {
+      const s = this.linked(key);
+      return s ? ((await s.gitFs(key, opts)) as unknown as RpcResult<GitFs>) : notFound();
+    }
+    let actor: string | null = null;
+    let readOnly = opts.readOnly === true;
+    if (typeof opts.token === 'string') {
+      const access = authorize(new Request('http://arbor/', { headers: { authorization: `Bearer ${opts.token}` } }), this.env.ARBOR_ADMIN_TOKEN, h.tokens, 'read');
+      if (!access.ok) return { ok: false, status: access.status, code: access.status === 401 ? 'unauthorized' : 'forbidden', message: access.message };
+      actor = access.tokenId;
+      if (access.scope === 'read') readOnly = true;
+    }
+    const { fs, gitdir } = openGitView(h.store.withActor(actor), { readOnly });
+    return { ok: true, value: new GitFs(fs, gitdir) };
   }
 
   // ---- Webhooks (src/repo/webhook-store.ts, webhook-delivery.ts). Input is checked by the service.

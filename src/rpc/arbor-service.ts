@@ -10,6 +10,7 @@ import * as svc from '../service/repos';
 import type { CommitInput, LogOptions } from '../commit';
 import { rpcError, type ArborErrorName } from './errors';
 import { unwrap } from '../service/errors';
+import type { GitFs } from '../repo/git-fs';
 
 export type { ArborErrorName };
 export const DEFAULT_ORIGIN = 'http://localhost:8787';
@@ -108,6 +109,16 @@ export class RepoHandle extends RpcTarget {
 
   log(rev = 'HEAD', opts: LogOptions = {}) {
     return call(() => result(svc.repoStub(this.env, this.namespace, this.name).log(this.key, rev, opts) as never));
+  }
+
+  /**
+   * isomorphic-git's promise fs over this repository's git directory, at `/` (see
+   * client/src/isogit-fs.ts to hand it to isomorphic-git). Reads see every push at once; ref
+   * writes are compare-and-swap updates with events and webhooks. `token`: act as that repo
+   * token (a read token gives a read-only fs); `readOnly`: refuse writes.
+   */
+  fs(opts: { token?: string; readOnly?: boolean } = {}): Promise<GitFs> {
+    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).gitFs(this.key, opts) as never));
   }
 }
 
