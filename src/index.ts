@@ -11,6 +11,7 @@ import { nameProblem, repoKey } from './api/names';
 import { indexBench, wasmBench } from './api/admin';
 import { bodyLimit, drainBody, tooLarge } from './repo/git-http';
 import { postCommit } from './api/commits';
+import { deleteRefRoute, postMerge, postRef, postTag } from './api/writes';
 import { getOpenApi } from './api/openapi';
 import { getBlob, getCommitInfo, getCompare, getLog, getObject, getRefs, getTree } from './api/reads';
 import { errorResponse, toErrorResponse } from './http/errors';
@@ -67,6 +68,10 @@ router
   .post('/v1/repos/:ns/:name/import', importRepo)
   .post('/v1/repos/:ns/:name/commits', postCommit)
   .get('/v1/repos/:ns/:name/refs', getRefs)
+  .post('/v1/repos/:ns/:name/refs', postRef)
+  .delete('/v1/repos/:ns/:name/refs/:rest+', deleteRefRoute)
+  .post('/v1/repos/:ns/:name/tags', postTag)
+  .post('/v1/repos/:ns/:name/merges', postMerge)
   .get('/v1/repos/:ns/:name/commits/:rest+', getCommitInfo)
   .get('/v1/repos/:ns/:name/tree/:rest+', getTree)
   .get('/v1/repos/:ns/:name/blob/:rest+', getBlob)

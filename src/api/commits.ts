@@ -48,7 +48,7 @@ async function withLength(pending: Promise<Response>): Promise<Response> {
 /** Worker side: the route handler in src/index.ts. */
 export const postCommit = forward('commit');
 
-async function readJsonBody(request: Request, max: number): Promise<unknown> {
+export async function readJsonBody(request: Request, max: number): Promise<unknown> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (declared > max) throw new HttpError(413, 'too_large', `request body exceeds ${max} bytes`);
   if (!request.body) throw new HttpError(400, 'bad_request', 'request body must be a JSON object');

@@ -16,6 +16,7 @@ import { EventStore, type RefEvent } from './event-store';
 import { serveRepoApi, type ApiRoute } from '../api/reads';
 import {
   createCommit, log, readFile, readTree, repoCall, type CommitInput, type CommitResult, type FileJson, type LogJson, type LogOptions, type ServiceResult, type TreeJson,
+  createTag, deleteRef, mergeBranches, writeRef, type MergeInput, type MergeResult, type RefWriteInput, type RefWriteResult, type TagInput, type TagResult, type RepoContext,
 } from '../commit';
 import { WebhookStore, MAX_WEBHOOKS_PER_REPO, type DeliveryView, type WebhookEvent, type WebhookView } from './webhook-store';
 import { deliverDue, deliveryPolicy, pingBody, refUpdateBodies } from './webhook-delivery';
@@ -498,6 +499,38 @@ export class RepoObject extends DurableObject<Env> {
           : repoCall(true, { store: h.store }, (ctx) => createCommit(ctx, input)),
       (s) => s.commit(key, input),
     );
+  }
+
+  /** Runs a service function that changes the repository (refused on a read-only fork). */
+  private writeCall<T>(key: string, what: string, fn: (ctx: RepoContext) => Promise<T>, remote: (s: DurableObjectStub<RepoObject>) => Promise<unknown>): Promise<ServiceResult<T>> {
+    return this.repoCall<T>(
+      key,
+      (h) =>
+        h.store.meta('read_only') === '1'
+          ? Promise.resolve({ ok: false, status: 403, code: 'forbidden', message: `this repository is a read-only fork: ${what} are refused` })
+          : repoCall(true, { store: h.store.withActor(null) }, fn),
+      remote,
+    );
+  }
+
+  /** Merges `head` into branch `base` with isomorphic-git on the view (see MergeInput). */
+  async merge(key: string, input: MergeInput): Promise<ServiceResult<MergeResult>> {
+    return this.writeCall(key, 'merges', (ctx) => mergeBranches(ctx, input), (s) => s.merge(key, input));
+  }
+
+  /** Creates or moves a ref, compare-and-swap with `expectedOld`. */
+  async writeRef(key: string, input: RefWriteInput): Promise<ServiceResult<RefWriteResult>> {
+    return this.writeCall(key, 'ref changes', (ctx) => writeRef(ctx, input), (s) => s.writeRef(key, input));
+  }
+
+  /** Deletes a ref (only if it is at `expectedOld`, when given). */
+  async deleteRef(key: string, name: string, expectedOld?: string): Promise<ServiceResult<{ name: string; old: string }>> {
+    return this.writeCall(key, 'ref changes', (ctx) => deleteRef(ctx, name, expectedOld), (s) => s.deleteRef(key, name, expectedOld));
+  }
+
+  /** Makes an annotated tag with isomorphic-git on the view. */
+  async createTag(key: string, input: TagInput): Promise<ServiceResult<TagResult>> {
+    return this.writeCall(key, 'ref changes', (ctx) => createTag(ctx, input), (s) => s.createTag(key, input));
   }
 
   /** A file's bytes, sha and mode at a revision. */

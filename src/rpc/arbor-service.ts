@@ -7,7 +7,7 @@
 import { RpcTarget, WorkerEntrypoint } from 'cloudflare:workers';
 import type { Env } from '../env';
 import * as svc from '../service/repos';
-import type { CommitInput, LogOptions } from '../commit';
+import type { CommitInput, LogOptions, MergeInput, RefWriteInput, TagInput } from '../commit';
 import { rpcError, type ArborErrorName } from './errors';
 import { unwrap } from '../service/errors';
 import type { GitFs } from '../repo/git-fs';
@@ -109,6 +109,26 @@ export class RepoHandle extends RpcTarget {
 
   log(rev = 'HEAD', opts: LogOptions = {}) {
     return call(() => result(svc.repoStub(this.env, this.namespace, this.name).log(this.key, rev, opts) as never));
+  }
+
+  /** Merges `head` into branch `base` ({base, head, strategy?, message?, author?, expectedHead?}): {sha, fastForward, ...}. */
+  merge(input: MergeInput) {
+    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).merge(this.key, input) as never));
+  }
+
+  /** Creates or moves a ref ({name, sha, expectedOld?}; expectedOld null = must not exist). */
+  writeRef(input: RefWriteInput) {
+    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).writeRef(this.key, input) as never));
+  }
+
+  /** Deletes a ref (only if it is at `expectedOld`, when given). */
+  deleteRef(name: string, expectedOld?: string) {
+    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).deleteRef(this.key, name, expectedOld) as never));
+  }
+
+  /** An annotated tag ({name, target, message, tagger}). */
+  createTag(input: TagInput) {
+    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).createTag(this.key, input) as never));
   }
 
   /**

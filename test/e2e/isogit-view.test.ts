@@ -71,7 +71,7 @@ afterAll(async () => {
 }, 60_000);
 
 describe.skipIf(external)('isomorphic-git over the RPC fs, from a second Worker', () => {
-  test.skipIf(process.env.ISO_ONLY_LATENCY)('18 read commands over RPC answer exactly as git does (3,210-commit log, walk, merge bases, tags, ...)', async () => {
+  test('18 read commands over RPC answer exactly as git does (3,210-commit log, walk, merge bases, tags, ...)', async () => {
     const repo = await pushedFixture('iso-reads');
     const got = await run('reads', repo, { answers });
     expect(got.branches).toEqual(answers.branches);
@@ -171,6 +171,28 @@ describe.skipIf(external)('isomorphic-git over the RPC fs, from a second Worker'
     expect(late.code).not.toBe(0);
     expect(late.stderr).toMatch(/rejected|fetch first|non-fast-forward/);
     expect(refMap(await lsRemote(repo.remote, { token: repo.token }))['refs/heads/main']).toBe(iso);
+  });
+
+  test('the RPC twins of the merge and ref routes: writeRef, merge, createTag, deleteRef', async () => {
+    const repo = await createRepo('iso-rpc-api');
+    const src = (await cloneRepo(repo.remote, { label: 'iso-rpc-src', token: repo.token })).dir;
+    const c1 = await commitFiles(src, { 'a.txt': '1\n' }, 'one');
+    const c2 = await commitFiles(src, { 'a.txt': '2\n' }, 'two');
+    await git(['push', '-q', 'origin', 'HEAD:main'], { cwd: src, token: repo.token });
+    await git(['checkout', '-q', '-b', 'other', c1], { cwd: src });
+    const c3 = await commitFiles(src, { 'a.txt': '3\n' }, 'three');
+    await git(['push', '-q', 'origin', 'other'], { cwd: src, token: repo.token });
+    const r = await run('rpcApi', repo, { base: c1, head: c2, conflicting: c3 });
+    expect(r.branch.ok).toEqual({ name: 'refs/heads/rpc', sha: c1, old: null, created: true });
+    expect(r.stale.error).toMatch(/^Conflict: refs\/heads\/rpc is at/);
+    expect(r.ff.ok).toMatchObject({ sha: c2, fastForward: true });
+    expect(r.tag.ok).toMatchObject({ name: 'refs/tags/rpc-tag', target: c2, targetType: 'commit' });
+    expect(r.conflict.error).toMatch(/^Conflict: merging '[0-9a-f]{40}' into 'main' conflicts in a\.txt; nothing was written/);
+    expect(r.deleted.ok).toEqual({ name: 'refs/heads/rpc', old: c2 });
+    const refs = refMap(await lsRemote(repo.remote, { token: repo.token }));
+    expect(refs['refs/heads/rpc']).toBeUndefined();
+    expect(refs['refs/tags/rpc-tag^{}']).toBe(c2);
+    expect(refs['refs/heads/main']).toBe(c2);
   });
 
   test('errors carry Node codes across the binding; a read token gives a read-only fs; paths cannot leave the repository', async () => {

@@ -84,12 +84,13 @@ export class ObjectFiles {
   /**
    * A loose object written by isomorphic-git: inflated, its name checked against its hash, its
    * content checked as a push checks it (fsck), then kept as pending until a ref uses it.
-   * Writing an object the repository already has is a no-op, as in git.
+   * Writing an object the repository already has is a no-op, as in git. Returns the id of an
+   * object this call added, or null.
    */
-  write(rel: string, data: Uint8Array): void {
+  write(rel: string, data: Uint8Array): string | null {
     const oid = oidOf(rel);
     if (!oid) throw new MountRefusal('EPERM', `only loose objects (objects/xx/<38 hex>) can be written under objects/, not '${rel}'`);
-    if (this.stored(oid) || this.pending.has(oid)) return;
+    if (this.stored(oid) || this.pending.has(oid)) return null;
     let obj;
     try {
       obj = parseLoose(data, MAX_VIEW_OBJECT_BYTES);
@@ -102,5 +103,6 @@ export class ObjectFiles {
     const problem = validateObject(obj.type, obj.data);
     if (problem) throw new MountRefusal('EINVAL', `object ${oid} (${obj.type}) is invalid: ${problem}`);
     this.pending.write(oid, data);
+    return oid;
   }
 }

@@ -33,6 +33,8 @@ export class GitView implements DofsMount {
   private readonly refs: RefFiles;
   private readonly objects: ObjectFiles;
   private readonly pending: PendingObjects;
+  /** Objects this session added to the pending ones (discardUnused() drops those no ref took). */
+  private readonly added = new Set<string>();
 
   constructor(
     private readonly store: RepoStore,
@@ -59,7 +61,11 @@ export class GitView implements DofsMount {
 
   async writeFile(rel: string, data: Uint8Array): Promise<void> {
     this.assertWritable();
-    if (isObjects(rel)) return this.objects.write(rel, data);
+    if (isObjects(rel)) {
+      const oid = this.objects.write(rel, data);
+      if (oid) this.added.add(oid);
+      return;
+    }
     const text = dec.decode(data);
     if (rel.startsWith('refs/')) return this.updateRef(rel, RefFiles.parseRefFile(rel, text));
     this.refs.writeTop(rel, text);
@@ -80,11 +86,13 @@ export class GitView implements DofsMount {
    * Moves (or with ZERO_OID deletes) ref `name`: the pending objects the new tip needs go into
    * the store as one pack, then one compare-and-swap update through RepoStore.commitPush, which
    * checks the objects exist and that a branch gets a commit, records the event and queues
-   * webhooks. Fails with ESTALE if the ref is not what this session last saw.
+   * webhooks. Fails with ESTALE if the ref is not `expectedOld` (default: what this session
+   * last saw of it). Throws MountRefusal.
    */
-  private async updateRef(name: string, newOid: string): Promise<void> {
+  async updateRef(name: string, newOid: string, expectedOld?: string): Promise<void> {
+    this.assertWritable();
     if (!isValidRefName(name)) throw new MountRefusal('EINVAL', `'${name}' is not a valid ref name`);
-    const expected = this.refs.expected(name);
+    const expected = expectedOld ?? this.refs.expected(name);
     const current = this.store.refs.get(name) ?? ZERO_OID;
     if (current !== expected) throw stale(name, current, expected);
     if (newOid === current) return;
@@ -110,7 +118,17 @@ export class GitView implements DofsMount {
     }
     this.refs.saw(name, newOid);
     this.pending.remove(closure);
+    for (const oid of closure) this.added.delete(oid);
     this.sweepNowAndThen();
+  }
+
+  /**
+   * Drops the objects this session wrote that no ref took up (e.g. a merge that stopped on a
+   * conflict), so a failed operation leaves nothing behind, not even pending objects.
+   */
+  discardUnused(): void {
+    this.pending.remove([...this.added].filter((oid) => !this.store.objects.has(oid)));
+    this.added.clear();
   }
 
   /** Drops stale pending objects, at most once an hour per repository. */
