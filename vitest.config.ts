@@ -5,7 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   plugins: [
     cloudflareTest({
-      wrangler: { configPath: './wrangler.toml' },
+      // The bench worker: Arbor (src/index.ts) plus the benchmark DO its tests use.
+      wrangler: { configPath: './bench/wrangler.toml' },
       miniflare: { bindings: { ARBOR_ADMIN_TOKEN: 'test-admin-token' } },
     }),
   ],

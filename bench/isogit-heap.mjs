@@ -9,13 +9,11 @@
 //
 //   node bench/isogit-heap.mjs            (BENCH_ISOGIT_HEAP_SIZES=log10k,large to pick)
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { generateRepo } from './gen-repo.mjs';
-import { heapSampler } from './heap.mjs';
-import { ROOT, SIZES } from './lib.mjs';
+import { SIZES, startArbor } from './lib.mjs';
 
 const INSPECTOR_PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? 9333);
 const PICK = (process.env.BENCH_ISOGIT_HEAP_SIZES ?? 'log10k,large').split(',');
@@ -23,19 +21,8 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'arbor-isogit-heap-'));
 const MiB = (b) => (b / 2 ** 20).toFixed(1);
 const log = (s) => process.stderr.write(s + '\n');
 
-process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
-process.env.WRANGLER_LOG ??= 'error';
-const { unstable_startWorker } = await import('wrangler');
-const admin = 'bench-' + randomBytes(8).toString('hex');
-const worker = await unstable_startWorker({
-  config: path.join(ROOT, 'bench/isogit-heap.wrangler.toml'),
-  bindings: { ARBOR_ADMIN_TOKEN: { type: 'secret_text', value: admin } },
-  dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: { port: INSPECTOR_PORT }, persist: path.join(tmp, 'state'), watch: false, liveReload: false },
-});
-await worker.ready;
-const origin = (await worker.url).origin;
-await fetch(origin + '/');
-const heap = await heapSampler(INSPECTOR_PORT);
+const { origin, admin, heap, stop } = await startArbor({ persist: path.join(tmp, 'state'), inspectorPort: INSPECTOR_PORT });
+if (!heap) throw new Error('the inspector is needed to sample the heap');
 const auth = { authorization: `Bearer ${admin}` };
 
 /** fetch, again once on a network error (a keep-alive connection idle through a long generation may be gone). */
@@ -66,7 +53,7 @@ async function measure(key, op) {
   await heap.gc(); // start from a collected heap (the sample it answers is not reported: not every runtime waits for the GC)
   heap.start();
   const t = Date.now();
-  const res = await retrying(`${origin}/bench/isogit?key=${encodeURIComponent(key)}&op=${op}`, { headers: auth });
+  const res = await retrying(`${origin}/v1/admin/bench/isogit?key=${encodeURIComponent(key)}&op=${op}`, { headers: auth });
   const body = await res.json();
   const ms = Date.now() - t;
   const peak = await heap.stop();
@@ -91,8 +78,7 @@ try {
     rows.push(await measure(key, 'walk'));
   }
 } finally {
-  heap.close();
-  await worker.dispose();
+  await stop();
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 console.log(JSON.stringify(rows, null, 2));

@@ -52,7 +52,7 @@ export async function startArbor({ persist, inspectorPort }) {
   const { unstable_startWorker } = await import('wrangler');
   const admin = 'bench-' + randomBytes(8).toString('hex');
   const worker = await unstable_startWorker({
-    config: path.join(ROOT, 'wrangler.toml'),
+    config: path.join(ROOT, 'bench/wrangler.toml'), // Arbor plus the benchmark routes
     bindings: {
       ARBOR_ADMIN_TOKEN: { type: 'secret_text', value: admin },
       ...(process.env.BENCH_ACCEL ? { ARBOR_ACCEL: { type: 'plain_text', value: process.env.BENCH_ACCEL } } : {}),

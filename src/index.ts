@@ -7,13 +7,10 @@ import {
   createWebhook, deleteWebhook, listDeliveries, listWebhooks,
 } from './api/repos';
 import { importRepo } from './api/repos';
-import { nameProblem, repoKey } from './api/names';
-import { indexBench, wasmBench } from './api/admin';
-import { bodyLimit, drainBody, tooLarge } from './repo/git-http';
-import { postCommit } from './api/commits';
-import { deleteRefRoute, postMerge, postRef, postTag } from './api/writes';
+import { nameProblem, repoKey } from './service/names';
+import { drainBody, gitBodyLimit, tooLarge } from './http/body';
 import { getOpenApi } from './api/openapi';
-import { getBlob, getCommitInfo, getCompare, getLog, getObject, getRefs, getTree } from './api/reads';
+import { deleteRefRoute, getBlob, getCommitInfo, getCompare, getLog, getObject, getRefs, getTree, postCommit, postMerge, postRef, postTag } from './api/repo-routes';
 import { errorResponse, toErrorResponse } from './http/errors';
 
 export { RepoObject } from './repo/repo-object';
@@ -40,7 +37,7 @@ function gitRoute(req: IRequest, env: Env, ctx: ExecutionContext): Promise<Respo
   }
   // Oversize bodies are refused here, before the Durable Object: a refusal from behind the DO
   // while the client is still sending gets lost in the local runtime (workerd#1741).
-  const refused = req.method === 'POST' ? tooLarge(req as unknown as Request, bodyLimit(req.url)) : null;
+  const refused = req.method === 'POST' ? tooLarge(req as unknown as Request, gitBodyLimit(req.url)) : null;
   if (refused) return refuseAfterDrain(refused, (req as unknown as Request).body, ctx);
   return env.REPO.get(env.REPO.idFromName(repoKey(ns, name))).fetch(req as unknown as Request);
 }
@@ -49,8 +46,6 @@ const router = Router<IRequest, [Env, ExecutionContext]>();
 router
   .get('/', () => new Response('Arbor: Git repositories on Durable Objects. See README.md.\n'))
   .get('/v1/openapi.json', getOpenApi)
-  .get('/v1/admin/bench/wasm', wasmBench)
-  .post('/v1/admin/bench/index', indexBench)
   .get('/v1/namespaces', listNamespaces)
   .get('/v1/repos/:ns', listRepos)
   .post('/v1/repos/:ns/:name', createRepo)

@@ -26,16 +26,6 @@ const PARAMS: Record<string, ReturnType<typeof pathParam>> = {
 export const OPERATIONS: Record<string, Op> = {
   'GET /': { summary: 'Service banner', auth: 'none', ok: [200, 'plain text'] },
   'GET /v1/openapi.json': { summary: 'This document', auth: 'none', ok: [200, 'OpenAPI 3.1 document'] },
-  'GET /v1/admin/bench/wasm': {
-    summary: 'Accelerator micro-benchmark inside the runtime: each Wasm function against its twin (CPU-heavy; admin only)',
-    query: { quick: '0 for the full run (default: the ~3 s one)', sweep: '1 to add the per-size sweep', only: 'one function name' },
-    ok: [200, '{rows:[{fn,case,wasmMBs,tsMBs,ratio,...}], lines}'],
-  },
-  'POST /v1/admin/bench/index': {
-    summary: 'Pack indexing benchmark: the raw .pack body is indexed as a push would, in a throwaway object (admin only)',
-    ok: [200, '{objects,packBytes,packChecksum,ms,phases:{receive,resolve,index,idx},idxBytes,idxSha1}; with Accept: application/octet-stream the .idx v2 bytes'],
-    extra: [422],
-  },
   'GET /v1/namespaces': {
     summary: 'List namespaces that hold repositories (name order, paginated)',
     query: { limit: '1-1000 (default 100)', cursor: 'from the previous page' },

@@ -1,5 +1,5 @@
-// The commit and read service: the one implementation behind the REST handlers (src/api/commits.ts,
-// src/api/reads.ts) and the RepoObject RPC methods.
+// The commit and read service: the one implementation behind the REST handlers
+// (src/repo/rest-api.ts) and the RepoObject RPC methods.
 export type { RepoContext } from './context';
 export { ServiceError, toResult, type ServiceResult } from './errors';
 export { createCommit, MAX_CHANGES, MAX_FILE_BYTES, type CommitInput, type CommitResult, type ChangeInput } from './commit';

@@ -1,7 +1,7 @@
 // The HTTP side of fetching from a smart-HTTP git remote: discovery (GET info/refs, asking for
 // protocol v2 and falling back to what the server speaks), ls-refs, and the fetch POST. Maps
 // transport failures to ImportErrors; gzip answers are inflated as they stream.
-import { MAX_NEGOTIATION_BYTES, MAX_PUSH_BYTES } from '../repo/git-http';
+import { MAX_NEGOTIATION_BYTES, MAX_PUSH_BYTES } from '../http/body';
 import { ImportError, notGit } from './errors';
 import { IDLE_TIMEOUT_MS, RemoteReader } from './reader';
 import {

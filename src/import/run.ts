@@ -6,7 +6,7 @@ import type { RepoStore } from '../storage/repo-store';
 import { IngestError } from '../storage/repo-store';
 import type { IngestedPack, PackIngest } from '../storage/ingest';
 import { isValidRefName } from '../storage/refs';
-import { MAX_PUSH_BYTES } from '../repo/git-http';
+import { MAX_PUSH_BYTES } from '../http/body';
 import { ImportError } from './errors';
 import { RemoteClient } from './client';
 import type { RemoteRef } from './messages';

@@ -3,12 +3,11 @@
 import type { RepoStore } from '../storage/repo-store';
 import { advertiseRefs, advertiseV2, serviceHeader, type AdvertisedRef } from '../protocol/advertise';
 import { parseFetchV1, parseFetchV2 } from '../protocol/fetch-request';
-import { PktReader, ProtocolError, concatBytes, errPkt, pktText } from '../protocol/pktline';
+import { PktReader, ProtocolError, errPkt, pktText } from '../protocol/pktline';
+import { BodyError, MAX_NEGOTIATION_BYTES, MAX_PUSH_BYTES, decodedBody, readBody, tooLarge } from '../http/body';
 import { receivePack } from '../protocol/receive-pack';
 import { fetchV1, fetchV2, lsRefs } from '../protocol/upload-pack';
 
-export const MAX_NEGOTIATION_BYTES = 32 * 1024 * 1024;
-export const MAX_PUSH_BYTES = 2 * 1024 * 1024 * 1024;
 
 type Service = 'git-upload-pack' | 'git-receive-pack';
 
@@ -70,75 +69,9 @@ export function infoRefs(store: RepoStore, service: Service, request: Request): 
   return new Response(streamFrom(parts), { headers: headers(`application/x-${service}-advertisement`) });
 }
 
-/** Reads a (possibly gzipped) request body with a size cap: zip bombs and floods stop at the cap. */
-export async function readBody(request: Request, max: number): Promise<Uint8Array> {
-  if (!request.body) return new Uint8Array(0);
-  let stream: ReadableStream<Uint8Array> = request.body;
-  const enc = (request.headers.get('content-encoding') ?? '').toLowerCase();
-  if (enc === 'gzip' || enc === 'x-gzip') stream = stream.pipeThrough(new DecompressionStream('gzip'));
-  else if (enc && enc !== 'identity') throw new ProtocolError(`unsupported content-encoding ${enc}`);
-  const reader = stream.getReader();
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      n += value.length;
-      if (n > max) {
-        reader.releaseLock();
-        await drainBody(stream);
-        throw new ProtocolError(`request body exceeds ${max} bytes`);
-      }
-      parts.push(value);
-    }
-  } catch (e) {
-    if (e instanceof ProtocolError) throw e;
-    throw new ProtocolError(`could not read request body: ${(e as Error).message}`);
-  } finally {
-    if (stream.locked) reader.releaseLock();
-  }
-  return concatBytes(parts, n);
-}
-
 /** A complete git-shaped error reply: ERR pkt-line with 200, which git prints as "remote error". */
 function gitError(service: Service, message: string): Response {
   return new Response(errPkt(message), { status: 200, headers: headers(`application/x-${service}-result`) });
-}
-
-/** The request-body limit of a git route. */
-export function bodyLimit(url: string): number {
-  return url.includes('/git-receive-pack') ? MAX_PUSH_BYTES : MAX_NEGOTIATION_BYTES;
-}
-
-/**
- * Reads and drops what is left of a request body (at most `max` bytes), so that a refusal sent
- * before the body was consumed reaches the client instead of a reset connection.
- */
-export async function drainBody(body: ReadableStream<Uint8Array> | null, max = 64 * 1024 * 1024): Promise<void> {
-  if (!body || body.locked) return;
-  const reader = body.getReader();
-  let n = 0;
-  try {
-    while (n < max) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      n += value.length;
-    }
-    await reader.cancel();
-  } catch {
-    /* the client went away: nothing to answer */
-  }
-}
-
-/** Refuses a body whose declared size is over the limit before reading a byte of it. */
-export function tooLarge(request: Request, max: number): Response | null {
-  const len = Number(request.headers.get('content-length') ?? '0');
-  if (!(len > max)) return null;
-  return new Response(`error: request body of ${len} bytes exceeds the ${max}-byte limit\n`, {
-    status: 413,
-    headers: { 'content-type': 'text/plain; charset=utf-8', connection: 'close' },
-  });
 }
 
 export async function uploadPack(store: RepoStore, request: Request): Promise<Response> {
@@ -188,7 +121,7 @@ export async function uploadPack(store: RepoStore, request: Request): Promise<Re
       headers: headers(ct),
     });
   } catch (e) {
-    if (e instanceof ProtocolError) return gitError('git-upload-pack', e.message);
+    if (e instanceof ProtocolError || e instanceof BodyError) return gitError('git-upload-pack', e.message);
     console.error('upload-pack failed', e);
     return gitError('git-upload-pack', 'internal error');
   }
@@ -197,10 +130,13 @@ export async function uploadPack(store: RepoStore, request: Request): Promise<Re
 export async function receivePackHttp(store: RepoStore, request: Request): Promise<Response> {
   const refused = tooLarge(request, MAX_PUSH_BYTES);
   if (refused) return refused;
-  if (!request.body) return gitError('git-receive-pack', 'empty push request');
-  let body: ReadableStream<Uint8Array> = request.body;
-  const enc = (request.headers.get('content-encoding') ?? '').toLowerCase();
-  if (enc === 'gzip' || enc === 'x-gzip') body = body.pipeThrough(new DecompressionStream('gzip'));
+  let body: ReadableStream<Uint8Array> | null;
+  try {
+    body = decodedBody(request);
+  } catch (e) {
+    return new Response(`error: ${(e as Error).message}\n`, { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+  }
+  if (!body) return gitError('git-receive-pack', 'empty push request');
   const gen = receivePack(store, body, { maxPackBytes: MAX_PUSH_BYTES });
   try {
     const first = await gen.next();

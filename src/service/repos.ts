@@ -4,8 +4,8 @@
 import type { Env } from '../env';
 import type { Scope } from '../auth/tokens';
 import { badRequest } from '../http/errors';
-import { nameProblem, repoKey } from '../api/names';
-import type { RepoInfo, RpcResult, TokenListing } from '../repo/repo-object';
+import { nameProblem, repoKey } from './names';
+import type { RepoInfo, RpcResult, TokenListing } from '../repo/types';
 import type { RefEvent } from '../repo/event-store';
 import type { RegistryEntry } from '../registry/registry-object';
 import { namespaceIndex, registryFor } from './registry';

@@ -5,7 +5,7 @@
 // Nothing is indexed until commit(): an aborted or failed ingest leaves no visible object.
 import type { DOFS, DofsWriteStream } from '../../dofs';
 import { bytesToHex, deltaCopies, PackParser, parseCommit, parseTag, validateObject, type ValidateOptions } from '../pack';
-import { accel } from '../wasm';
+import { accel } from '../codec';
 import type { PackEntry } from '../pack';
 import { PackEntries } from './entries';
 import { ByteLru } from './lru';

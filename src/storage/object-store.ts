@@ -3,7 +3,7 @@
 // base may live in another pack: pushes may send thin packs).
 import type { DOFS } from '../../dofs';
 import type { ObjectType } from '../pack';
-import { accel } from '../wasm';
+import { accel } from '../codec';
 import { ByteLru } from './lru';
 import { PackFiles } from './pack-files';
 

@@ -4,7 +4,7 @@
 // else REF_DELTA) or when the client has the base and accepts thin packs. Only deltas whose base
 // the client will not have are re-inflated and sent whole.
 import { concatBytes, PackWriter } from '../pack';
-import { accel } from '../wasm';
+import { accel } from '../codec';
 import type { ObjectRow, ObjectStore } from './object-store';
 
 export interface PackOutOptions {

@@ -8,7 +8,7 @@
 // never stored.
 import * as zlib from 'node:zlib';
 import { encodeLooseHeader, isObjectType, type ObjectType } from '../../pack';
-import { accel } from '../../wasm';
+import { accel } from '../../codec';
 
 const BLOCK = 65535; // the most a stored deflate block holds
 

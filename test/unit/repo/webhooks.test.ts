@@ -133,7 +133,7 @@ describe('queue: enqueued in the ref-update transaction', () => {
     const sha = (c as { value: { commit: string } }).value.commit;
     expect(await rows(stub)).toHaveLength(1);
     await runInDurableObject(stub, async (inst, state) => {
-      const store = (inst as unknown as { hosted(key: string): { store: import('../../../src/storage/repo-store').RepoStore } }).hosted(`unit/${name}`).store;
+      const store = (inst as unknown as { host: import('../../../src/repo/host').RepoHost }).host.hosted(`unit/${name}`)!.store;
       // old value wrong: the CAS fails, no ref moves, the hook is not called
       const res = store.commitPush(null, [{ name: 'refs/heads/copy', oldOid: sha, newOid: sha }], false);
       expect(res[0].ok).toBe(false);
