@@ -94,7 +94,7 @@ export async function mergeBranches(ctx: RepoContext, body: unknown, nowMs = Dat
   try {
     if (await contains(current, headOid)) return done(current, false, { alreadyUpToDate: true });
     if (await contains(headOid, current)) {
-      await view.updateRef(input.ref, headOid, current);
+      await view.updateRef(input.ref, headOid, current, 'merge');
       return done(headOid, true);
     }
     if (input.strategy === 'ff-only') {
@@ -121,7 +121,7 @@ export async function mergeBranches(ctx: RepoContext, body: unknown, nowMs = Dat
       if (err.code === 'MergeNotSupportedError') throw unprocessable(`cannot merge '${input.head}' into '${input.branch}': no single merge base (unrelated histories, or a criss-cross merge)`);
       throw e;
     }
-    await view.updateRef(input.ref, result.oid!, current);
+    await view.updateRef(input.ref, result.oid!, current, 'merge');
     return done(result.oid!, false, { parents: [current, headOid], tree: result.tree });
   } catch (e) {
     view.discardUnused();

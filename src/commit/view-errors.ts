@@ -4,6 +4,7 @@
 import { MountRefusal } from '../../dofs';
 import type { RepoContext } from './context';
 import { ServiceError } from './errors';
+import { isProtectionRefusal } from '../storage/rules';
 import type { Ident } from './ident';
 
 /** An ident as isomorphic-git takes it (timezoneOffset in minutes, west positive, like Date#getTimezoneOffset). */
@@ -30,6 +31,8 @@ export function fromViewError(e: unknown, what: string, ref: string, ctx: RepoCo
       return new ServiceError(403, 'forbidden', reason);
     case 'EINVAL':
     case 'EFBIG':
+      // A branch protection rule refused the ref update: 403, as the commit API answers it.
+      if (isProtectionRefusal(reason.replace(/^ref update of \S+ rejected: /, ''))) return new ServiceError(403, 'protected_branch', reason);
       return new ServiceError(422, 'unprocessable', reason);
   }
   return e;

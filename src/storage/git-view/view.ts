@@ -16,6 +16,7 @@ import { MAX_VIEW_OBJECT_BYTES, ObjectFiles } from './objects-view';
 import { PendingObjects } from './pending';
 import { ingestPending, MissingObject, pendingClosure } from './promote';
 import { RefFiles, TOP_FILES, type Entry } from './refs-view';
+import type { WriteRoute } from '../rules';
 
 export interface GitViewOptions {
   /** Refuse every write (a read token). A read-only fork refuses them whatever this says. */
@@ -87,9 +88,10 @@ export class GitView implements DofsMount {
    * the store as one pack, then one compare-and-swap update through RepoStore.commitPush, which
    * checks the objects exist and that a branch gets a commit, records the event and queues
    * webhooks. Fails with ESTALE if the ref is not `expectedOld` (default: what this session
-   * last saw of it). Throws MountRefusal.
+   * last saw of it). `via` names the route for branch protection rules (the merge API may move a
+   * merge-only branch; a write through the fs is a push). Throws MountRefusal.
    */
-  async updateRef(name: string, newOid: string, expectedOld?: string): Promise<void> {
+  async updateRef(name: string, newOid: string, expectedOld?: string, via: WriteRoute = 'push'): Promise<void> {
     this.assertWritable();
     if (!isValidRefName(name)) throw new MountRefusal('EINVAL', `'${name}' is not a valid ref name`);
     const expected = expectedOld ?? this.refs.expected(name);
@@ -109,7 +111,7 @@ export class GitView implements DofsMount {
         throw e;
       }
     }
-    const [res] = this.store.commitPush(ingested?.pack ?? null, [{ name, oldOid: expected, newOid }], false);
+    const [res] = this.store.commitPush(ingested?.pack ?? null, [{ name, oldOid: expected, newOid }], false, via);
     if (!res.ok) {
       ingested?.ingest.discardFile();
       const now = this.store.refs.get(name) ?? ZERO_OID;
