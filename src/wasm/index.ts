@@ -36,7 +36,7 @@
 import wasmModule from './arbor.wasm';
 import { NeedMoreInput, PackError } from '../pack/errors';
 import { deflate, inflateAt } from '../pack/inflate';
-import { applyDelta, createDelta } from '../pack/delta';
+import { applyDelta, checkDeltaHeader, createDelta } from '../pack/delta';
 import { crc32, crc32Js } from '../pack/crc32';
 import { encodeLooseHeader, hashObject, type ObjectType, type PackTypeNum } from '../pack/object';
 import { bytesToHex } from '../pack/hex';
@@ -390,6 +390,9 @@ function deltaError(st: number, nums: Float64Array, baseLen: number, maxResultSi
 
 /** Applies a git delta to its base, as applyDelta in src/pack/delta.ts (same checks, same errors). */
 export function wasmApplyDelta(base0: Uint8Array, delta: Uint8Array, maxResultSize = DELTA_DEFAULT_MAX): Uint8Array {
+  // The header is checked here, before the base and the delta are copied in and the arena grows
+  // for the result (the module checks it again): same checks, in the same order, as the twin.
+  checkDeltaHeader(base0.length, delta, maxResultSize);
   const e = instance();
   const dn = delta.length;
   const bn = base0.length;
