@@ -34,20 +34,30 @@ export function deltaResultSize(delta: Uint8Array): number {
 }
 
 /**
+ * Checks a delta's header against its base and a limit, before anything is allocated: a few
+ * bytes of delta can declare a result of gigabytes (copies of the same base bytes, over and
+ * over). Returns the declared result size and where the instructions start.
+ */
+export function checkDeltaHeader(baseLength: number, delta: Uint8Array, maxResultSize = DEFAULT_MAX_RESULT): { resultSize: number; start: number } {
+  const [baseSize, p0] = readSize(delta, 0, 'base');
+  if (baseSize !== baseLength) {
+    throw new PackError(`delta expects a base of ${baseSize} bytes but the base has ${baseLength}`);
+  }
+  const [resultSize, start] = readSize(delta, p0, 'result');
+  if (resultSize > maxResultSize) {
+    throw new PackError(`delta result of ${resultSize} bytes exceeds the limit of ${maxResultSize}`);
+  }
+  return { resultSize, start };
+}
+
+/**
  * Applies a delta to its base. Every instruction is bounds-checked, so a
  * hostile delta produces a PackError, never an out-of-range read or a result
  * of a size other than the declared one.
  */
 export function applyDelta(base: Uint8Array, delta: Uint8Array, maxResultSize = DEFAULT_MAX_RESULT): Uint8Array {
   const n = delta.length;
-  const [baseSize, p0] = readSize(delta, 0, 'base');
-  if (baseSize !== base.length) {
-    throw new PackError(`delta expects a base of ${baseSize} bytes but the base has ${base.length}`);
-  }
-  const [resultSize, p1] = readSize(delta, p0, 'result');
-  if (resultSize > maxResultSize) {
-    throw new PackError(`delta result of ${resultSize} bytes exceeds the limit of ${maxResultSize}`);
-  }
+  const { resultSize, start: p1 } = checkDeltaHeader(base.length, delta, maxResultSize);
   const out = new Uint8Array(resultSize);
   let p = p1;
   let o = 0;

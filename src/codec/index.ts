@@ -21,7 +21,7 @@ export { bytesToHex, hexToBytes, isOid } from './hex';
 export { concatBytes } from './bytes';
 export * from './object-id';
 export { inflateAt, deflate } from './inflate';
-export { applyDelta, deltaResultSize, deltaBaseSize, createDelta, DeltaIndex } from './delta';
+export { applyDelta, checkDeltaHeader, deltaResultSize, deltaBaseSize, createDelta, DeltaIndex } from './delta';
 export { deltaCopies } from './delta-copies';
 export { crc32, crc32Js } from './crc32';
 export { adler32Ts, createSha1Ts, sha1Ts, type Sha1Hasher } from './twins';

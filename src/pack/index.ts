@@ -24,7 +24,7 @@ export { parseCommit, parseTag, parseIdent, type Commit, type Tag, type Ident } 
 export { validateObject, type EntryStarts, type ValidateOptions, type TreeEntrySink } from './validate';
 export { deltaCopies } from '../codec/delta-copies';
 export { inflateAt, deflate } from '../codec/inflate';
-export { applyDelta, deltaResultSize, deltaBaseSize, createDelta, DeltaIndex } from '../codec/delta';
+export { applyDelta, checkDeltaHeader, deltaResultSize, deltaBaseSize, createDelta, DeltaIndex } from '../codec/delta';
 export { crc32, crc32Js } from '../codec/crc32';
 export {
   PackParser,

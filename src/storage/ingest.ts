@@ -12,8 +12,11 @@ import { ByteLru } from './lru';
 import { OidTable } from './oid-table';
 import { type ObjectRow, type ObjectStore, TYPE_NAMES, TYPE_NUMBERS } from './object-store';
 import { packPath } from './pack-files';
+import { DEFAULT_RESOLVE_LIMITS, MAX_OBJECT_BYTES, ResolveBudget, type ResolveLimits } from './delta-limits';
 
-export const MAX_OBJECT_BYTES = 64 * 1024 * 1024;
+export { MAX_OBJECT_BYTES } from './delta-limits';
+/** Resolved contents kept for delta bases; objects over a quarter of it are not kept (ByteLru). */
+const CACHE_BYTES = 16 * 1024 * 1024;
 const MAX_DELTA_DEPTH = 4095;
 const GITLINK = 0o160000; // submodule commits live in another repository
 const DEFERRED_DELTA_BUDGET = 8 * 1024 * 1024;
@@ -69,7 +72,15 @@ export class PackIngest {
   /** What trees of the pack name .gitmodules/.gitattributes: checked once all is resolved. */
   private readonly special = new SpecialFiles();
   /** Resolved contents by entry number. */
-  private readonly cache = new ByteLru<number, Uint8Array>(16 * 1024 * 1024);
+  private readonly cache = new ByteLru<number, Uint8Array>(CACHE_BYTES);
+  /**
+   * The last resolved object too big for the cache: the next delta of a chain of big objects
+   * (versions of one large file, in pack order) finds its base here instead of rebuilding the
+   * whole chain from the pack file (quadratic work, all of it charged to the budget).
+   */
+  private big: { entry: number; data: Uint8Array } | null = null;
+  /** What the pack's deltas may make (checked on declared sizes, before allocating). */
+  private budget = new ResolveBudget(DEFAULT_RESOLVE_LIMITS);
   /**
    * Which stored objects the pack may use as delta bases and reference: by default any, but a
    * repository sharing its store uses only what it reaches (RepoStore.visibility). An object
@@ -101,6 +112,16 @@ export class PackIngest {
     private readonly onDone: () => void = () => {},
   ) {
     this.stream = fs.createWriteStream(packPath(packId));
+  }
+
+  /** Replaces the resolve limits (tests use small ones); call before the first write. */
+  set resolveLimits(limits: ResolveLimits) {
+    this.budget = new ResolveBudget(limits);
+  }
+
+  /** Bytes the pack's deltas made so far (rebuilt bases included). */
+  get resolvedByDeltas(): number {
+    return this.budget.used;
   }
 
   get received(): number {
@@ -251,6 +272,7 @@ export class PackIngest {
     }
     const base = this.baseContent(i, false);
     if (base) {
+      this.charge(i, e.data);
       this.resolved(i, base.type, this.apply(i, base.data, e.data), base.depth + 1, this.copiedFrom(base, e.data));
     } else {
       if (this.deferredBytes + e.data.length <= DEFERRED_DELTA_BUDGET) {
@@ -261,12 +283,30 @@ export class PackIngest {
     }
   }
 
-  private apply(i: number, base: Uint8Array, delta: Uint8Array): Uint8Array {
+  /** Checks and charges the result delta entry i declares: before its base is fetched or its result allocated. */
+  private charge(i: number, delta: Uint8Array): void {
     try {
-      return accel.applyDelta(base, delta);
+      this.budget.charge(delta, this.bytes);
     } catch (e) {
       throw new IngestError(`bad delta at offset ${this.entries.offset[i]}: ${(e as Error).message}`);
     }
+  }
+
+  /** Applies a charged delta (the per-object limit is checked again on the header, with the base's size). */
+  private apply(i: number, base: Uint8Array, delta: Uint8Array): Uint8Array {
+    // The big slot holds a base other than this one: let it go before the result is allocated.
+    if (this.big !== null && this.big.data !== base) this.big = null;
+    try {
+      return accel.applyDelta(base, delta, this.budget.limits.maxObjectBytes);
+    } catch (e) {
+      throw new IngestError(`bad delta at offset ${this.entries.offset[i]}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Keeps resolved content for later deltas: in the cache, or in the big slot if too large for it. */
+  private keep(i: number, data: Uint8Array): void {
+    if (data.length > CACHE_BYTES / 4) this.big = { entry: i, data };
+    else this.cache.set(i, data);
   }
 
   /**
@@ -315,7 +355,7 @@ export class PackIngest {
       if (!declared) throw new IngestError(`tag ${t.tag}: unknown object type '${t.type.slice(0, 20)}'`);
       this.expectHex(t.object, declared);
     }
-    this.cache.set(i, data);
+    this.keep(i, data);
   }
 
   /**
@@ -368,7 +408,7 @@ export class PackIngest {
       }
     }
     if (E.type[b] === 0) return null;
-    const cached = this.cache.get(b);
+    const cached = this.cache.get(b) ?? (this.big?.entry === b ? this.big.data : undefined);
     if (cached) return { type: E.type[b], data: cached, depth: E.depth[b], entry: b };
     if (!allowReread) return null;
     return { type: E.type[b], data: this.reread(b), depth: E.depth[b], entry: b };
@@ -376,20 +416,33 @@ export class PackIngest {
 
   /** Rebuilds resolved entry i's content from the closed pack file. */
   private reread(i: number): Uint8Array {
-    const cached = this.cache.get(i);
+    const cached = this.cache.get(i) ?? (this.big?.entry === i ? this.big.data : undefined);
     if (cached) return cached;
     const E = this.entries;
     const raw = this.store.packs.read(this.packId, E.dataOffset(i), E.end[i]);
     const inflated = accel.inflateAt(raw, 0, E.rawSize[i]).data;
     if (E.rawType[i] < 6) {
-      this.cache.set(i, inflated);
+      this.keep(i, inflated);
       return inflated;
     }
+    this.charge(i, inflated); // a rebuilt base costs what it cost the first time
     const base = this.baseContent(i, true);
     if (!base) throw new IngestError(`cannot resolve delta base of offset ${E.offset[i]}`);
-    const data = accel.applyDelta(base.data, inflated);
-    this.cache.set(i, data);
+    const data = this.apply(i, base.data, inflated);
+    this.keep(i, data);
     return data;
+  }
+
+  /** Whether delta entry i's base is resolved (in this pack) or stored: it can be had now. */
+  private baseReady(i: number): boolean {
+    const E = this.entries;
+    let b = E.base[i];
+    if (b < 0) {
+      const baseOid = E.refBase.get(i)!;
+      b = E.find(baseOid);
+      if (b < 0) return this.usable(baseOid); // what this repository may not use counts as absent
+    }
+    return E.type[b] !== 0;
   }
 
   private async resolveDeferred(tick?: (done: number, total: number) => Promise<void>): Promise<void> {
@@ -400,12 +453,13 @@ export class PackIngest {
       const E = this.entries;
       const still: number[] = [];
       for (const i of this.deferred) {
-        const base = this.baseContent(i, true);
-        if (!base) {
+        if (!this.baseReady(i)) {
           still.push(i);
           continue;
         }
         const delta = this.deltas.get(i) ?? accel.inflateAt(this.store.packs.read(this.packId, E.dataOffset(i), E.end[i]), 0, E.rawSize[i]).data;
+        this.charge(i, delta); // before the base is rebuilt for a result that would be refused
+        const base = this.baseContent(i, true)!;
         this.resolved(i, base.type, this.apply(i, base.data, delta), base.depth + 1, this.copiedFrom(base, delta));
         done++;
         if (tick && Date.now() - lastTick > 500) {

@@ -118,7 +118,8 @@ export class ObjectStore {
     }
     if (chain.length === 0 || cur.base_oid === null) this.cache.set(cur.oid, base);
     for (let i = chain.length - 1; i >= 0; i--) {
-      base = accel.applyDelta(base, this.inflateEntry(chain[i]));
+      // The row knows the result's size: a delta (stored, so once checked) declaring more is corrupt.
+      base = accel.applyDelta(base, this.inflateEntry(chain[i]), chain[i].size);
       this.cache.set(chain[i].oid, base);
     }
     return base;

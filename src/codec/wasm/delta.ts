@@ -1,7 +1,7 @@
 // Delta apply and encode on the Wasm module; same checks, errors and bytes as applyDelta and
 // createDelta in ../delta.ts.
 import { PackError } from '../errors';
-import { applyDelta, createDelta } from '../delta';
+import { applyDelta, checkDeltaHeader, createDelta } from '../delta';
 import { rt, instance, reserve, release } from './runtime';
 
 export const DELTA_DEFAULT_MAX = 0x7fffffff;
@@ -26,6 +26,9 @@ function deltaError(st: number, nums: Float64Array, baseLen: number, maxResultSi
 
 /** Applies a git delta to its base, as applyDelta in src/codec/delta.ts (same checks, same errors). */
 export function wasmApplyDelta(base0: Uint8Array, delta: Uint8Array, maxResultSize = DELTA_DEFAULT_MAX): Uint8Array {
+  // The header is checked here, before the base and the delta are copied in and the arena grows
+  // for the result (the module checks it again): same checks, in the same order, as the twin.
+  checkDeltaHeader(base0.length, delta, maxResultSize);
   const e = instance();
   const dn = delta.length;
   const bn = base0.length;
