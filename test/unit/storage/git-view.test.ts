@@ -165,6 +165,10 @@ describe('git directory view', () => {
     withStore('view-forks', async (store) => {
       const a = store.forRepo('ns/a');
       const b = store.forRepo('ns/b');
+      // Both hosted (as create and fork make them), so a push to one tells the other that it may
+      // no longer reach every stored object.
+      a.register();
+      b.register();
       const h = linearHistory(2);
       await pushPack(a, buildPack(h.all), { 'refs/heads/main': h.commits[1].oid });
       b.refs.copyFrom('ns/a');
