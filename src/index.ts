@@ -12,6 +12,7 @@ import { drainBody, gitBodyLimit, tooLarge } from './http/body';
 import { getOpenApi } from './api/openapi';
 import { getBlob, getCommitInfo, getCompare, getLog, getObject, getRefs, getTree, postCommit } from './api/repo-routes';
 import { errorResponse, toErrorResponse } from './http/errors';
+import { preflight, withCors } from './http/cors';
 
 export { RepoObject } from './repo/repo-object';
 export { RegistryObject } from './registry/registry-object';
@@ -73,13 +74,20 @@ router
   .post('/git/:ns/:repo/git-upload-pack', gitRoute)
   .post('/git/:ns/:repo/git-receive-pack', gitRoute);
 
+async function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  try {
+    const res = await router.fetch(request, env, ctx);
+    return res ?? errorResponse(404, 'not_found', `no route for ${request.method} ${new URL(request.url).pathname}`);
+  } catch (e) {
+    return toErrorResponse(e);
+  }
+}
+
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    try {
-      const res = await router.fetch(request, env, ctx);
-      return res ?? errorResponse(404, 'not_found', `no route for ${request.method} ${new URL(request.url).pathname}`);
-    } catch (e) {
-      return toErrorResponse(e);
-    }
+    // Browser preflights are answered here: no Durable Object is woken for them.
+    const pre = preflight(request, env.ARBOR_CORS_ORIGINS);
+    if (pre) return pre;
+    return withCors(request, await route(request, env, ctx), env.ARBOR_CORS_ORIGINS);
   },
 } satisfies ExportedHandler<Env>;
