@@ -100,20 +100,28 @@ export function preflight(request: Request, value: string | undefined): Response
 }
 
 /**
- * The response with CORS headers added when the request came from an allowed origin. A response
- * from a Durable Object has immutable headers, so it is re-wrapped; the body streams through.
+ * The response with CORS headers added when the request came from an allowed origin. Headers are
+ * set in place where they can be (that keeps a raw-bytes answer's `encodeBody: 'manual'`); a
+ * response from a Durable Object's fetch has immutable headers and is re-wrapped, its body
+ * streaming through.
  */
 export function withCors(request: Request, response: Response, value: string | undefined): Response {
   const policy = corsPolicy(value);
   if (!applies(request, policy)) return response;
   const allowed = allowHeaders(policy, request.headers.get('origin')!);
-  if (!allowed) return response;
-  if (response.status === 101) return response; // a WebSocket upgrade cannot be re-wrapped
-  const out = new Response(response.body, response);
-  for (const [k, v] of Object.entries(allowed)) {
-    if (k === 'vary') out.headers.append('vary', v);
-    else out.headers.set(k, v);
+  if (!allowed || response.status === 101) return response; // a WebSocket upgrade cannot be re-wrapped
+  try {
+    return addHeaders(response, allowed);
+  } catch {
+    return addHeaders(new Response(response.body, response), allowed);
   }
-  out.headers.set('access-control-expose-headers', EXPOSE_HEADERS);
-  return out;
+}
+
+function addHeaders(response: Response, allowed: Record<string, string>): Response {
+  for (const [k, v] of Object.entries(allowed)) {
+    if (k === 'vary') response.headers.append('vary', v);
+    else response.headers.set(k, v);
+  }
+  response.headers.set('access-control-expose-headers', EXPOSE_HEADERS);
+  return response;
 }
