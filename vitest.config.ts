@@ -13,5 +13,7 @@ export default defineConfig({
   test: {
     include: ['test/unit/**/*.test.ts', 'dofs/test/**/*.test.ts'],
     testTimeout: 60_000,
+    // Every request writes a JSON log line (src/http/log.ts): not worth printing for each test.
+    onConsoleLog: (log) => !log.startsWith('{"type":"request"'),
   },
 });

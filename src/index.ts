@@ -10,9 +10,12 @@ import { importRepo } from './api/repos';
 import { nameProblem, repoKey } from './service/names';
 import { drainBody, gitBodyLimit, tooLarge } from './http/body';
 import { getOpenApi } from './api/openapi';
+import { healthz } from './api/health';
 import { getBlob, getCommitInfo, getCompare, getLog, getObject, getRefs, getTree, postCommit } from './api/repo-routes';
 import { errorResponse, toErrorResponse } from './http/errors';
 import { preflight, withCors } from './http/cors';
+import { handOver } from './http/log';
+import { finishWorkerLog, workerLog } from './http/worker-log';
 
 export { RepoObject } from './repo/repo-object';
 export { RegistryObject } from './registry/registry-object';
@@ -40,12 +43,16 @@ function gitRoute(req: IRequest, env: Env, ctx: ExecutionContext): Promise<Respo
   // while the client is still sending gets lost in the local runtime (workerd#1741).
   const refused = req.method === 'POST' ? tooLarge(req as unknown as Request, gitBodyLimit(req.url)) : null;
   if (refused) return refuseAfterDrain(refused, (req as unknown as Request).body, ctx);
-  return env.REPO.get(env.REPO.idFromName(repoKey(ns, name))).fetch(req as unknown as Request);
+  return env.REPO.get(env.REPO.idFromName(repoKey(ns, name))).fetch(req as unknown as Request).then((res) => {
+    handOver(req as unknown as Request); // the DO wrote this request's log line
+    return res;
+  });
 }
 
 const router = Router<IRequest, [Env, ExecutionContext]>();
 router
   .get('/', () => new Response('Arbor: Git repositories on Durable Objects. See README.md.\n'))
+  .get('/healthz', healthz)
   .get('/v1/openapi.json', getOpenApi)
   .get('/v1/namespaces', listNamespaces)
   .get('/v1/repos/:ns', listRepos)
@@ -88,6 +95,8 @@ export default {
     // Browser preflights are answered here: no Durable Object is woken for them.
     const pre = preflight(request, env.ARBOR_CORS_ORIGINS);
     if (pre) return pre;
-    return withCors(request, await route(request, env, ctx), env.ARBOR_CORS_ORIGINS);
+    const log = workerLog(request); // one JSON line per API call (src/http/log.ts)
+    const res = withCors(request, await route(log?.request ?? request, env, ctx), env.ARBOR_CORS_ORIGINS);
+    return log ? finishWorkerLog(log, res, env.ARBOR_ADMIN_TOKEN) : res;
   },
 } satisfies ExportedHandler<Env>;

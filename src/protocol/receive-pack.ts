@@ -10,6 +10,8 @@ import { PktStream } from './pkt-stream';
 import { readPushHead, type PushRequestHead } from './push-request';
 import { encodeReportStatus } from './report-status';
 import { BAND_DATA, BAND_PROGRESS, sideband } from './sideband';
+import type { PackStats } from './upload-pack';
+import { logError } from '../http/log';
 
 const enc = new TextEncoder();
 
@@ -18,6 +20,8 @@ const READ_AT_LEAST = 64 * 1024;
 
 export interface ReceiveOptions {
   maxPackBytes: number;
+  /** Learns how many objects the pack carried (for the request's log line). */
+  stats?: PackStats;
 }
 
 /**
@@ -67,12 +71,13 @@ export async function* receivePack(
       });
       yield* ticks;
       yield* progress(`Resolving deltas: done.\n`);
+      if (opts.stats) opts.stats.objects = pack.objectCount;
     } catch (e) {
       ingest.discardFile();
       await reader.drain();
       if (e instanceof IngestError || e instanceof ProtocolError) unpackError = e.message;
       else {
-        console.error('push failed', e);
+        logError('push failed', e);
         unpackError = 'internal error while reading the pack';
       }
     }

@@ -11,6 +11,11 @@ import { BAND_DATA, BAND_ERROR, BAND_PROGRESS, sideband } from './sideband';
 
 const enc = new TextEncoder();
 
+/** What a fetch or push tells its caller about the pack it moved (the request log's fields). */
+export interface PackStats {
+  objects: number | null;
+}
+
 /** v2 ls-refs. */
 export function* lsRefs(store: RepoStore, args: string[]): Generator<Uint8Array> {
   let symrefs = false;
@@ -137,11 +142,12 @@ function wantsEverything(store: RepoStore, req: FetchRequest): boolean {
 }
 
 /** The pack, framed for the negotiated side-band (or raw), with git-like progress lines. */
-async function* packStream(store: RepoStore, req: FetchRequest, p: WalkPlan | 'whole'): AsyncGenerator<Uint8Array> {
+async function* packStream(store: RepoStore, req: FetchRequest, p: WalkPlan | 'whole', stats?: PackStats): AsyncGenerator<Uint8Array> {
   const band = req.sideband;
   const max = band === 'side-band' ? 995 : 65515; // git: LARGE_PACKET_MAX or 1000, minus header and band
   const progress = (msg: string) => (band !== 'none' && !req.noProgress ? sideband(BAND_PROGRESS, enc.encode(msg), max) : []);
   const total = p === 'whole' ? store.objects.count() : p.objects.length;
+  if (stats) stats.objects = total;
   yield* progress(`Enumerating objects: ${total}, done.\n`);
   let sent = 0;
   const opts = {
@@ -165,7 +171,7 @@ async function* packStream(store: RepoStore, req: FetchRequest, p: WalkPlan | 'w
 }
 
 /** v2 `command=fetch`. */
-export async function* fetchV2(store: RepoStore, req: FetchRequest): AsyncGenerator<Uint8Array> {
+export async function* fetchV2(store: RepoStore, req: FetchRequest, stats?: PackStats): AsyncGenerator<Uint8Array> {
   for (const ref of req.wantRefs) {
     const oid = ref === 'HEAD' ? store.refs.head().oid : store.refs.get(ref);
     if (!oid) throw new ProtocolError(`unknown ref ${ref.slice(0, 200)}`);
@@ -217,11 +223,11 @@ export async function* fetchV2(store: RepoStore, req: FetchRequest): AsyncGenera
       return;
     }
   }
-  yield* packStream(store, req, p ?? 'whole');
+  yield* packStream(store, req, p ?? 'whole', stats);
 }
 
 /** v0/v1 over stateless HTTP: one round of negotiation, and the pack once the client is done. */
-export async function* fetchV1(store: RepoStore, req: FetchRequest): AsyncGenerator<Uint8Array> {
+export async function* fetchV1(store: RepoStore, req: FetchRequest, stats?: PackStats): AsyncGenerator<Uint8Array> {
   checkWants(store, req);
   const deepen = isDeepen(req);
   let p: WalkPlan | null = null;
@@ -264,9 +270,9 @@ export async function* fetchV1(store: RepoStore, req: FetchRequest): AsyncGenera
   }
   req.haves = neg.common;
   if (!deepen && isWholeClone(store, req)) {
-    yield* packStream(store, req, 'whole');
+    yield* packStream(store, req, 'whole', stats);
     return;
   }
-  yield* packStream(store, req, plan(store, req));
+  yield* packStream(store, req, plan(store, req), stats);
 }
 

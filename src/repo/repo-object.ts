@@ -25,6 +25,7 @@ import * as access from './access-calls';
 import * as hooks from './webhook-calls';
 import * as calls from './commit-calls';
 import { serveGit } from './git-routing';
+import { logError } from '../http/log';
 import { notFound, type ForkOptions, type RepoInfo, type RpcResult, type TokenListing } from './types';
 
 export { DEFAULT_BRANCH, type ForkOptions, type RepoInfo, type RpcResult, type TokenListing } from './types';
@@ -42,7 +43,7 @@ export class RepoObject extends DurableObject<Env> {
     if (this.host.webhooks.nextDue() !== null) {
       ctx.blockConcurrencyWhile(async () => {
         if ((await ctx.storage.getAlarm()) === null) await this.host.armAlarm();
-      }).catch((e) => console.error('webhook alarm', e));
+      }).catch((e) => logError('webhook alarm', e));
     }
   }
 

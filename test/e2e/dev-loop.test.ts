@@ -70,6 +70,21 @@ async function untilBound(): Promise<void> {
   }
 }
 
+/** The JSON request lines (src/http/log.ts) in a dev server's output. */
+function requestLines(out: string): any[] {
+  return out.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('{"type":"request"')).map((l) => JSON.parse(l));
+}
+
+async function until<T>(f: () => T | undefined, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await sleep(100);
+  }
+}
+
 /** ARBOR_ORIGIN from the project's .dev.vars, which `npm start` honours like wrangler does. */
 function devVarsOrigin(): string | undefined {
   const f = path.join(PROJECT_ROOT, '.dev.vars');
@@ -110,6 +125,15 @@ describe.skipIf(external)('npm start -- --port N, and RPC remotes', () => {
       const { dir: clone } = await cloneRepo(created.value.remote, { token: created.value.token, label: 'devloop-clone' });
       expect(await revParse(clone, 'HEAD')).toBe(c1);
       await fsckStrict(clone);
+
+      // The health route, and the push's structured log line in the dev server's output.
+      const hz = await fetch(`${s.origin}/healthz`);
+      expect(hz.status).toBe(200);
+      expect(await hz.json()).toMatchObject({ ok: true });
+      const pushLine = await until(() => requestLines(s.output()).find((l) => l.op === 'git-receive-pack' && l.repo === `${ns}/app`));
+      expect(pushLine).toMatchObject({ status: 200, objects: 3, tokenId: expect.stringMatching(/^tok_/) });
+      expect(pushLine.bytesIn).toBeGreaterThan(0);
+      expect(s.output()).not.toContain(created.value.token.split('?')[0]);
     } finally {
       await s.stop();
     }
