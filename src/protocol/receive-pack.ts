@@ -10,6 +10,7 @@ import { PktStream } from './pkt-stream';
 import { readPushHead, type PushRequestHead } from './push-request';
 import { encodeReportStatus } from './report-status';
 import { BAND_DATA, BAND_PROGRESS, sideband } from './sideband';
+import { countLine, progressLine } from './progress';
 import type { PackStats } from './upload-pack';
 import { logError } from '../http/log';
 
@@ -64,14 +65,23 @@ export async function* receivePack(
         ingest.write(chunk);
       }
       if (!sawBytes) throw new IngestError('no pack data received');
+      // The last objects are still buffered here: finish() parses them. Until then only the count
+      // so far is shown, as a line a terminal overwrites; it also starts the answer before the
+      // (possibly long) delta resolution.
+      const declared = ingest.objectsDeclared;
+      if (declared > 0) yield* progress(progressLine('Receiving objects', Math.min(ingest.objectsSeen, declared), declared));
       const ticks: Uint8Array[] = [];
-      yield* progress(`Receiving objects: ${ingest.objectsSeen} objects, done.\n`);
       pack = await ingest.finish(async (done, total) => {
-        ticks.push(...progress(`Resolving deltas: ${done}/${total}\r`));
+        const all = ingest!.deltasSeen; // final once finish() runs: deferred deltas are the last `total`
+        ticks.push(...progress(progressLine('Resolving deltas', all - total + done, all)));
       });
+      const n = pack.objectCount;
+      const deltas = ingest.deltasSeen;
+      yield* progress(progressLine('Receiving objects', n, n, true));
       yield* ticks;
-      yield* progress(`Resolving deltas: done.\n`);
-      if (opts.stats) opts.stats.objects = pack.objectCount;
+      if (deltas > 0) yield* progress(progressLine('Resolving deltas', deltas, deltas, true));
+      yield* progress(countLine('Checking connectivity', n)); // finish() checked every reference
+      if (opts.stats) opts.stats.objects = n;
     } catch (e) {
       ingest.discardFile();
       await reader.drain();

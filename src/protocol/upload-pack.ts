@@ -1,13 +1,14 @@
 // upload-pack (clone/fetch/ls-remote): v2 `ls-refs` and `fetch`, and v0/v1 stateless-RPC
 // negotiation. Each handler is an async generator of response bytes so the pack streams out.
 import type { RepoStore } from '../storage/repo-store';
-import { generatePack, generateWholePack } from '../storage/pack-out';
+import { OutgoingPack, type PackTotals } from '../storage/pack-out';
 import { planFetch, type WalkPlan } from '../storage/walk';
 import { parseFilter } from '../storage/filter';
 import { Negotiation } from './negotiate';
 import type { FetchRequest } from './fetch-request';
 import { DELIM, FLUSH, ProtocolError, pkt } from './pktline';
 import { BAND_DATA, BAND_ERROR, BAND_PROGRESS, sideband } from './sideband';
+import { countLine, progressLine, totalLine } from './progress';
 
 const enc = new TextEncoder();
 
@@ -141,32 +142,47 @@ function wantsEverything(store: RepoStore, req: FetchRequest): boolean {
   return store.refs.list().every((r) => wants.has(r.oid));
 }
 
-/** The pack, framed for the negotiated side-band (or raw), with git-like progress lines. */
+/**
+ * The pack, framed for the negotiated side-band (or raw), with git's own progress lines:
+ * Enumerating, Counting and Compressing before the pack, `Total N (delta D), reused R (delta RD)`
+ * after it, counted from what is actually written.
+ */
 async function* packStream(store: RepoStore, req: FetchRequest, p: WalkPlan | 'whole', stats?: PackStats): AsyncGenerator<Uint8Array> {
   const band = req.sideband;
   const max = band === 'side-band' ? 995 : 65515; // git: LARGE_PACKET_MAX or 1000, minus header and band
-  const progress = (msg: string) => (band !== 'none' && !req.noProgress ? sideband(BAND_PROGRESS, enc.encode(msg), max) : []);
-  const total = p === 'whole' ? store.objects.count() : p.objects.length;
-  if (stats) stats.objects = total;
-  yield* progress(`Enumerating objects: ${total}, done.\n`);
-  let sent = 0;
+  const showProgress = band !== 'none' && !req.noProgress;
+  const progress = (msg: string) => (showProgress ? sideband(BAND_PROGRESS, enc.encode(msg), max) : []);
+  const totals: PackTotals = { total: 0, deltas: 0, reused: 0, reusedDeltas: 0 };
   const opts = {
     ofsDelta: req.ofsDelta,
     thinPack: req.thinPack,
     clientHas: p === 'whole' ? new Set<string>() : p.clientHas,
     deltaBases: p === 'whole' ? undefined : p.deltaBases,
+    totals,
   };
+  let pack: OutgoingPack;
   try {
-    for (const chunk of p === 'whole' ? generateWholePack(store.objects, opts) : generatePack(store.objects, p.objects, opts)) {
+    pack = p === 'whole' ? OutgoingPack.whole(store.objects, opts) : OutgoingPack.of(store.objects, p.objects, opts);
+  } catch (e) {
+    if (band !== 'none') yield* sideband(BAND_ERROR, enc.encode(`fatal: ${(e as Error).message}\n`), max);
+    throw e;
+  }
+  const total = pack.count;
+  if (stats) stats.objects = total;
+  yield* progress(countLine('Enumerating objects', total));
+  yield* progress(progressLine('Counting objects', total, total, true));
+  const candidates = showProgress ? pack.deltaCandidates() : 0;
+  if (candidates > 0) yield* progress(progressLine('Compressing objects', candidates, candidates, true));
+  try {
+    for (const chunk of pack.chunks()) {
       if (band === 'none') yield chunk;
       else yield* sideband(BAND_DATA, chunk, max);
-      sent += chunk.length;
     }
   } catch (e) {
     if (band !== 'none') yield* sideband(BAND_ERROR, enc.encode(`fatal: ${(e as Error).message}\n`), max);
     throw e;
   }
-  yield* progress(`Total ${total} (${sent} bytes), done.\n`);
+  yield* progress(totalLine(totals));
   if (band !== 'none') yield FLUSH;
 }
 
@@ -213,7 +229,8 @@ export async function* fetchV2(store: RepoStore, req: FetchRequest, stats?: Pack
   yield pkt('packfile\n');
   if (!whole && !p) {
     // A big walk can take a while: let the client see the server is at work before it starts.
-    if (!req.noProgress) yield* sideband(BAND_PROGRESS, enc.encode('Counting objects...\n'));
+    // (A terminal overwrites this line with the count once the walk is done.)
+    if (!req.noProgress) yield* sideband(BAND_PROGRESS, enc.encode('Enumerating objects...\r'));
     try {
       p = plan(store, req);
     } catch (e) {
