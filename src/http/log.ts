@@ -63,19 +63,30 @@ export function handedOver(request: Request): boolean {
   return handed.has(request);
 }
 
-/** A stream passing `body` through, counting its bytes; `done` runs once at its end or cancel. */
+/**
+ * A stream passing `body` through, counting its bytes; `done` runs once at its end or cancel.
+ * It holds `body`'s lock only while being read through: the lock is taken at the first read and
+ * given back at the end. A request body nobody reads stays unlocked, so the runtime can still
+ * drain it after an early answer (a locked one it cannot, and the connection is lost).
+ */
 function counted(body: ReadableStream<Uint8Array>, onBytes: (n: number) => void, done: () => void): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
+  let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
   let ended = false;
   const end = () => {
     if (!ended) {
       ended = true;
       done();
     }
+    try {
+      reader?.releaseLock();
+    } catch {
+      /* already released */
+    }
   };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
+        reader ??= body.getReader();
         const { value, done: finished } = await reader.read();
         if (finished) {
           end();
@@ -89,9 +100,10 @@ function counted(body: ReadableStream<Uint8Array>, onBytes: (n: number) => void,
         controller.error(e);
       }
     },
-    cancel(reason) {
+    async cancel(reason) {
+      if (reader) await reader.cancel(reason).catch(() => {});
+      else await body.cancel(reason).catch(() => {});
       end();
-      return reader.cancel(reason);
     },
   }, { highWaterMark: 0 }); // pull only when the reader asks: nothing is read ahead of the handler
 }
