@@ -15,7 +15,7 @@ export function countLine(title: string, n: number): string {
   return `${title}: ${n}, done.\n`;
 }
 
-import type { PackTotals } from '../storage/pack-out';
+import type { PackTotals } from '../storage/fetch-interface';
 
 export function totalLine(t: PackTotals): string {
   return `Total ${t.total} (delta ${t.deltas}), reused ${t.reused} (delta ${t.reusedDeltas}), pack-reused 0\n`;

@@ -82,6 +82,8 @@ export async function* receivePack(
       if (deltas > 0) yield* progress(progressLine('Resolving deltas', deltas, deltas, true));
       yield* progress(countLine('Checking connectivity', n)); // finish() checked every reference
       if (opts.stats) opts.stats.objects = n;
+      // fsck findings git only warns about (git prints them even with --quiet)
+      if (band) for (const w of pack.warnings) yield* sideband(BAND_PROGRESS, enc.encode(`warning: ${w}\n`));
     } catch (e) {
       ingest.discardFile();
       await reader.drain();

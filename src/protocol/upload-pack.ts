@@ -1,10 +1,7 @@
 // upload-pack (clone/fetch/ls-remote): v2 `ls-refs` and `fetch`, and v0/v1 stateless-RPC
 // negotiation. Each handler is an async generator of response bytes so the pack streams out.
-import type { RepoStore } from '../storage/repo-store';
-import { OutgoingPack, type PackTotals } from '../storage/pack-out';
-import { planFetch, type WalkPlan } from '../storage/walk';
-import { parseFilter } from '../storage/filter';
 import { Negotiation } from './negotiate';
+import type { FetchPlan, FetchSource } from '../storage/fetch-interface';
 import type { FetchRequest } from './fetch-request';
 import { DELIM, FLUSH, ProtocolError, pkt } from './pktline';
 import { BAND_DATA, BAND_ERROR, BAND_PROGRESS, sideband } from './sideband';
@@ -18,7 +15,7 @@ export interface PackStats {
 }
 
 /** v2 ls-refs. */
-export function* lsRefs(store: RepoStore, args: string[]): Generator<Uint8Array> {
+export function* lsRefs(store: FetchSource, args: string[]): Generator<Uint8Array> {
   let symrefs = false;
   let peel = false;
   let unborn = false;
@@ -31,13 +28,13 @@ export function* lsRefs(store: RepoStore, args: string[]): Generator<Uint8Array>
     else throw new ProtocolError(`unexpected ls-refs argument '${a.slice(0, 80)}'`);
   }
   const match = (name: string) => prefixes.length === 0 || prefixes.some((p) => name.startsWith(p));
-  const head = store.refs.head();
+  const head = store.head();
   if (match('HEAD')) {
     const sym = symrefs ? ` symref-target:${head.target}` : '';
     if (head.oid) yield pkt(`${head.oid} HEAD${sym}\n`);
     else if (unborn) yield pkt(`unborn HEAD${sym}\n`);
   }
-  for (const r of store.refs.list()) {
+  for (const r of store.refs()) {
     if (!match(r.name)) continue;
     let line = `${r.oid} ${r.name}`;
     if (peel) {
@@ -54,22 +51,11 @@ function isDeepen(req: FetchRequest): boolean {
   return req.depth !== undefined || req.deepenSince !== undefined || req.deepenNot.length > 0;
 }
 
-function resolveDeepenNot(store: RepoStore, names: string[]): string[] {
-  return names.map((n) => {
-    if (/^[0-9a-f]{40}$/.test(n) && store.objects.has(n)) return n;
-    for (const cand of [n, `refs/heads/${n}`, `refs/tags/${n}`]) {
-      const oid = store.refs.get(cand);
-      if (oid) return store.peeled(oid) ?? oid;
-    }
-    throw new ProtocolError(`deepen-not: unknown ref ${n.slice(0, 200)}`);
-  });
-}
-
-function checkWants(store: RepoStore, req: FetchRequest): void {
+function checkWants(store: FetchSource, req: FetchRequest): void {
   if (req.wants.length === 0 && req.wantRefs.length === 0) throw new ProtocolError('no wants given');
   if (req.filter !== undefined) {
     try {
-      parseFilter(req.filter); // reject a bad filter before any byte of the answer is out
+      store.checkFilter(req.filter); // reject a bad filter before any byte of the answer is out
     } catch (e) {
       throw new ProtocolError((e as Error).message);
     }
@@ -83,44 +69,10 @@ function checkWants(store: RepoStore, req: FetchRequest): void {
   }
 }
 
-function tagsByTarget(store: RepoStore): Map<string, string[]> {
-  const m = new Map<string, string[]>();
-  for (const r of store.refs.list(['refs/tags/'])) {
-    const p = store.peeled(r.oid);
-    if (!p) continue;
-    const list = m.get(p) ?? [];
-    list.push(r.oid);
-    m.set(p, list);
-  }
-  return m;
-}
-
-function plan(store: RepoStore, req: FetchRequest): WalkPlan {
-  const p = walk(store, req);
-  // A full walk that reached every stored object re-enables the no-walk clone path.
-  if (!store.allReachable() && wantsEverything(store, req) && p.objects.length === store.objects.count()) {
-    store.markAllReachable();
-  }
-  return p;
-}
-
-function walk(store: RepoStore, req: FetchRequest): WalkPlan {
-  const deepen = isDeepen(req);
+/** The source's plan; its failures (a bad deepen-not, ...) are the client's. */
+function plan(store: FetchSource, req: FetchRequest): FetchPlan {
   try {
-    return planFetch(store.objects, {
-      wants: req.wants,
-      haves: req.haves.filter((h) => store.objects.has(h)),
-      deepen,
-      depth: req.depth,
-      deepenRelative: req.deepenRelative,
-      since: req.deepenSince,
-      notRefs: resolveDeepenNot(store, req.deepenNot),
-      clientShallows: req.shallows.filter((s) => store.objects.has(s)),
-      serverShallow: store.shallowCommits(),
-      includeTag: req.includeTag,
-      tagsByTarget: req.includeTag ? tagsByTarget(store) : undefined,
-      filter: req.filter !== undefined ? parseFilter(req.filter) : undefined,
-    });
+    return store.plan(req);
   } catch (e) {
     if (e instanceof ProtocolError) throw e;
     throw new ProtocolError((e as Error).message);
@@ -128,74 +80,45 @@ function walk(store: RepoStore, req: FetchRequest): WalkPlan {
 }
 
 /**
- * A plain full clone (every ref wanted, nothing had, no shallow) of a repository whose objects
- * are all reachable: send every stored object without walking the graph.
- */
-function isWholeClone(store: RepoStore, req: FetchRequest): boolean {
-  // A shallow repository's clone needs the walk: it names the boundary commits it sends.
-  return store.allReachable() && wantsEverything(store, req) && store.shallow().list().length === 0;
-}
-
-function wantsEverything(store: RepoStore, req: FetchRequest): boolean {
-  if (req.haves.length > 0 || req.shallows.length > 0 || isDeepen(req) || req.filter) return false;
-  const wants = new Set(req.wants);
-  return store.refs.list().every((r) => wants.has(r.oid));
-}
-
-/**
  * The pack, framed for the negotiated side-band (or raw), with git's own progress lines:
  * Enumerating, Counting and Compressing before the pack, `Total N (delta D), reused R (delta RD)`
  * after it, counted from what is actually written.
  */
-async function* packStream(store: RepoStore, req: FetchRequest, p: WalkPlan | 'whole', stats?: PackStats): AsyncGenerator<Uint8Array> {
+async function* packStream(store: FetchSource, req: FetchRequest, p: FetchPlan, stats?: PackStats): AsyncGenerator<Uint8Array> {
   const band = req.sideband;
   const max = band === 'side-band' ? 995 : 65515; // git: LARGE_PACKET_MAX or 1000, minus header and band
   const showProgress = band !== 'none' && !req.noProgress;
   const progress = (msg: string) => (showProgress ? sideband(BAND_PROGRESS, enc.encode(msg), max) : []);
-  const totals: PackTotals = { total: 0, deltas: 0, reused: 0, reusedDeltas: 0 };
-  const opts = {
-    ofsDelta: req.ofsDelta,
-    thinPack: req.thinPack,
-    clientHas: p === 'whole' ? new Set<string>() : p.clientHas,
-    deltaBases: p === 'whole' ? undefined : p.deltaBases,
-    totals,
-  };
-  let pack: OutgoingPack;
-  try {
-    pack = p === 'whole' ? OutgoingPack.whole(store.objects, opts) : OutgoingPack.of(store.objects, p.objects, opts);
-  } catch (e) {
-    if (band !== 'none') yield* sideband(BAND_ERROR, enc.encode(`fatal: ${(e as Error).message}\n`), max);
-    throw e;
-  }
-  const total = pack.count;
+  const total = p.count;
   if (stats) stats.objects = total;
-  yield* progress(countLine('Enumerating objects', total));
-  yield* progress(progressLine('Counting objects', total, total, true));
-  const candidates = showProgress ? pack.deltaCandidates() : 0;
-  if (candidates > 0) yield* progress(progressLine('Compressing objects', candidates, candidates, true));
   try {
+    const pack = store.pack(p, { ofsDelta: req.ofsDelta, thinPack: req.thinPack });
+    yield* progress(countLine('Enumerating objects', total));
+    yield* progress(progressLine('Counting objects', total, total, true));
+    const candidates = showProgress ? pack.deltaCandidates() : 0;
+    if (candidates > 0) yield* progress(progressLine('Compressing objects', candidates, candidates, true));
     for (const chunk of pack.chunks()) {
       if (band === 'none') yield chunk;
       else yield* sideband(BAND_DATA, chunk, max);
     }
+    yield* progress(totalLine(pack.totals));
   } catch (e) {
     if (band !== 'none') yield* sideband(BAND_ERROR, enc.encode(`fatal: ${(e as Error).message}\n`), max);
     throw e;
   }
-  yield* progress(totalLine(totals));
   if (band !== 'none') yield FLUSH;
 }
 
 /** v2 `command=fetch`. */
-export async function* fetchV2(store: RepoStore, req: FetchRequest, stats?: PackStats): AsyncGenerator<Uint8Array> {
+export async function* fetchV2(store: FetchSource, req: FetchRequest, stats?: PackStats): AsyncGenerator<Uint8Array> {
   for (const ref of req.wantRefs) {
-    const oid = ref === 'HEAD' ? store.refs.head().oid : store.refs.get(ref);
+    const oid = ref === 'HEAD' ? store.head().oid : store.ref(ref);
     if (!oid) throw new ProtocolError(`unknown ref ${ref.slice(0, 200)}`);
     req.wants.push(oid);
   }
   checkWants(store, req);
   if (!req.done) {
-    const neg = new Negotiation(store.objects, req.wants);
+    const neg = new Negotiation(store.commitGraph(), req.wants, store.visibility());
     const acks: string[] = [];
     for (const h of req.haves) if (neg.have(h)) acks.push(h);
     const ready = !req.waitForDone && neg.okToGiveUp();
@@ -210,12 +133,11 @@ export async function* fetchV2(store: RepoStore, req: FetchRequest, stats?: Pack
     yield DELIM;
     req.haves = neg.common;
   }
-  const whole = isWholeClone(store, req);
-  const deepen = isDeepen(req);
-  const shallowInfo = deepen || req.shallows.length > 0 || store.shallow().list().length > 0;
+  const quick = store.quickPlan(req);
+  const shallowInfo = isDeepen(req) || req.shallows.length > 0 || store.shallowList().length > 0;
   // shallow-info must precede the pack, so only then is the walk done before the first byte.
-  let p = whole || !shallowInfo ? null : plan(store, req);
-  if (p) {
+  let p = quick ?? (shallowInfo ? plan(store, req) : null);
+  if (p && shallowInfo) {
     yield pkt('shallow-info\n');
     for (const s of p.shallow) yield pkt(`shallow ${s}\n`);
     for (const u of p.unshallow) yield pkt(`unshallow ${u}\n`);
@@ -223,11 +145,11 @@ export async function* fetchV2(store: RepoStore, req: FetchRequest, stats?: Pack
   }
   if (req.wantRefs.length > 0) {
     yield pkt('wanted-refs\n');
-    for (const ref of req.wantRefs) yield pkt(`${ref === 'HEAD' ? store.refs.head().oid : store.refs.get(ref)} ${ref}\n`);
+    for (const ref of req.wantRefs) yield pkt(`${ref === 'HEAD' ? store.head().oid : store.ref(ref)} ${ref}\n`);
     yield DELIM;
   }
   yield pkt('packfile\n');
-  if (!whole && !p) {
+  if (!p) {
     // A big walk can take a while: let the client see the server is at work before it starts.
     // (A terminal overwrites this line with the count once the walk is done.)
     if (!req.noProgress) yield* sideband(BAND_PROGRESS, enc.encode('Enumerating objects...\r'));
@@ -240,14 +162,14 @@ export async function* fetchV2(store: RepoStore, req: FetchRequest, stats?: Pack
       return;
     }
   }
-  yield* packStream(store, req, p ?? 'whole', stats);
+  yield* packStream(store, req, p, stats);
 }
 
 /** v0/v1 over stateless HTTP: one round of negotiation, and the pack once the client is done. */
-export async function* fetchV1(store: RepoStore, req: FetchRequest, stats?: PackStats): AsyncGenerator<Uint8Array> {
+export async function* fetchV1(store: FetchSource, req: FetchRequest, stats?: PackStats): AsyncGenerator<Uint8Array> {
   checkWants(store, req);
   const deepen = isDeepen(req);
-  let p: WalkPlan | null = null;
+  let p: FetchPlan | null = null;
   if (deepen) {
     // Shallow info comes first in every stateless round (upload-pack.c receive_needs).
     p = plan(store, { ...req, haves: [] });
@@ -257,7 +179,7 @@ export async function* fetchV1(store: RepoStore, req: FetchRequest, stats?: Pack
     // git's upload-pack reads the (absent) haves next and hits EOF: the round ends here.
     if (req.wantsOnly) return;
   }
-  const neg = new Negotiation(store.objects, req.wants);
+  const neg = new Negotiation(store.commitGraph(), req.wants, store.visibility());
   let last: string | null = null;
   let sentReady = false;
   const detailed = req.multiAck === 'multi_ack_detailed';
@@ -286,10 +208,6 @@ export async function* fetchV1(store: RepoStore, req: FetchRequest, stats?: Pack
     yield pkt('NAK\n');
   }
   req.haves = neg.common;
-  if (!deepen && isWholeClone(store, req)) {
-    yield* packStream(store, req, 'whole', stats);
-    return;
-  }
-  yield* packStream(store, req, plan(store, req), stats);
+  yield* packStream(store, req, (!deepen && store.quickPlan(req)) || plan(store, req), stats);
 }
 

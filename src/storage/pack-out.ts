@@ -6,6 +6,7 @@
 import { concatBytes, PackWriter } from '../pack';
 import { accel } from '../codec';
 import type { ObjectRow, ObjectStore } from './object-store';
+import type { PackOut, PackTotals } from './fetch-interface';
 
 export interface PackOutOptions {
   ofsDelta: boolean;
@@ -15,14 +16,6 @@ export interface PackOutOptions {
   deltaBases?: Map<string, string>;
   /** Filled in as entries are written: what git's "Total ..." line reports. */
   totals?: PackTotals;
-}
-
-/** Entries written, deltas among them, and entries copied from storage as they are. */
-export interface PackTotals {
-  total: number;
-  deltas: number;
-  reused: number;
-  reusedDeltas: number;
 }
 
 /** git's pack-objects leaves objects under 50 bytes out of its delta search. */
@@ -53,14 +46,19 @@ export function* generatePack(store: ObjectStore, oids: string[], opt: PackOutOp
  * A pack about to be sent, its rows loaded: what git's progress reports before the first byte
  * (how many objects, how many are delta-search candidates) is known before writing starts.
  */
-export class OutgoingPack {
+export class OutgoingPack implements PackOut {
+  readonly totals: PackTotals = { total: 0, deltas: 0, reused: 0, reusedDeltas: 0 };
+  private readonly opt: PackOutOptions;
+
   private constructor(
     private readonly store: ObjectStore,
     private readonly rows: ObjectRow[] | null, // null: every stored object, streamed
     private readonly sending: Set<string> | null,
     readonly count: number,
-    private readonly opt: PackOutOptions,
-  ) {}
+    opt: PackOutOptions,
+  ) {
+    this.opt = { ...opt, totals: this.totals };
+  }
 
   /** The objects `oids`, in pack order; throws if the repository lacks one. */
   static of(store: ObjectStore, oids: string[], opt: PackOutOptions): OutgoingPack {
