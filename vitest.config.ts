@@ -15,5 +15,7 @@ export default defineConfig({
     // The git-made repository of the isomorphic-git differential test (cached after the first run).
     globalSetup: ['test/fixtures/isogit/global-setup.mjs'],
     testTimeout: 60_000,
+    // Every request writes a JSON log line (src/http/log.ts): not worth printing for each test.
+    onConsoleLog: (log) => !log.startsWith('{"type":"request"'),
   },
 });

@@ -10,9 +10,13 @@ import { importRepo } from './api/repos';
 import { nameProblem, repoKey } from './service/names';
 import { drainBody, gitBodyLimit, tooLarge } from './http/body';
 import { getOpenApi } from './api/openapi';
+import { healthz } from './api/health';
 import { getRules, putRules } from './api/rules';
 import { deleteRefRoute, getBlob, getCommitInfo, getCompare, getLog, getObject, getRefs, getTree, postCommit, postMerge, postRef, postTag } from './api/repo-routes';
 import { errorResponse, toErrorResponse } from './http/errors';
+import { preflight, withCors } from './http/cors';
+import { handOver } from './http/log';
+import { finishWorkerLog, workerLog } from './http/worker-log';
 
 export { RepoObject } from './repo/repo-object';
 export { RegistryObject } from './registry/registry-object';
@@ -40,12 +44,16 @@ function gitRoute(req: IRequest, env: Env, ctx: ExecutionContext): Promise<Respo
   // while the client is still sending gets lost in the local runtime (workerd#1741).
   const refused = req.method === 'POST' ? tooLarge(req as unknown as Request, gitBodyLimit(req.url)) : null;
   if (refused) return refuseAfterDrain(refused, (req as unknown as Request).body, ctx);
-  return env.REPO.get(env.REPO.idFromName(repoKey(ns, name))).fetch(req as unknown as Request);
+  return env.REPO.get(env.REPO.idFromName(repoKey(ns, name))).fetch(req as unknown as Request).then((res) => {
+    handOver(req as unknown as Request); // the DO wrote this request's log line
+    return res;
+  });
 }
 
 const router = Router<IRequest, [Env, ExecutionContext]>();
 router
   .get('/', () => new Response('Arbor: Git repositories on Durable Objects. See README.md.\n'))
+  .get('/healthz', healthz)
   .get('/v1/openapi.json', getOpenApi)
   .get('/v1/namespaces', listNamespaces)
   .get('/v1/repos/:ns', listRepos)
@@ -80,13 +88,22 @@ router
   .post('/git/:ns/:repo/git-upload-pack', gitRoute)
   .post('/git/:ns/:repo/git-receive-pack', gitRoute);
 
+async function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  try {
+    const res = await router.fetch(request, env, ctx);
+    return res ?? errorResponse(404, 'not_found', `no route for ${request.method} ${new URL(request.url).pathname}`);
+  } catch (e) {
+    return toErrorResponse(e);
+  }
+}
+
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    try {
-      const res = await router.fetch(request, env, ctx);
-      return res ?? errorResponse(404, 'not_found', `no route for ${request.method} ${new URL(request.url).pathname}`);
-    } catch (e) {
-      return toErrorResponse(e);
-    }
+    // Browser preflights are answered here: no Durable Object is woken for them.
+    const pre = preflight(request, env.ARBOR_CORS_ORIGINS);
+    if (pre) return pre;
+    const log = workerLog(request); // one JSON line per API call (src/http/log.ts)
+    const res = withCors(request, await route(log?.request ?? request, env, ctx), env.ARBOR_CORS_ORIGINS);
+    return log ? finishWorkerLog(log, res, env.ARBOR_ADMIN_TOKEN) : res;
   },
 } satisfies ExportedHandler<Env>;

@@ -25,6 +25,7 @@ const PARAMS: Record<string, ReturnType<typeof pathParam>> = {
 /** Documented operations, keyed by `METHOD path` in itty-router syntax (as in src/index.ts). */
 export const OPERATIONS: Record<string, Op> = {
   'GET /': { summary: 'Service banner', auth: 'none', ok: [200, 'plain text'] },
+  'GET /healthz': { summary: 'Health check: answered by the Worker without waking any Durable Object', auth: 'none', ok: [200, '{"ok":true,...}'] },
   'GET /v1/openapi.json': { summary: 'This document', auth: 'none', ok: [200, 'OpenAPI 3.1 document'] },
   'GET /v1/namespaces': {
     summary: 'List namespaces that hold repositories (name order, paginated)',

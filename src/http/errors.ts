@@ -1,4 +1,5 @@
 // JSON errors for HTTP (non-git) clients: {"error":{"code","message"}} with the right status.
+import { logError } from './log';
 export class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -24,7 +25,7 @@ export function errorResponse(status: number, code: string, message: string, hea
 
 export function toErrorResponse(e: unknown): Response {
   if (e instanceof HttpError) return errorResponse(e.status, e.code, e.message, e.headers);
-  console.error('unhandled error', e);
+  logError('unhandled error', e);
   return errorResponse(500, 'internal', 'internal error');
 }
 

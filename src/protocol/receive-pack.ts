@@ -10,6 +10,9 @@ import { PktStream } from './pkt-stream';
 import { readPushHead, type PushRequestHead } from './push-request';
 import { encodeReportStatus } from './report-status';
 import { BAND_DATA, BAND_PROGRESS, sideband } from './sideband';
+import { countLine, progressLine } from './progress';
+import type { PackStats } from './upload-pack';
+import { logError } from '../http/log';
 
 const enc = new TextEncoder();
 
@@ -18,6 +21,8 @@ const READ_AT_LEAST = 64 * 1024;
 
 export interface ReceiveOptions {
   maxPackBytes: number;
+  /** Learns how many objects the pack carried (for the request's log line). */
+  stats?: PackStats;
 }
 
 /**
@@ -60,13 +65,23 @@ export async function* receivePack(
         ingest.write(chunk);
       }
       if (!sawBytes) throw new IngestError('no pack data received');
+      // The last objects are still buffered here: finish() parses them. Until then only the count
+      // so far is shown, as a line a terminal overwrites; it also starts the answer before the
+      // (possibly long) delta resolution.
+      const declared = ingest.objectsDeclared;
+      if (declared > 0) yield* progress(progressLine('Receiving objects', Math.min(ingest.objectsSeen, declared), declared));
       const ticks: Uint8Array[] = [];
-      yield* progress(`Receiving objects: ${ingest.objectsSeen} objects, done.\n`);
       pack = await ingest.finish(async (done, total) => {
-        ticks.push(...progress(`Resolving deltas: ${done}/${total}\r`));
+        const all = ingest!.deltasSeen; // final once finish() runs: deferred deltas are the last `total`
+        ticks.push(...progress(progressLine('Resolving deltas', all - total + done, all)));
       });
+      const n = pack.objectCount;
+      const deltas = ingest.deltasSeen;
+      yield* progress(progressLine('Receiving objects', n, n, true));
       yield* ticks;
-      yield* progress(`Resolving deltas: done.\n`);
+      if (deltas > 0) yield* progress(progressLine('Resolving deltas', deltas, deltas, true));
+      yield* progress(countLine('Checking connectivity', n)); // finish() checked every reference
+      if (opts.stats) opts.stats.objects = n;
       // fsck findings git only warns about (git prints them even with --quiet)
       if (band) for (const w of pack.warnings) yield* sideband(BAND_PROGRESS, enc.encode(`warning: ${w}\n`));
     } catch (e) {
@@ -74,7 +89,7 @@ export async function* receivePack(
       await reader.drain();
       if (e instanceof IngestError || e instanceof ProtocolError) unpackError = e.message;
       else {
-        console.error('push failed', e);
+        logError('push failed', e);
         unpackError = 'internal error while reading the pack';
       }
     }

@@ -5,8 +5,14 @@ import type { FetchPlan, FetchSource } from '../storage/fetch-interface';
 import type { FetchRequest } from './fetch-request';
 import { DELIM, FLUSH, ProtocolError, pkt } from './pktline';
 import { BAND_DATA, BAND_ERROR, BAND_PROGRESS, sideband } from './sideband';
+import { countLine, progressLine, totalLine } from './progress';
 
 const enc = new TextEncoder();
+
+/** What a fetch or push tells its caller about the pack it moved (the request log's fields). */
+export interface PackStats {
+  objects: number | null;
+}
 
 /** v2 ls-refs. */
 export function* lsRefs(store: FetchSource, args: string[]): Generator<Uint8Array> {
@@ -73,31 +79,38 @@ function plan(store: FetchSource, req: FetchRequest): FetchPlan {
   }
 }
 
-/** The pack, framed for the negotiated side-band (or raw), with git-like progress lines. */
-async function* packStream(store: FetchSource, req: FetchRequest, p: FetchPlan): AsyncGenerator<Uint8Array> {
+/**
+ * The pack, framed for the negotiated side-band (or raw), with git's own progress lines:
+ * Enumerating, Counting and Compressing before the pack, `Total N (delta D), reused R (delta RD)`
+ * after it, counted from what is actually written.
+ */
+async function* packStream(store: FetchSource, req: FetchRequest, p: FetchPlan, stats?: PackStats): AsyncGenerator<Uint8Array> {
   const band = req.sideband;
   const max = band === 'side-band' ? 995 : 65515; // git: LARGE_PACKET_MAX or 1000, minus header and band
-  const progress = (msg: string) => (band !== 'none' && !req.noProgress ? sideband(BAND_PROGRESS, enc.encode(msg), max) : []);
+  const showProgress = band !== 'none' && !req.noProgress;
+  const progress = (msg: string) => (showProgress ? sideband(BAND_PROGRESS, enc.encode(msg), max) : []);
   const total = p.count;
-  yield* progress(`Enumerating objects: ${total}, done.\n`);
-  let sent = 0;
-  const opts = { ofsDelta: req.ofsDelta, thinPack: req.thinPack };
+  if (stats) stats.objects = total;
   try {
-    for (const chunk of store.pack(p, opts)) {
+    const pack = store.pack(p, { ofsDelta: req.ofsDelta, thinPack: req.thinPack });
+    yield* progress(countLine('Enumerating objects', total));
+    yield* progress(progressLine('Counting objects', total, total, true));
+    const candidates = showProgress ? pack.deltaCandidates() : 0;
+    if (candidates > 0) yield* progress(progressLine('Compressing objects', candidates, candidates, true));
+    for (const chunk of pack.chunks()) {
       if (band === 'none') yield chunk;
       else yield* sideband(BAND_DATA, chunk, max);
-      sent += chunk.length;
     }
+    yield* progress(totalLine(pack.totals));
   } catch (e) {
     if (band !== 'none') yield* sideband(BAND_ERROR, enc.encode(`fatal: ${(e as Error).message}\n`), max);
     throw e;
   }
-  yield* progress(`Total ${total} (${sent} bytes), done.\n`);
   if (band !== 'none') yield FLUSH;
 }
 
 /** v2 `command=fetch`. */
-export async function* fetchV2(store: FetchSource, req: FetchRequest): AsyncGenerator<Uint8Array> {
+export async function* fetchV2(store: FetchSource, req: FetchRequest, stats?: PackStats): AsyncGenerator<Uint8Array> {
   for (const ref of req.wantRefs) {
     const oid = ref === 'HEAD' ? store.head().oid : store.ref(ref);
     if (!oid) throw new ProtocolError(`unknown ref ${ref.slice(0, 200)}`);
@@ -138,7 +151,8 @@ export async function* fetchV2(store: FetchSource, req: FetchRequest): AsyncGene
   yield pkt('packfile\n');
   if (!p) {
     // A big walk can take a while: let the client see the server is at work before it starts.
-    if (!req.noProgress) yield* sideband(BAND_PROGRESS, enc.encode('Counting objects...\n'));
+    // (A terminal overwrites this line with the count once the walk is done.)
+    if (!req.noProgress) yield* sideband(BAND_PROGRESS, enc.encode('Enumerating objects...\r'));
     try {
       p = plan(store, req);
     } catch (e) {
@@ -148,11 +162,11 @@ export async function* fetchV2(store: FetchSource, req: FetchRequest): AsyncGene
       return;
     }
   }
-  yield* packStream(store, req, p);
+  yield* packStream(store, req, p, stats);
 }
 
 /** v0/v1 over stateless HTTP: one round of negotiation, and the pack once the client is done. */
-export async function* fetchV1(store: FetchSource, req: FetchRequest): AsyncGenerator<Uint8Array> {
+export async function* fetchV1(store: FetchSource, req: FetchRequest, stats?: PackStats): AsyncGenerator<Uint8Array> {
   checkWants(store, req);
   const deepen = isDeepen(req);
   let p: FetchPlan | null = null;
@@ -194,6 +208,6 @@ export async function* fetchV1(store: FetchSource, req: FetchRequest): AsyncGene
     yield pkt('NAK\n');
   }
   req.haves = neg.common;
-  yield* packStream(store, req, (!deepen && store.quickPlan(req)) || plan(store, req));
+  yield* packStream(store, req, (!deepen && store.quickPlan(req)) || plan(store, req), stats);
 }
 

@@ -8,6 +8,7 @@
 // the client helper (client/src/isogit-fs.ts) puts `.code` back. Stats travel as plain objects.
 import { RpcTarget } from 'cloudflare:workers';
 import { normalizePath, type DOFS, type DofsStats } from '../../dofs';
+import { logError } from '../http/log';
 
 export interface FsStat {
   type: 'file' | 'dir' | 'symlink';
@@ -48,7 +49,7 @@ export class GitFs extends RpcTarget {
       const err = e as Error & { code?: unknown };
       const code = typeof err?.code === 'string' ? err.code : null;
       if (!code) {
-        console.error('git fs: unexpected error', e);
+        logError('git fs: unexpected error', e);
         throw new Error('EIO: i/o error (internal error in the repository view)');
       }
       let message = String(err.message).split(`'${this.gitdir}/`).join(`'/`).split(`'${this.gitdir}'`).join(`'/'`);

@@ -7,7 +7,8 @@ import { parseFetchV1, parseFetchV2 } from '../protocol/fetch-request';
 import { PktReader, ProtocolError, errPkt, pktText } from '../protocol/pktline';
 import { BodyError, MAX_NEGOTIATION_BYTES, MAX_PUSH_BYTES, decodedBody, readBody, tooLarge } from '../http/body';
 import { receivePack } from '../protocol/receive-pack';
-import { fetchV1, fetchV2, lsRefs } from '../protocol/upload-pack';
+import { fetchV1, fetchV2, lsRefs, type PackStats } from '../protocol/upload-pack';
+import { logError } from '../http/log';
 
 
 type Service = 'git-upload-pack' | 'git-receive-pack';
@@ -33,7 +34,7 @@ export function streamFrom(gen: AsyncIterable<Uint8Array> | Iterable<Uint8Array>
       } catch (e) {
         const tail = onError?.(e);
         if (tail) controller.enqueue(tail);
-        if (!(e instanceof ProtocolError)) console.error('git response failed', e);
+        if (!(e instanceof ProtocolError)) logError('git response failed', e);
         controller.close();
       }
     },
@@ -75,7 +76,8 @@ function gitError(service: Service, message: string): Response {
   return new Response(errPkt(message), { status: 200, headers: headers(`application/x-${service}-result`) });
 }
 
-export async function uploadPack(store: RepoStore, request: Request): Promise<Response> {
+/** `stats` (the request's log fields) learns how many objects the pack carried. */
+export async function uploadPack(store: RepoStore, request: Request, stats?: PackStats): Promise<Response> {
   const ct = 'application/x-git-upload-pack-result';
   const refused = tooLarge(request, MAX_NEGOTIATION_BYTES);
   if (refused) return refused;
@@ -106,11 +108,11 @@ export async function uploadPack(store: RepoStore, request: Request): Promise<Re
         }
       }
       if (command === 'ls-refs') gen = lsRefs(source, args);
-      else if (command === 'fetch') gen = fetchV2(source, parseFetchV2(args));
+      else if (command === 'fetch') gen = fetchV2(source, parseFetchV2(args), stats);
       else if (command === null) throw new ProtocolError('no command given');
       else throw new ProtocolError(`unknown command '${command.slice(0, 64)}'`);
     } else {
-      gen = fetchV1(source, parseFetchV1(body));
+      gen = fetchV1(source, parseFetchV1(body), stats);
     }
     // Pull the first chunk now so request errors become a clean ERR reply instead of a cut stream.
     const first = await gen.next();
@@ -124,12 +126,12 @@ export async function uploadPack(store: RepoStore, request: Request): Promise<Re
     });
   } catch (e) {
     if (e instanceof ProtocolError || e instanceof BodyError) return gitError('git-upload-pack', e.message);
-    console.error('upload-pack failed', e);
+    logError('upload-pack failed', e);
     return gitError('git-upload-pack', 'internal error');
   }
 }
 
-export async function receivePackHttp(store: RepoStore, request: Request): Promise<Response> {
+export async function receivePackHttp(store: RepoStore, request: Request, stats?: PackStats): Promise<Response> {
   const refused = tooLarge(request, MAX_PUSH_BYTES);
   if (refused) return refused;
   let body: ReadableStream<Uint8Array> | null;
@@ -139,7 +141,7 @@ export async function receivePackHttp(store: RepoStore, request: Request): Promi
     return new Response(`error: ${(e as Error).message}\n`, { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' } });
   }
   if (!body) return gitError('git-receive-pack', 'empty push request');
-  const gen = receivePack(store, body, { maxPackBytes: MAX_PUSH_BYTES });
+  const gen = receivePack(store, body, { maxPackBytes: MAX_PUSH_BYTES, stats });
   try {
     const first = await gen.next();
     const all = (async function* () {
@@ -152,7 +154,7 @@ export async function receivePackHttp(store: RepoStore, request: Request): Promi
   } catch (e) {
     // send-pack cannot read ERR packets: a plain-text HTTP error is what git shows best.
     const status = e instanceof ProtocolError ? 400 : 500;
-    if (status === 500) console.error('receive-pack failed', e);
+    if (status === 500) logError('receive-pack failed', e);
     const msg = e instanceof ProtocolError ? e.message : 'internal error';
     return new Response(`error: ${msg}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
   }

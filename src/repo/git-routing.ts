@@ -3,6 +3,7 @@
 // linked to another network's DO is forwarded there.
 import type { Scope } from '../auth/tokens';
 import { drainBody } from '../http/body';
+import { RequestLog, gitOp, type LogFields } from '../http/log';
 import { authorize } from './auth';
 import { infoRefs, receivePackHttp, uploadPack } from './git-http';
 import type { RepoHost } from './host';
@@ -20,10 +21,18 @@ export async function serveGit(host: RepoHost, request: Request): Promise<Respon
   if (!m) return text(404, 'not found');
   const key = `${decodeURIComponent(m[1])}/${decodeURIComponent(m[2])}`;
   const rest = m[3];
+  if (!host.hosted(key)) {
+    const s = host.linked(key);
+    if (s) return s.fetch(request); // the network's own DO logs it
+  }
+  // One JSON line per git operation, written when the answer's last byte is out (src/http/log.ts).
+  const log = new RequestLog(request, { repo: key, op: gitOp(url.pathname, url.searchParams.get('service')) });
+  return log.finish(await serveHosted(host, key, rest, url, log.request, log.fields));
+}
+
+async function serveHosted(host: RepoHost, key: string, rest: string, url: URL, request: Request, fields: LogFields): Promise<Response> {
   const h = host.hosted(key);
   if (!h) {
-    const s = host.linked(key);
-    if (s) return s.fetch(request);
     await drainBody(request.body);
     return text(404, 'repository not found');
   }
@@ -47,13 +56,14 @@ export async function serveGit(host: RepoHost, request: Request): Promise<Respon
     return text(status, message, headers);
   };
   if (!access.ok) return refuse(access.status, access.message, access.status === 401 ? { 'www-authenticate': 'Basic realm="arbor"' } : {});
+  fields.tokenId = access.tokenId ?? (access.scope === 'admin' ? 'admin' : null);
   if (service === 'git-receive-pack' && h.store.meta('read_only') === '1') return refuse(403, READ_ONLY_PUSH);
   if (request.method === 'GET') return infoRefs(h.store, service, request);
-  if (service === 'git-upload-pack') return uploadPack(h.store, request);
+  if (service === 'git-upload-pack') return uploadPack(h.store, request, fields);
   // An interrupted upload leaves an unfinished pack file: sweep it later if no push does.
   host.jobs.set('sweep', Date.now() + SWEEP_DELAY_MS);
   await host.armAlarm();
-  return receivePackHttp(h.store.withActor(access.tokenId), request);
+  return receivePackHttp(h.store.withActor(access.tokenId), request, fields);
 }
 
 function text(status: number, message: string, headers: Record<string, string> = {}): Response {

@@ -10,6 +10,7 @@ import { EventStore } from './event-store';
 import { WebhookStore } from './webhook-store';
 import { refUpdateBodies } from './webhook-delivery';
 import { ScheduledJobs, earliest } from './scheduled-jobs';
+import { logError } from '../http/log';
 import { DEFAULT_BRANCH, nameOf, type RepoInfo } from './types';
 
 /** One hosted repository: its store view and its token and event tables. */
@@ -63,7 +64,7 @@ export class RepoHost {
       // Webhook deliveries commit (or roll back) with the ref update; the alarm sends them.
       let queued = 0;
       for (const body of refUpdateBodies(nameOf(key), appended, actor, now)) queued += this.webhooks.enqueue(key, 'ref.update', body, now);
-      if (queued > 0) this.ctx.storage.setAlarm(now).catch((e) => console.error('webhook alarm', e)); // earlier than any other job: the alarm re-arms for the rest
+      if (queued > 0) this.ctx.storage.setAlarm(now).catch((e) => logError('webhook alarm', e, { repo: key })); // earlier than any other job: the alarm re-arms for the rest
     };
     const h = { key, store, tokens, events };
     this.views.set(key, h);

@@ -32,6 +32,7 @@ import type { BranchRule } from '../storage/rules';
 import * as views from './view-calls';
 import type { GitFs } from './git-fs';
 import { serveGit } from './git-routing';
+import { logError } from '../http/log';
 import { notFound, type ForkOptions, type RepoInfo, type RpcResult, type TokenListing } from './types';
 
 export { DEFAULT_BRANCH, type ForkOptions, type RepoInfo, type RpcResult, type TokenListing } from './types';
@@ -48,7 +49,7 @@ export class RepoObject extends DurableObject<Env> {
     if (this.host.webhooks.nextDue() !== null) {
       ctx.blockConcurrencyWhile(async () => {
         if ((await ctx.storage.getAlarm()) === null) await this.host.armAlarm();
-      }).catch((e) => console.error('webhook alarm', e));
+      }).catch((e) => logError('webhook alarm', e));
     }
   }
 

@@ -22,6 +22,7 @@ import {
   type FileJson, type RepoContext,
 } from '../commit';
 import { HttpError, errorResponse, jsonResponse } from '../http/errors';
+import { TOKEN_ID_HEADER, logError } from '../http/log';
 import { readJsonObject } from '../http/body';
 import { createCommit } from '../commit';
 import { handleMerge, handleRefDelete, handleRefWrite, handleTag } from './rest-writes';
@@ -73,11 +74,14 @@ export async function serveRepoApi(host: ApiHost, route: ApiRoute, rest: string,
       await request.body?.cancel().catch(() => {});
       return errorResponse(403, 'forbidden', `this repository is a read-only fork: ${route === 'commit' ? 'commits' : 'ref changes'} are refused`);
     }
-    return await dispatch(host.ctx, route, rest, request);
+    const res = await dispatch(host.ctx, route, rest, request);
+    // Names the token in the Worker's log line (the Worker removes the header).
+    res.headers.set(TOKEN_ID_HEADER, access.tokenId ?? (access.scope === 'admin' ? 'admin' : '-'));
+    return res;
   } catch (e) {
     if (e instanceof ServiceError) return serviceErrorResponse(e);
     if (e instanceof HttpError) return errorResponse(e.status, e.code, e.message, e.headers);
-    console.error('repo api failed', e);
+    logError('repo api failed', e, { route });
     return errorResponse(500, 'internal', 'internal error');
   }
 }

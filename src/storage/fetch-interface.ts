@@ -48,6 +48,25 @@ export interface PackOptions {
   thinPack: boolean;
 }
 
+/** Entries written, deltas among them, and entries copied from storage as they are (git's
+ *  `Total N (delta D), reused R (delta RD)`). */
+export interface PackTotals {
+  total: number;
+  deltas: number;
+  reused: number;
+  reusedDeltas: number;
+}
+
+/** A pack about to be written: what git's progress shows before the first byte, and after it. */
+export interface PackOut {
+  /** git's "Compressing objects" total: the objects pack-objects would put through its delta search. */
+  deltaCandidates(): number;
+  /** The pack, in pieces. */
+  chunks(): Iterable<Uint8Array>;
+  /** What was written so far (final once chunks() is done). */
+  readonly totals: PackTotals;
+}
+
 export interface FetchSource {
   head(): HeadRef;
   ref(name: string): string | null;
@@ -65,6 +84,6 @@ export interface FetchSource {
   quickPlan(req: PlanRequest): FetchPlan | null;
   /** What to send; throws with a message for the client (unknown deepen-not ref, ...). */
   plan(req: PlanRequest): FetchPlan;
-  /** The pack for a plan, in pieces. */
-  pack(plan: FetchPlan, opts: PackOptions): Iterable<Uint8Array>;
+  /** The pack for a plan (its rows looked up now; throws for a missing object). */
+  pack(plan: FetchPlan, opts: PackOptions): PackOut;
 }

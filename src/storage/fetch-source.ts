@@ -2,10 +2,10 @@
 // serve, the commit graph, and fetch planning (walk.ts, deepen.ts, filter.ts) with the pack
 // writer (pack-out.ts) behind one plan() and one pack(). A plain full clone of a repository
 // whose objects are all reachable is planned without a walk (every stored object is sent).
-import type { FetchPlan, FetchSource, PackOptions, PlanRequest } from './fetch-interface';
+import type { FetchPlan, FetchSource, PackOptions, PackOut, PlanRequest } from './fetch-interface';
 import { CommitCache } from './commit-graph';
 import { parseFilter } from './filter';
-import { generatePack, generateWholePack } from './pack-out';
+import { OutgoingPack } from './pack-out';
 import type { RepoStore } from './repo-store';
 import { planFetch, type WalkPlan } from './walk';
 
@@ -75,10 +75,10 @@ export class StoreFetchSource implements FetchSource {
     return { count: walk.objects.length, shallow: walk.shallow, unshallow: walk.unshallow, walk };
   }
 
-  pack(plan: FetchPlan, opts: PackOptions): Iterable<Uint8Array> {
+  pack(plan: FetchPlan, opts: PackOptions): PackOut {
     const { walk } = plan as StorePlan;
-    if (walk === null) return generateWholePack(this.store.objects, { ...opts, clientHas: new Set() });
-    return generatePack(this.store.objects, walk.objects, { ...opts, clientHas: walk.clientHas, deltaBases: walk.deltaBases });
+    if (walk === null) return OutgoingPack.whole(this.store.objects, { ...opts, clientHas: new Set() });
+    return OutgoingPack.of(this.store.objects, walk.objects, { ...opts, clientHas: walk.clientHas, deltaBases: walk.deltaBases });
   }
 
   private walk(req: PlanRequest): WalkPlan {

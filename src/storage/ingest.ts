@@ -96,6 +96,7 @@ export class PackIngest {
   /** Inflated deferred deltas, by entry number, kept while the budget allows. */
   private readonly deltas = new Map<number, Uint8Array>();
   private deferredBytes = 0;
+  private deltaEntries = 0;
   private bytes = 0;
   private closed = false;
   /** Sees every parsed entry (CRC-32 included) before it is indexed: the idx benchmark's tap. */
@@ -130,6 +131,16 @@ export class PackIngest {
 
   get objectsSeen(): number {
     return this.entries.count;
+  }
+
+  /** The object count the pack's header declares, -1 until the header has been parsed. */
+  get objectsDeclared(): number {
+    return this.parser.objectCount;
+  }
+
+  /** Entries parsed so far that are deltas (ofs or ref): git's "Resolving deltas" total. */
+  get deltasSeen(): number {
+    return this.deltaEntries;
   }
 
   /**
@@ -264,6 +275,7 @@ export class PackIngest {
       this.resolved(i, e.type, e.data, 0, undefined, e.oid);
       return;
     }
+    this.deltaEntries++;
     if (e.type === 6) {
       E.base[i] = E.atOffset(e.baseOffset!);
       if (E.base[i] < 0) throw new IngestError(`delta base offset ${e.baseOffset} is not an object in this pack`);

@@ -83,6 +83,11 @@ export class ObjectStore {
     return n;
   }
 
+  /** How many objects are stored whole (not as a delta) with at least `minSize` bytes. */
+  countWhole(minSize: number): number {
+    return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM objects WHERE base_oid IS NULL AND size >= ?`, minSize).one().n;
+  }
+
   private setCount(n: number): void {
     this.sql.exec(`INSERT INTO repo_meta (key, value) VALUES ('object_count', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, String(n));
   }
