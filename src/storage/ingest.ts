@@ -35,6 +35,8 @@ interface Base {
   data: Uint8Array;
   depth: number;
   entry?: number;
+  /** A stored tree's entry offsets (its entries were checked when it was ingested). */
+  starts?: Int32Array;
 }
 
 export interface IngestedPack {
@@ -249,13 +251,16 @@ export class PackIngest {
   }
 
   /**
-   * For a tree delta whose base is a tree of this pack with known entry offsets: what the
-   * delta copied from where, so validation can skip the entries the base already passed.
-   * (Bases from the store are checked in full: their entries' references were not recorded.)
+   * For a tree delta whose base is a tree with known entry offsets: what the delta copied from
+   * where, so validation can skip the entries the base already passed. A stored base tree
+   * passed the same checks when it came in, and what its entries name is stored too (the store
+   * only ever holds objects together with everything they reference), so entries copied from
+   * it need no connectivity check either: a thin commit into a big directory checks only what
+   * changed (src/commit/thin-delta.ts).
    */
   private copiedFrom(base: Base, delta: Uint8Array): ValidateOptions['copiedFrom'] {
-    if (base.type !== 2 || base.entry === undefined) return undefined;
-    const baseStarts = this.treeStarts.get(base.entry);
+    if (base.type !== 2) return undefined;
+    const baseStarts = base.starts ?? (base.entry === undefined ? undefined : this.treeStarts.get(base.entry));
     return baseStarts ? { runs: deltaCopies(delta), baseStarts } : undefined;
   }
 
@@ -333,7 +338,8 @@ export class PackIngest {
         if (!this.store.has(baseOid)) return null;
         const obj = this.store.read(baseOid);
         const row = this.store.row(baseOid)!;
-        return { type: TYPE_NUMBERS[obj.type], data: obj.data, depth: row.depth };
+        const starts = obj.type === 'tree' ? treeEntryStarts(obj.data) : undefined;
+        return { type: TYPE_NUMBERS[obj.type], data: obj.data, depth: row.depth, starts };
       }
     }
     if (E.type[b] === 0) return null;
@@ -417,4 +423,22 @@ export class PackIngest {
     });
     this.referenced.clear();
   }
+}
+
+/** Offsets of the entries of a well-formed (stored, hence checked) tree. */
+function treeEntryStarts(data: Uint8Array): Int32Array {
+  let out = new Int32Array(64);
+  let n = 0;
+  for (let p = 0; p < data.length; ) {
+    if (n === out.length) {
+      const grown = new Int32Array(n * 2);
+      grown.set(out);
+      out = grown;
+    }
+    out[n++] = p;
+    const nul = data.indexOf(0, p);
+    if (nul < 0) break;
+    p = nul + 21;
+  }
+  return out.subarray(0, n);
 }
