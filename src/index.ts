@@ -4,7 +4,7 @@ import { Router, type IRequest } from 'itty-router';
 import type { Env } from './env';
 import {
   createRepo, createToken, deleteRepo, forkRepo, getRepo, listEvents, listNamespaces, listRepos, listTokens, revokeToken,
-  createWebhook, deleteWebhook, listDeliveries, listWebhooks,
+  createWebhook, deleteWebhook, listDeliveries, listWebhooks, getMaintenance, requestMaintenance, updateMaintenance,
 } from './api/repos';
 import { importRepo } from './api/repos';
 import { nameProblem, repoKey } from './service/names';
@@ -61,6 +61,9 @@ router
   .delete('/v1/repos/:ns/:name/webhooks/:id', deleteWebhook)
   .get('/v1/repos/:ns/:name/webhooks/:id/deliveries', listDeliveries)
   .post('/v1/repos/:ns/:name/import', importRepo)
+  .post('/v1/repos/:ns/:name/maintenance', requestMaintenance)
+  .get('/v1/repos/:ns/:name/maintenance', getMaintenance)
+  .patch('/v1/repos/:ns/:name/maintenance', updateMaintenance)
   .post('/v1/repos/:ns/:name/commits', postCommit)
   .get('/v1/repos/:ns/:name/refs', getRefs)
   .get('/v1/repos/:ns/:name/commits/:rest+', getCommitInfo)

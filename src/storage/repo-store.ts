@@ -381,6 +381,11 @@ export class RepoStore {
     return cur;
   }
 
+  /** Pack files of the store (shared by the network). */
+  packCount(): number {
+    return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM packs`).one().n;
+  }
+
   /** Bytes of stored git data (pack files; shared by the network). */
   storedBytes(): number {
     return this.sql.exec<{ n: number | null }>(`SELECT sum(size) AS n FROM packs`).one().n ?? 0;
