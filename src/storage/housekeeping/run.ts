@@ -22,7 +22,7 @@ import { geometricRollup } from './geometry';
 import { autoEnabled, dueRequest, gracePeriodSeconds, packInfos } from './policy';
 import { ensureHkSchema } from './schema';
 import { HkState, sizesOf, type MaintenanceRequest, type RunState, type RunSummary, type Sizes } from './state';
-import { finishRun, migrateBatch, removeOldFile } from './swap';
+import { finishRun, MIGRATE_BATCH, migrateBatch, removeOldFile } from './swap';
 
 export type StepResult = 'more' | 'wait' | 'idle';
 
@@ -63,8 +63,13 @@ export class Housekeeper {
   private build: Build | null = null;
   private busy = false;
   private readonly uploadsSeen = new Map<number, number>();
-  /** Tests: the named point ('build', 'built', 'migrate', 'finish', 'cleanup') throws once. */
+  /** Tests: the named point ('build', 'built', 'migrate', 'migrate-tx', 'finish', 'finish-tx',
+   *  'cleanup') throws once,
+   *  after being passed `faultSkip` times. */
   fault: string | null = null;
+  faultSkip = 0;
+  /** Index rows moved per migrate step. */
+  migrateBatch = MIGRATE_BATCH;
 
   constructor(private readonly h: HkHost) {
     ensureHkSchema(h.sql);
@@ -105,12 +110,13 @@ export class Housekeeper {
     try {
       return run ? this.advance(run, budget) : this.startNext();
     } catch (e) {
-      return this.failed(run, e);
+      // The step's transaction rolled back: the run as stored, not as the step left it in memory.
+      return this.failed(this.state.run(), e);
     }
   }
 
   private maybeFail(point: string): void {
-    if (this.fault === point) {
+    if (this.fault === point && this.faultSkip-- <= 0) {
       this.fault = null;
       throw new Error(`injected fault at ${point}`);
     }
@@ -159,7 +165,8 @@ export class Housekeeper {
         if (this.readersActive()) return 'wait';
         this.maybeFail('migrate');
         this.h.transaction(() => {
-          if (migrateBatch(this.h.sql, run)) run.phase = 'finish';
+          if (migrateBatch(this.h.sql, run, this.migrateBatch)) run.phase = 'finish';
+          this.maybeFail('migrate-tx'); // rolls the batch back
           run.errors = 0;
           this.state.saveRun(run);
         });
@@ -223,6 +230,7 @@ export class Housekeeper {
 
   private finishing(run: RunState): void {
     const f = finishRun(this.h.sql, this.h.objects, run);
+    this.maybeFail('finish-tx'); // rolls the prune back
     const now = Date.now();
     run.phase = 'cleanup';
     run.oldFiles = f.removedPacks;

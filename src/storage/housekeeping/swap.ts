@@ -16,8 +16,8 @@ export const MIGRATE_BATCH = 2000;
 const GITLINK = 0o160000;
 
 /** Moves the next batch of index rows to the new pack; true when all are moved. */
-export function migrateBatch(sql: SqlStorage, run: RunState): boolean {
-  const to = Math.min(run.rows, run.migrated + MIGRATE_BATCH);
+export function migrateBatch(sql: SqlStorage, run: RunState, batch = MIGRATE_BATCH): boolean {
+  const to = Math.min(run.rows, run.migrated + batch);
   sql.exec(
     `INSERT OR REPLACE INTO objects (oid, pack_id, offset, data_offset, end_offset, type, size, raw_type, raw_size, base_oid, depth)
      SELECT oid, ?, offset, data_offset, end_offset, type, size, raw_type, raw_size, base_oid, depth FROM hk_work WHERE seq >= ? AND seq < ?`,
