@@ -3,9 +3,13 @@
 //      type, name hash and size (largest first), each is tried against the previous `window`
 //      objects of its type (git's try_delta size and depth rules), and written at once, whole
 //      or as an OFS_DELTA on the best base (which the window order puts earlier in the pack).
-//   2. Stored deltas whose base is kept are copied verbatim (pack reuse), after their bases,
+//   2. Stored OFS_DELTAs whose base is kept are copied verbatim (pack reuse), after their bases,
 //      breadth-first. A search object with such delta children may only sit as deep as leaves
-//      the children within the depth limit (git's check_delta_limit).
+//      the children within the depth limit (git's check_delta_limit). REF_DELTAs are searched
+//      again: they come from thin packs (the commit API, incremental pushes), whose deltas could
+//      only use the previous version as a base. A growing directory then stores each version
+//      as an insertion on the one before; the search turns that around as git does (larger,
+//      newer first: a deletion delta is a few bytes), and picks the best of the window.
 // Every new delta is applied back and compared before it is written. Memory: the window holds at
 // most WINDOW_BYTES of contents; objects above MAX_SEARCH_BYTES are copied without a search.
 import { accel } from '../../codec';
@@ -77,7 +81,7 @@ export class PackBuilder {
     for (let i = 0; i < n; i++) if (keep(i)) kept.push(i);
     this.count = kept.length;
     this.reuse = new Uint8Array(n);
-    for (const i of kept) if (W.baseIdx[i] >= 0 && keep(W.baseIdx[i])) this.reuse[i] = 1;
+    for (const i of kept) if (W.rawType[i] === 6 && W.baseIdx[i] >= 0 && keep(W.baseIdx[i])) this.reuse[i] = 1;
     // children of each kept object among the reused deltas (CSR), then breadth-first from the roots
     const first = new Int32Array(n + 1);
     for (const i of kept) if (this.reuse[i]) first[W.baseIdx[i] + 1]++;
