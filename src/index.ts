@@ -10,7 +10,8 @@ import { importRepo } from './api/repos';
 import { nameProblem, repoKey } from './service/names';
 import { drainBody, gitBodyLimit, tooLarge } from './http/body';
 import { getOpenApi } from './api/openapi';
-import { getBlob, getCommitInfo, getCompare, getLog, getObject, getRefs, getTree, postCommit } from './api/repo-routes';
+import { getRules, putRules } from './api/rules';
+import { deleteRefRoute, getBlob, getCommitInfo, getCompare, getLog, getObject, getRefs, getTree, postCommit, postMerge, postRef, postTag } from './api/repo-routes';
 import { errorResponse, toErrorResponse } from './http/errors';
 
 export { RepoObject } from './repo/repo-object';
@@ -60,12 +61,18 @@ router
   .get('/v1/repos/:ns/:name/webhooks', listWebhooks)
   .delete('/v1/repos/:ns/:name/webhooks/:id', deleteWebhook)
   .get('/v1/repos/:ns/:name/webhooks/:id/deliveries', listDeliveries)
+  .get('/v1/repos/:ns/:name/rules', getRules)
+  .put('/v1/repos/:ns/:name/rules', putRules)
   .post('/v1/repos/:ns/:name/import', importRepo)
   .post('/v1/repos/:ns/:name/maintenance', requestMaintenance)
   .get('/v1/repos/:ns/:name/maintenance', getMaintenance)
   .patch('/v1/repos/:ns/:name/maintenance', updateMaintenance)
   .post('/v1/repos/:ns/:name/commits', postCommit)
   .get('/v1/repos/:ns/:name/refs', getRefs)
+  .post('/v1/repos/:ns/:name/refs', postRef)
+  .delete('/v1/repos/:ns/:name/refs/:rest+', deleteRefRoute)
+  .post('/v1/repos/:ns/:name/tags', postTag)
+  .post('/v1/repos/:ns/:name/merges', postMerge)
   .get('/v1/repos/:ns/:name/commits/:rest+', getCommitInfo)
   .get('/v1/repos/:ns/:name/tree/:rest+', getTree)
   .get('/v1/repos/:ns/:name/blob/:rest+', getBlob)

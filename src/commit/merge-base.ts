@@ -16,10 +16,11 @@ export function mergeBase(ctx: RepoContext, one: string, two: string): string | 
   const flags = new Map<string, number>();
   const times = new Map<string, number>();
   const parentsOf = new Map<string, string[]>();
+  const shallow = ctx.store.shallowCommits(); // history ends at the boundary (see log.ts)
   const load = (oid: string) => {
     if (!parentsOf.has(oid)) {
       const c = parseCommit(readObject(ctx, oid).data);
-      parentsOf.set(oid, c.parents);
+      parentsOf.set(oid, shallow.has(oid) ? [] : c.parents);
       times.set(oid, c.committerTime);
     }
   };

@@ -4,9 +4,9 @@
 // fsck-checked and its references recorded, so connectivity can be judged before any ref moves.
 // Nothing is indexed until commit(): an aborted or failed ingest leaves no visible object.
 import type { DOFS, DofsWriteStream } from '../../dofs';
-import { bytesToHex, deltaCopies, PackParser, parseCommit, parseTag, validateObject, type ValidateOptions } from '../pack';
+import { bytesToHex, deltaCopies, PackParser, parseCommit, parseTag, SpecialFiles, validateObject, type ValidateOptions } from '../pack';
 import { accel } from '../codec';
-import type { PackEntry } from '../pack';
+import type { ObjectType, PackEntry } from '../pack';
 import { PackEntries } from './entries';
 import { ByteLru } from './lru';
 import { OidTable } from './oid-table';
@@ -47,9 +47,13 @@ export interface IngestedPack {
   rows: () => Iterable<ObjectRow>;
   /** Objects of the pack that no object in the pack references. */
   roots: string[];
-  /** True if the oid is in this pack or already stored. */
+  /** fsck findings git reports without refusing (e.g. a symlinked .gitignore): for the pusher. */
+  warnings: string[];
+  /** True if the oid is in this pack or stored and usable (see PackIngest.usable). */
   has(oid: string): boolean;
   typeOf(oid: string): number | null;
+  /** An object of this pack (read back from the pack file), or null if the pack lacks it. */
+  read(oid: string): { type: ObjectType; data: Uint8Array } | null;
 }
 
 export class PackIngest {
@@ -64,8 +68,16 @@ export class PackIngest {
    */
   private readonly referenced = new OidTable();
   private readonly roots: string[] = [];
+  /** What trees of the pack name .gitmodules/.gitattributes: checked once all is resolved. */
+  private readonly special = new SpecialFiles();
   /** Resolved contents by entry number. */
   private readonly cache = new ByteLru<number, Uint8Array>(16 * 1024 * 1024);
+  /**
+   * Which stored objects the pack may use as delta bases and reference: by default any, but a
+   * repository sharing its store uses only what it reaches (RepoStore.visibility). An object
+   * it may not use is refused exactly as a missing one, so nothing tells them apart.
+   */
+  usable: (oid: string) => boolean = (oid) => this.store.has(oid);
   /** Commits whose parents the pack leaves out on purpose (a shallow fetch's boundary). */
   shallow: ReadonlySet<string> = new Set();
   /** Entry offsets of validated trees of this pack, by entry number (up to 256k offsets, 1 MB). */
@@ -170,6 +182,9 @@ export class PackIngest {
     try {
       await this.resolveDeferred(tick);
       this.checkConnectivity();
+      // After connectivity: a blob named .gitmodules must be one this push may reference.
+      const problem = this.special.finish((oid) => this.objectFor(oid));
+      if (problem) throw new IngestError(problem);
     } catch (e) {
       this.discardFile();
       throw e instanceof IngestError ? e : new IngestError((e as Error).message);
@@ -189,6 +204,7 @@ export class PackIngest {
       }
     };
     const store = this.store;
+    const usable = this.usable;
     return {
       packId: this.packId,
       objectCount: E.count,
@@ -196,7 +212,12 @@ export class PackIngest {
       size: this.bytes,
       rows,
       roots: this.roots,
-      has: (oid) => E.find(oid) >= 0 || store.has(oid),
+      warnings: this.special.warnings,
+      has: (oid) => E.find(oid) >= 0 || usable(oid),
+      read: (oid) => {
+        const i = E.find(oid);
+        return i >= 0 ? { type: TYPE_NAMES[E.type[i]], data: this.reread(i) } : null;
+      },
       typeOf: (oid) => {
         const own = E.find(oid);
         if (own >= 0) return E.type[own];
@@ -273,6 +294,7 @@ export class PackIngest {
     // A tree's entries are recorded as referenced while it is validated (one pass over it).
     let problem: string | null;
     if (type === 2) {
+      this.special.tree = oid;
       const checks = this.treeChecks;
       checks.copiedFrom = copiedFrom;
       problem = validateObject(type, data, checks);
@@ -317,7 +339,16 @@ export class PackIngest {
       }
     },
     entryStarts: { offsets: new Int32Array(1024), count: 0 },
+    onDotfile: (kinds, mode, d, oidAt) => this.special.entry(kinds, mode, bytesToHex(d, oidAt)),
   };
+
+  /** An object of this pack (resolved) or of the store, for the .gitmodules checks. */
+  private objectFor(oid: string): { type: number; size: number; data(): Uint8Array } | null {
+    const i = this.entries.find(oid);
+    if (i >= 0) return { type: this.entries.type[i], size: this.entries.size[i], data: () => this.reread(i) };
+    const row = this.usable(oid) ? this.store.row(oid) : null; // what this repository may not use counts as absent
+    return row ? { type: row.type, size: row.size, data: () => this.store.read(oid).data } : null;
+  }
 
   private expectHex(oid: string, type: number): void {
     const prev = this.referenced.orHex(oid, type) & WANT;
@@ -335,7 +366,7 @@ export class PackIngest {
       b = E.find(baseOid);
       if (b < 0) {
         // Thin pack: the base is an object the repository already has.
-        if (!this.store.has(baseOid)) return null;
+        if (!this.usable(baseOid)) return null;
         const obj = this.store.read(baseOid);
         const row = this.store.row(baseOid)!;
         const starts = obj.type === 'tree' ? treeEntryStarts(obj.data) : undefined;
@@ -413,7 +444,7 @@ export class PackIngest {
       }
       if (have === 0) {
         const oid = bytesToHex(ids, at);
-        const stored = this.store.typeOf(oid);
+        const stored = this.usable(oid) ? this.store.typeOf(oid) : null; // its type only if usable
         if (!stored) throw new IngestError(`missing object ${oid} referenced by the pack`);
         have = TYPE_NUMBERS[stored];
       }
