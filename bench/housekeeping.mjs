@@ -26,7 +26,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'arbor-hk-bench-'));
 const gitEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', HOME: tmp };
 
 const fmtB = (n) => (n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(2)} MiB` : `${(n / 1024).toFixed(1)} KiB`);
-const fmtMs = (ms) => `${ms.toFixed(1)} ms`;
+const fmtMs = (ms) => (Number.isFinite(ms) ? `${ms.toFixed(1)} ms` : 'n/a');
 
 function git(args, cwd, extra = {}) {
   const r = spawnSync('git', args, { cwd, env: { ...gitEnv, ...extra }, maxBuffer: 1 << 30 });
@@ -99,7 +99,10 @@ async function main() {
   const load = () => os.loadavg().map((x) => x.toFixed(1)).join(' ');
   console.log(`# housekeeping bench: ${N} commits, load average ${load()} (${os.cpus().length} cores)`);
   try {
-    const windowMedian = (t, from, to) => median(t.slice(Math.max(0, from), Math.min(t.length, to)));
+    const windowMedian = (t, from, to) => {
+      const w = t.slice(Math.max(0, from), Math.min(t.length, to));
+      return w.length ? median(w) : NaN;
+    };
     // 1. the agent workload, housekeeping off, then gc on request
     const a = await newRepo(false);
     const t = await workload(a, N);
@@ -133,6 +136,7 @@ async function main() {
     row('native git repack -adf', fmtB(nativeBytes), `in ${fmtMs(nativeMs)}`);
     row('repack+gc time (run, request to idle)', `${runMs} ms`, `${wall} ms wall; ${(runMs / nativeMs).toFixed(1)}x native`);
     row('isolate heap peak during the run', Number.isFinite(heapPeak) ? fmtB(heapPeak) : 'n/a', arbor.heap ? `heap+buffers ${fmtB(arbor.heap.peakWithBuffers())}` : 'no inspector');
+    row('longest step (the object not answering)', `${run.longestStepMs} ms`, `in ${run.longestStepIn}`);
     git(['fsck', '--strict', '--no-dangling'], m2);
 
     // 2. the same workload with automatic housekeeping
@@ -177,6 +181,7 @@ async function main() {
       row(`${REPO} repo after gc`, fmtB(s.lastRun.after.bytes), `${(s.lastRun.after.bytes / packBytes(nat)).toFixed(2)}x native ${fmtB(packBytes(nat))}`);
       row(`${REPO} repo gc time`, `${ms} ms`, `native repack -adf ${fmtMs(natMs)} (${(ms / natMs).toFixed(1)}x)`);
       row(`${REPO} repo isolate heap peak`, Number.isFinite(peak) ? fmtB(peak) : 'n/a', arbor.heap ? `heap+buffers ${fmtB(arbor.heap.peakWithBuffers())}` : '');
+      row(`${REPO} repo longest step`, `${s.lastRun.longestStepMs} ms`, `in ${s.lastRun.longestStepIn}`);
     }
     console.log(`\nload average at the end: ${load()}`);
     console.log('\n| measure | value | note |\n|---|---|---|');

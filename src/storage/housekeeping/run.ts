@@ -43,7 +43,7 @@ const READER_IDLE_MS = 5 * 60_000;
 /** An upload registered for this long is taken as abandoned (a client that never finished). */
 const UPLOAD_STALE_MS = 60 * 60_000;
 const MAX_ERRORS = 3;
-const WORK_DELETE_BATCH = 5000;
+const WORK_DELETE_BATCH = 2000;
 
 export interface HkStatus {
   state: 'idle' | 'queued' | 'running';
@@ -105,6 +105,7 @@ export class Housekeeper {
 
   /** One synchronous step of the current run (or the start of the next). */
   step(budget = new Budget()): StepResult {
+    const t0 = Date.now();
     ensureHkSchema(this.h.sql); // the store may have been wiped meanwhile
     const run = this.state.run();
     try {
@@ -112,8 +113,14 @@ export class Housekeeper {
     } catch (e) {
       // The step's transaction rolled back: the run as stored, not as the step left it in memory.
       return this.failed(this.state.run(), e);
+    } finally {
+      const ms = Date.now() - t0;
+      if (run && ms > this.longestStep.ms) this.longestStep = { ms, where: run.phase === 'build' ? `build:${this.build?.stage ?? 'start'}` : run.phase };
     }
   }
+
+  /** The longest step of the current run in this instance (ms the object was not answering). */
+  private longestStep = { ms: 0, where: '' };
 
   private maybeFail(point: string): void {
     if (this.fault === point && this.faultSkip-- <= 0) {
@@ -154,6 +161,7 @@ export class Housekeeper {
       this.h.sql.exec(`DELETE FROM hk_tips`);
       this.state.saveRun(run);
     });
+    this.longestStep = { ms: 0, where: '' };
     return 'more';
   }
 
@@ -297,7 +305,7 @@ export class Housekeeper {
       startedAt: new Date(run.started).toISOString(), finishedAt: new Date().toISOString(), outcome,
       before: run.before, after, objectsPruned: run.cutoff !== null ? run.dropped : 0, unreachableKept: run.unreachableKept,
       newDeltas: run.built?.newDeltas ?? 0, reusedDeltas: run.built?.reusedDeltas ?? 0, restarts: run.restarts,
-      note: run.note, error,
+      longestStepMs: this.longestStep.ms, longestStepIn: this.longestStep.where, note: run.note, error,
     };
   }
 

@@ -72,6 +72,9 @@ export interface RunSummary {
   newDeltas: number;
   reusedDeltas: number;
   restarts: number;
+  /** The longest synchronous step (seen by the instance that finished the run), and where. */
+  longestStepMs: number;
+  longestStepIn: string;
   note: string | null;
   error: string | null;
 }
