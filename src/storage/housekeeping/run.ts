@@ -246,7 +246,7 @@ export class Housekeeper {
       run.dropped = f.pruned;
       if (f.conflict) run.note = `nothing pruned this time: ${f.conflict}`;
       else this.state.setNumber('last_gc', now);
-      if (!f.conflict && run.unreachableKept === 0) {
+      if (!f.conflict && run.unreachableKept === 0 && this.quietSince(run)) {
         // every stored object is reachable again: full clones may skip the object walk
         const repos = this.h.sql.exec<{ key: string }>(`SELECT key FROM repos`).toArray();
         if (repos.length === 1) this.h.sql.exec(`UPDATE repo_info SET value = '1' WHERE repo = ? AND key = 'all_reachable'`, repos[0].key);
@@ -255,6 +255,15 @@ export class Housekeeper {
     this.state.record(this.summary(run, 'done', sizesOf(this.h.sql), null));
     run.errors = 0;
     this.state.saveRun(run);
+  }
+
+  /** No pack arrived and no ref moved since the walk (the store holds exactly what it marked). */
+  private quietSince(run: RunState): boolean {
+    const sql = this.h.sql;
+    if (sql.exec(`SELECT 1 FROM packs WHERE id > ? AND id != ? LIMIT 1`, run.maxPackAtStart, run.newPack!).toArray().length > 0) return false;
+    const now = sql.exec<{ oid: string }>(`SELECT DISTINCT oid FROM repo_refs WHERE oid IS NOT NULL`).toArray().map((r) => r.oid);
+    const then = new Set(sql.exec<{ oid: string }>(`SELECT oid FROM hk_tips`).toArray().map((r) => r.oid));
+    return now.length === then.size && now.every((o) => then.has(o));
   }
 
   private cleaning(run: RunState): StepResult {
