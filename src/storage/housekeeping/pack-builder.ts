@@ -16,6 +16,7 @@ import { accel } from '../../codec';
 import { PackWriter, type PackTypeNum } from '../../pack';
 import type { ObjectStore } from '../object-store';
 import { Budget, PER_OBJECT } from './budget';
+import { searchOrder } from './search-order';
 import type { WorkList } from './work';
 
 export const WINDOW = 10;
@@ -113,9 +114,7 @@ export class PackBuilder {
     }
     const search: number[] = [];
     for (const i of kept) if (!this.reuse[i]) search.push(i);
-    const { type, nameHash, size } = W;
-    search.sort((a, b) => type[a] - type[b] || nameHash[a] - nameHash[b] || size[b] - size[a] || a - b);
-    this.order = Int32Array.from(search);
+    this.order = searchOrder(Int32Array.from(search), W.type, W.nameHash, W.size);
     this.newOffset = new Float64Array(n).fill(-1);
     this.newDepth = new Uint16Array(n);
     this.writer = new PackWriter(this.count);
