@@ -5,8 +5,9 @@
 // what ends a step. Units are roughly bytes touched (read, inflated, deltified, written) plus a
 // fixed cost per object and per SQL row.
 export const STEP_MS = 40;
-/** ~40 ms of work on the slow side (inflating/deltifying small objects runs at ~100-200 MB/s). */
-export const STEP_UNITS = 4 << 20;
+/** Well under 40 ms of work (inflating/deltifying small objects runs at ~100-200 MB/s; a step of
+ *  4 MiB took up to 94 ms on a machine loaded 6x over its cores). */
+export const STEP_UNITS = 2 << 20;
 export const PER_OBJECT = 2048;
 export const PER_ROW = 512;
 

@@ -93,6 +93,7 @@ export class Housekeeper {
     this.busy = true;
     try {
       const end = Date.now() + ms;
+      ensureHkSchema(this.h.sql); // the store may have been wiped since the last slice
       for (;;) {
         const r = this.step();
         if (r !== 'more' || Date.now() >= end) return r;
@@ -106,8 +107,13 @@ export class Housekeeper {
   /** One synchronous step of the current run (or the start of the next). */
   step(budget = new Budget()): StepResult {
     const t0 = Date.now();
-    ensureHkSchema(this.h.sql); // the store may have been wiped meanwhile
-    const run = this.state.run();
+    let run: RunState | null;
+    try {
+      run = this.state.run();
+    } catch {
+      ensureHkSchema(this.h.sql); // the store was wiped (its last repository deleted) meanwhile
+      return 'idle';
+    }
     try {
       return run ? this.advance(run, budget) : this.startNext();
     } catch (e) {
