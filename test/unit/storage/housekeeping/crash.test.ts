@@ -124,4 +124,18 @@ describe('housekeeping interrupted', () => {
       finalState(store, sql);
     });
   });
+
+  it('the store wiped mid-run (its last repository deleted): the run just ends', async () => {
+    await withStore('hk-wiped', async (store, state) => {
+      await setUp(store);
+      const hk = housekeeper(store, state);
+      hk.request({ tasks: ['gc'], prune: 'now', trigger: 'request' });
+      for (let i = 0; i < 10; i++) expect(hk.step(new Budget(1000, 8_000))).toBe('more');
+      await store.wipe();
+      expect(hk.step()).toBe('idle');
+      expect(hk.status().state).toBe('idle');
+      expect(state.storage.sql.exec(`SELECT count(*) AS n FROM objects`).one().n).toBe(0);
+    });
+  });
 });
+
