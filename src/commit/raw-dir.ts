@@ -3,7 +3,7 @@
 // sorting them again to write it back took ~100 ms; here a lookup is a binary search over the
 // stored (sorted) entries and the new tree is the old bytes with the changed entries spliced in.
 // Names are byte strings (see bytes.ts); `name + '/'` for directories is git's sort key.
-import { bytesToHex, hexToBytes } from '../pack';
+import { bytesToHex, hexToBytes, treeEntryOffsets } from '../pack';
 import { byteString, bytesOf, concatBytes } from './bytes';
 
 export interface Entry {
@@ -114,21 +114,7 @@ export class Dir {
   }
 
   private entryStarts(): Int32Array {
-    if (this.starts) return this.starts;
-    const d = this.raw;
-    let out = new Int32Array(16);
-    let n = 0;
-    for (let p = 0; d && p < d.length; ) {
-      if (n === out.length) {
-        const grown = new Int32Array(n * 2);
-        grown.set(out);
-        out = grown;
-      }
-      out[n++] = p;
-      p = d.indexOf(0, p) + 21;
-      if (p < 21) throw new Error('malformed stored tree');
-    }
-    return (this.starts = out.subarray(0, n));
+    return (this.starts ??= this.raw ? treeEntryOffsets(this.raw) : new Int32Array(0));
   }
 
   /** Sort key of stored entry i. */

@@ -4,7 +4,7 @@
 // fsck-checked and its references recorded, so connectivity can be judged before any ref moves.
 // Nothing is indexed until commit(): an aborted or failed ingest leaves no visible object.
 import type { DOFS, DofsWriteStream } from '../../dofs';
-import { bytesToHex, deltaCopies, PackParser, parseCommit, parseTag, SpecialFiles, validateObject, type ValidateOptions } from '../pack';
+import { bytesToHex, deltaCopies, PackParser, parseCommit, parseTag, SpecialFiles, treeEntryOffsets, validateObject, type ValidateOptions } from '../pack';
 import { accel } from '../codec';
 import type { ObjectType, PackEntry } from '../pack';
 import { PackEntries } from './entries';
@@ -369,7 +369,7 @@ export class PackIngest {
         if (!this.usable(baseOid)) return null;
         const obj = this.store.read(baseOid);
         const row = this.store.row(baseOid)!;
-        const starts = obj.type === 'tree' ? treeEntryStarts(obj.data) : undefined;
+        const starts = obj.type === 'tree' ? treeEntryOffsets(obj.data) : undefined;
         return { type: TYPE_NUMBERS[obj.type], data: obj.data, depth: row.depth, starts };
       }
     }
@@ -454,22 +454,4 @@ export class PackIngest {
     });
     this.referenced.clear();
   }
-}
-
-/** Offsets of the entries of a well-formed (stored, hence checked) tree. */
-function treeEntryStarts(data: Uint8Array): Int32Array {
-  let out = new Int32Array(64);
-  let n = 0;
-  for (let p = 0; p < data.length; ) {
-    if (n === out.length) {
-      const grown = new Int32Array(n * 2);
-      grown.set(out);
-      out = grown;
-    }
-    out[n++] = p;
-    const nul = data.indexOf(0, p);
-    if (nul < 0) break;
-    p = nul + 21;
-  }
-  return out.subarray(0, n);
 }
