@@ -22,7 +22,7 @@ import { geometricRollup } from './geometry';
 import { autoEnabled, dueRequest, gracePeriodSeconds, packInfos } from './policy';
 import { ensureHkSchema } from './schema';
 import { HkState, sizesOf, type MaintenanceRequest, type RunState, type RunSummary, type Sizes } from './state';
-import { finishRun, MIGRATE_BATCH, migrateBatch, removeOldFile } from './swap';
+import { finishRun, MIGRATE_BATCH, migrateBatch, removeOldFiles } from './swap';
 
 export type StepResult = 'more' | 'wait' | 'idle';
 
@@ -276,7 +276,7 @@ export class Housekeeper {
     if (this.readersActive()) return 'wait';
     this.maybeFail('cleanup');
     if (run.oldFiles.length > 0) {
-      removeOldFile(this.h.objects, run);
+      removeOldFiles(this.h.objects, run);
       this.state.saveRun(run);
       return 'more';
     }

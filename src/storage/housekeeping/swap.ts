@@ -112,11 +112,16 @@ export function finishRun(sql: SqlStorage, objects: ObjectStore, run: RunState):
   return { pruned, conflict, removedPacks };
 }
 
-/** Deletes one old pack file; true when none is left. */
-export function removeOldFile(objects: ObjectStore, run: RunState): boolean {
-  const id = run.oldFiles.shift();
-  if (id === undefined) return true;
-  objects.fs.rmrf(packPath(id));
-  objects.packs.forget(id);
+/** Deletes old pack files (at most `maxFiles`, or ~`maxBytes` of them); true when none is left. */
+export function removeOldFiles(objects: ObjectStore, run: RunState, maxFiles = 50, maxBytes = 64 << 20): boolean {
+  let bytes = 0;
+  for (let n = 0; n < maxFiles && bytes < maxBytes; n++) {
+    const id = run.oldFiles.shift();
+    if (id === undefined) break;
+    const path = packPath(id);
+    if (objects.fs.existsSync(path)) bytes += objects.fs.statSync(path).size;
+    objects.fs.rmrf(path);
+    objects.packs.forget(id);
+  }
   return run.oldFiles.length === 0;
 }
