@@ -64,8 +64,7 @@ export class Housekeeper {
   private busy = false;
   private readonly uploadsSeen = new Map<number, number>();
   /** Tests: the named point ('build', 'built', 'migrate', 'migrate-tx', 'finish', 'finish-tx',
-   *  'cleanup') throws once,
-   *  after being passed `faultSkip` times. */
+   *  'cleanup') throws once, after being passed `faultSkip` times. */
   fault: string | null = null;
   faultSkip = 0;
   /** Index rows moved per migrate step. */
@@ -79,12 +78,6 @@ export class Housekeeper {
   /** Queues a run (replacing a queued one); it starts once the current one, if any, is done. */
   request(req: MaintenanceRequest): void {
     this.state.saveRequest(req);
-  }
-
-  /** Whether a run is in progress or queued, or an automatic one is due. */
-  pending(now = Date.now()): boolean {
-    ensureHkSchema(this.h.sql);
-    return this.state.run() !== null || this.state.request() !== null || dueRequest(this.h.sql, this.state, now) !== null;
   }
 
   /** Steps for up to `ms`, yielding between steps. 'wait': call again in a second or so. */
