@@ -4,7 +4,7 @@
 // fsck-checked and its references recorded, so connectivity can be judged before any ref moves.
 // Nothing is indexed until commit(): an aborted or failed ingest leaves no visible object.
 import type { DOFS, DofsWriteStream } from '../../dofs';
-import { bytesToHex, deltaCopies, PackParser, parseCommit, parseTag, SpecialFiles, validateObject, type ValidateOptions } from '../pack';
+import { bytesToHex, deltaCopies, PackParser, parseCommit, parseTag, SpecialFiles, treeEntryOffsets, validateObject, type ValidateOptions } from '../pack';
 import { accel } from '../codec';
 import type { ObjectType, PackEntry } from '../pack';
 import { PackEntries } from './entries';
@@ -38,6 +38,8 @@ interface Base {
   data: Uint8Array;
   depth: number;
   entry?: number;
+  /** A stored tree's entry offsets (its entries were checked when it was ingested). */
+  starts?: Int32Array;
 }
 
 export interface IngestedPack {
@@ -322,13 +324,16 @@ export class PackIngest {
   }
 
   /**
-   * For a tree delta whose base is a tree of this pack with known entry offsets: what the
-   * delta copied from where, so validation can skip the entries the base already passed.
-   * (Bases from the store are checked in full: their entries' references were not recorded.)
+   * For a tree delta whose base is a tree with known entry offsets: what the delta copied from
+   * where, so validation can skip the entries the base already passed. A stored base tree
+   * passed the same checks when it came in, and what its entries name is stored too (the store
+   * only ever holds objects together with everything they reference), so entries copied from
+   * it need no connectivity check either: a thin commit into a big directory checks only what
+   * changed (src/commit/thin-delta.ts).
    */
   private copiedFrom(base: Base, delta: Uint8Array): ValidateOptions['copiedFrom'] {
-    if (base.type !== 2 || base.entry === undefined) return undefined;
-    const baseStarts = this.treeStarts.get(base.entry);
+    if (base.type !== 2) return undefined;
+    const baseStarts = base.starts ?? (base.entry === undefined ? undefined : this.treeStarts.get(base.entry));
     return baseStarts ? { runs: deltaCopies(delta), baseStarts } : undefined;
   }
 
@@ -416,7 +421,8 @@ export class PackIngest {
         if (!this.usable(baseOid)) return null;
         const obj = this.store.read(baseOid);
         const row = this.store.row(baseOid)!;
-        return { type: TYPE_NUMBERS[obj.type], data: obj.data, depth: row.depth };
+        const starts = obj.type === 'tree' ? treeEntryOffsets(obj.data) : undefined;
+        return { type: TYPE_NUMBERS[obj.type], data: obj.data, depth: row.depth, starts };
       }
     }
     if (E.type[b] === 0) return null;

@@ -234,6 +234,18 @@ export class RepoStore {
     return ingest;
   }
 
+  /** Ids of the uploads this instance is receiving right now (housekeeping waits for them). */
+  uploadsInFlight(): ReadonlySet<number> {
+    return this.shared.livePacks;
+  }
+
+  /** A fresh pack id (housekeeping's new packs; uploads take theirs in beginPack). */
+  allocatePackId(): number {
+    const id = Number(this.storeMeta('next_pack_id') ?? '1');
+    this.setStoreMeta('next_pack_id', String(id + 1));
+    return id;
+  }
+
   /**
    * Removes what failed or interrupted uploads left behind: unfinished DOFS streams and pack
    * files no `packs` row owns, except those of uploads still running in this instance.
@@ -352,6 +364,11 @@ export class RepoStore {
       if (!this.objects.has(cur)) return cur;
     }
     return cur;
+  }
+
+  /** Pack files of the store (shared by the network). */
+  packCount(): number {
+    return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM packs`).one().n;
   }
 
   /** Bytes of stored git data (pack files; shared by the network). */
