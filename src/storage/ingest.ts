@@ -12,6 +12,7 @@ import { ByteLru } from './lru';
 import { OidTable } from './oid-table';
 import { type ObjectRow, type ObjectStore, TYPE_NAMES, TYPE_NUMBERS } from './object-store';
 import { packPath } from './pack-files';
+import type { PackObjects } from './reach-guide';
 
 export const MAX_OBJECT_BYTES = 64 * 1024 * 1024;
 const MAX_DELTA_DEPTH = 4095;
@@ -72,6 +73,10 @@ export class PackIngest {
    * it may not use is refused exactly as a missing one, so nothing tells them apart.
    */
   usable: (oid: string) => boolean = (oid) => this.store.has(oid);
+  /** usable() for thin-pack delta bases (a walker may take them as a hint of where to look). */
+  usableBase: (oid: string) => boolean = (oid) => this.usable(oid);
+  /** Runs once every object is resolved, before the references are checked (reach-guide.ts). */
+  guide: ((pack: PackObjects) => void) | null = null;
   /** Commits whose parents the pack leaves out on purpose (a shallow fetch's boundary). */
   shallow: ReadonlySet<string> = new Set();
   /** Entry offsets of validated trees of this pack, by entry number (up to 256k offsets, 1 MB). */
@@ -175,6 +180,7 @@ export class PackIngest {
     this.closed = true;
     try {
       await this.resolveDeferred(tick);
+      this.guide?.(this.objectsView());
       this.checkConnectivity();
     } catch (e) {
       this.discardFile();
@@ -204,15 +210,28 @@ export class PackIngest {
       rows,
       roots: this.roots,
       has: (oid) => E.find(oid) >= 0 || usable(oid),
-      read: (oid) => {
-        const i = E.find(oid);
-        return i >= 0 ? { type: TYPE_NAMES[E.type[i]], data: this.reread(i) } : null;
-      },
+      read: this.objectsView().read,
       typeOf: (oid) => {
         const own = E.find(oid);
         if (own >= 0) return E.type[own];
         const t = store.typeOf(oid);
         return t ? TYPE_NUMBERS[t] : null;
+      },
+    };
+  }
+
+  /** The resolved objects of the pack, by id. */
+  private objectsView(): PackObjects {
+    const E = this.entries;
+    const at = (oid: string) => E.find(oid);
+    return {
+      commits: function* () {
+        for (let i = 0; i < E.count; i++) if (E.type[i] === 1) yield E.oidHex(i);
+      },
+      holds: (oid) => at(oid) >= 0,
+      read: (oid) => {
+        const i = at(oid);
+        return i >= 0 ? { type: TYPE_NAMES[E.type[i]], data: this.reread(i) } : null;
       },
     };
   }
@@ -343,7 +362,7 @@ export class PackIngest {
       b = E.find(baseOid);
       if (b < 0) {
         // Thin pack: the base is an object the repository already has.
-        if (!this.usable(baseOid)) return null;
+        if (!this.usableBase(baseOid)) return null;
         const obj = this.store.read(baseOid);
         const row = this.store.row(baseOid)!;
         return { type: TYPE_NUMBERS[obj.type], data: obj.data, depth: row.depth };

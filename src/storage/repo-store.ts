@@ -10,6 +10,7 @@ import { PACK_DIR } from './pack-files';
 import { ObjectStore, TYPE_NAMES, TYPE_NUMBERS } from './object-store';
 import { ShallowStore } from './shallow';
 import { ReachCache, ReachWalker } from './reach';
+import { guideByParents } from './reach-guide';
 import { RefStore, ZERO_OID, isValidRefName, type RefUpdate, type RefUpdateResult } from './refs';
 import { RuleStore, type WriteRoute } from './rules';
 
@@ -175,17 +176,19 @@ export class RepoStore {
 
   /** visible() for many ids: the refs are read once. */
   visibility(): (oid: string) => boolean {
-    const has = (oid: string) => this.objects.has(oid);
-    if (!this.sharesObjects()) return has;
-    const refs = this.refs.list();
-    if (refs.length === 0) return () => false;
-    if (this.allReachable()) return has; // every stored object is reachable from these refs
-    const walker = this.walker(refs);
-    return (oid) => walker.has(oid);
+    const reach = this.reach();
+    if (reach === 'all') return (oid) => this.objects.has(oid);
+    if (reach === 'none') return () => false;
+    return (oid) => reach.has(oid);
   }
 
-  /** The walker of what the current refs reach: reused (and resumed) until the refs move. */
-  private walker(refs = this.refs.list()): ReachWalker {
+  /** What this repository reaches: every stored object, none, or what a walk of its refs finds
+   *  (a walker reused, and resumed, until the refs move). */
+  private reach(): 'all' | 'none' | ReachWalker {
+    if (!this.sharesObjects()) return 'all';
+    const refs = this.refs.list();
+    if (refs.length === 0) return 'none';
+    if (this.allReachable()) return 'all'; // every stored object is reachable from these refs
     return this.shared.reach.walker(this.repo, refs, () => new ReachWalker(this.objects, refs.map((r) => r.oid), this.shallowCommits()));
   }
 
@@ -221,7 +224,14 @@ export class RepoStore {
     this.setStoreMeta('next_pack_id', String(id + 1));
     this.shared.livePacks.add(id);
     const ingest = new PackIngest(this.objects, this.fs, id, maxBytes, () => this.shared.livePacks.delete(id));
-    ingest.usable = this.visibility(); // thin bases and references: only what this repository reaches
+    // Thin bases and references: only what this repository reaches.
+    const reach = this.reach();
+    if (reach === 'none') ingest.usable = () => false;
+    else if (reach !== 'all') {
+      ingest.usable = (oid) => reach.has(oid);
+      ingest.usableBase = (oid) => reach.has(oid, true);
+      ingest.guide = (pack) => guideByParents(pack, reach, this.objects);
+    }
     if (shallow) ingest.shallow = shallow;
     return ingest;
   }
