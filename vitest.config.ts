@@ -12,6 +12,8 @@ export default defineConfig({
   ],
   test: {
     include: ['test/unit/**/*.test.ts', 'dofs/test/**/*.test.ts'],
+    // The git-made repository of the isomorphic-git differential test (cached after the first run).
+    globalSetup: ['test/fixtures/isogit/global-setup.mjs'],
     testTimeout: 60_000,
   },
 });

@@ -55,6 +55,8 @@ export async function startArbor({ persist, inspectorPort }) {
     config: path.join(ROOT, 'bench/wrangler.toml'), // Arbor plus the benchmark routes
     bindings: {
       ARBOR_ADMIN_TOKEN: { type: 'secret_text', value: admin },
+      // the import bench imports from a git http-backend on 127.0.0.1
+      ARBOR_ALLOW_PRIVATE_NETWORKS: { type: 'plain_text', value: '1' },
       ...(process.env.BENCH_ACCEL ? { ARBOR_ACCEL: { type: 'plain_text', value: process.env.BENCH_ACCEL } } : {}),
     },
     dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: inspectorPort ? { port: inspectorPort } : false, persist, watch: false, liveReload: false },

@@ -13,7 +13,9 @@ import type { EncodingOption, FileData, WriteFileOptions } from './encoding';
 import { decode, encodingOf, parseMode, parseWriteOptions, toBytes, utf8Length } from './encoding';
 import type { DofsErrorCode } from './errors';
 import { argError, DofsError, hasCode } from './errors';
-import { mountAppend, mountRead, mountReaddir, mountRemoveTree, mountRmdir, mountStat, mountUnlink, mountWrite } from './mount-ops';
+import {
+  assertSyncWrites, mountAppend, mountRead, mountReaddir, mountRemoveTree, mountRmdir, mountStat, mountUnlink, mountUnlinkAsync, mountWrite, mountWriteAsync,
+} from './mount-ops';
 import type { DofsMount } from './mounts';
 import { MountTable } from './mounts';
 import { appendChunks, createNode, hasChildren, linkInode, moveNode, removeNode, removeTree, storeFile } from './nodes';
@@ -193,6 +195,19 @@ export class DOFS {
     this.tx(() => storeFile(this.sql, t.path, existing, bytes, this.chunkSize, mode, path));
   }
 
+  /**
+   * writeFileSync for fs.promises: the same, except that under a mount whose
+   * provider writes asynchronously (DofsMount.asyncWrites) the provider's
+   * promise is awaited instead of the call being refused.
+   */
+  async writeFileAsync(path: string, data: FileData, options?: WriteFileOptions): Promise<void> {
+    const { flag } = parseWriteOptions(options);
+    const { t, fail } = this.lookup(path, 'open', true);
+    if (t.at !== 'mount' || !t.mount.provider.asyncWrites || flag.startsWith('a')) return this.writeFileSync(path, data, options);
+    if (flag.endsWith('x') && t.mount.provider.stat(t.mount.rel)) throw fail('EEXIST');
+    return mountWriteAsync(t.mount, fail, toBytes(data));
+  }
+
   /** Append atomically (creating the file if needed): all of `data` or nothing. */
   appendFile(path: string, data: FileData, options?: WriteFileOptions): void {
     const { mode } = parseWriteOptions(options);
@@ -209,8 +224,9 @@ export class DOFS {
   createWriteStream(path: string): DofsWriteStream {
     const { t, fail } = this.lookup(path, 'open', true);
     if (t.at === 'mount') {
-      const { provider, rel } = t.mount;
-      return new MountWriteStream((data) => provider.writeFile(rel, data), path);
+      const mount = t.mount;
+      assertSyncWrites(mount, fail);
+      return new MountWriteStream((data) => mountWrite(mount, fail, data), path);
     }
     if (t.at === 'node' && t.node.kind === 'dir') throw fail('EISDIR');
     const ino = this.tx(() => {
@@ -262,6 +278,13 @@ export class DOFS {
     if (t.node.kind === 'dir') throw fail('EISDIR');
     const node = t.node;
     this.tx(() => removeNode(this.sql, node));
+  }
+
+  /** unlinkSync for fs.promises: an asynchronous provider (DofsMount.asyncWrites) is awaited. */
+  async unlinkAsync(path: string): Promise<void> {
+    const { t, fail } = this.lookup(path, 'unlink', false);
+    if (t.at === 'mount' && t.mount.provider.asyncWrites) return mountUnlinkAsync(t.mount, fail);
+    return this.unlinkSync(path);
   }
 
   /** Create a symlink at `path` pointing to `target` (stored verbatim, resolved on use). */
@@ -387,7 +410,8 @@ export class DOFS {
   // ------------------------------------------------------------ internals
 
   private failer(syscall: string, shownPath: string): Fail {
-    return (code: DofsErrorCode) => new DofsError(code, syscall, shownPath);
+    return (code: DofsErrorCode, reason?: string) =>
+      new DofsError(code, syscall, shownPath, undefined, reason === undefined ? undefined : `${syscall} '${shownPath}': ${reason}`);
   }
 
   /** Canonicalise and resolve a caller's path; errors carry the caller's spelling. */
@@ -473,6 +497,8 @@ export class DOFS {
   private renameViaCopy(s: Target, d: Target, fail: Fail): void {
     if (s.at === 'absent') throw fail('ENOENT');
     if (s.path === d.path) return;
+    if (s.at === 'mount') assertSyncWrites(s.mount, fail);
+    if (d.at === 'mount') assertSyncWrites(d.mount, fail);
     let data: Uint8Array;
     if (s.at === 'mount') {
       const got = s.mount.provider.readFile(s.mount.rel);

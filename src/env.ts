@@ -15,4 +15,9 @@ export interface Env {
   ARBOR_WEBHOOK_BACKOFF_MS?: string;
   /** Test knob: how long a webhook receiver may take to answer (default 10000 ms). */
   ARBOR_WEBHOOK_TIMEOUT_MS?: string;
+  /**
+   * "1": imports and webhooks may reach loopback, private and link-local addresses (local runs
+   * and tests, where the remote is on 127.0.0.1). Unset: refused (src/net/address.ts).
+   */
+  ARBOR_ALLOW_PRIVATE_NETWORKS?: string;
 }

@@ -11,7 +11,7 @@ import { nameProblem, repoKey } from './service/names';
 import { drainBody, gitBodyLimit, tooLarge } from './http/body';
 import { getOpenApi } from './api/openapi';
 import { getRules, putRules } from './api/rules';
-import { getBlob, getCommitInfo, getCompare, getLog, getObject, getRefs, getTree, postCommit } from './api/repo-routes';
+import { deleteRefRoute, getBlob, getCommitInfo, getCompare, getLog, getObject, getRefs, getTree, postCommit, postMerge, postRef, postTag } from './api/repo-routes';
 import { errorResponse, toErrorResponse } from './http/errors';
 
 export { RepoObject } from './repo/repo-object';
@@ -66,6 +66,10 @@ router
   .post('/v1/repos/:ns/:name/import', importRepo)
   .post('/v1/repos/:ns/:name/commits', postCommit)
   .get('/v1/repos/:ns/:name/refs', getRefs)
+  .post('/v1/repos/:ns/:name/refs', postRef)
+  .delete('/v1/repos/:ns/:name/refs/:rest+', deleteRefRoute)
+  .post('/v1/repos/:ns/:name/tags', postTag)
+  .post('/v1/repos/:ns/:name/merges', postMerge)
   .get('/v1/repos/:ns/:name/commits/:rest+', getCommitInfo)
   .get('/v1/repos/:ns/:name/tree/:rest+', getTree)
   .get('/v1/repos/:ns/:name/blob/:rest+', getBlob)

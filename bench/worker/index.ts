@@ -4,8 +4,10 @@
 import arbor from '../../src/index';
 import { toErrorResponse } from '../../src/http/errors';
 import { indexBench, wasmBench, type BenchEnv } from './routes';
+import { isogitBench } from './isogit';
 
-export { RepoObject, RegistryObject, ArborService } from '../../src/index';
+export { RegistryObject, ArborService } from '../../src/index';
+export { RepoObject } from './isogit'; // Arbor's, plus the isomorphic-git bench method
 export { BenchObject } from './bench-object';
 
 export default {
@@ -14,6 +16,7 @@ export default {
     try {
       if (pathname === '/v1/admin/bench/wasm' && request.method === 'GET') return wasmBench(request, env);
       if (pathname === '/v1/admin/bench/index' && request.method === 'POST') return await indexBench(request, env);
+      if (pathname === '/v1/admin/bench/isogit' && request.method === 'GET') return await isogitBench(request, env);
     } catch (e) {
       return toErrorResponse(e);
     }

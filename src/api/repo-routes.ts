@@ -49,3 +49,7 @@ export const getBlob = forward('blob');
 export const getObject = forward('object');
 export const getLog = forward('log');
 export const getCompare = forward('compare');
+export const postMerge = forward('merge');
+export const postRef = forward('refWrite');
+export const deleteRefRoute = forward('refDelete');
+export const postTag = forward('tag');

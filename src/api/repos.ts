@@ -64,7 +64,7 @@ export async function listNamespaces(req: IRequest, env: Env): Promise<Response>
 export async function createToken(req: IRequest, env: Env): Promise<Response> {
   const { ns, name } = params(req, env);
   const body = await jsonBody(req);
-  return jsonResponse(await svc.createToken(env, ns, name, body.scope ?? 'write', body.ttlSeconds ?? svc.DEFAULT_TOKEN_TTL), 201);
+  return jsonResponse(await svc.createToken(env, ns, name, body.scope ?? 'write', body.ttlSeconds ?? svc.DEFAULT_TOKEN_TTL, body.name), 201);
 }
 
 export async function listTokens(req: IRequest, env: Env): Promise<Response> {

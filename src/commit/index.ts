@@ -7,6 +7,8 @@ export { listRefs, getCommit, readTree, readFile, readRawObject, type CommitJson
 export { log, type LogOptions, type LogJson } from './log';
 export { compare, mergeBase, type CompareJson, type CompareOptions, type CompareOutput } from './compare';
 export { resolveRev, resolveCommit, splitRevPath } from './rev';
+export { mergeBranches, type MergeInput, type MergeResult } from './merge';
+export { writeRef, deleteRef, createTag, type RefWriteInput, type RefWriteResult, type TagInput, type TagResult } from './refs-write';
 
 import type { RepoContext } from './context';
 import { toResult, type ServiceResult } from './errors';

@@ -15,7 +15,8 @@ function importFailure(maxBytes: number, idleMs: number) {
       case 'framing': return notGit(message.replace('the stream ended early', 'the answer ended early'));
       case 'idle': return new ImportError('upstream_timeout', `the remote sent nothing for ${Math.round(idleMs / 1000)} s`);
       case 'too_large': return new ImportError('pack_too_large', `the remote's answer exceeds ${maxBytes} bytes`);
-      default: return new ImportError('upstream_unreachable', `reading from the remote failed: ${message.replace(/^could not read the stream: /, '')}`);
+      // no detail (reset, TLS...): what failed how would make the import a port scanner
+      default: return new ImportError('upstream_unreachable', 'reading from the remote failed');
     }
   };
 }

@@ -20,6 +20,8 @@ export interface ImportOptions {
   idleMs?: number;
   /** The HTTP client (tests serve a hand-made remote); the runtime's fetch by default. */
   fetch?: typeof fetch;
+  /** Allow private-network destinations, redirects included (ARBOR_ALLOW_PRIVATE_NETWORKS). */
+  allowPrivate?: boolean;
 }
 
 export interface FetchedRemote {
@@ -52,7 +54,7 @@ export function chooseHead(refs: RemoteRef[], remoteHead: string | null, branch?
 }
 
 export async function fetchRemote(store: RepoStore, opts: ImportOptions): Promise<FetchedRemote> {
-  const client = new RemoteClient({ url: opts.url, headers: opts.headers, idleMs: opts.idleMs, fetch: opts.fetch });
+  const client = new RemoteClient({ url: opts.url, headers: opts.headers, idleMs: opts.idleMs, fetch: opts.fetch, allowPrivate: opts.allowPrivate });
   const prefixes = opts.branch ? ['HEAD', opts.branch] : ['HEAD', 'refs/heads/', 'refs/tags/'];
   const remote = await client.refs(prefixes);
   const refs = selectRefs(remote.refs, opts.branch);

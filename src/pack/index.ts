@@ -36,3 +36,7 @@ export {
 export { PackWriter, encodeEntryHeader, encodeOfsDistance, type DeltaBase } from './writer';
 export { buildIdxV2, IdxColumns, readIdxV2, type IdxEntry, type IdxV2 } from './idx';
 export { resolvePackInMemory, type ResolvedObject, type ResolvedPack, type ResolveOptions } from './resolve';
+export { SpecialFiles, checkGitmodules, checkGitattributes, type FsckFinding } from './fsck-gitmodules';
+export { parseGitConfig } from './gitconfig';
+export { dotfileKinds, isDotGitName, DOT_GITMODULES, DOT_GITATTRIBUTES, DOT_GITIGNORE, DOT_MAILMAP } from './fsck-names';
+export { badSubmoduleName, badSubmoduleUrl, normalizeUrl } from './submodule-url';

@@ -1,22 +1,19 @@
 // Common-commit negotiation shared by v0/v1 and v2 fetch: which haves we share with the client,
 // and whether we may stop ("ready": every want reaches a common commit; upload-pack.c
 // ok_to_give_up).
-import { CommitCache, type ObjectSource } from '../storage/walk';
+import type { CommitGraph } from '../storage/fetch-interface';
 
 export class Negotiation {
   readonly common: string[] = [];
   private readonly commonSet = new Set<string>();
-  private readonly cc: CommitCache;
 
   constructor(
-    src: ObjectSource,
+    private readonly cc: CommitGraph,
     private readonly wants: string[],
     /** Whether the repository has `oid`: in a shared store, what its refs reach (never ACK the
      *  rest, or the answer would tell that another repository holds it). */
-    private readonly known: (oid: string) => boolean = (oid) => src.has(oid),
-  ) {
-    this.cc = new CommitCache(src);
-  }
+    private readonly known: (oid: string) => boolean,
+  ) {}
 
   /** Records a have; true if we have the object (so it is common). */
   have(oid: string): boolean {

@@ -67,6 +67,8 @@ export async function* receivePack(
       });
       yield* ticks;
       yield* progress(`Resolving deltas: done.\n`);
+      // fsck findings git only warns about (git prints them even with --quiet)
+      if (band) for (const w of pack.warnings) yield* sideband(BAND_PROGRESS, enc.encode(`warning: ${w}\n`));
     } catch (e) {
       ingest.discardFile();
       await reader.drain();

@@ -4,38 +4,24 @@ import type { RefEvent } from './event-store';
 import type { RepoHost } from './host';
 import { notFound, type RpcResult, type TokenListing } from './types';
 
-export type IssuedToken = { id: string; token: string; scope: Scope; expiresAt: string };
+export type IssuedToken = { id: string; token: string; scope: Scope; expiresAt: string; name: string | null };
 
-export function createToken(host: RepoHost, key: string, scope: Scope, ttlSeconds: number): Promise<RpcResult<IssuedToken>> {
+/** `name`: the issuer's note (what the token is for), listed with the token. */
+export function createToken(host: RepoHost, key: string, scope: Scope, ttlSeconds: number, name: string | null = null): Promise<RpcResult<IssuedToken>> {
   return host.on<RpcResult<IssuedToken>>(
     key,
     (h) => {
-      const t = h.tokens.issue(scope, ttlSeconds);
-      return { ok: true, value: { id: t.id, token: t.token, scope: t.scope, expiresAt: new Date(t.expiresAt * 1000).toISOString() } };
+      const t = h.tokens.issue(scope, ttlSeconds, name);
+      return { ok: true, value: { id: t.id, token: t.token, scope: t.scope, expiresAt: new Date(t.expiresAt * 1000).toISOString(), name: t.name } };
     },
-    (s) => s.createToken(key, scope, ttlSeconds),
+    (s) => s.createToken(key, scope, ttlSeconds, name),
     notFound,
   );
 }
 
-/** Tokens of this repository: ids, scope, times — never the secret or its hash. */
+/** Tokens of this repository: ids, names, scope, times — never the secret or its hash. */
 export function listTokens(host: RepoHost, key: string): Promise<RpcResult<TokenListing[]>> {
-  const now = Date.now();
-  return host.on<RpcResult<TokenListing[]>>(
-    key,
-    (h) => ({
-      ok: true,
-      value: h.tokens.list().map((t) => ({
-        id: t.id,
-        scope: t.scope as Scope,
-        createdAt: new Date(t.created_at * 1000).toISOString(),
-        expiresAt: new Date(t.expires_at * 1000).toISOString(),
-        expired: t.expires_at * 1000 <= now,
-      })),
-    }),
-    (s) => s.listTokens(key),
-    notFound,
-  );
+  return host.on<RpcResult<TokenListing[]>>(key, (h) => ({ ok: true, value: h.tokens.list() }), (s) => s.listTokens(key), notFound);
 }
 
 /** Revokes a token: its next request fails (every git request looks the hash up here). */

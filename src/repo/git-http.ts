@@ -1,6 +1,7 @@
 // Git smart HTTP on top of a RepoStore: info/refs, git-upload-pack, git-receive-pack.
 // Turns protocol generators into streaming Responses and protocol errors into git-shaped ones.
 import type { RepoStore } from '../storage/repo-store';
+import { StoreFetchSource } from '../storage/fetch-source';
 import { advertiseRefs, advertiseV2, serviceHeader, type AdvertisedRef } from '../protocol/advertise';
 import { parseFetchV1, parseFetchV2 } from '../protocol/fetch-request';
 import { PktReader, ProtocolError, errPkt, pktText } from '../protocol/pktline';
@@ -81,6 +82,7 @@ export async function uploadPack(store: RepoStore, request: Request): Promise<Re
   let gen: AsyncGenerator<Uint8Array> | Generator<Uint8Array>;
   try {
     const body = await readBody(request, MAX_NEGOTIATION_BYTES);
+    const source = new StoreFetchSource(store);
     if (gitVersion(request) === 2) {
       const r = new PktReader(body);
       let command: string | null = null;
@@ -103,12 +105,12 @@ export async function uploadPack(store: RepoStore, request: Request): Promise<Re
           throw new ProtocolError(`unsupported object-format ${line.slice(14, 80)}`);
         }
       }
-      if (command === 'ls-refs') gen = lsRefs(store, args);
-      else if (command === 'fetch') gen = fetchV2(store, parseFetchV2(args));
+      if (command === 'ls-refs') gen = lsRefs(source, args);
+      else if (command === 'fetch') gen = fetchV2(source, parseFetchV2(args));
       else if (command === null) throw new ProtocolError('no command given');
       else throw new ProtocolError(`unknown command '${command.slice(0, 64)}'`);
     } else {
-      gen = fetchV1(store, parseFetchV1(body));
+      gen = fetchV1(source, parseFetchV1(body));
     }
     // Pull the first chunk now so request errors become a clean ERR reply instead of a cut stream.
     const first = await gen.next();

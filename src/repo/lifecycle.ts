@@ -1,8 +1,8 @@
 // A repository's life in its Durable Object: create, import (src/import), delete. Each comes into
 // existence in one transaction (meta, HEAD, refs, the first write token), so a failure leaves
 // nothing behind; the last repository of a network to leave frees the whole store.
-import git from 'isomorphic-git';
 import { fetchRemote, type FetchedRemote } from '../import/run';
+import { privateNetworksAllowed } from '../net/outbound';
 import { ImportError } from '../import/errors';
 import { importFailure, type ImportSummary } from '../import/result';
 import { ZERO_OID } from '../storage/refs';
@@ -10,8 +10,6 @@ import type { RepoStore } from '../storage/repo-store';
 import type { RepoHost } from './host';
 import { TokenStore } from './token-store';
 import { DEFAULT_BRANCH, conflict, notFound, type RepoInfo, type RpcResult } from './types';
-
-export const GITDIR = '/';
 
 export interface ImportOptions {
   url: string;
@@ -24,7 +22,6 @@ export interface ImportOptions {
 export async function create(host: RepoHost, namespace: string, name: string, tokenTtl: number): Promise<RpcResult<RepoInfo & { token: string }>> {
   const key = `${namespace}/${name}`;
   if (await host.taken(key)) return conflict(key);
-  await initLayout(host);
   if (host.root.hosts(key)) return conflict(key); // created while we awaited
   const store = host.root.forRepo(key);
   const token = host.ctx.storage.transactionSync(() => {
@@ -48,12 +45,12 @@ export async function importRepo(host: RepoHost, namespace: string, name: string
   let fetched: FetchedRemote | null = null;
   try {
     const store = host.root.forRepo(key);
-    fetched = await fetchRemote(store, { url: new URL(opts.url), branch: opts.branch, depth: opts.depth, headers: opts.headers });
+    const allowPrivate = privateNetworksAllowed(host.env);
+    fetched = await fetchRemote(store, { url: new URL(opts.url), branch: opts.branch, depth: opts.depth, headers: opts.headers, allowPrivate });
     if (host.root.hosts(key)) {
       fetched.discard(); // created while we fetched
       return conflict(key);
     }
-    await initLayout(host);
     const f = fetched;
     const token = host.ctx.storage.transactionSync(() => {
       register(store, namespace, name);
@@ -77,15 +74,6 @@ export async function importRepo(host: RepoHost, namespace: string, name: string
   } finally {
     host.importing.delete(key);
   }
-}
-
-/**
- * A bare repository layout on DOFS (config, HEAD, refs/, objects/), once per DO, so
- * isomorphic-git can work on the store; refs and objects of record live in the indexed tables.
- */
-export async function initLayout(host: RepoHost): Promise<void> {
-  if (host.root.fs.existsSync('/config')) return;
-  await git.init({ fs: host.root.fs, dir: GITDIR, gitdir: GITDIR, bare: true, defaultBranch: DEFAULT_BRANCH });
 }
 
 /** Makes `store`'s repository hosted here (inside the creating transaction). */

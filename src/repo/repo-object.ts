@@ -10,11 +10,13 @@
 //   git-routing.ts   git smart HTTP (auth, service)  commit-calls.ts  commit/read REST + RPC
 //   access-calls.ts  tokens, events                  webhook-calls.ts webhooks, the alarm
 //   rule-calls.ts    branch protection rules
+//   view-calls.ts    isomorphic-git on the repository's git directory view: the RPC fs, merges, ref writes
 import { DurableObject } from 'cloudflare:workers';
 import { setAccelerator } from '../codec';
 import type { Env } from '../env';
 import type { Scope } from '../auth/tokens';
 import type { CommitInput, CommitResult, FileJson, LogJson, LogOptions, ServiceResult, TreeJson } from '../commit';
+import type { MergeInput, MergeResult, RefWriteInput, RefWriteResult, TagInput, TagResult } from '../commit';
 import type { ImportSummary } from '../import/result';
 import type { RefEvent } from './event-store';
 import type { DeliveryView, WebhookEvent, WebhookView } from './webhook-store';
@@ -27,11 +29,12 @@ import * as hooks from './webhook-calls';
 import * as calls from './commit-calls';
 import * as rules from './rule-calls';
 import type { BranchRule } from '../storage/rules';
+import * as views from './view-calls';
+import type { GitFs } from './git-fs';
 import { serveGit } from './git-routing';
 import { notFound, type ForkOptions, type RepoInfo, type RpcResult, type TokenListing } from './types';
 
 export { DEFAULT_BRANCH, type ForkOptions, type RepoInfo, type RpcResult, type TokenListing } from './types';
-export { GITDIR } from './lifecycle';
 export { SWEEP_DELAY_MS } from './git-routing';
 
 export class RepoObject extends DurableObject<Env> {
@@ -85,8 +88,8 @@ export class RepoObject extends DurableObject<Env> {
 
   // ---- Tokens and events
 
-  createToken(key: string, scope: Scope, ttlSeconds: number): Promise<RpcResult<access.IssuedToken>> {
-    return access.createToken(this.host, key, scope, ttlSeconds);
+  createToken(key: string, scope: Scope, ttlSeconds: number, name: string | null = null): Promise<RpcResult<access.IssuedToken>> {
+    return access.createToken(this.host, key, scope, ttlSeconds, name);
   }
 
   listTokens(key: string): Promise<RpcResult<TokenListing[]>> {
@@ -157,5 +160,27 @@ export class RepoObject extends DurableObject<Env> {
 
   log(key: string, rev = 'HEAD', opts: LogOptions = {}): Promise<ServiceResult<LogJson>> {
     return calls.logFrom(this.host, key, rev, opts);
+  }
+
+  // ---- isomorphic-git on the repository's git directory view (src/storage/git-view)
+
+  gitFs(key: string, opts: { token?: string; readOnly?: boolean } = {}): Promise<RpcResult<GitFs>> {
+    return views.gitFs(this.host, key, opts);
+  }
+
+  merge(key: string, input: MergeInput): Promise<ServiceResult<MergeResult>> {
+    return views.merge(this.host, key, input);
+  }
+
+  writeRef(key: string, input: RefWriteInput): Promise<ServiceResult<RefWriteResult>> {
+    return views.writeRefCall(this.host, key, input);
+  }
+
+  deleteRef(key: string, name: string, expectedOld?: string): Promise<ServiceResult<{ name: string; old: string }>> {
+    return views.deleteRefCall(this.host, key, name, expectedOld);
+  }
+
+  createTag(key: string, input: TagInput): Promise<ServiceResult<TagResult>> {
+    return views.createTagCall(this.host, key, input);
   }
 }

@@ -24,8 +24,12 @@ import {
 import { HttpError, errorResponse, jsonResponse } from '../http/errors';
 import { readJsonObject } from '../http/body';
 import { createCommit } from '../commit';
+import { handleMerge, handleRefDelete, handleRefWrite, handleTag } from './rest-writes';
 
-export type ApiRoute = 'commit' | 'refs' | 'commitInfo' | 'tree' | 'blob' | 'object' | 'log' | 'compare';
+export type ApiRoute = 'commit' | 'refs' | 'commitInfo' | 'tree' | 'blob' | 'object' | 'log' | 'compare' | 'merge' | 'refWrite' | 'refDelete' | 'tag';
+
+/** Routes that change the repository: a write token, and refused on a read-only fork. */
+const WRITE_ROUTES = new Set<ApiRoute>(['commit', 'merge', 'refWrite', 'refDelete', 'tag']);
 
 /** Largest accepted commit request body (JSON, base64 content included). */
 export const MAX_COMMIT_BODY_BYTES = 48 * 1024 * 1024;
@@ -57,16 +61,17 @@ function serviceErrorResponse(e: ServiceError): Response {
 export async function serveRepoApi(host: ApiHost, route: ApiRoute, rest: string, request: Request): Promise<Response> {
   try {
     if (!host.exists) return errorResponse(404, 'not_found', 'repository not found');
-    const access = host.authorize(route === 'commit' ? 'write' : 'read');
+    const writes = WRITE_ROUTES.has(route);
+    const access = host.authorize(writes ? 'write' : 'read');
     if (!access.ok) {
       await request.body?.cancel().catch(() => {}); // not going to read it
       const h: Record<string, string> = access.status === 401 ? { 'www-authenticate': 'Basic realm="arbor"' } : {};
-      const msg = access.status === 403 && route === 'commit' ? 'this token is read-only: committing needs a write token' : access.message;
+      const msg = access.status === 403 && writes ? `this token is read-only: ${route === 'commit' ? 'committing' : 'changing refs'} needs a write token` : access.message;
       return errorResponse(access.status, access.status === 401 ? 'unauthorized' : 'forbidden', msg, h);
     }
-    if (route === 'commit' && host.readOnly) {
+    if (writes && host.readOnly) {
       await request.body?.cancel().catch(() => {});
-      return errorResponse(403, 'forbidden', 'this repository is a read-only fork: commits are refused');
+      return errorResponse(403, 'forbidden', `this repository is a read-only fork: ${route === 'commit' ? 'commits' : 'ref changes'} are refused`);
     }
     return await dispatch(host.ctx, route, rest, request);
   } catch (e) {
@@ -88,6 +93,14 @@ async function dispatch(ctx: RepoContext, route: ApiRoute, rest: string, request
       return handleCommit(ctx, request);
     case 'refs':
       return jsonResponse(listRefs(ctx));
+    case 'merge':
+      return handleMerge(ctx, request);
+    case 'refWrite':
+      return handleRefWrite(ctx, request);
+    case 'refDelete':
+      return handleRefDelete(ctx, decodeSegments(rest), request);
+    case 'tag':
+      return handleTag(ctx, request);
     case 'commitInfo':
       return jsonResponse(getCommit(ctx, decodeSegments(rest).join('/') || 'HEAD'));
     case 'tree': {

@@ -23,12 +23,17 @@ export interface RepoInfo {
   forkedFrom: string | null;
 }
 
+/** A token as the control plane lists it: never the secret or its hash. */
 export interface TokenListing {
   id: string;
+  /** The note given when it was issued (null: none). */
+  name: string | null;
   scope: Scope;
   createdAt: string;
   expiresAt: string;
   expired: boolean;
+  /** Last successful use, to the minute (null: never used). */
+  lastUsedAt: string | null;
 }
 
 export interface ForkOptions {

@@ -4,7 +4,7 @@
 // fsck-checked and its references recorded, so connectivity can be judged before any ref moves.
 // Nothing is indexed until commit(): an aborted or failed ingest leaves no visible object.
 import type { DOFS, DofsWriteStream } from '../../dofs';
-import { bytesToHex, deltaCopies, PackParser, parseCommit, parseTag, validateObject, type ValidateOptions } from '../pack';
+import { bytesToHex, deltaCopies, PackParser, parseCommit, parseTag, SpecialFiles, validateObject, type ValidateOptions } from '../pack';
 import { accel } from '../codec';
 import type { ObjectType, PackEntry } from '../pack';
 import { PackEntries } from './entries';
@@ -46,6 +46,8 @@ export interface IngestedPack {
   rows: () => Iterable<ObjectRow>;
   /** Objects of the pack that no object in the pack references. */
   roots: string[];
+  /** fsck findings git reports without refusing (e.g. a symlinked .gitignore): for the pusher. */
+  warnings: string[];
   /** True if the oid is in this pack or stored and usable (see PackIngest.usable). */
   has(oid: string): boolean;
   typeOf(oid: string): number | null;
@@ -65,6 +67,8 @@ export class PackIngest {
    */
   private readonly referenced = new OidTable();
   private readonly roots: string[] = [];
+  /** What trees of the pack name .gitmodules/.gitattributes: checked once all is resolved. */
+  private readonly special = new SpecialFiles();
   /** Resolved contents by entry number. */
   private readonly cache = new ByteLru<number, Uint8Array>(16 * 1024 * 1024);
   /**
@@ -182,6 +186,9 @@ export class PackIngest {
       await this.resolveDeferred(tick);
       this.guide?.(this.objectsView());
       this.checkConnectivity();
+      // After connectivity: a blob named .gitmodules must be one this push may reference.
+      const problem = this.special.finish((oid) => this.objectFor(oid));
+      if (problem) throw new IngestError(problem);
     } catch (e) {
       this.discardFile();
       throw e instanceof IngestError ? e : new IngestError((e as Error).message);
@@ -209,6 +216,7 @@ export class PackIngest {
       size: this.bytes,
       rows,
       roots: this.roots,
+      warnings: this.special.warnings,
       has: (oid) => E.find(oid) >= 0 || usable(oid),
       read: this.objectsView().read,
       typeOf: (oid) => {
@@ -300,6 +308,7 @@ export class PackIngest {
     // A tree's entries are recorded as referenced while it is validated (one pass over it).
     let problem: string | null;
     if (type === 2) {
+      this.special.tree = oid;
       const checks = this.treeChecks;
       checks.copiedFrom = copiedFrom;
       problem = validateObject(type, data, checks);
@@ -344,7 +353,16 @@ export class PackIngest {
       }
     },
     entryStarts: { offsets: new Int32Array(1024), count: 0 },
+    onDotfile: (kinds, mode, d, oidAt) => this.special.entry(kinds, mode, bytesToHex(d, oidAt)),
   };
+
+  /** An object of this pack (resolved) or of the store, for the .gitmodules checks. */
+  private objectFor(oid: string): { type: number; size: number; data(): Uint8Array } | null {
+    const i = this.entries.find(oid);
+    if (i >= 0) return { type: this.entries.type[i], size: this.entries.size[i], data: () => this.reread(i) };
+    const row = this.usable(oid) ? this.store.row(oid) : null; // what this repository may not use counts as absent
+    return row ? { type: row.type, size: row.size, data: () => this.store.read(oid).data } : null;
+  }
 
   private expectHex(oid: string, type: number): void {
     const prev = this.referenced.orHex(oid, type) & WANT;

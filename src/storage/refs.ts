@@ -59,6 +59,19 @@ export class RefStore {
     return row?.oid ?? null;
   }
 
+  /** Names of the direct refs under `dir` + '/', sorted (one index range scan). */
+  namesUnder(dir: string): string[] {
+    return this.sql
+      .exec<{ name: string }>(`SELECT name FROM repo_refs WHERE repo = ? AND name >= ? AND name < ? AND oid IS NOT NULL ORDER BY name`, this.repo, dir + '/', dir + '0')
+      .toArray()
+      .map((r) => r.name);
+  }
+
+  /** Whether any direct ref lies under `dir` + '/'. */
+  hasUnder(dir: string): boolean {
+    return this.sql.exec(`SELECT 1 FROM repo_refs WHERE repo = ? AND name >= ? AND name < ? AND oid IS NOT NULL LIMIT 1`, this.repo, dir + '/', dir + '0').toArray().length > 0;
+  }
+
   /** HEAD's target ref name (e.g. refs/heads/main) and the oid it resolves to, if born. */
   head(): { target: string; oid: string | null } {
     const row = this.sql.exec<{ target: string | null }>(`SELECT target FROM repo_refs WHERE repo = ? AND name = 'HEAD'`, this.repo).toArray()[0];

@@ -7,6 +7,7 @@ import { parseCommit, parseTag } from '../pack';
 import { migrate } from './schema';
 import { IngestError, PackIngest, type IngestedPack } from './ingest';
 import { PACK_DIR } from './pack-files';
+import { dropViewData } from './git-view/pending';
 import { ObjectStore, TYPE_NAMES, TYPE_NUMBERS } from './object-store';
 import { ShallowStore } from './shallow';
 import { ReachCache, ReachWalker } from './reach';
@@ -67,6 +68,11 @@ export class RepoStore {
     this.fs = this.shared.fs;
     this.objects = this.shared.objects;
     this.refs = new RefStore(storage.sql, (fn) => storage.transactionSync(fn), repo);
+  }
+
+  /** A DOFS instance of its own (own mount table) on this DO's storage: for a git directory view. */
+  newFs(): DOFS {
+    return new DOFS(this.storage);
   }
 
   /** The store of another repository hosted by the same DO (same object store and caches). */
@@ -132,6 +138,7 @@ export class RepoStore {
     this.refs.clear();
     this.rules().clear();
     this.shallow().set([]);
+    dropViewData(this.fs, this.repo); // objects written through its git directory view that no ref took up
     this.sql.exec(`DELETE FROM repo_info WHERE repo = ?`, this.repo);
     this.sql.exec(`DELETE FROM repos WHERE key = ?`, this.repo);
     return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM repos`).one().n;

@@ -33,9 +33,11 @@ export const SCHEMA = [
      base_oid TEXT, depth INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID`,
   // Storage order, for full clones (ObjectStore.insert drops and rebuilds it around big inserts).
   LOCATION_INDEX_DDL,
+  // Repo tokens (src/repo/token-store.ts): name and last_used_at came later (see TOKEN_COLUMNS).
   `CREATE TABLE IF NOT EXISTS tokens (
      id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, scope TEXT NOT NULL,
-     expires_at INTEGER NOT NULL, created_at INTEGER NOT NULL, repo TEXT NOT NULL DEFAULT '')`,
+     expires_at INTEGER NOT NULL, created_at INTEGER NOT NULL, repo TEXT NOT NULL DEFAULT '',
+     name TEXT, last_used_at INTEGER)`,
   // Ref-change log (push, commit API, ref deletion): one row per ref that moved.
   `CREATE TABLE IF NOT EXISTS events (
      seq INTEGER PRIMARY KEY AUTOINCREMENT, ref TEXT NOT NULL, old_oid TEXT NOT NULL,
@@ -79,7 +81,12 @@ export function migrate(sql: SqlStorage): void {
   }
   for (const stmt of SCHEMA) sql.exec(stmt);
   if (legacy) migrateLegacy(sql);
+  // Columns added to a table that may predate them.
+  const tokenCols = new Set(sql.exec<{ name: string }>(`PRAGMA table_info(tokens)`).toArray().map((c) => c.name));
+  for (const [col, type] of TOKEN_COLUMNS) if (!tokenCols.has(col)) sql.exec(`ALTER TABLE tokens ADD COLUMN ${col} ${type}`);
 }
+
+const TOKEN_COLUMNS: [string, string][] = [['name', 'TEXT'], ['last_used_at', 'INTEGER']];
 
 /** Moves a schema-1 repository (unkeyed refs and meta) under its key `ns/name`. */
 function migrateLegacy(sql: SqlStorage): void {

@@ -124,6 +124,20 @@ describe('branch protection', () => {
     expect(commit.json.error).toEqual({ code: 'protected_branch', message: "branch 'prod': protected branch: changes only through the merge API" });
     await expectUnchanged(repo, before);
 
+    // The merge API is the way in; the ref API (like a push) is not.
+    const onMain = await api('POST', `/v1/repos/${NS}/${repo.name}/commits`, {
+      token: repo.token,
+      body: { branch: 'main', message: 'for prod', author: { name: 'A', email: 'a@x.y' }, changes: [{ action: 'create', path: 'n.txt', content: 'n\n' }] },
+    });
+    expect(onMain.status, onMain.text).toBe(201);
+    const moveRef = await api('POST', `/v1/repos/${NS}/${repo.name}/refs`, { token: repo.token, body: { name: 'refs/heads/prod', sha: onMain.json.commit } });
+    expect(moveRef.status, moveRef.text).toBe(403);
+    expect(moveRef.json.error.code).toBe('protected_branch');
+    const merged = await api('POST', `/v1/repos/${NS}/${repo.name}/merges`, { token: repo.token, body: { base: 'prod', head: 'main' } });
+    expect(merged.status, merged.text).toBe(201);
+    expect(merged.json).toMatchObject({ sha: onMain.json.commit, fastForward: true });
+    expect((await refsOf(repo))['refs/heads/prod']).toBe(onMain.json.commit);
+
     await git(['reset', '-q', '--hard', 'HEAD~1'], { cwd: src });
     await commitFiles(src, { 'f.txt': 'f\n' }, 'feature rewritten');
     await git(['push', '--force', repo.remote, 'HEAD:refs/heads/feature'], { cwd: src, token: repo.token });

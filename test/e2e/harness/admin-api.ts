@@ -77,7 +77,7 @@ export function basicAuthUrl(remote: string, token: string, user = 'x'): string 
   return u.href;
 }
 
-/** The 40-hex secret part of a repo token (without `?expires=`). */
+/** The secret part of a repo token (without `?expires=`). */
 export function tokenWithoutExpiry(token: string): string {
   return token.split('?')[0];
 }

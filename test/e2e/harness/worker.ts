@@ -21,9 +21,16 @@ export interface State {
 }
 let state: State | undefined;
 
+/**
+ * Vars every started worker gets: imports and webhooks in these tests talk to servers on
+ * 127.0.0.1, which production refuses (test/e2e/ssrf.test.ts runs with it off).
+ */
+const DEFAULT_VARS: Record<string, string> = { ARBOR_ALLOW_PRIVATE_NETWORKS: '1' };
+
 /** Extra worker settings: `vars` (e.g. test knobs), `registry` (a dev registry directory, so a
  *  second locally started worker can bind this one; see test/e2e/rpc-binding.test.ts). */
 export interface StartOptions {
+  /** Every worker gets DEFAULT_VARS unless `vars` says otherwise. */
   vars?: Record<string, string>;
   registry?: string;
   /** Wrangler config relative to the project (default wrangler.toml; the bench's tests: bench/wrangler.toml). */
@@ -116,7 +123,7 @@ export async function startArbor(opts: StartOptions = {}): Promise<State> {
     config: path.join(PROJECT_ROOT, opts.config ?? 'wrangler.toml'),
     bindings: {
       ARBOR_ADMIN_TOKEN: { type: 'secret_text', value: token },
-      ...Object.fromEntries(Object.entries(opts.vars ?? {}).map(([k, v]) => [k, { type: 'plain_text' as const, value: v }])),
+      ...Object.fromEntries(Object.entries({ ...DEFAULT_VARS, ...opts.vars }).map(([k, v]) => [k, { type: 'plain_text' as const, value: v }])),
     },
     dev: {
       ...(opts.registry ? { registry: opts.registry } : {}),
@@ -147,7 +154,7 @@ export async function spawnWranglerDev(token: string, opts: StartOptions = {}): 
     'npx',
     ['wrangler', 'dev', '--config', opts.config ?? 'wrangler.toml', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(await freePort()),
       '--persist-to', persistDir, '--var', `ARBOR_ADMIN_TOKEN:${token}`, '--show-interactive-dev-session=false',
-      ...Object.entries(opts.vars ?? {}).flatMap(([k, v]) => ['--var', `${k}:${v}`])],
+      ...Object.entries({ ...DEFAULT_VARS, ...opts.vars }).flatMap(([k, v]) => ['--var', `${k}:${v}`])],
     {
       cwd: PROJECT_ROOT,
       detached: true,

@@ -28,7 +28,9 @@ it('prints MB/s for each function, wasm vs TS twin (quick)', () => {
     'sha1: sha.js', 'hashObject: sha.js', 'inflateAt: pako', 'applyDelta: delta.ts', 'createDelta: delta.ts',
     'crc32: crc32Js', 'adler32: adler32Ts', 'deflate L1: pako', 'deflate L6: pako',
   ]);
-  expect(performance.now() - t0).toBeLessThan(15_000); // ~4-5 s on an idle machine (~3 s of it without the pure-JS column)
+  // Guards that quick mode stays quick (~4-5 s idle; 16.5 s measured with the load average at 10 on 2
+  // cores; the full run takes 20 s+ idle), not a speed target: timings are the bench's business.
+  expect(performance.now() - t0).toBeLessThan(40_000);
 });
 
 it('answers over fetch for `npm run bench`', async () => {
