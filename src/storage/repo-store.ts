@@ -329,9 +329,15 @@ export class RepoStore {
     return out;
   }
 
-  /** True while every indexed object is known to be reachable from some ref. */
+  /**
+   * True while every indexed object is known to be reachable from this repository's refs (whole
+   * clones send the store as it is; reach() answers without a walk). Never recorded: true for a
+   * repository alone in its store, or registered here (its network's writers keep the flag of
+   * every registered repository); a view of an unregistered key in a shared store gets false.
+   */
   allReachable(): boolean {
-    return this.meta('all_reachable') !== '0';
+    const v = this.meta('all_reachable');
+    return v !== null ? v !== '0' : !this.sharesObjects() || this.hosts();
   }
 
   /** A full walk found every object reachable: the fast path may be used again. */

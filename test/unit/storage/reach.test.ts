@@ -201,6 +201,25 @@ describe('a fork network: each repository uses only what it reaches', () => {
   });
 });
 
+describe('the all-reachable fast path', () => {
+  it('is never taken for a key that is not registered in a shared store', async () => {
+    await withStore('reach-unregistered', async (store) => {
+      const [a] = network(store, 'a');
+      a.setMeta('all_reachable', '1');
+      const h = linearHistory(2, T0);
+      await pushPack(a, buildPack(h.all), { 'refs/heads/main': h.commits[1].oid });
+      const b = store.forRepo('ns/b'); // refs, but no registration (so no flag kept for it)
+      b.refs.copyFrom('ns/a');
+      const later = commit({ tree: tree([]).oid, time: T0 + 99 });
+      await pushPack(a, buildPack([tree([]), later]), { 'refs/heads/later': later.oid });
+      expect(b.allReachable()).toBe(false);
+      expect(b.visible(later.oid)).toBe(false);
+      expect(b.visible(h.commits[0].oid)).toBe(true);
+      expect(a.allReachable()).toBe(true);
+    });
+  });
+});
+
 describe('a shallow repository of a network', () => {
   it('reads stop at its boundary even where another repository has the history', async () => {
     await withStore('reach-shallow-net', async (store) => {
