@@ -3,7 +3,7 @@
 // hosted by one Durable Object, see schema.ts). Protocol and API code use this facade and never
 // touch SQL themselves.
 import { DOFS } from '../../dofs';
-import { parseCommit, parseTag } from '../pack';
+import { parseTag } from '../pack';
 import { migrate } from './schema';
 import { IngestError, PackIngest, type IngestedPack } from './ingest';
 import { PACK_DIR } from './pack-files';
@@ -14,6 +14,7 @@ import { ReachCache, ReachWalker } from './reach';
 import { guideByParents } from './reach-guide';
 import { RefStore, ZERO_OID, isValidRefName, type RefUpdate, type RefUpdateResult } from './refs';
 import { RuleStore, type WriteRoute } from './rules';
+import { isAncestor, type ObjectReader } from './ancestry';
 
 export interface DoStorage {
   sql: SqlStorage;
@@ -345,37 +346,9 @@ export class RepoStore {
     this.setMeta('all_reachable', '1');
   }
 
-  /**
-   * Whether commit `a` is an ancestor of (or equal to) commit `b`, reading new commits from the
-   * pack being pushed. Only a found path counts: any doubt answers false, which is the safe side.
-   */
-  private isAncestor(
-    a: string,
-    b: string,
-    read: (oid: string) => { type: string; data: Uint8Array } | null = (oid) => (this.objects.has(oid) ? this.objects.read(oid) : null),
-  ): boolean {
-    if (a === b) return true;
-    const ta = read(a);
-    if (!ta || ta.type !== 'commit') return false;
-    // Stop below `a`'s date (with slop for skewed clocks), but never in the first steps, so a
-    // new commit dated before its parent does not end the search at once.
-    const limit = parseCommit(ta.data).committerTime - 30 * 86_400;
-    let steps = 0;
-    const seen = new Set<string>();
-    const stack = [b];
-    let budget = 100_000;
-    while (stack.length > 0 && budget-- > 0) {
-      const o = stack.pop()!;
-      if (o === a) return true;
-      if (seen.has(o)) continue;
-      seen.add(o);
-      const obj = read(o);
-      if (!obj || obj.type !== 'commit') continue;
-      const c = parseCommit(obj.data);
-      if (++steps > 256 && c.committerTime < limit) continue;
-      stack.push(...c.parents);
-    }
-    return false;
+  /** isAncestor over the store (and, when given, the pack being pushed). */
+  private isAncestor(a: string, b: string, read: ObjectReader = (oid) => (this.objects.has(oid) ? this.objects.read(oid) : null)): boolean {
+    return isAncestor(a, b, read);
   }
 
   private typeNumber(oid: string): number | null {
