@@ -13,6 +13,7 @@ import { OidTable } from './oid-table';
 import { type ObjectRow, type ObjectStore, TYPE_NAMES, TYPE_NUMBERS } from './object-store';
 import { packPath } from './pack-files';
 import { DEFAULT_RESOLVE_LIMITS, MAX_OBJECT_BYTES, ResolveBudget, type ResolveLimits } from './delta-limits';
+import type { PackObjects } from './reach-guide';
 
 export { MAX_OBJECT_BYTES } from './delta-limits';
 /** Resolved contents kept for delta bases; objects over a quarter of it are not kept (ByteLru). */
@@ -89,6 +90,10 @@ export class PackIngest {
    * it may not use is refused exactly as a missing one, so nothing tells them apart.
    */
   usable: (oid: string) => boolean = (oid) => this.store.has(oid);
+  /** usable() for thin-pack delta bases (a walker may take them as a hint of where to look). */
+  usableBase: (oid: string) => boolean = (oid) => this.usable(oid);
+  /** Runs once every object is resolved, before the references are checked (reach-guide.ts). */
+  guide: ((pack: PackObjects) => void) | null = null;
   /** Commits whose parents the pack leaves out on purpose (a shallow fetch's boundary). */
   shallow: ReadonlySet<string> = new Set();
   /** Entry offsets of validated trees of this pack, by entry number (up to 256k offsets, 1 MB). */
@@ -213,6 +218,7 @@ export class PackIngest {
     this.closed = true;
     try {
       await this.resolveDeferred(tick);
+      this.guide?.(this.objectsView());
       this.checkConnectivity();
       // After connectivity: a blob named .gitmodules must be one this push may reference.
       const problem = this.special.finish((oid) => this.objectFor(oid));
@@ -246,15 +252,28 @@ export class PackIngest {
       roots: this.roots,
       warnings: this.special.warnings,
       has: (oid) => E.find(oid) >= 0 || usable(oid),
-      read: (oid) => {
-        const i = E.find(oid);
-        return i >= 0 ? { type: TYPE_NAMES[E.type[i]], data: this.reread(i) } : null;
-      },
+      read: this.objectsView().read,
       typeOf: (oid) => {
         const own = E.find(oid);
         if (own >= 0) return E.type[own];
         const t = store.typeOf(oid);
         return t ? TYPE_NUMBERS[t] : null;
+      },
+    };
+  }
+
+  /** The resolved objects of the pack, by id. */
+  private objectsView(): PackObjects {
+    const E = this.entries;
+    const at = (oid: string) => E.find(oid);
+    return {
+      commits: function* () {
+        for (let i = 0; i < E.count; i++) if (E.type[i] === 1) yield E.oidHex(i);
+      },
+      holds: (oid) => at(oid) >= 0,
+      read: (oid) => {
+        const i = at(oid);
+        return i >= 0 ? { type: TYPE_NAMES[E.type[i]], data: this.reread(i) } : null;
       },
     };
   }
@@ -418,7 +437,7 @@ export class PackIngest {
       b = E.find(baseOid);
       if (b < 0) {
         // Thin pack: the base is an object the repository already has.
-        if (!this.usable(baseOid)) return null;
+        if (!this.usableBase(baseOid)) return null;
         const obj = this.store.read(baseOid);
         const row = this.store.row(baseOid)!;
         const starts = obj.type === 'tree' ? treeEntryOffsets(obj.data) : undefined;
