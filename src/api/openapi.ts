@@ -112,8 +112,8 @@ export const OPERATIONS: Record<string, Op> = {
       'Replace the branch protection rules (an empty list removes them). A rule protects the existing refs its pattern matches ' +
       '(`*` within a path component, `**` across, `?` one character): pushes that are not fast-forwards are refused ' +
       '(`ng <ref> protected branch: force-push refused`) unless allowForcePush, deletions unless allowDeletion ' +
-      '(`protected branch: deletion refused`), and with mergeOnly every change by push or the commit API (403 protected_branch ' +
-      'from the commit API). Creating a matching ref is allowed. Rules bind every token, the admin token included; forks do not inherit them. ' +
+      '(`protected branch: deletion refused`), and with mergeOnly every change except through POST .../merges (push, commit ' +
+      'and ref APIs, the isomorphic-git view; 403 protected_branch from the HTTP APIs). Creating a matching ref is allowed. Rules bind every token, the admin token included; forks do not inherit them. ' +
       'At most 100 rules.',
     body: {
       type: 'object',
