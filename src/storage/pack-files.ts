@@ -11,6 +11,19 @@ export function packPath(id: number): string {
   return `${PACK_DIR}/pack-${id}.pack`;
 }
 
+/** Removes the pack files no `owned` id names, except `live` uploads'. Returns how many went. */
+export function sweepUnownedPacks(fs: DOFS, owned: ReadonlySet<number>, live: ReadonlySet<number>): number {
+  if (!fs.existsSync(PACK_DIR)) return 0;
+  let removed = 0;
+  for (const name of fs.readdirSync(PACK_DIR)) {
+    const m = /^pack-(\d+)\.pack$/.exec(name);
+    if (!m || owned.has(Number(m[1])) || live.has(Number(m[1]))) continue;
+    fs.rmrf(`${PACK_DIR}/${name}`);
+    removed++;
+  }
+  return removed;
+}
+
 export class PackFiles {
   private readonly windows = new Map<string, Uint8Array>();
 

@@ -7,7 +7,7 @@ import { parseTag } from '../pack';
 import { migrate } from './schema';
 import { isAncestor, type ObjectReader } from './ancestry';
 import { IngestError, PackIngest, type IngestedPack } from './ingest';
-import { PACK_DIR } from './pack-files';
+import { PACK_DIR, sweepUnownedPacks } from './pack-files';
 import { dropViewData } from './git-view/pending';
 import { ObjectStore, TYPE_NAMES, TYPE_NUMBERS } from './object-store';
 import { ShallowStore } from './shallow';
@@ -228,8 +228,7 @@ export class RepoStore {
   beginPack(maxBytes?: number, shallow?: ReadonlySet<string>): PackIngest {
     if (!this.fs.existsSync(PACK_DIR)) this.fs.mkdirSync(PACK_DIR);
     this.fs.sweepOrphans(); // uploads cut off by an eviction (live ones are left alone)
-    const id = Number(this.storeMeta('next_pack_id') ?? '1');
-    this.setStoreMeta('next_pack_id', String(id + 1));
+    const id = this.allocatePackId();
     this.shared.livePacks.add(id);
     const ingest = new PackIngest(this.objects, this.fs, id, maxBytes, () => this.shared.livePacks.delete(id));
     // Thin bases and references: only what this repository reaches.
@@ -263,16 +262,8 @@ export class RepoStore {
    */
   sweepUploads(): number {
     this.fs.sweepOrphans();
-    if (!this.fs.existsSync(PACK_DIR)) return 0;
     const indexed = new Set(this.sql.exec<{ id: number }>(`SELECT id FROM packs`).toArray().map((r) => r.id));
-    let removed = 0;
-    for (const name of this.fs.readdirSync(PACK_DIR)) {
-      const m = /^pack-(\d+)\.pack$/.exec(name);
-      if (!m || indexed.has(Number(m[1])) || this.shared.livePacks.has(Number(m[1]))) continue;
-      this.fs.rmrf(`${PACK_DIR}/${name}`);
-      removed++;
-    }
-    return removed;
+    return sweepUnownedPacks(this.fs, indexed, this.shared.livePacks);
   }
 
   /**
