@@ -58,13 +58,18 @@ function serviceErrorResponse(e: ServiceError): Response {
 /** DO side: authorise, dispatch, and map errors to JSON. */
 export async function serveRepoApi(host: ApiHost, route: ApiRoute, rest: string, request: Request): Promise<Response> {
   try {
-    if (!host.exists) return errorResponse(404, 'not_found', 'repository not found');
+    // Authorised first: a missing repository answers as one the caller may not see (no token is
+    // its token); only the admin learns it does not exist.
     const access = host.authorize(route === 'commit' ? 'write' : 'read');
     if (!access.ok) {
       await request.body?.cancel().catch(() => {}); // not going to read it
       const h: Record<string, string> = access.status === 401 ? { 'www-authenticate': 'Basic realm="arbor"' } : {};
       const msg = access.status === 403 && route === 'commit' ? 'this token is read-only: committing needs a write token' : access.message;
       return errorResponse(access.status, access.status === 401 ? 'unauthorized' : 'forbidden', msg, h);
+    }
+    if (!host.exists) {
+      await request.body?.cancel().catch(() => {});
+      return errorResponse(404, 'not_found', 'repository not found');
     }
     if (route === 'commit' && host.readOnly) {
       await request.body?.cancel().catch(() => {});

@@ -29,6 +29,9 @@ export class Negotiation {
   private readonly cc: CommitCache;
   /** Haves looked at so far (see MAX_HAVES_PER_REQUEST). */
   private looked = 0;
+  /** A request's haves looked up at once (lookUp), and the stored ones among them. */
+  private asked = new Set<string>();
+  private known = new Set<string>();
   /** Committer time of the oldest common commit. */
   private oldest = Infinity;
   /** common[0..absorbed) have been taken into the walk. */
@@ -64,10 +67,21 @@ export class Negotiation {
     return this.steps;
   }
 
+  /**
+   * Looks up the haves a request is about to pass to have(), in that order, in batches: one
+   * index query per have made 8,000 haves cost seconds on a slow disk.
+   */
+  lookUp(haves: readonly string[]): void {
+    if (!this.src.hasMany) return;
+    const ids = haves.slice(0, Math.max(0, MAX_HAVES_PER_REQUEST - this.looked));
+    this.asked = new Set(ids);
+    this.known = this.src.hasMany(ids);
+  }
+
   /** Records a have; true if we have the object (so it is common). */
   have(oid: string): boolean {
     if (++this.looked > MAX_HAVES_PER_REQUEST) return false;
-    if (!this.src.has(oid)) return false;
+    if (!(this.asked.has(oid) ? this.known.has(oid) : this.src.has(oid))) return false;
     if (!this.commonSet.has(oid)) {
       this.commonSet.add(oid);
       this.common.push(oid);

@@ -7,6 +7,8 @@ import type { RefUpdate, RefUpdateResult } from '../storage/refs';
 import type { PackIngest } from '../storage/ingest';
 import { FLUSH, MAX_PKT_LEN, ProtocolError, concatBytes, pkt, splitCapabilities } from './pktline';
 import { BAND_DATA, BAND_PROGRESS, sideband } from './sideband';
+import { BODY_IDLE_TIMEOUT_MS, BodyStalledError, withinIdle } from './body-idle';
+import { MAX_PUSH_COMMANDS, MAX_PUSH_OPTIONS, pushRefusal } from './push-limits';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -36,7 +38,7 @@ const BYOB_SIZE = 64 * 1024;
  * profile), so where the stream is a byte stream with workerd's readAtLeast, each read waits for
  * at least 64 KiB. Every read gets a fresh buffer: pieces handed on are never written again.
  */
-function puller(body: ReadableStream<Uint8Array>): () => Promise<Piece> {
+function puller(body: ReadableStream<Uint8Array>): { pull: () => Promise<Piece>; cancel: () => void } {
   let byob: ReadableStreamBYOBReader | null = null;
   try {
     byob = body.getReader({ mode: 'byob' });
@@ -45,16 +47,22 @@ function puller(body: ReadableStream<Uint8Array>): () => Promise<Piece> {
   }
   if (byob && typeof byob.readAtLeast === 'function') {
     const r = byob;
-    return async () => {
-      const { value, done } = await r.readAtLeast(BYOB_MIN, new Uint8Array(BYOB_SIZE));
-      return { value: value && value.byteLength ? value : null, done };
+    return {
+      pull: async () => {
+        const { value, done } = await r.readAtLeast(BYOB_MIN, new Uint8Array(BYOB_SIZE));
+        return { value: value && value.byteLength ? value : null, done };
+      },
+      cancel: () => void r.cancel().catch(() => {}),
     };
   }
   byob?.releaseLock();
   const r = body.getReader();
-  return async () => {
-    const { value, done } = await r.read();
-    return { value: value && value.byteLength ? value : null, done };
+  return {
+    pull: async () => {
+      const { value, done } = await r.read();
+      return { value: value && value.byteLength ? value : null, done };
+    },
+    cancel: () => void r.cancel().catch(() => {}),
   };
 }
 
@@ -63,8 +71,12 @@ class BodyReader {
   private buf: Uint8Array = new Uint8Array(0);
   private done = false;
   private readonly pull: () => Promise<Piece>;
-  constructor(body: ReadableStream<Uint8Array>) {
-    this.pull = puller(body);
+  private readonly cancel: () => void;
+  constructor(
+    body: ReadableStream<Uint8Array>,
+    private readonly idleMs = BODY_IDLE_TIMEOUT_MS,
+  ) {
+    ({ pull: this.pull, cancel: this.cancel } = puller(body));
   }
 
   private async fill(n: number): Promise<boolean> {
@@ -82,8 +94,14 @@ class BodyReader {
   private async read(): Promise<Uint8Array | null> {
     let p: Piece;
     try {
-      p = await this.pull();
+      p = await withinIdle(this.pull(), this.idleMs);
     } catch (e) {
+      if (e instanceof BodyStalledError) {
+        // Nothing more is read (a drain would wait as long again): the body is let go.
+        this.done = true;
+        this.cancel();
+        throw new ProtocolError(e.message);
+      }
       throw new ProtocolError(`could not read request body: ${(e as Error).message}`);
     }
     if (p.done) this.done = true;
@@ -152,6 +170,7 @@ export async function readPushHead(reader: BodyReader): Promise<PushRequestHead>
       throw new ProtocolError(`invalid push command '${text.slice(0, 100)}'`);
     }
     commands.push({ oldOid: parts[0], newOid: parts[1], name: parts[2] });
+    if (commands.length > MAX_PUSH_COMMANDS) return { commands, caps, options: [] }; // refused: the rest is only drained
   }
   const options: string[] = [];
   if (caps.has('push-options') && commands.length > 0) {
@@ -159,6 +178,7 @@ export async function readPushHead(reader: BodyReader): Promise<PushRequestHead>
       const line = await reader.packet();
       if (line === null) break;
       options.push(line);
+      if (options.length > MAX_PUSH_OPTIONS) break; // refused: the rest is only drained
     }
   }
   return { commands, caps, options };
@@ -166,6 +186,8 @@ export async function readPushHead(reader: BodyReader): Promise<PushRequestHead>
 
 export interface ReceiveOptions {
   maxPackBytes: number;
+  /** A body read that brings nothing for this long ends the push (default BODY_IDLE_TIMEOUT_MS). */
+  idleTimeoutMs?: number;
 }
 
 /**
@@ -176,7 +198,7 @@ export async function* receivePack(
   body: ReadableStream<Uint8Array>,
   opts: ReceiveOptions,
 ): AsyncGenerator<Uint8Array> {
-  const reader = new BodyReader(body);
+  const reader = new BodyReader(body, opts.idleTimeoutMs);
   let head: PushRequestHead;
   try {
     head = await readPushHead(reader);
@@ -199,6 +221,13 @@ export async function* receivePack(
 
   if (head.commands.length === 0) {
     await reader.drain(); // nothing to do: read the rest so the answer is not lost
+    return;
+  }
+  const refusal = pushRefusal(head.commands, head.options, () => store.refs.count());
+  if (refusal) {
+    await reader.drain();
+    yield* wrap([pkt(`unpack ${refusal.unpack}\n`), ...head.commands.map((c) => pkt(`ng ${c.name} ${refusal.ng}\n`)), FLUSH]);
+    if (band) yield FLUSH;
     return;
   }
   const needsPack = head.commands.some((c) => c.newOid !== ZERO_OID);

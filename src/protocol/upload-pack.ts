@@ -7,12 +7,17 @@ import { parseFilter } from '../storage/filter';
 import { Negotiation } from './negotiate';
 import type { FetchRequest } from './fetch-request';
 import { DELIM, FLUSH, ProtocolError, pkt } from './pktline';
+import { coalesce } from './coalesce';
 import { BAND_DATA, BAND_ERROR, BAND_PROGRESS, sideband } from './sideband';
 
 const enc = new TextEncoder();
 
-/** v2 ls-refs. */
+/** v2 ls-refs (the lines joined into large pieces: see coalesce.ts). */
 export function* lsRefs(store: RepoStore, args: string[]): Generator<Uint8Array> {
+  yield* coalesce(lsRefLines(store, args));
+}
+
+function* lsRefLines(store: RepoStore, args: string[]): Generator<Uint8Array> {
   let symrefs = false;
   let peel = false;
   let unborn = false;
@@ -31,14 +36,9 @@ export function* lsRefs(store: RepoStore, args: string[]): Generator<Uint8Array>
     if (head.oid) yield pkt(`${head.oid} HEAD${sym}\n`);
     else if (unborn) yield pkt(`unborn HEAD${sym}\n`);
   }
-  for (const r of store.refs.list()) {
+  for (const r of store.peeledRefs()) {
     if (!match(r.name)) continue;
-    let line = `${r.oid} ${r.name}`;
-    if (peel) {
-      const p = store.peeled(r.oid);
-      if (p) line += ` peeled:${p}`;
-    }
-    yield pkt(line + '\n');
+    yield pkt(`${r.oid} ${r.name}${peel && r.peeled ? ` peeled:${r.peeled}` : ''}\n`);
   }
   yield FLUSH;
 }
@@ -79,9 +79,9 @@ function checkWants(store: RepoStore, req: FetchRequest): void {
 
 function tagsByTarget(store: RepoStore): Map<string, string[]> {
   const m = new Map<string, string[]>();
-  for (const r of store.refs.list(['refs/tags/'])) {
-    const p = store.peeled(r.oid);
-    if (!p) continue;
+  for (const r of store.peeledRefs()) {
+    const p = r.peeled;
+    if (!p || !r.name.startsWith('refs/tags/')) continue;
     const list = m.get(p) ?? [];
     list.push(r.oid);
     m.set(p, list);
@@ -174,6 +174,7 @@ export async function* fetchV2(store: RepoStore, req: FetchRequest): AsyncGenera
   checkWants(store, req);
   if (!req.done) {
     const neg = new Negotiation(store.objects, req.wants);
+    neg.lookUp(req.haves);
     const acks: string[] = [];
     for (const h of req.haves) if (neg.have(h)) acks.push(h);
     const ready = !req.waitForDone && neg.okToGiveUp();
@@ -235,6 +236,7 @@ export async function* fetchV1(store: RepoStore, req: FetchRequest): AsyncGenera
     if (req.wantsOnly) return;
   }
   const neg = new Negotiation(store.objects, req.wants);
+  neg.lookUp(req.haves);
   let last: string | null = null;
   let sentReady = false;
   const detailed = req.multiAck === 'multi_ack_detailed';

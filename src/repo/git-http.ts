@@ -5,6 +5,8 @@ import { advertiseRefs, advertiseV2, serviceHeader, type AdvertisedRef } from '.
 import { parseFetchV1, parseFetchV2 } from '../protocol/fetch-request';
 import { PktReader, ProtocolError, concatBytes, errPkt, pktText } from '../protocol/pktline';
 import { receivePack } from '../protocol/receive-pack';
+import { coalesce } from '../protocol/coalesce';
+import { BODY_IDLE_TIMEOUT_MS, BodyStalledError, withinIdle } from '../protocol/body-idle';
 import { fetchV1, fetchV2, lsRefs } from '../protocol/upload-pack';
 
 export const MAX_NEGOTIATION_BYTES = 32 * 1024 * 1024;
@@ -51,10 +53,7 @@ function gitVersion(request: Request): number {
 }
 
 export function advertisedRefs(store: RepoStore): AdvertisedRef[] {
-  return store.refs.list().map((r) => {
-    const peeled = r.name.startsWith('refs/tags/') ? store.peeled(r.oid) : null;
-    return peeled ? { ...r, peeled } : r;
-  });
+  return store.peeledRefs().map(({ name, oid, peeled }) => (peeled && name.startsWith('refs/tags/') ? { name, oid, peeled } : { name, oid }));
 }
 
 export function infoRefs(store: RepoStore, service: Service, request: Request): Response {
@@ -67,11 +66,11 @@ export function infoRefs(store: RepoStore, service: Service, request: Request): 
     const shallows = service === 'git-upload-pack' ? store.shallow().list() : [];
     parts.push(...advertiseRefs(service, advertisedRefs(store), store.refs.head(), v === 1, shallows));
   }
-  return new Response(streamFrom(parts), { headers: headers(`application/x-${service}-advertisement`) });
+  return new Response(streamFrom(coalesce(parts)), { headers: headers(`application/x-${service}-advertisement`) });
 }
 
 /** Reads a (possibly gzipped) request body with a size cap: zip bombs and floods stop at the cap. */
-export async function readBody(request: Request, max: number): Promise<Uint8Array> {
+export async function readBody(request: Request, max: number, idleMs = BODY_IDLE_TIMEOUT_MS): Promise<Uint8Array> {
   if (!request.body) return new Uint8Array(0);
   let stream: ReadableStream<Uint8Array> = request.body;
   const enc = (request.headers.get('content-encoding') ?? '').toLowerCase();
@@ -82,7 +81,7 @@ export async function readBody(request: Request, max: number): Promise<Uint8Arra
   let n = 0;
   try {
     for (;;) {
-      const { value, done } = await reader.read();
+      const { value, done } = await withinIdle(reader.read(), idleMs);
       if (done) break;
       n += value.length;
       if (n > max) {
@@ -94,9 +93,17 @@ export async function readBody(request: Request, max: number): Promise<Uint8Arra
     }
   } catch (e) {
     if (e instanceof ProtocolError) throw e;
+    if (e instanceof BodyStalledError) {
+      reader.cancel().catch(() => {});
+      throw new ProtocolError(e.message);
+    }
     throw new ProtocolError(`could not read request body: ${(e as Error).message}`);
   } finally {
-    if (stream.locked) reader.releaseLock();
+    try {
+      if (stream.locked) reader.releaseLock();
+    } catch {
+      /* a read cut short by the idle limit may still be pending: the stream is cancelled anyway */
+    }
   }
   return concatBytes(parts, n);
 }
@@ -141,13 +148,13 @@ export function tooLarge(request: Request, max: number): Response | null {
   });
 }
 
-export async function uploadPack(store: RepoStore, request: Request): Promise<Response> {
+export async function uploadPack(store: RepoStore, request: Request, idleMs?: number): Promise<Response> {
   const ct = 'application/x-git-upload-pack-result';
   const refused = tooLarge(request, MAX_NEGOTIATION_BYTES);
   if (refused) return refused;
   let gen: AsyncGenerator<Uint8Array> | Generator<Uint8Array>;
   try {
-    const body = await readBody(request, MAX_NEGOTIATION_BYTES);
+    const body = await readBody(request, MAX_NEGOTIATION_BYTES, idleMs);
     if (gitVersion(request) === 2) {
       const r = new PktReader(body);
       let command: string | null = null;
@@ -194,14 +201,14 @@ export async function uploadPack(store: RepoStore, request: Request): Promise<Re
   }
 }
 
-export async function receivePackHttp(store: RepoStore, request: Request): Promise<Response> {
+export async function receivePackHttp(store: RepoStore, request: Request, idleMs?: number): Promise<Response> {
   const refused = tooLarge(request, MAX_PUSH_BYTES);
   if (refused) return refused;
   if (!request.body) return gitError('git-receive-pack', 'empty push request');
   let body: ReadableStream<Uint8Array> = request.body;
   const enc = (request.headers.get('content-encoding') ?? '').toLowerCase();
   if (enc === 'gzip' || enc === 'x-gzip') body = body.pipeThrough(new DecompressionStream('gzip'));
-  const gen = receivePack(store, body, { maxPackBytes: MAX_PUSH_BYTES });
+  const gen = receivePack(store, body, { maxPackBytes: MAX_PUSH_BYTES, idleTimeoutMs: idleMs });
   try {
     const first = await gen.next();
     const all = (async function* () {

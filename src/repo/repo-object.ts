@@ -10,8 +10,9 @@ import type { Env } from '../env';
 import type { Scope } from '../auth/tokens';
 import { RepoStore } from '../storage/repo-store';
 import { ZERO_OID } from '../storage/refs';
-import { authorize } from './auth';
+import { NO_TOKENS, authorize } from './auth';
 import { drainBody, infoRefs, receivePackHttp, uploadPack } from './git-http';
+import { bodyIdleMs } from '../protocol/body-idle';
 import { TokenStore } from './token-store';
 import { EventStore, type RefEvent } from './event-store';
 import { serveRepoApi, type ApiRoute } from '../api/reads';
@@ -444,9 +445,8 @@ export class RepoObject extends DurableObject<Env> {
     if (!h) {
       const s = this.linked(key);
       if (s) return s.fetch(request);
-      await drainBody(request.body);
-      return text(404, 'repository not found');
     }
+    // A missing repository goes through the same checks as one the caller may not see (NO_TOKENS).
     let service: 'git-upload-pack' | 'git-receive-pack' | null = null;
     if (rest === 'info/refs' && request.method === 'GET') {
       const sv = url.searchParams.get('service');
@@ -460,19 +460,21 @@ export class RepoObject extends DurableObject<Env> {
       await drainBody(request.body);
       return text(404, 'not found');
     }
-    const access = authorize(request, this.env.ARBOR_ADMIN_TOKEN, h.tokens, service === 'git-receive-pack' ? 'write' : 'read');
+    const access = authorize(request, this.env.ARBOR_ADMIN_TOKEN, h?.tokens ?? NO_TOKENS, service === 'git-receive-pack' ? 'write' : 'read');
     const refuse = async (status: number, message: string, headers: Record<string, string> = {}) => {
       await drainBody(request.body); // refusing before the body is read loses the refusal (workerd#1741)
       return text(status, message, headers);
     };
     if (!access.ok) return refuse(access.status, access.message, access.status === 401 ? { 'www-authenticate': 'Basic realm="arbor"' } : {});
+    if (!h) return refuse(404, 'repository not found'); // the admin may know
+    const idleMs = bodyIdleMs(this.env.ARBOR_BODY_IDLE_TIMEOUT_MS);
     if (service === 'git-receive-pack' && h.store.meta('read_only') === '1') return refuse(403, READ_ONLY_PUSH);
     if (request.method === 'GET') return infoRefs(h.store, service, request);
-    if (service === 'git-upload-pack') return uploadPack(h.store, request);
+    if (service === 'git-upload-pack') return uploadPack(h.store, request, idleMs);
     // An interrupted upload leaves an unfinished pack file: sweep it later if no push does.
     this.jobs.set('sweep', Date.now() + SWEEP_DELAY_MS);
     await this.armAlarm();
-    return receivePackHttp(h.store.withActor(access.tokenId), request);
+    return receivePackHttp(h.store.withActor(access.tokenId), request, idleMs);
   }
 
   // ---- Commit and read API (src/commit): REST via api(), the same service functions as RPC.
@@ -486,7 +488,7 @@ export class RepoObject extends DurableObject<Env> {
     }
     const store = h?.store.withActor(null) ?? this.root; // this request's view: ref changes name its token
     const authorizeFor = (need: Scope) => {
-      const access = authorize(request, this.env.ARBOR_ADMIN_TOKEN, h!.tokens, need);
+      const access = authorize(request, this.env.ARBOR_ADMIN_TOKEN, h?.tokens ?? NO_TOKENS, need);
       if (access.ok) (store as { actor: string | null }).actor = access.tokenId;
       return access;
     };

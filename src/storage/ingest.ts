@@ -50,6 +50,8 @@ export interface IngestedPack {
   roots: string[];
   /** True if the oid is in this pack or already stored. */
   has(oid: string): boolean;
+  /** For a tag of this pack: the object it names. */
+  tagTarget(oid: string): string | undefined;
   typeOf(oid: string): number | null;
 }
 
@@ -79,6 +81,8 @@ export class PackIngest {
   shallow: ReadonlySet<string> = new Set();
   /** Entry offsets of validated trees of this pack, by entry number (up to 256k offsets, 1 MB). */
   private readonly treeStarts = new ByteLru<number, Int32Array>(1 << 18);
+  /** Tags of the pack -> the object each names (advertisements peel tags with it). */
+  private readonly tagTargets = new Map<string, string>();
   /** Entry numbers of deltas whose base was not at hand when they arrived. */
   private deferred: number[] = [];
   /** Inflated deferred deltas, by entry number, kept while the budget allows. */
@@ -208,6 +212,7 @@ export class PackIngest {
       }
     };
     const store = this.store;
+    const tagTargets = this.tagTargets;
     return {
       packId: this.packId,
       objectCount: E.count,
@@ -216,6 +221,7 @@ export class PackIngest {
       rows,
       roots: this.roots,
       has: (oid) => E.find(oid) >= 0 || store.has(oid),
+      tagTarget: (oid) => tagTargets.get(oid),
       typeOf: (oid) => {
         const own = E.find(oid);
         if (own >= 0) return E.type[own];
@@ -332,6 +338,7 @@ export class PackIngest {
       const declared = ({ commit: 1, tree: 2, blob: 3, tag: 4 } as Record<string, number>)[t.type];
       if (!declared) throw new IngestError(`tag ${t.tag}: unknown object type '${t.type.slice(0, 20)}'`);
       this.expectHex(t.object, declared);
+      this.tagTargets.set(oid, t.object);
     }
     this.keep(i, data);
   }

@@ -1,4 +1,6 @@
 // Ref store: the refs table, with compare-and-swap updates inside one transaction.
+import { MAX_REFS_PER_REPO, TOO_MANY_REFS, refCountAfter } from './ref-limits';
+
 export const ZERO_OID = '0000000000000000000000000000000000000000';
 
 export interface RefRow {
@@ -92,6 +94,7 @@ export class RefStore {
         }
         return { name: u.name, ok: true };
       });
+      refuseOverLimit(updates, results, () => this.count());
       if (atomic && results.some((r) => !r.ok)) {
         return results.map((r) => (r.ok ? { name: r.name, ok: false, error: 'atomic transaction failed' } : r));
       }
@@ -127,4 +130,14 @@ export class RefStore {
   clear(): void {
     this.sql.exec(`DELETE FROM repo_refs WHERE repo = ?`, this.repo);
   }
+}
+
+/** Fails the creations among the updates that passed if they would take the repository past its ref limit. */
+function refuseOverLimit(updates: RefUpdate[], results: RefUpdateResult[], count: () => number): void {
+  const passing = updates.filter((_, i) => results[i].ok);
+  if (!passing.some((u) => u.oldOid === ZERO_OID && u.newOid !== ZERO_OID)) return;
+  if (refCountAfter(count(), passing) <= MAX_REFS_PER_REPO) return;
+  updates.forEach((u, i) => {
+    if (results[i].ok && u.oldOid === ZERO_OID && u.newOid !== ZERO_OID) results[i] = { name: u.name, ok: false, error: TOO_MANY_REFS };
+  });
 }

@@ -11,6 +11,7 @@ import { ObjectStore, TYPE_NAMES, TYPE_NUMBERS } from './object-store';
 import { ShallowStore } from './shallow';
 import { planFetch } from './walk';
 import { RefStore, ZERO_OID, isValidRefName, type RefUpdate, type RefUpdateResult } from './refs';
+import { refsWithPeeled, rememberPushedTags, type PeeledRef } from './peel-cache';
 
 export interface DoStorage {
   sql: SqlStorage;
@@ -298,6 +299,7 @@ export class RepoStore {
           pack.objectCount,
           Date.now(),
         );
+        rememberPushedTags(this.sql, moved, pack.tagTarget, (oid) => this.peeled(oid));
       }
       if (
         this.allReachable() &&
@@ -356,6 +358,11 @@ export class RepoStore {
   }
 
   /** Annotated tags: tag oid -> the object it finally points at. */
+  /** The refs with the targets of annotated tags, in one query (see peel-cache.ts). */
+  peeledRefs(): PeeledRef[] {
+    return refsWithPeeled(this.sql, this.repo, (oid) => this.peeled(oid));
+  }
+
   peeled(oid: string): string | null {
     const row = this.objects.row(oid);
     if (!row || TYPE_NAMES[row.type] !== 'tag') return null;

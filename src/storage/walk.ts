@@ -10,6 +10,8 @@ import type { GitObject } from './object-store';
 export interface ObjectSource {
   read(oid: string): GitObject;
   has(oid: string): boolean;
+  /** has() for many ids at once (fewer index queries), where the source can. */
+  hasMany?(oids: readonly string[]): Set<string>;
   /** Object size without reading it (blob:limit filters). */
   sizeOf?(oid: string): number;
   /** Object type without reading it; null if absent. */
