@@ -52,9 +52,11 @@ export async function startArbor({ persist, inspectorPort }) {
   const { unstable_startWorker } = await import('wrangler');
   const admin = 'bench-' + randomBytes(8).toString('hex');
   const worker = await unstable_startWorker({
-    config: path.join(ROOT, 'wrangler.toml'),
+    config: path.join(ROOT, 'bench/wrangler.toml'), // Arbor plus the benchmark routes
     bindings: {
       ARBOR_ADMIN_TOKEN: { type: 'secret_text', value: admin },
+      // the import bench imports from a git http-backend on 127.0.0.1
+      ARBOR_ALLOW_PRIVATE_NETWORKS: { type: 'plain_text', value: '1' },
       ...(process.env.BENCH_ACCEL ? { ARBOR_ACCEL: { type: 'plain_text', value: process.env.BENCH_ACCEL } } : {}),
     },
     dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: inspectorPort ? { port: inspectorPort } : false, persist, watch: false, liveReload: false },

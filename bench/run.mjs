@@ -224,7 +224,7 @@ function targets(report) {
       met: below.length === 0,
     });
   }
-  const wasmBytes = fs.statSync(path.join(ROOT, 'src/wasm/arbor.wasm')).size;
+  const wasmBytes = fs.statSync(path.join(ROOT, 'src/codec/arbor.wasm')).size;
   out.push({ what: 'arbor.wasm ≤ 100 KB', got: `${wasmBytes} bytes`, met: wasmBytes <= 100 * 1024 });
   return out;
 }

@@ -8,69 +8,46 @@
 // `promises` wraps the same methods for callers (isomorphic-git) that expect
 // Node's fs.promises.
 
-import { assertValueSize, deleteChunks, insertChunk, readAll, readRange } from './chunks';
+import { assertValueSize, deleteChunks, readRange } from './chunks';
 import type { EncodingOption, FileData, WriteFileOptions } from './encoding';
 import { decode, encodingOf, parseMode, parseWriteOptions, toBytes, utf8Length } from './encoding';
-import type { DofsErrorCode } from './errors';
 import { argError, DofsError, hasCode } from './errors';
-import { mountAppend, mountRead, mountReaddir, mountRemoveTree, mountRmdir, mountStat, mountUnlink, mountWrite } from './mount-ops';
+import {
+  assertSyncWrites, mountRead, mountReaddir, mountRemoveTree, mountRmdir, mountStat, mountUnlink, mountUnlinkAsync, mountWrite, mountWriteAsync,
+} from './mount-ops';
 import type { DofsMount } from './mounts';
-import { MountTable } from './mounts';
-import { appendChunks, createNode, hasChildren, linkInode, moveNode, removeNode, removeTree, storeFile } from './nodes';
-import { dirname, isAtOrUnder, normalizePath } from './paths';
+import { createNode, hasChildren, moveNode, removeNode, removeTree, storeFile } from './nodes';
+import { isAtOrUnder, normalizePath } from './paths';
 import type { DofsPromises } from './promises';
 import { createPromises } from './promises';
 import type { Fail, Target } from './resolve';
 import { resolve } from './resolve';
-import type { NodeRow } from './schema';
-import { allocIno, DEFAULT_CHUNK_SIZE, DEFAULT_PERM, MAX_VALUE_BYTES, S_IFDIR, S_IFLNK, SCHEMA_SQL, TABLES } from './schema';
+import { allocIno, DEFAULT_CHUNK_SIZE, DEFAULT_PERM, MAX_VALUE_BYTES, S_IFDIR, S_IFLNK, TABLES } from './schema';
 import { DofsStats } from './stats';
 import type { DofsWriteStream, StreamHost } from './write-stream';
 import { ChunkedWriteStream, liveStreams, MountWriteStream } from './write-stream';
+import { DofsCore, type DofsOptions, type DofsStorage } from './core';
 
-/** The part of DurableObjectStorage DOFS uses (ctx.storage satisfies it). */
-export interface DofsStorage {
-  sql: SqlStorage;
-  transactionSync<T>(fn: () => T): T;
-}
-
-export interface DofsOptions {
-  /** Bytes per stored chunk; default 1 MiB, at most DOFS.MAX_VALUE_BYTES. */
-  chunkSize?: number;
-}
+export type { DofsOptions, DofsStorage } from './core';
 
 export interface MkdirOptions { recursive?: boolean; mode?: number | string }
 export interface RmdirOptions { recursive?: boolean }
 
-export class DOFS {
+export class DOFS extends DofsCore {
   /** No SQLite value DOFS writes exceeds this (the production Durable Object limit). */
   static readonly MAX_VALUE_BYTES = MAX_VALUE_BYTES;
   static readonly DEFAULT_CHUNK_SIZE = DEFAULT_CHUNK_SIZE;
 
-  readonly chunkSize: number;
   /**
    * Node fs.promises-compatible API. An own enumerable property on purpose:
    * isomorphic-git only uses `fs.promises` when it is one.
    */
   readonly promises: DofsPromises;
 
-  private readonly storage: DofsStorage;
-  private readonly sql: SqlStorage;
-  private readonly mounts = new MountTable();
   private readonly streamHost: StreamHost;
 
   constructor(storage: DofsStorage, options: DofsOptions = {}) {
-    const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-    // Checked before anything touches storage: a chunk size over the value limit
-    // would make large writes fail in production only.
-    if (!Number.isSafeInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_VALUE_BYTES) {
-      throw new DofsError('EINVAL', 'DOFS', undefined, undefined,
-        `chunkSize must be an integer from 1 to ${MAX_VALUE_BYTES} (DOFS.MAX_VALUE_BYTES), got ${String(chunkSize)}`);
-    }
-    this.chunkSize = chunkSize;
-    this.storage = storage;
-    this.sql = storage.sql;
-    this.sql.exec(SCHEMA_SQL);
+    super(storage, options);
     this.streamHost = { sql: this.sql, commit: (...args) => this.commitStream(...args) };
     this.promises = createPromises(this);
   }
@@ -193,6 +170,19 @@ export class DOFS {
     this.tx(() => storeFile(this.sql, t.path, existing, bytes, this.chunkSize, mode, path));
   }
 
+  /**
+   * writeFileSync for fs.promises: the same, except that under a mount whose
+   * provider writes asynchronously (DofsMount.asyncWrites) the provider's
+   * promise is awaited instead of the call being refused.
+   */
+  async writeFileAsync(path: string, data: FileData, options?: WriteFileOptions): Promise<void> {
+    const { flag } = parseWriteOptions(options);
+    const { t, fail } = this.lookup(path, 'open', true);
+    if (t.at !== 'mount' || !t.mount.provider.asyncWrites || flag.startsWith('a')) return this.writeFileSync(path, data, options);
+    if (flag.endsWith('x') && t.mount.provider.stat(t.mount.rel)) throw fail('EEXIST');
+    return mountWriteAsync(t.mount, fail, toBytes(data));
+  }
+
   /** Append atomically (creating the file if needed): all of `data` or nothing. */
   appendFile(path: string, data: FileData, options?: WriteFileOptions): void {
     const { mode } = parseWriteOptions(options);
@@ -209,8 +199,9 @@ export class DOFS {
   createWriteStream(path: string): DofsWriteStream {
     const { t, fail } = this.lookup(path, 'open', true);
     if (t.at === 'mount') {
-      const { provider, rel } = t.mount;
-      return new MountWriteStream((data) => provider.writeFile(rel, data), path);
+      const mount = t.mount;
+      assertSyncWrites(mount, fail);
+      return new MountWriteStream((data) => mountWrite(mount, fail, data), path);
     }
     if (t.at === 'node' && t.node.kind === 'dir') throw fail('EISDIR');
     const ino = this.tx(() => {
@@ -262,6 +253,13 @@ export class DOFS {
     if (t.node.kind === 'dir') throw fail('EISDIR');
     const node = t.node;
     this.tx(() => removeNode(this.sql, node));
+  }
+
+  /** unlinkSync for fs.promises: an asynchronous provider (DofsMount.asyncWrites) is awaited. */
+  async unlinkAsync(path: string): Promise<void> {
+    const { t, fail } = this.lookup(path, 'unlink', false);
+    if (t.at === 'mount' && t.mount.provider.asyncWrites) return mountUnlinkAsync(t.mount, fail);
+    return this.unlinkSync(path);
   }
 
   /** Create a symlink at `path` pointing to `target` (stored verbatim, resolved on use). */
@@ -382,111 +380,5 @@ export class DOFS {
       });
     }
     return dead.length;
-  }
-
-  // ------------------------------------------------------------ internals
-
-  private failer(syscall: string, shownPath: string): Fail {
-    return (code: DofsErrorCode) => new DofsError(code, syscall, shownPath);
-  }
-
-  /** Canonicalise and resolve a caller's path; errors carry the caller's spelling. */
-  private lookup(path: string, syscall: string, follow: boolean): { t: Target; fail: Fail } {
-    const canonical = normalizePath(path, syscall);
-    const fail = this.failer(syscall, path);
-    return { t: resolve(this.sql, this.mounts, canonical, follow, fail), fail };
-  }
-
-  private tx<T>(fn: () => T): T {
-    return this.storage.transactionSync(fn);
-  }
-
-  private statImpl(path: string, syscall: string, follow: boolean): DofsStats {
-    const { t, fail } = this.lookup(path, syscall, follow);
-    if (t.at === 'mount') return mountStat(t.mount, fail);
-    if (t.at === 'absent') throw fail('ENOENT');
-    const n = t.node;
-    return new DofsStats(n.kind, n.mode, n.size, n.ino, n.mtime, n.ctime);
-  }
-
-  /** The node of a regular file, or the error Node would give. */
-  private fileNode(t: Target, fail: Fail): NodeRow {
-    if (t.at === 'absent') throw fail('ENOENT');
-    if (t.at === 'mount') throw fail('EXDEV');
-    if (t.node.kind === 'dir') throw fail('EISDIR');
-    return t.node;
-  }
-
-  private readWhole(t: Target, fail: Fail, shownPath: string): Uint8Array {
-    if (t.at === 'mount') return mountRead(t.mount, fail);
-    const node = this.fileNode(t, fail);
-    return readAll(this.sql, node.ino, node.size, node.csize, shownPath);
-  }
-
-  private appendTo(t: Target, fail: Fail, bytes: Uint8Array, perm: number | undefined, shownPath: string): void {
-    if (t.at === 'mount') return mountAppend(t.mount, fail, bytes);
-    if (t.at === 'absent') return this.tx(() => storeFile(this.sql, t.path, null, bytes, this.chunkSize, perm, shownPath));
-    if (t.node.kind === 'dir') throw fail('EISDIR');
-    const node = t.node;
-    this.tx(() => appendChunks(this.sql, node, bytes, this.chunkSize, shownPath));
-  }
-
-  /** StreamHost.commit: link a finished write stream's inode at `path` in one transaction. */
-  private commitStream(ino: number, size: number, csize: number, path: string, shownPath: string, finalChunk: Uint8Array, finalIdx: number): void {
-    const fail = this.failer('open', shownPath);
-    this.tx(() => {
-      if (!this.sql.exec('SELECT 1 FROM dofs_pending WHERE ino = ?', ino).toArray().length) {
-        throw new DofsError('EBADF', 'close', shownPath, undefined, `close '${shownPath}': the stream's data was swept or wiped`);
-      }
-      if (finalChunk.byteLength) insertChunk(this.sql, ino, finalIdx, finalChunk, 'write', shownPath);
-      // Re-resolve: the tree may have changed while the stream was open.
-      const t = resolve(this.sql, this.mounts, path, true, fail);
-      if (t.at === 'mount') throw fail('EXDEV');
-      if (t.at === 'node' && t.node.kind === 'dir') throw fail('EISDIR');
-      linkInode(this.sql, t.path, t.at === 'node' ? t.node : null, ino, size, csize);
-      this.sql.exec('DELETE FROM dofs_pending WHERE ino = ?', ino);
-    });
-  }
-
-  private mkdirp(path: string, perm: number, fail: Fail): void {
-    let t: Target;
-    try {
-      t = resolve(this.sql, this.mounts, path, true, fail);
-    } catch (err) {
-      if (!hasCode(err, 'ENOENT')) throw err;
-      this.mkdirp(dirname(path), perm, fail); // a leading directory is missing: make it, then retry
-      t = resolve(this.sql, this.mounts, path, true, fail);
-    }
-    if (t.at === 'mount') return;
-    if (t.at === 'node') {
-      if (t.node.kind !== 'dir') throw fail('EEXIST');
-      return;
-    }
-    this.tx(() => createNode(this.sql, t.path, 'dir', S_IFDIR | perm, 0, 0, null));
-  }
-
-  /**
-   * Rename where either end is served by a mount: providers have no rename, so
-   * a file is copied then its source deleted. Not atomic across the boundary
-   * (two storage systems); directories and symlinks are refused with EXDEV.
-   */
-  private renameViaCopy(s: Target, d: Target, fail: Fail): void {
-    if (s.at === 'absent') throw fail('ENOENT');
-    if (s.path === d.path) return;
-    let data: Uint8Array;
-    if (s.at === 'mount') {
-      const got = s.mount.provider.readFile(s.mount.rel);
-      if (!got) throw fail(s.mount.provider.stat(s.mount.rel) ? 'EXDEV' : 'ENOENT');
-      if (!s.mount.provider.unlink) throw fail('EPERM'); // refuse before writing the copy
-      data = got;
-    } else {
-      if (s.node.kind !== 'file') throw fail('EXDEV');
-      data = readAll(this.sql, s.node.ino, s.node.size, s.node.csize, s.path);
-    }
-    if (d.at === 'mount') mountWrite(d.mount, fail, data);
-    else if (d.at === 'node' && d.node.kind === 'dir') throw fail('EISDIR');
-    else this.tx(() => storeFile(this.sql, d.path, d.at === 'node' ? d.node : null, data, this.chunkSize, undefined, d.path));
-    if (s.at === 'mount') s.mount.provider.unlink!(s.mount.rel);
-    else this.tx(() => removeNode(this.sql, s.node));
   }
 }

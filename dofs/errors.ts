@@ -18,9 +18,12 @@ const ERRNO = {
   EISDIR: [-21, 'illegal operation on a directory'],
   EINVAL: [-22, 'invalid argument'],
   EFBIG: [-27, 'file too large'],
+  EROFS: [-30, 'read-only file system'],
   ENAMETOOLONG: [-36, 'name too long'],
   ENOTEMPTY: [-39, 'directory not empty'],
   ELOOP: [-40, 'too many symbolic links encountered'],
+  ENOTSUP: [-95, 'operation not supported'],
+  ESTALE: [-116, 'stale file handle'],
 } as const;
 
 export type DofsErrorCode = keyof typeof ERRNO;
@@ -48,6 +51,19 @@ export class DofsError extends Error {
     this.syscall = syscall;
     if (path !== undefined) this.path = path;
     if (dest !== undefined) this.dest = dest;
+  }
+}
+
+/**
+ * Thrown by a mount provider to fail the caller's fs call with a Node-style
+ * error: DOFS reports it as a DofsError with this code, the caller's syscall
+ * and path, and `reason` appended to the message (e.g. "EROFS: read-only file
+ * system, open '/x/y': this repository is read-only").
+ */
+export class MountRefusal extends Error {
+  constructor(readonly code: DofsErrorCode, readonly reason: string) {
+    super(`${code}: ${reason}`);
+    this.name = 'MountRefusal';
   }
 }
 

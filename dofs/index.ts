@@ -8,7 +8,7 @@ export type { DofsMount } from './mounts';
 export type { DofsWriteStream } from './write-stream';
 export { DofsStats } from './stats';
 export type { DofsFileType } from './stats';
-export { DofsError } from './errors';
+export { DofsError, MountRefusal } from './errors';
 export type { DofsErrorCode } from './errors';
 export type { EncodingOption, FileData, WriteFileOptions } from './encoding';
 export { normalizePath } from './paths';

@@ -9,14 +9,22 @@ import { basename, dirname, isAtOrUnder, normalizePath } from './paths';
  * A provider for the subtree under a mount prefix. `rel` is the path relative
  * to the prefix without a leading slash ('' is the prefix directory itself).
  * null means "does not exist" (ENOENT). The provider alone decides which
- * directories exist: mkdir under a mount is accepted and ignored.
+ * directories exist: mkdir under a mount is accepted and ignored. A provider
+ * refuses a call by throwing MountRefusal (a Node-style code and a reason).
+ *
+ * With `asyncWrites: true`, writeFile and unlink return promises (a provider
+ * whose writes must await something, e.g. an ingest): only fs.promises can
+ * write there, and every synchronous path that would write (writeFileSync,
+ * appendFile, unlinkSync, streams, rename, rmrf) fails with ENOTSUP before the
+ * provider is called. Reads stay synchronous.
  */
 export interface DofsMount {
   readFile(rel: string): Uint8Array | null;
-  writeFile(rel: string, data: Uint8Array): void;
+  writeFile(rel: string, data: Uint8Array): void | Promise<void>;
   stat(rel: string): { type: 'file' | 'dir'; size: number } | null;
   readdir(rel: string): string[] | null;
-  unlink?(rel: string): void;
+  unlink?(rel: string): void | Promise<void>;
+  readonly asyncWrites?: boolean;
 }
 
 export interface MountHit {

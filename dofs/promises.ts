@@ -36,9 +36,9 @@ export interface DofsPromises {
 export function createPromises(fs: DOFS): DofsPromises {
   return {
     async readFile(path: string, options?: EncodingOption) { return fs.readFileSync(path, options); },
-    async writeFile(path: string, data: FileData, options?: WriteFileOptions) { fs.writeFileSync(path, data, options); },
+    async writeFile(path: string, data: FileData, options?: WriteFileOptions) { await fs.writeFileAsync(path, data, options); },
     async appendFile(path: string, data: FileData, options?: WriteFileOptions) { fs.appendFile(path, data, options); },
-    async unlink(path: string) { fs.unlinkSync(path); },
+    async unlink(path: string) { await fs.unlinkAsync(path); },
     async readdir(path: string, _options?: unknown) { return fs.readdirSync(path); },
     async mkdir(path: string, options?: MkdirOptions | number | string) { fs.mkdirSync(path, options); },
     async rmdir(path: string, options?: RmdirOptions) { fs.rmdirSync(path, options); },

@@ -12,7 +12,8 @@ import { ancestors, dirname, resolveLinkTarget } from './paths';
 import type { NodeRow } from './schema';
 import { getNode, getNodes, ROOT } from './schema';
 
-export type Fail = (code: DofsErrorCode) => DofsError;
+/** Builds the error for the call being made; `reason` (from a mount provider) is appended to the message. */
+export type Fail = (code: DofsErrorCode, reason?: string) => DofsError;
 
 /** Linux's limit on symlinks followed in one lookup. */
 const MAX_SYMLINK_HOPS = 40;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the Zig accelerator (zig/arbor.zig) into src/wasm/arbor.wasm, the
+// Builds the Zig accelerator (zig/arbor.zig) into src/codec/arbor.wasm, the
 // only file this script writes in the checkout (Zig's caches and the object
 // file go to a temporary directory that is removed afterwards).
 //
@@ -20,7 +20,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
 const MAX_BYTES = 100 * 1024;
 // Linear memory may grow to this much (the arena holds one call's inputs and
-// outputs); src/wasm/index.ts drops an instance whose memory grew past its
+// outputs); src/codec/index.ts drops an instance whose memory grew past its
 // retention limit so one big object does not pin memory for the isolate's life.
 const MAX_MEMORY = 256 * 1024 * 1024;
 
@@ -58,15 +58,15 @@ try {
   );
   const size = statSync(out).size;
   if (size > MAX_BYTES) throw new Error(`arbor.wasm is ${size} bytes, over the ${MAX_BYTES}-byte budget`);
-  const dest = join(root, 'src/wasm/arbor.wasm');
+  const dest = join(root, 'src/codec/arbor.wasm');
   if (args.has('--check')) {
     if (!existsSync(dest) || !readFileSync(dest).equals(readFileSync(out))) {
-      throw new Error('src/wasm/arbor.wasm is stale: run `npm run build:wasm` and commit it');
+      throw new Error('src/codec/arbor.wasm is stale: run `npm run build:wasm` and commit it');
     }
-    console.log(`build-wasm: src/wasm/arbor.wasm is up to date (${size} bytes)`);
+    console.log(`build-wasm: src/codec/arbor.wasm is up to date (${size} bytes)`);
   } else {
     copyFileSync(out, dest);
-    console.log(`build-wasm: wrote src/wasm/arbor.wasm (${size} bytes)`);
+    console.log(`build-wasm: wrote src/codec/arbor.wasm (${size} bytes)`);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

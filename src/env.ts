@@ -11,10 +11,17 @@ export interface Env {
   ARBOR_ACCEL?: string;
   /** Public origin for remote URLs handed out by the RPC binding (REST uses the request's). */
   ARBOR_ORIGIN?: string;
+  /** Origins that browsers may call /git/* and /v1/* from: comma-separated, or `*` (src/http/cors.ts). */
+  ARBOR_CORS_ORIGINS?: string;
   /** Test knob: webhook retry delays in ms, e.g. "100,200,400" (default 10 s, 30 s, 2 min, ... 6 h). */
   ARBOR_WEBHOOK_BACKOFF_MS?: string;
   /** How long a request body may send nothing before the request ends (ms; default 60000). */
   ARBOR_BODY_IDLE_TIMEOUT_MS?: string;
   /** Test knob: how long a webhook receiver may take to answer (default 10000 ms). */
   ARBOR_WEBHOOK_TIMEOUT_MS?: string;
+  /**
+   * "1": imports and webhooks may reach loopback, private and link-local addresses (local runs
+   * and tests, where the remote is on 127.0.0.1). Unset: refused (src/net/address.ts).
+   */
+  ARBOR_ALLOW_PRIVATE_NETWORKS?: string;
 }

@@ -7,13 +7,16 @@ import {
   createWebhook, deleteWebhook, listDeliveries, listWebhooks,
 } from './api/repos';
 import { importRepo } from './api/repos';
-import { nameProblem, repoKey } from './api/names';
-import { indexBench, wasmBench } from './api/admin';
-import { bodyLimit, drainBody, tooLarge } from './repo/git-http';
-import { postCommit } from './api/commits';
+import { nameProblem, repoKey } from './service/names';
+import { drainBody, gitBodyLimit, tooLarge } from './http/body';
 import { getOpenApi } from './api/openapi';
-import { getBlob, getCommitInfo, getCompare, getLog, getObject, getRefs, getTree } from './api/reads';
+import { healthz } from './api/health';
+import { getRules, putRules } from './api/rules';
+import { deleteRefRoute, getBlob, getCommitInfo, getCompare, getLog, getObject, getRefs, getTree, postCommit, postMerge, postRef, postTag } from './api/repo-routes';
 import { errorResponse, toErrorResponse } from './http/errors';
+import { preflight, withCors } from './http/cors';
+import { handOver } from './http/log';
+import { finishWorkerLog, workerLog } from './http/worker-log';
 
 export { RepoObject } from './repo/repo-object';
 export { RegistryObject } from './registry/registry-object';
@@ -45,17 +48,19 @@ function gitRoute(req: IRequest, env: Env, ctx: ExecutionContext): Promise<Respo
   }
   // Oversize bodies are refused here, before the Durable Object: a refusal from behind the DO
   // while the client is still sending gets lost in the local runtime (workerd#1741).
-  const refused = req.method === 'POST' ? tooLarge(req as unknown as Request, bodyLimit(req.url)) : null;
+  const refused = req.method === 'POST' ? tooLarge(req as unknown as Request, gitBodyLimit(req.url)) : null;
   if (refused) return refuseAfterDrain(refused, (req as unknown as Request).body, ctx);
-  return env.REPO.get(env.REPO.idFromName(repoKey(ns, name))).fetch(req as unknown as Request);
+  return env.REPO.get(env.REPO.idFromName(repoKey(ns, name))).fetch(req as unknown as Request).then((res) => {
+    handOver(req as unknown as Request); // the DO wrote this request's log line
+    return res;
+  });
 }
 
 const router = Router<IRequest, [Env, ExecutionContext]>();
 router
   .get('/', () => new Response('Arbor: Git repositories on Durable Objects. See README.md.\n'))
+  .get('/healthz', healthz)
   .get('/v1/openapi.json', getOpenApi)
-  .get('/v1/admin/bench/wasm', wasmBench)
-  .post('/v1/admin/bench/index', indexBench)
   .get('/v1/namespaces', listNamespaces)
   .get('/v1/repos/:ns', listRepos)
   .post('/v1/repos/:ns/:name', createRepo)
@@ -70,9 +75,15 @@ router
   .get('/v1/repos/:ns/:name/webhooks', listWebhooks)
   .delete('/v1/repos/:ns/:name/webhooks/:id', deleteWebhook)
   .get('/v1/repos/:ns/:name/webhooks/:id/deliveries', listDeliveries)
+  .get('/v1/repos/:ns/:name/rules', getRules)
+  .put('/v1/repos/:ns/:name/rules', putRules)
   .post('/v1/repos/:ns/:name/import', importRepo)
   .post('/v1/repos/:ns/:name/commits', postCommit)
   .get('/v1/repos/:ns/:name/refs', getRefs)
+  .post('/v1/repos/:ns/:name/refs', postRef)
+  .delete('/v1/repos/:ns/:name/refs/:rest+', deleteRefRoute)
+  .post('/v1/repos/:ns/:name/tags', postTag)
+  .post('/v1/repos/:ns/:name/merges', postMerge)
   .get('/v1/repos/:ns/:name/commits/:rest+', getCommitInfo)
   .get('/v1/repos/:ns/:name/tree/:rest+', getTree)
   .get('/v1/repos/:ns/:name/blob/:rest+', getBlob)
@@ -83,13 +94,22 @@ router
   .post('/git/:ns/:repo/git-upload-pack', gitRoute)
   .post('/git/:ns/:repo/git-receive-pack', gitRoute);
 
+async function route(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  try {
+    const res = await router.fetch(request, env, ctx);
+    return res ?? errorResponse(404, 'not_found', `no route for ${request.method} ${new URL(request.url).pathname}`);
+  } catch (e) {
+    return toErrorResponse(e);
+  }
+}
+
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-    try {
-      const res = await router.fetch(request, env, ctx);
-      return res ?? errorResponse(404, 'not_found', `no route for ${request.method} ${new URL(request.url).pathname}`);
-    } catch (e) {
-      return toErrorResponse(e);
-    }
+    // Browser preflights are answered here: no Durable Object is woken for them.
+    const pre = preflight(request, env.ARBOR_CORS_ORIGINS);
+    if (pre) return pre;
+    const log = workerLog(request); // one JSON line per API call (src/http/log.ts)
+    const res = withCors(request, await route(log?.request ?? request, env, ctx), env.ARBOR_CORS_ORIGINS);
+    return log ? finishWorkerLog(log, res, env.ARBOR_ADMIN_TOKEN) : res;
   },
 } satisfies ExportedHandler<Env>;

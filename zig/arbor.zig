@@ -139,7 +139,7 @@ export fn delta_bound(target_len: usize) usize {
 }
 
 /// Encodes target as a git delta against base, exactly as createDelta in
-/// src/pack/delta.ts. work: delta_index_bytes(base_len) scratch bytes (4-byte
+/// src/codec/delta.ts. work: delta_index_bytes(base_len) scratch bytes (4-byte
 /// aligned); out: delta_bound(target_len) bytes. Returns the delta's length,
 /// or -1 if it would exceed max_size.
 export fn delta_create(base: [*]const u8, base_len: usize, target: [*]const u8, target_len: usize, max_size: f64, work: [*]u32, out: [*]u8) i32 {

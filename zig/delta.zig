@@ -1,5 +1,5 @@
 // Git delta application (pack-format.txt, "Deltified representation") with
-// the validation of src/pack/delta.ts, in two passes so that nothing is
+// the validation of src/codec/delta.ts, in two passes so that nothing is
 // allocated or written for a delta that will be rejected:
 //   check(): walks the header and every instruction, with the same checks in
 //            the same order as applyDelta() in delta.ts, and reports the first

@@ -1,5 +1,5 @@
 // Git delta encoder: a byte-for-byte port of DeltaIndex / createDelta in
-// src/pack/delta.ts (same hash, same bucket order, same candidate limits, same
+// src/codec/delta.ts (same hash, same bucket order, same candidate limits, same
 // instruction choices), so both produce identical deltas.
 //
 // Like git's diff-delta: index the base by a hash of every aligned 16-byte

@@ -1,6 +1,6 @@
 // Mounts: a provider serves a subtree; every call at or under the prefix goes to it.
 import { describe, expect, it } from 'vitest';
-import type { DofsMount } from '../index';
+import { MountRefusal, type DofsMount } from '../index';
 import { expectCode, expectSameBytes, MemoryMount, text, withFs } from './helpers';
 
 describe('mounts', () => {
@@ -123,5 +123,65 @@ describe('mounts', () => {
       expectCode(() => fs.renameSync('/ro/f', '/g'), 'EPERM', 'rename');
       expect(fs.existsSync('/g')).toBe(false);
       expect(fs.readFileSync('/ro/f', 'utf8')).toBe('ro');
+    }));
+
+  it('awaits a provider that writes asynchronously (fs.promises only) and reports its refusals as Node errors', () =>
+    withFs('mount-async', async (fs) => {
+      const m = new MemoryMount();
+      const log: string[] = [];
+      const slow: DofsMount = {
+        asyncWrites: true,
+        readFile: (rel) => m.readFile(rel),
+        stat: (rel) => m.stat(rel),
+        readdir: (rel) => m.readdir(rel),
+        async writeFile(rel, data) {
+          await Promise.resolve();
+          if (rel === 'locked') throw new MountRefusal('EROFS', 'this one is read-only');
+          if (rel === 'stale') throw new MountRefusal('ESTALE', 'it moved meanwhile');
+          log.push(`write ${rel}`);
+          m.files.set(rel, data.slice());
+        },
+        async unlink(rel) {
+          await Promise.resolve();
+          log.push(`unlink ${rel}`);
+          m.files.delete(rel);
+        },
+      };
+      fs.mount('/a', slow);
+      await fs.promises.writeFile('/a/x/y', 'hello');
+      expect(log).toEqual(['write x/y']); // the promise resolved only after the provider finished
+      expect(await fs.promises.readFile('/a/x/y', 'utf8')).toBe('hello');
+      await expect(fs.promises.writeFile('/a/x/y', 'again', { flag: 'wx' })).rejects.toMatchObject({ code: 'EEXIST' });
+      const refused = await fs.promises.writeFile('/a/locked', 'x').catch((e) => e);
+      expect(refused).toMatchObject({ code: 'EROFS', errno: -30, syscall: 'open', path: '/a/locked' });
+      expect(refused.message).toBe("EROFS: read-only file system, open '/a/locked': this one is read-only");
+      await expect(fs.promises.writeFile('/a/stale', 'x')).rejects.toMatchObject({ code: 'ESTALE' });
+      // Synchronous writes are refused before the provider is called.
+      expectCode(() => fs.writeFileSync('/a/x/z', 'sync'), 'ENOTSUP', 'open');
+      expectCode(() => fs.appendFile('/a/x/y', '+'), 'ENOTSUP', 'open');
+      expectCode(() => fs.unlinkSync('/a/x/y'), 'ENOTSUP', 'unlink');
+      expectCode(() => fs.createWriteStream('/a/x/s'), 'ENOTSUP', 'open');
+      expectCode(() => fs.renameSync('/a/x/y', '/b'), 'ENOTSUP', 'rename');
+      expectCode(() => fs.rmrf('/a/x'), 'ENOTSUP', 'rm');
+      expect(log).toEqual(['write x/y']);
+      await fs.promises.unlink('/a/x/y');
+      expect(log).toEqual(['write x/y', 'unlink x/y']);
+      await expect(fs.promises.unlink('/a/x/y')).rejects.toMatchObject({ code: 'ENOENT', syscall: 'unlink' });
+    }));
+
+  it('turns a MountRefusal from a synchronous provider into the caller\'s error', () =>
+    withFs('mount-refusal', (fs) => {
+      const m = new MemoryMount();
+      m.files.set('f', text('x'));
+      fs.mount('/r', {
+        readFile: (rel) => m.readFile(rel),
+        stat: (rel) => m.stat(rel),
+        readdir: (rel) => m.readdir(rel),
+        writeFile: () => { throw new MountRefusal('EROFS', 'nope'); },
+        unlink: () => { throw new MountRefusal('EPERM', 'never'); },
+      });
+      expectCode(() => fs.writeFileSync('/r/f', 'y'), 'EROFS', 'open');
+      expectCode(() => fs.unlinkSync('/r/f'), 'EPERM', 'unlink');
+      expect(fs.readFileSync('/r/f', 'utf8')).toBe('x');
     }));
 });

@@ -25,17 +25,8 @@ const PARAMS: Record<string, ReturnType<typeof pathParam>> = {
 /** Documented operations, keyed by `METHOD path` in itty-router syntax (as in src/index.ts). */
 export const OPERATIONS: Record<string, Op> = {
   'GET /': { summary: 'Service banner', auth: 'none', ok: [200, 'plain text'] },
+  'GET /healthz': { summary: 'Health check: answered by the Worker without waking any Durable Object', auth: 'none', ok: [200, '{"ok":true,...}'] },
   'GET /v1/openapi.json': { summary: 'This document', auth: 'none', ok: [200, 'OpenAPI 3.1 document'] },
-  'GET /v1/admin/bench/wasm': {
-    summary: 'Accelerator micro-benchmark inside the runtime: each Wasm function against its twin (CPU-heavy; admin only)',
-    query: { quick: '0 for the full run (default: the ~3 s one)', sweep: '1 to add the per-size sweep', only: 'one function name' },
-    ok: [200, '{rows:[{fn,case,wasmMBs,tsMBs,ratio,...}], lines}'],
-  },
-  'POST /v1/admin/bench/index': {
-    summary: 'Pack indexing benchmark: the raw .pack body is indexed as a push would, in a throwaway object (admin only)',
-    ok: [200, '{objects,packBytes,packChecksum,ms,phases:{receive,resolve,index,idx},idxBytes,idxSha1}; with Accept: application/octet-stream the .idx v2 bytes'],
-    extra: [422],
-  },
   'GET /v1/namespaces': {
     summary: 'List namespaces that hold repositories (name order, paginated)',
     query: { limit: '1-1000 (default 100)', cursor: 'from the previous page' },
@@ -71,10 +62,20 @@ export const OPERATIONS: Record<string, Op> = {
   },
   'POST /v1/repos/:ns/:name/tokens': {
     summary: 'Issue a repository token',
-    body: { type: 'object', properties: { scope: { enum: ['read', 'write'] }, ttlSeconds: { type: 'integer', minimum: 60, maximum: 31536000 } } },
-    ok: [201, '{token,id,scope,expiresAt}'],
+    body: {
+      type: 'object',
+      properties: {
+        scope: { enum: ['read', 'write'] },
+        ttlSeconds: { type: 'integer', minimum: 60, maximum: 31536000 },
+        name: { type: 'string', minLength: 1, maxLength: 100, description: 'a note: what the token is for' },
+      },
+    },
+    ok: [201, '{token,id,scope,expiresAt,name}: token is arb_v1_<40 hex><6 base62 CRC-32 checksum>?expires=<unix seconds>'],
   },
-  'GET /v1/repos/:ns/:name/tokens': { summary: 'List tokens (ids, scope, times; never secrets)', ok: [200, '{tokens:[{id,scope,createdAt,expiresAt,expired}]}'] },
+  'GET /v1/repos/:ns/:name/tokens': {
+    summary: 'List tokens (never secrets); expired ones until 30 days after expiry, then purged; lastUsedAt to the minute',
+    ok: [200, '{tokens:[{id,name,scope,createdAt,expiresAt,expired,lastUsedAt}]}'],
+  },
   'DELETE /v1/repos/:ns/:name/tokens/:id': { summary: 'Revoke a token (effective on the next request)', ok: [204, 'revoked'], extra: [404] },
   'GET /v1/repos/:ns/:name/events': {
     summary: 'Ref-change events (push, commit API, ref deletion), oldest first',
@@ -102,13 +103,51 @@ export const OPERATIONS: Record<string, Op> = {
     query: { limit: '1-100 (default 100)' },
     ok: [200, '{deliveries:[{id,event,state,attempts,lastStatus,lastError,nextAttemptAt,createdAt,completedAt,payload}]}'],
   },
+  'GET /v1/repos/:ns/:name/rules': {
+    summary: "The repository's branch protection rules",
+    ok: [200, '{rules:[{pattern,allowForcePush,allowDeletion,mergeOnly}]}'],
+  },
+  'PUT /v1/repos/:ns/:name/rules': {
+    summary:
+      'Replace the branch protection rules (an empty list removes them). A rule protects the existing refs its pattern matches ' +
+      '(`*` within a path component, `**` across, `?` one character): pushes that are not fast-forwards are refused ' +
+      '(`ng <ref> protected branch: force-push refused`) unless allowForcePush, deletions unless allowDeletion ' +
+      '(`protected branch: deletion refused`), and with mergeOnly every change by push or the commit API (403 protected_branch ' +
+      'from the commit API). Creating a matching ref is allowed. Rules bind every token, the admin token included; forks do not inherit them. ' +
+      'At most 100 rules.',
+    body: {
+      type: 'object',
+      required: ['rules'],
+      properties: {
+        rules: {
+          type: 'array',
+          maxItems: 100,
+          items: {
+            type: 'object',
+            required: ['pattern'],
+            additionalProperties: false,
+            properties: {
+              pattern: { type: 'string', maxLength: 255, description: 'e.g. refs/heads/main, refs/heads/release/*, refs/tags/**' },
+              allowForcePush: { type: 'boolean', description: 'default false' },
+              allowDeletion: { type: 'boolean', description: 'default false' },
+              mergeOnly: { type: 'boolean', description: 'default false: changes only through the merge API' },
+            },
+          },
+        },
+      },
+    },
+    ok: [200, '{rules:[{pattern,allowForcePush,allowDeletion,mergeOnly}]} (as stored)'],
+  },
   'POST /v1/repos/:ns/:name/import': {
     summary:
       'Create a repository from a remote smart-HTTP git repository (protocol v2, v0/v1 fallback). Without branch: every branch and tag, ' +
       "HEAD as the remote's; with branch: only that branch (no tags), HEAD on it. depth: a shallow import. headers: sent to the remote only " +
-      '(never stored, logged or echoed). Errors: 400 bad_request (URL not http/https, credentials in the URL, bad headers/depth/branch); ' +
+      '(never stored, logged or echoed), and only to the origin of url (not after a redirect elsewhere). Errors: 400 bad_request (URL not ' +
+      'http/https, credentials in the URL, a loopback/private/link-local/CGNAT/reserved address or local name unless ' +
+      'ARBOR_ALLOW_PRIVATE_NETWORKS=1, bad headers/depth/branch); ' +
       '409 conflict (name exists); 413 pack_too_large; 422 branch_not_found | invalid_pack; 502 upstream_unreachable | upstream_auth_failed ' +
-      '(remote 401/403) | upstream_not_found (remote 404) | upstream_not_git | upstream_error; 504 upstream_timeout (no byte for 60 s). ' +
+      '(remote 401/403) | upstream_not_found (remote 404) | upstream_not_git | upstream_error (also: a redirect to a refused destination, ' +
+      'more than 5 redirects); 504 upstream_timeout (no byte for 60 s). ' +
       'A failed import creates nothing.',
     body: {
       type: 'object',
@@ -131,6 +170,65 @@ export const OPERATIONS: Record<string, Op> = {
     extra: [409, 422],
   },
   'GET /v1/repos/:ns/:name/refs': { summary: 'Branches, tags and HEAD', auth: 'repo', ok: [200, '{head,branches,tags}'] },
+  'POST /v1/repos/:ns/:name/refs': {
+    summary: 'Create or move a ref (a branch, a lightweight tag, ...): compare-and-swap with expectedOld (null: must not exist; absent: no check). Same checks and events as a push (a branch gets a commit). Write token',
+    auth: 'repo',
+    body: {
+      type: 'object',
+      required: ['name', 'sha'],
+      properties: {
+        name: { type: 'string', description: 'full ref name: refs/heads/<branch>, refs/tags/<tag>, ...' },
+        sha: { type: 'string', pattern: '^[0-9a-f]{40}$' },
+        expectedOld: { type: ['string', 'null'], description: 'the current value, or null for "must not exist"' },
+      },
+    },
+    ok: [201, '{name,sha,old,created} (201 created, 200 moved)'],
+    extra: [403, 409, 422],
+  },
+  'DELETE /v1/repos/:ns/:name/refs/:rest+': {
+    summary: 'Delete a ref (rest: heads/<branch>, tags/<tag>, ...); compare-and-swap with expectedOld. Write token',
+    auth: 'repo',
+    query: { expectedOld: 'delete only if the ref is at this sha' },
+    ok: [204, 'deleted'],
+    extra: [403, 409],
+  },
+  'POST /v1/repos/:ns/:name/tags': {
+    summary: 'Create an annotated tag (isomorphic-git annotatedTag on the repository view); the tag must not exist. Write token',
+    auth: 'repo',
+    body: {
+      type: 'object',
+      required: ['name', 'target', 'message', 'tagger'],
+      properties: {
+        name: { type: 'string', description: 'v1.0 or refs/tags/v1.0' },
+        target: { type: 'string', description: 'any revision (branch, sha, ...)' },
+        message: { type: 'string' },
+        tagger: { type: 'object', required: ['name', 'email'], properties: { name: { type: 'string' }, email: { type: 'string' }, date: { type: ['string', 'integer'] }, timezone: { type: 'string' } } },
+      },
+    },
+    ok: [201, '{name,sha,target,targetType}'],
+    extra: [403, 409],
+  },
+  'POST /v1/repos/:ns/:name/merges': {
+    summary:
+      'Merge head into branch base with isomorphic-git on the repository view, like git merge: already contained -> 200 alreadyUpToDate; ' +
+      'base an ancestor of head -> fast-forward; otherwise strategy "ff-only" -> 409 not_fast_forward, "merge" (default) -> a merge commit ' +
+      '(parents base, head; author required). Conflicts -> 409 merge_conflict with paths, nothing written. expectedHead: compare-and-swap on base (409 stale_head). Write token',
+    auth: 'repo',
+    body: {
+      type: 'object',
+      required: ['base', 'head'],
+      properties: {
+        base: { type: 'string', description: 'branch to merge into (it moves)' },
+        head: { type: 'string', description: 'revision to merge' },
+        strategy: { enum: ['ff-only', 'merge'] },
+        message: { type: 'string' },
+        author: { type: 'object', required: ['name', 'email'], properties: { name: { type: 'string' }, email: { type: 'string' }, date: { type: ['string', 'integer'] }, timezone: { type: 'string' } } },
+        expectedHead: { type: 'string', pattern: '^[0-9a-f]{40}$' },
+      },
+    },
+    ok: [201, '{sha,fastForward,alreadyUpToDate,branch,parents?,tree?}'],
+    extra: [403, 409, 422],
+  },
   'GET /v1/repos/:ns/:name/commits/:rest+': { summary: 'One commit', auth: 'repo', ok: [200, '{sha,tree,parents,author,committer,message}'] },
   'GET /v1/repos/:ns/:name/tree/:rest+': { summary: 'Directory listing at a revision', auth: 'repo', query: { recursive: '1 for the whole subtree' }, ok: [200, '{commit,sha,path,entries,truncated}'] },
   'GET /v1/repos/:ns/:name/blob/:rest+': { summary: 'File bytes at a revision', auth: 'repo', ok: [200, 'raw bytes (Range, ETag)'] },

@@ -3,6 +3,7 @@
 import type { IRequest } from 'itty-router';
 import type { Env } from '../env';
 import { badRequest, jsonResponse } from '../http/errors';
+import { readJsonObject } from '../http/body';
 import { requireAdmin } from '../http/admin';
 import * as svc from '../service/repos';
 
@@ -13,17 +14,10 @@ function params(req: IRequest, env: Env) {
   return { ns, name, origin: new URL(req.url).origin };
 }
 
-async function jsonBody(req: Request): Promise<Record<string, unknown>> {
-  const text = await req.text();
-  if (!text.trim()) return {};
-  try {
-    const v = JSON.parse(text);
-    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
-  } catch {
-    /* fall through */
-  }
-  throw badRequest('request body must be a JSON object');
-}
+/** Control-plane bodies are small JSON objects (webhook, fork, import, token settings). */
+const MAX_JSON_BYTES = 64 * 1024;
+
+const jsonBody = (req: Request) => readJsonObject(req, MAX_JSON_BYTES, { optional: true });
 
 export async function createRepo(req: IRequest, env: Env): Promise<Response> {
   const { ns, name, origin } = params(req, env);
@@ -70,7 +64,7 @@ export async function listNamespaces(req: IRequest, env: Env): Promise<Response>
 export async function createToken(req: IRequest, env: Env): Promise<Response> {
   const { ns, name } = params(req, env);
   const body = await jsonBody(req);
-  return jsonResponse(await svc.createToken(env, ns, name, body.scope ?? 'write', body.ttlSeconds ?? svc.DEFAULT_TOKEN_TTL), 201);
+  return jsonResponse(await svc.createToken(env, ns, name, body.scope ?? 'write', body.ttlSeconds ?? svc.DEFAULT_TOKEN_TTL, body.name), 201);
 }
 
 export async function listTokens(req: IRequest, env: Env): Promise<Response> {

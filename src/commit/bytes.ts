@@ -34,7 +34,7 @@ export function display(key: string): string {
   return Buffer.from(key, 'latin1').toString('utf8');
 }
 
-export { concatBytes } from '../pack/bytes';
+export { concatBytes } from '../codec/bytes';
 
 /** Strict base64 (standard or URL-safe alphabet, whitespace ignored); null if malformed. */
 export function decodeBase64(s: string): Uint8Array | null {

@@ -7,7 +7,8 @@
 // removed.
 import { hashObject, isOid, parseCommit, PackWriter, OBJ_BLOB, OBJ_COMMIT, OBJ_TREE, type ObjectType } from '../pack';
 import { IngestError } from '../storage/ingest';
-import { isValidRefName, ZERO_OID } from '../storage/refs';
+import { isNameConflict, isValidRefName, ZERO_OID } from '../storage/refs';
+import { isProtectionRefusal } from '../storage/rules';
 import { decodeBase64, keyOf, utf8 } from './bytes';
 import type { RepoContext } from './context';
 import { applyEdits, EditError, validateEdits, type EditSpec } from './edits';
@@ -174,14 +175,21 @@ export function parseCommitInput(v: unknown, nowMs: number): ParsedCommitInput {
   return { ref, branch, message, author, committer, expectedHead, createBranchFrom, changes };
 }
 
-/** Collects the objects of a commit in memory (deduplicated, skipping what the store has). */
+/**
+ * Collects the objects of a commit in memory (deduplicated, skipping what the repository already
+ * reaches: an object only another repository of its network has is written again, or the new
+ * commit would name an object this repository may not use).
+ */
 class ObjectBatch {
   readonly objects = new Map<string, { type: ObjectType; data: Uint8Array }>();
-  constructor(private readonly ctx: RepoContext) {}
+  readonly known: (oid: string) => boolean;
+  constructor(private readonly ctx: RepoContext) {
+    this.known = ctx.store.visibility();
+  }
 
   add(type: ObjectType, data: Uint8Array): string {
     const oid = hashObject(type, data);
-    if (!this.objects.has(oid) && !this.ctx.store.objects.has(oid)) this.objects.set(oid, { type, data });
+    if (!this.objects.has(oid) && !this.known(oid)) this.objects.set(oid, { type, data });
     return oid;
   }
 
@@ -335,7 +343,7 @@ export async function createCommit(ctx: RepoContext, body: unknown, nowMs = Date
   const treeOid = tree.write(
     (type, data) => {
       const oid = hashObject(type, data);
-      if (!trees.has(oid) && !store.objects.has(oid)) trees.set(oid, data);
+      if (!trees.has(oid) && !batch.known(oid)) trees.set(oid, data);
       return oid;
     },
     (e) => usedBlobs.add(e.oid),
@@ -350,11 +358,13 @@ export async function createCommit(ctx: RepoContext, body: unknown, nowMs = Date
   objects.push({ type: 'commit', data: commitData });
 
   const { ingest, pack } = await ingestObjects(ctx, objects, objects.length);
-  const [res] = store.commitPush(pack, [{ name: input.ref, oldOid: current ?? ZERO_OID, newOid: commitOid }], false);
+  const [res] = store.commitPush(pack, [{ name: input.ref, oldOid: current ?? ZERO_OID, newOid: commitOid }], false, 'commit');
   if (!res.ok) {
     ingest.discardFile();
     const now = store.refs.get(input.ref);
     if (now !== current) throw staleHead(input.branch, now, current);
+    if (isNameConflict(res.error)) throw new ServiceError(409, 'ref_conflict', `branch '${input.branch}' cannot be created: ${res.error}`);
+    if (isProtectionRefusal(res.error)) throw new ServiceError(403, 'protected_branch', `branch '${input.branch}': ${res.error}`);
     throw new ServiceError(422, 'rejected', `ref update rejected: ${res.error ?? 'unknown reason'}`);
   }
   return { commit: commitOid, tree: treeOid, branch: input.branch, parents };

@@ -1,22 +1,24 @@
-// Errors of the commit/read service. Each carries the HTTP status it maps to, a stable code and
+// Errors of the commit/read service: HttpErrors (the HTTP status it maps to, a stable code) with
 // optional details (e.g. the current head on a stale expectedHead, the index of a failing change)
 // that both the REST handlers and the RPC methods pass on to the caller.
-export class ServiceError extends Error {
+import { HttpError } from '../http/errors';
+
+export class ServiceError extends HttpError {
   constructor(
-    readonly status: number,
-    readonly code: string,
+    status: number,
+    code: string,
     message: string,
     readonly details: Record<string, unknown> = {},
   ) {
-    super(message);
+    super(status, code, message);
     this.name = 'ServiceError';
   }
 }
 
-/** What RPC methods return: structurally an RpcResult (repo-object.ts), plus error details. */
-export type ServiceResult<T> =
-  | { ok: true; value: T }
-  | { ok: false; status: number; code: string; message: string; details?: Record<string, unknown> };
+/** A failure as RPC methods answer it (no exception crosses a DO boundary with its class). */
+export type Failure = { ok: false; status: number; code: string; message: string; details?: Record<string, unknown> };
+/** What every RepoObject RPC method returns: the value, or the failure. */
+export type ServiceResult<T> = { ok: true; value: T } | Failure;
 
 export const badInput = (msg: string, details?: Record<string, unknown>) => new ServiceError(400, 'bad_request', msg, details);
 export const notFound = (msg: string, details?: Record<string, unknown>) => new ServiceError(404, 'not_found', msg, details);

@@ -1,5 +1,5 @@
-// The commit and read service: the one implementation behind the REST handlers (src/api/commits.ts,
-// src/api/reads.ts) and the RepoObject RPC methods.
+// The commit and read service: the one implementation behind the REST handlers
+// (src/repo/rest-api.ts) and the RepoObject RPC methods.
 export type { RepoContext } from './context';
 export { ServiceError, toResult, type ServiceResult } from './errors';
 export { createCommit, MAX_CHANGES, MAX_FILE_BYTES, type CommitInput, type CommitResult, type ChangeInput } from './commit';
@@ -7,6 +7,8 @@ export { listRefs, getCommit, readTree, readFile, readRawObject, type CommitJson
 export { log, type LogOptions, type LogJson } from './log';
 export { compare, mergeBase, type CompareJson, type CompareOptions, type CompareOutput } from './compare';
 export { resolveRev, resolveCommit, splitRevPath } from './rev';
+export { mergeBranches, type MergeInput, type MergeResult } from './merge';
+export { writeRef, deleteRef, createTag, type RefWriteInput, type RefWriteResult, type TagInput, type TagResult } from './refs-write';
 
 import type { RepoContext } from './context';
 import { toResult, type ServiceResult } from './errors';

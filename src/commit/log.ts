@@ -58,14 +58,16 @@ export function log(ctx: RepoContext, rev: string, opts: LogOptions = {}): LogJs
   const firstParent = !!opts.firstParent;
 
   const infos = new Map<string, Info>();
+  const shallow = ctx.store.shallowCommits();
   const info = (oid: string): Info => {
     let i = infos.get(oid);
     if (!i) {
       const obj = readObject(ctx, oid);
       if (obj.type !== 'commit') throw badInput(`${oid} is a ${obj.type}, not a commit`);
       const c = parseCommit(obj.data);
-      // A shallow repository lacks the parents of its boundary commits: history ends there.
-      i = { tree: c.tree, parents: c.parents.filter((p) => ctx.store.objects.has(p)), time: c.committerTime };
+      // A shallow repository lacks the parents of its boundary commits: history ends there (even
+      // when another repository of its network has them).
+      i = { tree: c.tree, parents: shallow.has(oid) ? [] : c.parents.filter((p) => ctx.store.objects.has(p)), time: c.committerTime };
       infos.set(oid, i);
     }
     return i;

@@ -81,6 +81,12 @@ export function peel(ctx: RepoContext, oid: string, want: ObjectType | null, rev
   throw new ServiceError(422, 'wrong_type', `tag chain too long at '${rev}'`);
 }
 
+/** A commit's parents as this repository sees them: none past its shallow boundary (another
+ *  repository of the network may hold them, but they are not this one's history). */
+function parentsOf(ctx: RepoContext, oid: string, obj: GitObject): string[] {
+  return ctx.store.shallowCommits().has(oid) ? [] : parseCommit(obj.data).parents;
+}
+
 /** Resolves a revision to an object id (tags are not peeled unless a suffix asks for it). */
 export function resolveRev(ctx: RepoContext, rev: string): string {
   if (typeof rev !== 'string' || rev.length === 0) throw badInput('revision is empty');
@@ -112,13 +118,13 @@ export function resolveRev(ctx: RepoContext, rev: string): string {
         oid = c.oid;
         continue;
       }
-      const parents = parseCommit(c.obj.data).parents;
+      const parents = parentsOf(ctx, c.oid, c.obj);
       if (n > parents.length) throw notFound(`unknown revision '${rev}': commit ${c.oid.slice(0, 12)} has no parent ${n}`);
       oid = parents[n - 1];
     } else if (op === '~') {
       for (let k = 0; k < n; k++) {
         const c = peel(ctx, oid, 'commit', rev);
-        const parents = parseCommit(c.obj.data).parents;
+        const parents = parentsOf(ctx, c.oid, c.obj);
         if (parents.length === 0) throw notFound(`unknown revision '${rev}': history is shorter than that`);
         oid = parents[0];
       }

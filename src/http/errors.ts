@@ -1,4 +1,5 @@
 // JSON errors for HTTP (non-git) clients: {"error":{"code","message"}} with the right status.
+import { logError } from './log';
 export class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -26,7 +27,7 @@ export function toErrorResponse(e: unknown): Response {
   if (e instanceof HttpError) return errorResponse(e.status, e.code, e.message, e.headers);
   // decodeURIComponent of a route parameter: the client's URL is malformed, not the server.
   if (e instanceof URIError) return errorResponse(400, 'bad_request', 'malformed percent-encoding in the URL');
-  console.error('unhandled error', e);
+  logError('unhandled error', e);
   return errorResponse(500, 'internal', 'internal error');
 }
 

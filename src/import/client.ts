@@ -1,7 +1,8 @@
 // The HTTP side of fetching from a smart-HTTP git remote: discovery (GET info/refs, asking for
 // protocol v2 and falling back to what the server speaks), ls-refs, and the fetch POST. Maps
 // transport failures to ImportErrors; gzip answers are inflated as they stream.
-import { MAX_NEGOTIATION_BYTES, MAX_PUSH_BYTES } from '../repo/git-http';
+import { MAX_NEGOTIATION_BYTES, MAX_PUSH_BYTES } from '../http/body';
+import { DestinationError, outboundFetch } from '../net/outbound';
 import { ImportError, notGit } from './errors';
 import { IDLE_TIMEOUT_MS, RemoteReader } from './reader';
 import {
@@ -18,6 +19,8 @@ export interface RemoteOptions {
   headers: Record<string, string>;
   idleMs?: number;
   fetch?: typeof fetch;
+  /** Allow loopback/private/link-local destinations (ARBOR_ALLOW_PRIVATE_NETWORKS: local runs). */
+  allowPrivate?: boolean;
 }
 
 export interface RemoteRefs {
@@ -47,23 +50,35 @@ export class RemoteClient {
     return this.base;
   }
 
+  /** Where the last request landed (after redirects). */
+  private landed = '';
+
   private async send(path: string, init: { method: 'GET' | 'POST'; body?: Uint8Array; headers: Record<string, string> }): Promise<Response> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.idleMs);
     let res: Response;
     try {
-      res = await this.doFetch(this.base + path, {
-        method: init.method,
-        body: init.body,
-        // Caller headers first: the protocol's own headers win (parseHeaders refuses them anyway).
-        headers: { ...this.opts.headers, 'accept-encoding': 'gzip', ...init.headers },
-        // Only discovery follows redirects (as git does): the POSTs go where discovery ended.
-        redirect: init.method === 'GET' ? 'follow' : 'manual',
-        signal: controller.signal,
-      });
+      // Only discovery (GET) follows redirects, as git does: the POSTs go where discovery ended.
+      // Every hop is checked; the caller's headers go only to the origin the caller named.
+      const out = await outboundFetch(
+        new URL(this.base + path),
+        {
+          method: init.method,
+          body: init.body,
+          headers: { 'accept-encoding': 'gzip', ...init.headers },
+          callerHeaders: this.opts.headers,
+          callerOrigin: this.opts.url.origin,
+          signal: controller.signal,
+        },
+        { allowPrivate: this.opts.allowPrivate === true, fetch: this.doFetch },
+      );
+      res = out.res;
+      this.landed = out.url.href;
     } catch (e) {
+      if (e instanceof DestinationError) throw new ImportError('upstream_error', `${this.where}: ${e.message}`);
       if (controller.signal.aborted) throw new ImportError('upstream_timeout', `${this.where} did not answer within ${Math.round(this.idleMs / 1000)} s`);
-      throw new ImportError('upstream_unreachable', `cannot reach ${this.where}: ${(e as Error).message}`);
+      // No detail (refused, reset, TLS...): what failed how is a port scanner's answer.
+      throw new ImportError('upstream_unreachable', `cannot reach ${this.where}`);
     } finally {
       clearTimeout(timer);
     }
@@ -88,8 +103,8 @@ export class RemoteClient {
     const ct = (res.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase();
     if (ct !== contentType) {
       await res.body?.cancel();
-      const hint = contentType.endsWith('advertisement') && ct.startsWith('text/plain') ? ' (a dumb-HTTP server? only smart HTTP is supported)' : '';
-      throw notGit(`content-type '${ct.slice(0, 80) || 'none'}', expected ${contentType}${hint}`);
+      // What the answer was is not echoed: it would tell what else listens there.
+      throw notGit(`the answer is not ${contentType} (only smart HTTP is supported)`);
     }
     if (!res.body) throw notGit('empty answer');
     let body: ReadableStream<Uint8Array> = res.body;
@@ -97,7 +112,7 @@ export class RemoteClient {
     if (enc === 'gzip' || enc === 'x-gzip') body = await maybeGunzip(body, this.idleMs);
     else if (enc && enc !== 'identity') {
       await res.body.cancel();
-      throw notGit(`unsupported content-encoding '${enc.slice(0, 40)}'`);
+      throw notGit('unsupported content-encoding');
     }
     return new RemoteReader(body, max, this.idleMs);
   }
@@ -106,9 +121,9 @@ export class RemoteClient {
   async refs(prefixes: string[]): Promise<RemoteRefs> {
     const res = await this.send('/info/refs?service=git-upload-pack', { method: 'GET', headers: { 'git-protocol': 'version=2', accept: '*/*' } });
     // A redirect moves the repository: later requests go to where discovery ended (as git does).
-    if (res.url && res.url !== this.base + '/info/refs?service=git-upload-pack') {
-      const moved = res.url.replace(/\/info\/refs\?service=git-upload-pack$/, '');
-      if (moved !== res.url) this.base = moved;
+    if (this.landed !== this.base + '/info/refs?service=git-upload-pack') {
+      const moved = this.landed.replace(/\/info\/refs\?service=git-upload-pack$/, '');
+      if (moved !== this.landed) this.base = moved;
     }
     const r = await this.reader(res, 'application/x-git-upload-pack-advertisement', MAX_NEGOTIATION_BYTES);
     let adv: Advertisement;
@@ -180,7 +195,7 @@ async function maybeGunzip(body: ReadableStream<Uint8Array>, idleMs: number): Pr
     const r = await Promise.race([reader.read(), timeout]).finally(() => clearTimeout(timer)).catch((e) => {
       reader.cancel().catch(() => {});
       if (e instanceof ImportError) throw e;
-      throw new ImportError('upstream_unreachable', `reading from the remote failed: ${(e as Error).message}`);
+      throw new ImportError('upstream_unreachable', 'reading from the remote failed');
     });
     if (r.done) done = true;
     else {

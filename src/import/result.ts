@@ -1,5 +1,6 @@
 // What an import reports, and how its failures become RpcResults (status + stable code).
 import { ImportError } from './errors';
+import { logError } from '../http/log';
 
 export interface ImportSummary {
   /** Refs created (branches and tags). */
@@ -18,6 +19,6 @@ export type ImportFailure = { ok: false; status: number; code: string; message: 
 
 export function importFailure(e: unknown): ImportFailure {
   if (e instanceof ImportError) return { ok: false, status: e.status, code: e.code, message: e.message };
-  console.error('import failed', e instanceof Error ? e.message : String(e)); // never the request headers
+  logError('import failed', e instanceof Error ? e.message : String(e)); // the message only: never the request headers
   return { ok: false, status: 500, code: 'internal', message: 'internal error during import' };
 }

@@ -6,7 +6,7 @@ import type { RepoStore } from '../storage/repo-store';
 import { IngestError } from '../storage/repo-store';
 import type { IngestedPack, PackIngest } from '../storage/ingest';
 import { isValidRefName } from '../storage/refs';
-import { MAX_PUSH_BYTES } from '../repo/git-http';
+import { MAX_PUSH_BYTES } from '../http/body';
 import { ImportError } from './errors';
 import { RemoteClient } from './client';
 import type { RemoteRef } from './messages';
@@ -20,6 +20,8 @@ export interface ImportOptions {
   idleMs?: number;
   /** The HTTP client (tests serve a hand-made remote); the runtime's fetch by default. */
   fetch?: typeof fetch;
+  /** Allow private-network destinations, redirects included (ARBOR_ALLOW_PRIVATE_NETWORKS). */
+  allowPrivate?: boolean;
 }
 
 export interface FetchedRemote {
@@ -52,7 +54,7 @@ export function chooseHead(refs: RemoteRef[], remoteHead: string | null, branch?
 }
 
 export async function fetchRemote(store: RepoStore, opts: ImportOptions): Promise<FetchedRemote> {
-  const client = new RemoteClient({ url: opts.url, headers: opts.headers, idleMs: opts.idleMs, fetch: opts.fetch });
+  const client = new RemoteClient({ url: opts.url, headers: opts.headers, idleMs: opts.idleMs, fetch: opts.fetch, allowPrivate: opts.allowPrivate });
   const prefixes = opts.branch ? ['HEAD', opts.branch] : ['HEAD', 'refs/heads/', 'refs/tags/'];
   const remote = await client.refs(prefixes);
   const refs = selectRefs(remote.refs, opts.branch);

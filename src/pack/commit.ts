@@ -1,5 +1,5 @@
 // Commit and tag object parsing (the header block, then a blank line, then the message).
-import { PackError } from './errors';
+import { PackError } from '../codec/errors';
 
 export interface Ident {
   name: string;

@@ -5,8 +5,8 @@
 //   SHA-1 of everything before it. buildIdxV2 writes exactly what
 //   `git index-pack` writes for the same pack.
 import { createHash } from 'node:crypto';
-import { PackError } from './errors';
-import { bytesToHex, hexToBytes } from './hex';
+import { PackError } from '../codec/errors';
+import { bytesToHex, hexToBytes } from '../codec/hex';
 
 export interface IdxEntry {
   oid: string;

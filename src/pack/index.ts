@@ -1,6 +1,6 @@
 // Public API of the pack layer: pure functions over bytes for git objects,
 // deltas and packfiles. No storage, no HTTP.
-export { PackError, NeedMoreInput } from './errors';
+export { PackError, NeedMoreInput } from '../codec/errors';
 export {
   type ObjectType,
   type BaseTypeNum,
@@ -17,15 +17,15 @@ export {
   encodeLooseHeader,
   hashObject,
 } from './object';
-export { bytesToHex, hexToBytes, isOid } from './hex';
-export { concatBytes } from './bytes';
+export { bytesToHex, hexToBytes, isOid } from '../codec/hex';
+export { concatBytes } from '../codec/bytes';
 export { parseTree, walkTree, decodeName, type TreeEntry, type TreeVisitor } from './tree';
 export { parseCommit, parseTag, parseIdent, type Commit, type Tag, type Ident } from './commit';
 export { validateObject, type EntryStarts, type ValidateOptions, type TreeEntrySink } from './validate';
-export { deltaCopies } from './delta-copies';
-export { inflateAt, deflate } from './inflate';
-export { applyDelta, checkDeltaHeader, deltaResultSize, deltaBaseSize, createDelta, DeltaIndex } from './delta';
-export { crc32, crc32Js } from './crc32';
+export { deltaCopies } from '../codec/delta-copies';
+export { inflateAt, deflate } from '../codec/inflate';
+export { applyDelta, checkDeltaHeader, deltaResultSize, deltaBaseSize, createDelta, DeltaIndex } from '../codec/delta';
+export { crc32, crc32Js } from '../codec/crc32';
 export {
   PackParser,
   parsePackStream,
@@ -36,3 +36,7 @@ export {
 export { PackWriter, encodeEntryHeader, encodeOfsDistance, type DeltaBase } from './writer';
 export { buildIdxV2, IdxColumns, readIdxV2, type IdxEntry, type IdxV2 } from './idx';
 export { resolvePackInMemory, type ResolvedObject, type ResolvedPack, type ResolveOptions } from './resolve';
+export { SpecialFiles, checkGitmodules, checkGitattributes, type FsckFinding } from './fsck-gitmodules';
+export { parseGitConfig } from './gitconfig';
+export { dotfileKinds, isDotGitName, DOT_GITMODULES, DOT_GITATTRIBUTES, DOT_GITIGNORE, DOT_MAILMAP } from './fsck-names';
+export { badSubmoduleName, badSubmoduleUrl, normalizeUrl } from './submodule-url';

@@ -16,35 +16,19 @@
 // Retries wait until the buffered bytes have doubled, so a large entry
 // arriving in small chunks is inflated O(log n) times with total work O(n).
 import { createHash, type Hash } from 'node:crypto';
-import { NeedMoreInput, PackError } from './errors';
-import { bytesToHex } from './hex';
-// The accelerator picks Wasm or the native/TS twin per call, by size (src/wasm/index.ts).
-import { accel, Walk, type WalkedEntry } from '../wasm';
+import { NeedMoreInput, PackError } from '../codec/errors';
+import { bytesToHex } from '../codec/hex';
+// The accelerator picks Wasm or the native/TS twin per call, by size (src/codec/accel.ts).
+import { accel, Walk, type WalkedEntry } from '../codec';
 import type { PackTypeNum } from './object';
 
-export interface PackEntry {
-  /** Offset of the entry's header in the pack. */
-  offset: number;
-  /** Offset just past the entry's zlib data (= the next entry's offset). */
-  end: number;
-  /** Offset where the zlib data starts (after type/size header and delta base). */
-  dataOffset: number;
-  /** 1 commit, 2 tree, 3 blob, 4 tag, 6 ofs-delta, 7 ref-delta. */
-  type: PackTypeNum;
-  /** Inflated size from the entry header (for deltas: size of the delta data). */
-  size: number;
-  /** ofs-delta: absolute offset of the base entry. */
-  baseOffset?: number;
-  /** ref-delta: hex oid of the base object. */
-  baseOid?: string;
-  /** CRC-32 of the raw entry bytes [offset, end), as .idx v2 stores it. */
-  crc32: number;
-  /** Inflated bytes: object content for types 1-4, delta instructions for 6/7. */
-  data: Uint8Array;
+/**
+ * A parsed pack entry: the walker's record (src/codec/wasm/walk.ts) with baseOffset checked
+ * against the entries seen, plus the compressed bytes when asked for.
+ */
+export interface PackEntry extends WalkedEntry {
   /** With keepCompressed: a copy of the zlib bytes [dataOffset, end). */
   compressed?: Uint8Array;
-  /** Types 1-4, when the parser hashed the object already (the Wasm pack walker does): its hex id. */
-  oid?: string;
 }
 
 export interface PackParserOptions {

@@ -1,8 +1,8 @@
 // Resolves a whole pack in memory: every entry becomes a full object with its
 // oid. Only for small packs (tests, tiny pushes): it keeps all object data.
 // Large packs are resolved by the storage layer, which can spill to storage.
-import { applyDelta } from './delta';
-import { PackError } from './errors';
+import { applyDelta } from '../codec/delta';
+import { PackError } from '../codec/errors';
 import { hashObject, typeName, type BaseTypeNum, type ObjectType, type PackTypeNum } from './object';
 import { PackParser, type PackEntry } from './parser';
 

@@ -1,6 +1,6 @@
 // Tree object parsing. A tree is a sequence of "<octal mode> <name>\0<20-byte oid>".
-import { PackError } from './errors';
-import { bytesToHex } from './hex';
+import { PackError } from '../codec/errors';
+import { bytesToHex } from '../codec/hex';
 
 export interface TreeEntry {
   /** Octal mode exactly as stored, e.g. '100644', '40000'. */

@@ -3,6 +3,7 @@
 // warns about but that hosting services reject because they are dangerous on
 // checkout ('.', '..', '.git' in any case or NTFS/HFS spelling, names with '/').
 import type { ObjectType } from './object';
+import { dotfileKinds, isDotGitName, maybeSpecial, DOT_GITMODULES } from './fsck-names';
 
 export interface ValidateOptions {
   /** Also reject mode 100664 (which git itself tolerates because early git wrote it). */
@@ -24,6 +25,12 @@ export interface ValidateOptions {
   copiedFrom?: { runs: Int32Array; baseStarts: Int32Array };
   /** Receives the offset of every entry of a tree (what copiedFrom wants of a base). */
   entryStarts?: EntryStarts;
+  /**
+   * Called for each checked entry whose name is a special dotfile on some filesystem
+   * (`.gitmodules`, `.gitattributes`, `.gitignore`, `.mailmap`: kinds is a DOT_* bitmask of
+   * fsck-names.ts), so the blobs they name can be checked (fsck-gitmodules.ts).
+   */
+  onDotfile?: (kinds: number, mode: number, data: Uint8Array, oidAt: number) => void;
 }
 
 /** A growable list of tree entry offsets: offsets[0..count). */
@@ -77,62 +84,26 @@ export function validateObject(
 
 const SLASH = 0x2f;
 
-function lower(c: number): number {
-  return c >= 0x41 && c <= 0x5a ? c + 32 : c;
-}
-
-/** Case-insensitive compare of data[s..s+word.length) with an ASCII lower-case word. */
-function matchesCi(d: Uint8Array, s: number, word: string): boolean {
-  for (let i = 0; i < word.length; i++) if (lower(d[s + i]) !== word.charCodeAt(i)) return false;
-  return true;
-}
-
-// Code points HFS+ ignores when comparing names, so ".g\u200cit" is ".git" there.
-const HFS_IGNORABLE = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
 const utf8 = new TextDecoder('utf-8');
-
-/**
- * Would this name be the repository's .git directory on some filesystem? `high`: the name has
- * a byte >= 0x80 (HFS+ ignorable code points only exist in non-ASCII names).
- */
-function isDotGit(d: Uint8Array, s: number, e: number, high: boolean): boolean {
-  const len = e - s;
-  if (len >= 4 && d[s] === 0x2e && matchesCi(d, s + 1, 'git')) {
-    if (len === 4) return true;
-    // NTFS drops trailing dots and spaces (".git. ") and has alternate data streams (".git::$INDEX_ALLOCATION").
-    let i = s + 4;
-    while (i < e && (d[i] === 0x2e || d[i] === 0x20)) i++;
-    if (i === e) return true;
-    if (d[s + 4] === 0x3a) return true;
-  }
-  // NTFS 8.3 short name of ".git".
-  if (len >= 5 && matchesCi(d, s, 'git~1')) {
-    let i = s + 5;
-    while (i < e && (d[i] === 0x2e || d[i] === 0x20)) i++;
-    if (i === e) return true;
-  }
-  if (high) {
-    const name = utf8.decode(d.subarray(s, e)).replace(HFS_IGNORABLE, '').toLowerCase();
-    return name === '.git';
-  }
-  return false;
-}
 
 function showName(d: Uint8Array, s: number, e: number): string {
   return JSON.stringify(utf8.decode(d.subarray(s, e)));
 }
 
-/** `slash` / `high`: the name holds a '/' / a byte >= 0x80 (found while looking for its end). */
-function checkName(d: Uint8Array, s: number, e: number, slash: boolean, high: boolean): string | null {
+/**
+ * `slash` / `high` / `backslash`: the name holds a '/' / a byte >= 0x80 / a '\\' (found while
+ * looking for its end).
+ */
+function checkName(d: Uint8Array, s: number, e: number, slash: boolean, high: boolean, backslash: boolean): string | null {
   const len = e - s;
   if (len === 0) return 'contains an entry with an empty name';
   if (slash) return `contains a full pathname ${showName(d, s, e)}`;
   if (d[s] === 0x2e && (len === 1 || (len === 2 && d[s + 1] === 0x2e))) {
     return `contains an entry named ${showName(d, s, e)}`;
   }
-  // only names starting with '.' or 'g'/'G' can be .git, except non-ASCII HFS+ spellings
+  // only names starting with '.' or 'g'/'G' can be .git, except HFS+ and '\\' spellings
   const c = d[s] | 0x20;
-  if ((c === 0x2e || c === 0x67 || high) && isDotGit(d, s, e, high)) {
+  if ((c === 0x2e || c === 0x67 || high || backslash) && isDotGitName(d, s, e, high, backslash)) {
     return `contains an entry named ${showName(d, s, e)} (.git)`;
   }
   return null;
@@ -207,12 +178,14 @@ function validateTree(d: Uint8Array, opts: ValidateOptions): string | null {
     const nameStart = ++p;
     let slash = false;
     let high = false;
+    let backslash = false;
     for (;;) {
       if (p >= n) return `tree is malformed: unterminated name at byte ${nameStart}`;
       const c = d[p];
       if (c === 0) break;
       if (c === SLASH) slash = true;
       else if (c >= 0x80) high = true;
+      else if (c === 0x5c) backslash = true;
       p++;
     }
     const nameEnd = p++;
@@ -244,8 +217,15 @@ function validateTree(d: Uint8Array, opts: ValidateOptions): string | null {
         default:
           return `tree contains bad file mode ${mode.toString(8)} for ${showName(d, nameStart, nameEnd)}`;
       }
-      const problem = checkName(d, nameStart, nameEnd, slash, high);
+      const problem = checkName(d, nameStart, nameEnd, slash, high, backslash);
       if (problem !== null) return `tree ${problem}`;
+      if (maybeSpecial(d[nameStart], high, backslash)) {
+        const kinds = dotfileKinds(d, nameStart, nameEnd, high, backslash);
+        // git's gitmodulesSymlink: checking out a symlinked .gitmodules could make git read
+        // submodule settings from outside the repository (CVE-2018-11235)
+        if (kinds & DOT_GITMODULES && mode === 0o120000) return 'gitmodulesSymlink: .gitmodules is a symbolic link';
+        if (kinds !== 0) opts.onDotfile?.(kinds, mode, d, oidAt);
+      }
     }
     const dir = mode === S_IFDIR;
     if (prevStart >= 0) {

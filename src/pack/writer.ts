@@ -6,12 +6,12 @@
 //   send(w.header());
 //   for (const o of objects) send(w.object(o.type, o.data));
 //   send(w.finish());
-import { concatBytes } from './bytes';
+import { concatBytes } from '../codec/bytes';
 import { createHash, type Hash } from 'node:crypto';
-import { crc32 } from './crc32';
-import { PackError } from './errors';
-import { bytesToHex, hexToBytes } from './hex';
-import { accel } from '../wasm';
+import { crc32 } from '../codec/crc32';
+import { PackError } from '../codec/errors';
+import { bytesToHex, hexToBytes } from '../codec/hex';
+import { accel } from '../codec';
 import type { BaseTypeNum, PackTypeNum } from './object';
 
 /** The type/size header that starts every pack entry. */

@@ -10,7 +10,7 @@
 // older than the oldest common one are resumed when an older common commit arrives. An answer
 // costs nothing when nothing changed since the last one. The walk has a budget per request.
 import { DateQueue } from '../storage/date-queue';
-import { CommitCache, type ObjectSource } from '../storage/walk';
+import type { CommitGraph } from '../storage/fetch-interface';
 
 /**
  * Haves of one request that are looked at; later ones are answered as unknown (no ACK). git's
@@ -26,12 +26,11 @@ export const NEGOTIATION_WALK_MAX = 100_000;
 export class Negotiation {
   readonly common: string[] = [];
   private readonly commonSet = new Set<string>();
-  private readonly cc: CommitCache;
   /** Haves looked at so far (see MAX_HAVES_PER_REQUEST). */
   private looked = 0;
-  /** A request's haves looked up at once (lookUp), and the stored ones among them. */
+  /** A request's haves looked up at once (lookUp), and the known ones among them. */
   private asked = new Set<string>();
-  private known = new Set<string>();
+  private found = new Set<string>();
   /** Committer time of the oldest common commit. */
   private oldest = Infinity;
   /** common[0..absorbed) have been taken into the walk. */
@@ -50,10 +49,14 @@ export class Negotiation {
   private steps = 0;
 
   constructor(
-    private readonly src: ObjectSource,
+    private readonly cc: CommitGraph,
     wants: string[],
+    /** Whether the repository has `oid`: in a shared store, what its refs reach (never ACK the
+     *  rest, or the answer would tell that another repository holds it). */
+    private readonly known: (oid: string) => boolean,
+    /** known() for many ids at once (fewer index queries), where the source can. */
+    private readonly knownAmong?: (oids: readonly string[]) => Set<string>,
   ) {
-    this.cc = new CommitCache(src);
     this.wants = new Set(wants);
     this.unreached = this.wants.size;
     for (const w of this.wants) {
@@ -68,20 +71,20 @@ export class Negotiation {
   }
 
   /**
-   * Looks up the haves a request is about to pass to have(), in that order, in batches: one
-   * index query per have made 8,000 haves cost seconds on a slow disk.
+   * Looks up the haves a request is about to pass to have(), in batches: one index query per
+   * have made 8,000 haves cost seconds on a slow disk.
    */
   lookUp(haves: readonly string[]): void {
-    if (!this.src.hasMany) return;
+    if (!this.knownAmong) return;
     const ids = haves.slice(0, Math.max(0, MAX_HAVES_PER_REQUEST - this.looked));
     this.asked = new Set(ids);
-    this.known = this.src.hasMany(ids);
+    this.found = this.knownAmong(ids);
   }
 
   /** Records a have; true if we have the object (so it is common). */
   have(oid: string): boolean {
     if (++this.looked > MAX_HAVES_PER_REQUEST) return false;
-    if (!(this.asked.has(oid) ? this.known.has(oid) : this.src.has(oid))) return false;
+    if (!(this.asked.has(oid) ? this.found.has(oid) : this.known(oid))) return false;
     if (!this.commonSet.has(oid)) {
       this.commonSet.add(oid);
       this.common.push(oid);

@@ -39,7 +39,7 @@ export function errPkt(message: string): Uint8Array {
   return pkt(`ERR ${message.slice(0, 1000)}\n`); // messages may quote client input: keep them short
 }
 
-export { concatBytes } from '../pack/bytes';
+export { concatBytes } from '../codec/bytes';
 
 export type Packet =
   | { kind: 'data'; data: Uint8Array }

@@ -1,6 +1,7 @@
 // Who may use a repository's git routes: the admin token, or a live token of this repository.
+// An expired token is told so (until its row is purged); anything else unknown is "invalid".
 import { credentialFrom, safeEqual, sha256Hex, tokenSecret, type Scope } from '../auth/tokens';
-import type { TokenStore } from './token-store';
+import { PURGE_AFTER_S, type TokenStore } from './token-store';
 
 export type Access = { ok: true; scope: Scope | 'admin'; tokenId: string | null } | { ok: false; status: 401 | 403; message: string };
 
@@ -9,18 +10,23 @@ export type Access = { ok: true; scope: Scope | 'admin'; tokenId: string | null 
  * as one for a repository the caller may not see (401, same message), so the answer does not
  * tell whether a name exists; only the admin token gets a 404.
  */
-export const NO_TOKENS: Pick<TokenStore, 'byHash'> = { byHash: () => null };
+export const NO_TOKENS: Pick<TokenStore, 'byHash' | 'touch'> = { byHash: () => null, touch: () => {} };
 
-export function authorize(request: Request, adminToken: string | undefined, tokens: Pick<TokenStore, 'byHash'>, need: Scope): Access {
+export function authorize(request: Request, adminToken: string | undefined, tokens: Pick<TokenStore, 'byHash' | 'touch'>, need: Scope): Access {
   const cred = credentialFrom(request.headers.get('authorization'));
   if (!cred) return { ok: false, status: 401, message: 'authentication required' };
   if (adminToken && safeEqual(cred, adminToken)) return { ok: true, scope: 'admin', tokenId: null };
   const secret = tokenSecret(cred);
   if (!secret) return { ok: false, status: 401, message: 'invalid token' };
   const row = tokens.byHash(sha256Hex(secret));
-  if (!row || row.expires_at * 1000 <= Date.now()) return { ok: false, status: 401, message: 'invalid or expired token' };
+  const now = Math.floor(Date.now() / 1000);
+  if (!row || row.expires_at + PURGE_AFTER_S < now) return { ok: false, status: 401, message: 'invalid token' };
+  if (row.expires_at <= now) {
+    return { ok: false, status: 401, message: `token expired at ${new Date(row.expires_at * 1000).toISOString()}: issue a new one` };
+  }
   if (need === 'write' && row.scope !== 'write') {
     return { ok: false, status: 403, message: 'this token is read-only: pushing needs a write token' };
   }
+  tokens.touch(row, now);
   return { ok: true, scope: row.scope as Scope, tokenId: row.id };
 }

@@ -13,6 +13,7 @@
 import type { RefEvent } from './event-store';
 import { ZERO_OID } from '../storage/refs';
 import type { DueDelivery, WebhookStore, WebhookView } from './webhook-store';
+import { destinationProblem, privateNetworksAllowed } from '../net/outbound';
 
 export const MAX_UPDATES_PER_DELIVERY = 100;
 /** Delays before the 2nd, 3rd, ... attempt: 8 attempts over about 10 hours. */
@@ -26,14 +27,20 @@ export const PARALLEL_WEBHOOKS = 6;
 export interface DeliveryPolicy {
   backoffMs: number[];
   timeoutMs: number;
+  /** ARBOR_ALLOW_PRIVATE_NETWORKS: else a URL on a private network is not sent to. */
+  allowPrivate?: boolean;
 }
 
 /**
  * The policy from the environment. ARBOR_WEBHOOK_BACKOFF_MS ("100,200,400": delays in ms, its
  * length + 1 attempts) and ARBOR_WEBHOOK_TIMEOUT_MS are test knobs; unset, the defaults apply.
  */
-export function deliveryPolicy(env: { ARBOR_WEBHOOK_BACKOFF_MS?: string; ARBOR_WEBHOOK_TIMEOUT_MS?: string }): DeliveryPolicy {
-  return { backoffMs: parseBackoff(env.ARBOR_WEBHOOK_BACKOFF_MS), timeoutMs: parseTimeout(env.ARBOR_WEBHOOK_TIMEOUT_MS) };
+export function deliveryPolicy(env: { ARBOR_WEBHOOK_BACKOFF_MS?: string; ARBOR_WEBHOOK_TIMEOUT_MS?: string; ARBOR_ALLOW_PRIVATE_NETWORKS?: string }): DeliveryPolicy {
+  return {
+    backoffMs: parseBackoff(env.ARBOR_WEBHOOK_BACKOFF_MS),
+    timeoutMs: parseTimeout(env.ARBOR_WEBHOOK_TIMEOUT_MS),
+    allowPrivate: privateNetworksAllowed(env),
+  };
 }
 
 export function parseBackoff(raw: string | undefined): number[] {
@@ -110,8 +117,18 @@ export interface AttemptResult {
 
 type Fetch = (input: string, init: RequestInit) => Promise<Response>;
 
-/** One POST of a delivery. Never throws: failures come back as a result. */
-export async function attempt(d: DueDelivery, timeoutMs: number, send: Fetch = fetch): Promise<AttemptResult> {
+/**
+ * One POST of a delivery. Never throws: failures come back as a result. The destination is
+ * checked again here: the webhook may predate the check or the setting may have changed.
+ */
+export async function attempt(d: DueDelivery, timeoutMs: number, send: Fetch = fetch, allowPrivate = false): Promise<AttemptResult> {
+  let refused: string | null;
+  try {
+    refused = destinationProblem(new URL(d.url), allowPrivate);
+  } catch {
+    refused = 'invalid url';
+  }
+  if (refused) return { ok: false, status: null, error: `not sent: ${refused}` };
   try {
     const res = await send(d.url, {
       method: 'POST',
@@ -152,7 +169,7 @@ export async function deliverDue(store: WebhookStore, policy: DeliveryPolicy, se
       if (!d || d.nextAt > Date.now()) break;
       budget--;
       made++;
-      const r = await attempt(d, policy.timeoutMs, send);
+      const r = await attempt(d, policy.timeoutMs, send, policy.allowPrivate === true);
       const attempts = d.attempts + 1;
       const delay = r.ok ? null : retryDelay(attempts, policy.backoffMs);
       store.record(d.seq, { attempts, delivered: r.ok, status: r.status, error: r.error, nextAt: delay === null ? null : Date.now() + delay });

@@ -7,9 +7,11 @@
 import { RpcTarget, WorkerEntrypoint } from 'cloudflare:workers';
 import type { Env } from '../env';
 import * as svc from '../service/repos';
-import type { CommitInput, LogOptions } from '../commit';
+import * as rulesSvc from '../service/rules';
+import type { CommitInput, LogOptions, MergeInput, RefWriteInput, TagInput } from '../commit';
 import { rpcError, type ArborErrorName } from './errors';
 import { unwrap } from '../service/errors';
+import type { GitFs } from '../repo/git-fs';
 
 export type { ArborErrorName };
 export const DEFAULT_ORIGIN = 'http://localhost:8787';
@@ -55,8 +57,9 @@ export class RepoHandle extends RpcTarget {
     return call(() => svc.getRepo(this.env, this.origin, this.namespace, this.name));
   }
 
-  createToken(scope: 'read' | 'write' = 'write', ttlSeconds: number = svc.DEFAULT_TOKEN_TTL) {
-    return call(() => svc.createToken(this.env, this.namespace, this.name, scope, ttlSeconds));
+  /** `name`: a note for whoever lists the tokens later (what it is for), up to 100 characters. */
+  createToken(scope: 'read' | 'write' = 'write', ttlSeconds: number = svc.DEFAULT_TOKEN_TTL, name?: string) {
+    return call(() => svc.createToken(this.env, this.namespace, this.name, scope, ttlSeconds, name));
   }
 
   listTokens() {
@@ -88,6 +91,16 @@ export class RepoHandle extends RpcTarget {
     return call(() => svc.deleteWebhook(this.env, this.namespace, this.name, id));
   }
 
+  /** The branch protection rules: [{pattern, allowForcePush, allowDeletion, mergeOnly}]. */
+  rules() {
+    return call(() => rulesSvc.getRules(this.env, this.namespace, this.name));
+  }
+
+  /** Replaces the branch protection rules (see PUT /v1/repos/:ns/:name/rules); answers them. */
+  setRules(rules: { pattern: string; allowForcePush?: boolean; allowDeletion?: boolean; mergeOnly?: boolean }[]) {
+    return call(() => rulesSvc.setRules(this.env, this.namespace, this.name, { rules }));
+  }
+
   /** A webhook's recent deliveries, newest first. */
   webhookDeliveries(id: string, opts: { limit?: number } = {}) {
     return call(() => svc.listDeliveries(this.env, this.namespace, this.name, id, opts));
@@ -108,6 +121,36 @@ export class RepoHandle extends RpcTarget {
 
   log(rev = 'HEAD', opts: LogOptions = {}) {
     return call(() => result(svc.repoStub(this.env, this.namespace, this.name).log(this.key, rev, opts) as never));
+  }
+
+  /** Merges `head` into branch `base` ({base, head, strategy?, message?, author?, expectedHead?}): {sha, fastForward, ...}. */
+  merge(input: MergeInput) {
+    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).merge(this.key, input) as never));
+  }
+
+  /** Creates or moves a ref ({name, sha, expectedOld?}; expectedOld null = must not exist). */
+  writeRef(input: RefWriteInput) {
+    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).writeRef(this.key, input) as never));
+  }
+
+  /** Deletes a ref (only if it is at `expectedOld`, when given). */
+  deleteRef(name: string, expectedOld?: string) {
+    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).deleteRef(this.key, name, expectedOld) as never));
+  }
+
+  /** An annotated tag ({name, target, message, tagger}). */
+  createTag(input: TagInput) {
+    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).createTag(this.key, input) as never));
+  }
+
+  /**
+   * isomorphic-git's promise fs over this repository's git directory, at `/` (see
+   * client/src/isogit-fs.ts to hand it to isomorphic-git). Reads see every push at once; ref
+   * writes are compare-and-swap updates with events and webhooks. `token`: act as that repo
+   * token (a read token gives a read-only fs); `readOnly`: refuse writes.
+   */
+  fs(opts: { token?: string; readOnly?: boolean } = {}): Promise<GitFs> {
+    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).gitFs(this.key, opts) as never));
   }
 }
 

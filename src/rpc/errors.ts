@@ -2,6 +2,7 @@
 // built-in Error types), so the type travels in both `name` and a message prefix:
 // "NotFound: repository not found". Callers use isArborError(e, 'NotFound') / arborErrorName(e).
 import { HttpError } from '../http/errors';
+import { logError } from '../http/log';
 import { errorName, type ArborErrorName } from '../service/errors';
 
 export type { ArborErrorName };
@@ -19,7 +20,7 @@ export class ArborError extends Error {
 export function rpcError(e: unknown): Error {
   if (e instanceof HttpError) return new ArborError(errorName(e.status), e.message);
   if (e instanceof ArborError) return e;
-  console.error('unhandled error in RPC', e);
+  logError('unhandled error in RPC', e);
   return new ArborError('Internal', 'internal error');
 }
 

@@ -1,8 +1,7 @@
-// Errors of the control-plane service. They are HttpErrors (status + stable code), so REST
-// handlers need nothing more than toErrorResponse; the RPC binding maps them to named errors.
+// Errors of the control-plane service. They are HttpErrors (status + stable code; the commit
+// service's ServiceError is one too), so REST handlers need nothing more than toErrorResponse;
+// the RPC binding maps them to named errors.
 import { HttpError } from '../http/errors';
-
-export { HttpError as ServiceError };
 
 export type ArborErrorName = 'BadRequest' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'Conflict' | 'Unprocessable' | 'Internal' | 'TooLarge' | 'Upstream';
 

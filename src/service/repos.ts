@@ -4,8 +4,8 @@
 import type { Env } from '../env';
 import type { Scope } from '../auth/tokens';
 import { badRequest } from '../http/errors';
-import { nameProblem, repoKey } from '../api/names';
-import type { RepoInfo, RpcResult, TokenListing } from '../repo/repo-object';
+import { nameProblem, repoKey } from './names';
+import type { RepoInfo, RpcResult, TokenListing } from '../repo/types';
 import type { RefEvent } from '../repo/event-store';
 import type { RegistryEntry } from '../registry/registry-object';
 import { namespaceIndex, registryFor } from './registry';
@@ -14,6 +14,7 @@ import type { ImportSummary } from '../import/result';
 import { unwrap } from './errors';
 import type { DeliveryView, WebhookView } from '../repo/webhook-store';
 import { checkWebhookId, checkWebhookInput } from './webhook-input';
+import { destinationProblem, privateNetworksAllowed } from '../net/outbound';
 
 export const DEFAULT_TOKEN_TTL = 86_400;
 export const MIN_TOKEN_TTL = 60;
@@ -28,6 +29,7 @@ export interface IssuedTokenView {
   token: string;
   scope: Scope;
   expiresAt: string;
+  name: string | null;
 }
 export interface RepoPage {
   repos: (RegistryEntry & { namespace: string; remote: string })[];
@@ -68,6 +70,17 @@ export function checkTtl(ttl: unknown): number {
     throw badRequest(`ttlSeconds must be an integer from ${MIN_TOKEN_TTL} to ${MAX_TOKEN_TTL}`);
   }
   return ttl;
+}
+
+export const MAX_TOKEN_NAME = 100;
+
+/** A token's name/note: optional, 1-100 characters, no control characters. */
+export function checkTokenName(name: unknown): string | null {
+  if (name === undefined || name === null) return null;
+  if (typeof name !== 'string' || name.trim() === '' || name.length > MAX_TOKEN_NAME || /[\x00-\x1f\x7f]/.test(name)) {
+    throw badRequest(`name must be a string of 1-${MAX_TOKEN_NAME} characters without control characters`);
+  }
+  return name;
 }
 
 export function checkLimit(limit: unknown, max = MAX_PAGE): number {
@@ -128,10 +141,13 @@ export async function listNamespaces(env: Env, opts: { limit?: unknown; cursor?:
   return { namespaces: page.entries, cursor: page.cursor };
 }
 
-export async function createToken(env: Env, ns: string, name: string, scope: unknown = 'write', ttlSeconds: unknown = DEFAULT_TOKEN_TTL): Promise<IssuedTokenView> {
+export async function createToken(
+  env: Env, ns: string, name: string, scope: unknown = 'write', ttlSeconds: unknown = DEFAULT_TOKEN_TTL, tokenName?: unknown,
+): Promise<IssuedTokenView> {
   const s = checkScope(scope);
   const ttl = checkTtl(ttlSeconds);
-  return unwrap(await stub(env, ns, name).createToken(repoKey(ns, name), s, ttl));
+  const note = checkTokenName(tokenName);
+  return unwrap(await stub(env, ns, name).createToken(repoKey(ns, name), s, ttl, note));
 }
 
 export async function listTokens(env: Env, ns: string, name: string): Promise<TokenListing[]> {
@@ -167,7 +183,10 @@ export async function importRepo(
   opts: { url?: unknown; branch?: unknown; depth?: unknown; headers?: unknown },
 ): Promise<ImportedRepo> {
   checkNames(ns, name);
-  const url = parseRemoteUrl(opts.url).toString();
+  const parsed = parseRemoteUrl(opts.url);
+  const refused = destinationProblem(parsed, privateNetworksAllowed(env));
+  if (refused) throw badRequest(`url: ${refused}`);
+  const url = parsed.toString();
   const branch = parseBranch(opts.branch);
   const depth = parseDepth(opts.depth);
   const headers = parseHeaders(opts.headers);
@@ -208,7 +227,7 @@ export async function forkRepo(env: Env, origin: string, ns: string, name: strin
 
 /** Adds a webhook: {url, secret, events?}. The answer never carries the secret. */
 export async function createWebhook(env: Env, ns: string, name: string, input: unknown): Promise<WebhookView> {
-  const hook = checkWebhookInput(input);
+  const hook = checkWebhookInput(input, privateNetworksAllowed(env));
   return unwrap(await stub(env, ns, name).createWebhook(repoKey(ns, name), hook));
 }
 

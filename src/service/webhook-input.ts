@@ -1,12 +1,14 @@
 // Validation of webhook input (REST and RPC alike), before anything reaches the repository.
 import { badRequest } from '../http/errors';
+import { destinationProblem } from '../net/outbound';
 import type { WebhookEvent } from '../repo/webhook-store';
 
 export const MAX_URL_LENGTH = 2048;
 export const MAX_SECRET_LENGTH = 256;
 export const WEBHOOK_EVENTS: readonly WebhookEvent[] = ['ref.update', 'ping'];
 
-export function checkWebhookInput(input: unknown): { url: string; secret: string; events: WebhookEvent[] } {
+/** `allowPrivate`: ARBOR_ALLOW_PRIVATE_NETWORKS (else a URL on a private network is refused). */
+export function checkWebhookInput(input: unknown, allowPrivate = false): { url: string; secret: string; events: WebhookEvent[] } {
   if (!input || typeof input !== 'object' || Array.isArray(input)) throw badRequest('webhook must be an object {url, secret, events?}');
   const { url, secret, events } = input as Record<string, unknown>;
   if (typeof url !== 'string' || url.length === 0 || url.length > MAX_URL_LENGTH) throw badRequest(`url must be a string of 1-${MAX_URL_LENGTH} characters`);
@@ -18,6 +20,8 @@ export function checkWebhookInput(input: unknown): { url: string; secret: string
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw badRequest('url must be http:// or https://');
   if (parsed.username || parsed.password) throw badRequest('url must not carry credentials (the secret signs each delivery)');
+  const refused = destinationProblem(parsed, allowPrivate);
+  if (refused) throw badRequest(`url: ${refused}`);
   if (typeof secret !== 'string' || secret.length === 0 || secret.length > MAX_SECRET_LENGTH) {
     throw badRequest(`secret must be a non-empty string of at most ${MAX_SECRET_LENGTH} characters`);
   }

@@ -27,6 +27,10 @@ export class DateQueue {
       i = p;
     }
   }
+  /** The newest queued time (undefined when empty). */
+  peekTime(): number | undefined {
+    return this.heap[0]?.time;
+  }
   pop(): QueuedCommit | undefined {
     const h = this.heap;
     if (h.length === 0) return undefined;

@@ -4,9 +4,9 @@
 // fsck-checked and its references recorded, so connectivity can be judged before any ref moves.
 // Nothing is indexed until commit(): an aborted or failed ingest leaves no visible object.
 import type { DOFS, DofsWriteStream } from '../../dofs';
-import { bytesToHex, deltaCopies, PackParser, parseCommit, parseTag, validateObject, type ValidateOptions } from '../pack';
-import { accel } from '../wasm';
-import type { PackEntry } from '../pack';
+import { bytesToHex, deltaCopies, PackParser, parseCommit, parseTag, SpecialFiles, validateObject, type ValidateOptions } from '../pack';
+import { accel } from '../codec';
+import type { ObjectType, PackEntry } from '../pack';
 import { PackEntries } from './entries';
 import { ByteLru } from './lru';
 import { OidTable } from './oid-table';
@@ -48,11 +48,15 @@ export interface IngestedPack {
   rows: () => Iterable<ObjectRow>;
   /** Objects of the pack that no object in the pack references. */
   roots: string[];
-  /** True if the oid is in this pack or already stored. */
+  /** fsck findings git reports without refusing (e.g. a symlinked .gitignore): for the pusher. */
+  warnings: string[];
+  /** True if the oid is in this pack or stored and usable (see PackIngest.usable). */
   has(oid: string): boolean;
   /** For a tag of this pack: the object it names. */
   tagTarget(oid: string): string | undefined;
   typeOf(oid: string): number | null;
+  /** An object of this pack (read back from the pack file), or null if the pack lacks it. */
+  read(oid: string): { type: ObjectType; data: Uint8Array } | null;
 }
 
 export class PackIngest {
@@ -67,6 +71,8 @@ export class PackIngest {
    */
   private readonly referenced = new OidTable();
   private readonly roots: string[] = [];
+  /** What trees of the pack name .gitmodules/.gitattributes: checked once all is resolved. */
+  private readonly special = new SpecialFiles();
   /** Resolved contents by entry number. */
   private readonly cache = new ByteLru<number, Uint8Array>(CACHE_BYTES);
   /**
@@ -77,6 +83,13 @@ export class PackIngest {
   private big: { entry: number; data: Uint8Array } | null = null;
   /** What the pack's deltas may make (checked on declared sizes, before allocating). */
   private budget = new ResolveBudget(DEFAULT_RESOLVE_LIMITS);
+  private resolvedAll = false;
+  /**
+   * Which stored objects the pack may use as delta bases and reference: by default any, but a
+   * repository sharing its store uses only what it reaches (RepoStore.visibility). An object
+   * it may not use is refused exactly as a missing one, so nothing tells them apart.
+   */
+  usable: (oid: string) => boolean = (oid) => this.store.has(oid);
   /** Commits whose parents the pack leaves out on purpose (a shallow fetch's boundary). */
   shallow: ReadonlySet<string> = new Set();
   /** Entry offsets of validated trees of this pack, by entry number (up to 256k offsets, 1 MB). */
@@ -88,6 +101,7 @@ export class PackIngest {
   /** Inflated deferred deltas, by entry number, kept while the budget allows. */
   private readonly deltas = new Map<number, Uint8Array>();
   private deferredBytes = 0;
+  private deltaEntries = 0;
   private bytes = 0;
   private closed = false;
   /** Sees every parsed entry (CRC-32 included) before it is indexed: the idx benchmark's tap. */
@@ -122,6 +136,16 @@ export class PackIngest {
 
   get objectsSeen(): number {
     return this.entries.count;
+  }
+
+  /** The object count the pack's header declares, -1 until the header has been parsed. */
+  get objectsDeclared(): number {
+    return this.parser.objectCount;
+  }
+
+  /** Entries parsed so far that are deltas (ofs or ref): git's "Resolving deltas" total. */
+  get deltasSeen(): number {
+    return this.deltaEntries;
   }
 
   /**
@@ -193,6 +217,10 @@ export class PackIngest {
     try {
       await this.resolveDeferred(tick);
       this.checkConnectivity();
+      // After connectivity: a blob named .gitmodules must be one this push may reference.
+      const problem = this.special.finish((oid) => this.objectFor(oid));
+      if (problem) throw new IngestError(problem);
+      this.resolvedAll = true;
     } catch (e) {
       this.discardFile();
       throw e instanceof IngestError ? e : new IngestError((e as Error).message);
@@ -213,6 +241,7 @@ export class PackIngest {
     };
     const store = this.store;
     const tagTargets = this.tagTargets;
+    const usable = this.usable;
     return {
       packId: this.packId,
       objectCount: E.count,
@@ -220,8 +249,13 @@ export class PackIngest {
       size: this.bytes,
       rows,
       roots: this.roots,
-      has: (oid) => E.find(oid) >= 0 || store.has(oid),
+      warnings: this.special.warnings,
+      has: (oid) => E.find(oid) >= 0 || usable(oid),
       tagTarget: (oid) => tagTargets.get(oid),
+      read: (oid) => {
+        const i = E.find(oid);
+        return i >= 0 ? { type: TYPE_NAMES[E.type[i]], data: this.reread(i) } : null;
+      },
       typeOf: (oid) => {
         const own = E.find(oid);
         if (own >= 0) return E.type[own];
@@ -249,6 +283,7 @@ export class PackIngest {
       this.resolved(i, e.type, e.data, 0, undefined, e.oid);
       return;
     }
+    this.deltaEntries++;
     if (e.type === 6) {
       E.base[i] = E.atOffset(e.baseOffset!);
       if (E.base[i] < 0) throw new IngestError(`delta base offset ${e.baseOffset} is not an object in this pack`);
@@ -271,7 +306,9 @@ export class PackIngest {
   /** Checks and charges the result delta entry i declares: before its base is fetched or its result allocated. */
   private charge(i: number, delta: Uint8Array): void {
     try {
-      this.budget.charge(delta, this.bytes);
+      // Once the pack is resolved (objects read back for the ref checks), only the per-object limit.
+      if (this.resolvedAll) this.budget.check(delta);
+      else this.budget.charge(delta, this.bytes);
     } catch (e) {
       throw new IngestError(`bad delta at offset ${this.entries.offset[i]}: ${(e as Error).message}`);
     }
@@ -314,6 +351,7 @@ export class PackIngest {
     // A tree's entries are recorded as referenced while it is validated (one pass over it).
     let problem: string | null;
     if (type === 2) {
+      this.special.tree = oid;
       const checks = this.treeChecks;
       checks.copiedFrom = copiedFrom;
       problem = validateObject(type, data, checks);
@@ -359,7 +397,16 @@ export class PackIngest {
       }
     },
     entryStarts: { offsets: new Int32Array(1024), count: 0 },
+    onDotfile: (kinds, mode, d, oidAt) => this.special.entry(kinds, mode, bytesToHex(d, oidAt)),
   };
+
+  /** An object of this pack (resolved) or of the store, for the .gitmodules checks. */
+  private objectFor(oid: string): { type: number; size: number; data(): Uint8Array } | null {
+    const i = this.entries.find(oid);
+    if (i >= 0) return { type: this.entries.type[i], size: this.entries.size[i], data: () => this.reread(i) };
+    const row = this.usable(oid) ? this.store.row(oid) : null; // what this repository may not use counts as absent
+    return row ? { type: row.type, size: row.size, data: () => this.store.read(oid).data } : null;
+  }
 
   private expectHex(oid: string, type: number): void {
     const prev = this.referenced.orHex(oid, type) & WANT;
@@ -377,7 +424,7 @@ export class PackIngest {
       b = E.find(baseOid);
       if (b < 0) {
         // Thin pack: the base is an object the repository already has.
-        if (!this.store.has(baseOid)) return null;
+        if (!this.usable(baseOid)) return null;
         const obj = this.store.read(baseOid);
         const row = this.store.row(baseOid)!;
         return { type: TYPE_NUMBERS[obj.type], data: obj.data, depth: row.depth };
@@ -416,7 +463,7 @@ export class PackIngest {
     if (b < 0) {
       const baseOid = E.refBase.get(i)!;
       b = E.find(baseOid);
-      if (b < 0) return this.store.has(baseOid);
+      if (b < 0) return this.usable(baseOid); // what this repository may not use counts as absent
     }
     return E.type[b] !== 0;
   }
@@ -468,7 +515,7 @@ export class PackIngest {
       }
       if (have === 0) {
         const oid = bytesToHex(ids, at);
-        const stored = this.store.typeOf(oid);
+        const stored = this.usable(oid) ? this.store.typeOf(oid) : null; // its type only if usable
         if (!stored) throw new IngestError(`missing object ${oid} referenced by the pack`);
         have = TYPE_NUMBERS[stored];
       }

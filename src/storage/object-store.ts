@@ -3,7 +3,7 @@
 // base may live in another pack: pushes may send thin packs).
 import type { DOFS } from '../../dofs';
 import type { ObjectType } from '../pack';
-import { accel } from '../wasm';
+import { accel } from '../codec';
 import { ByteLru } from './lru';
 import { PackFiles } from './pack-files';
 
@@ -92,6 +92,11 @@ export class ObjectStore {
     const n = this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM objects`).one().n;
     this.setCount(n);
     return n;
+  }
+
+  /** How many objects are stored whole (not as a delta) with at least `minSize` bytes. */
+  countWhole(minSize: number): number {
+    return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM objects WHERE base_oid IS NULL AND size >= ?`, minSize).one().n;
   }
 
   private setCount(n: number): void {

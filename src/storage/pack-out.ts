@@ -4,8 +4,9 @@
 // else REF_DELTA) or when the client has the base and accepts thin packs. Only deltas whose base
 // the client will not have are re-inflated and sent whole.
 import { concatBytes, PackWriter } from '../pack';
-import { accel } from '../wasm';
+import { accel } from '../codec';
 import type { ObjectRow, ObjectStore } from './object-store';
+import type { PackOut, PackTotals } from './fetch-interface';
 
 export interface PackOutOptions {
   ofsDelta: boolean;
@@ -13,7 +14,12 @@ export interface PackOutOptions {
   clientHas: Set<string>;
   /** Candidate delta bases the client has (same path), for objects stored whole. */
   deltaBases?: Map<string, string>;
+  /** Filled in as entries are written: what git's "Total ..." line reports. */
+  totals?: PackTotals;
 }
+
+/** git's pack-objects leaves objects under 50 bytes out of its delta search. */
+const MIN_DELTA_CANDIDATE_BYTES = 50;
 
 const MAX_FRESH_DELTA_BYTES = 4 * 1024 * 1024;
 
@@ -33,15 +39,66 @@ function freshDelta(store: ObjectStore, r: ObjectRow, baseOid: string, wholeByte
 
 /** Yields the pack in pieces (each at most ~1 MiB) so the caller can stream it. */
 export function* generatePack(store: ObjectStore, oids: string[], opt: PackOutOptions): Generator<Uint8Array> {
-  const rows = store.rows(oids);
-  if (rows.length !== new Set(oids).size) {
-    const found = new Set(rows.map((r) => r.oid));
-    const missing = oids.find((o) => !found.has(o));
-    throw new Error(`object ${missing} is missing from the repository`);
+  yield* OutgoingPack.of(store, oids, opt).chunks();
+}
+
+/**
+ * A pack about to be sent, its rows loaded: what git's progress reports before the first byte
+ * (how many objects, how many are delta-search candidates) is known before writing starts.
+ */
+export class OutgoingPack implements PackOut {
+  readonly totals: PackTotals = { total: 0, deltas: 0, reused: 0, reusedDeltas: 0 };
+  private readonly opt: PackOutOptions;
+
+  private constructor(
+    private readonly store: ObjectStore,
+    private readonly rows: ObjectRow[] | null, // null: every stored object, streamed
+    private readonly sending: Set<string> | null,
+    readonly count: number,
+    opt: PackOutOptions,
+  ) {
+    this.opt = { ...opt, totals: this.totals };
   }
-  // Pack order: reading stored packs sequentially keeps the window cache hot.
-  rows.sort((a, b) => a.pack_id - b.pack_id || a.offset - b.offset);
-  yield* writeRows(store, rows, rows.length, new Set(oids), opt);
+
+  /** The objects `oids`, in pack order; throws if the repository lacks one. */
+  static of(store: ObjectStore, oids: string[], opt: PackOutOptions): OutgoingPack {
+    const rows = store.rows(oids);
+    if (rows.length !== new Set(oids).size) {
+      const found = new Set(rows.map((r) => r.oid));
+      const missing = oids.find((o) => !found.has(o));
+      throw new Error(`object ${missing} is missing from the repository`);
+    }
+    // Pack order: reading stored packs sequentially keeps the window cache hot.
+    rows.sort((a, b) => a.pack_id - b.pack_id || a.offset - b.offset);
+    return new OutgoingPack(store, rows, new Set(oids), rows.length, opt);
+  }
+
+  /** Every stored object (see generateWholePack). */
+  static whole(store: ObjectStore, opt: PackOutOptions): OutgoingPack {
+    return new OutgoingPack(store, null, null, store.count(), opt);
+  }
+
+  /**
+   * git's "Compressing objects" total: the objects that are not sent as a stored delta and have
+   * at least 50 bytes, i.e. what pack-objects would put through its delta search. (Arbor searches
+   * fresh deltas only for thin fetches; the rest are sent as stored, already compressed.)
+   */
+  deltaCandidates(): number {
+    if (this.rows === null) return this.store.countWhole(MIN_DELTA_CANDIDATE_BYTES);
+    let n = 0;
+    for (const r of this.rows) if (!reusesDelta(r, this.sending, this.opt) && r.size >= MIN_DELTA_CANDIDATE_BYTES) n++;
+    return n;
+  }
+
+  chunks(): Generator<Uint8Array> {
+    return writeRows(this.store, this.rows ?? this.store.allRows(), this.count, this.sending, this.opt);
+  }
+}
+
+/** Whether a stored delta goes out as that delta: its base is in the pack or the client has it. */
+function reusesDelta(r: ObjectRow, sending: Set<string> | null, opt: PackOutOptions): boolean {
+  if (r.base_oid === null) return false;
+  return sending === null || sending.has(r.base_oid) || (opt.thinPack && opt.clientHas.has(r.base_oid));
 }
 
 /**
@@ -49,8 +106,7 @@ export function* generatePack(store: ObjectStore, oids: string[], opt: PackOutOp
  * reachable needs no object walk at all (git's pack reuse).
  */
 export function* generateWholePack(store: ObjectStore, opt: PackOutOptions): Generator<Uint8Array> {
-  const count = store.count();
-  yield* writeRows(store, store.allRows(), count, null, opt);
+  yield* OutgoingPack.whole(store, opt).chunks();
 }
 
 function* writeRows(
@@ -61,6 +117,7 @@ function* writeRows(
   opt: PackOutOptions,
 ): Generator<Uint8Array> {
   const written = new Map<string, number>(); // oid -> offset in this pack
+  const t = opt.totals ?? { total: 0, deltas: 0, reused: 0, reusedDeltas: 0 };
   const w = new PackWriter(count);
   let n = 0;
   let buf: Uint8Array[] = [w.header()];
@@ -74,15 +131,24 @@ function* writeRows(
       : null;
     if (fresh) {
       piece = w.rawEntry(7, fresh.size, fresh.z, { oid: candidate! });
+      t.deltas++;
     } else if (r.base_oid === null) {
       piece = w.rawEntry(r.type as 1 | 2 | 3 | 4, r.size, store.compressedEntry(r));
+      t.reused++;
     } else if (opt.ofsDelta && written.has(r.base_oid)) {
       piece = w.rawEntry(6, r.raw_size, store.compressedEntry(r), { ofs: startOffset - written.get(r.base_oid)! });
-    } else if (sending === null || sending.has(r.base_oid) || (opt.thinPack && opt.clientHas.has(r.base_oid))) {
+      t.deltas++;
+      t.reused++;
+      t.reusedDeltas++;
+    } else if (reusesDelta(r, sending, opt)) {
       piece = w.rawEntry(7, r.raw_size, store.compressedEntry(r), { oid: r.base_oid });
+      t.deltas++;
+      t.reused++;
+      t.reusedDeltas++;
     } else {
       piece = w.object(r.type as 1 | 2 | 3 | 4, store.content(r));
     }
+    t.total++;
     written.set(r.oid, startOffset);
     n++;
     buf.push(piece);

@@ -3,14 +3,17 @@
 // hosted by one Durable Object, see schema.ts). Protocol and API code use this facade and never
 // touch SQL themselves.
 import { DOFS } from '../../dofs';
-import { parseCommit, parseTag } from '../pack';
+import { parseTag } from '../pack';
 import { migrate } from './schema';
+import { isAncestor, type ObjectReader } from './ancestry';
 import { IngestError, PackIngest, type IngestedPack } from './ingest';
 import { PACK_DIR } from './pack-files';
+import { dropViewData } from './git-view/pending';
 import { ObjectStore, TYPE_NAMES, TYPE_NUMBERS } from './object-store';
 import { ShallowStore } from './shallow';
-import { planFetch } from './walk';
+import { ReachCache, ReachWalker } from './reach';
 import { RefStore, ZERO_OID, isValidRefName, type RefUpdate, type RefUpdateResult } from './refs';
+import { RuleStore, type WriteRoute } from './rules';
 import { refsWithPeeled, rememberPushedTags, type PeeledRef } from './peel-cache';
 
 export interface DoStorage {
@@ -22,10 +25,8 @@ export interface DoStorage {
 /** Called inside the ref-update transaction with the updates that were applied. */
 export type RefChangeHook = (moved: RefUpdate[], actor: string | null) => void;
 
-interface Reachability {
-  tips: Set<string>;
-  reach: () => Set<string>;
-}
+/** Reach walkers kept per DO: each may hold a set of every object id of a big repository. */
+const MAX_WALKERS = 8;
 
 /** The key of the repository a bare `new RepoStore(storage)` works on (tests, tools). */
 export const DEFAULT_REPO = '';
@@ -36,8 +37,8 @@ class Shared {
   readonly objects: ObjectStore;
   /** Pack ids of uploads in progress in this instance (the sweeper leaves them alone). */
   readonly livePacks = new Set<number>();
-  /** Per repository: what its refs reach, for serving objects by id (see RepoStore.visible). */
-  readonly reach = new Map<string, { key: string; value: Reachability }>();
+  /** Per repository: what its refs reach, as far as walked (see RepoStore.visible). */
+  readonly reach = new ReachCache(MAX_WALKERS);
 
   constructor(storage: DoStorage) {
     migrate(storage.sql);
@@ -68,6 +69,11 @@ export class RepoStore {
     this.fs = this.shared.fs;
     this.objects = this.shared.objects;
     this.refs = new RefStore(storage.sql, (fn) => storage.transactionSync(fn), repo);
+  }
+
+  /** A DOFS instance of its own (own mount table) on this DO's storage: for a git directory view. */
+  newFs(): DOFS {
+    return new DOFS(this.storage);
   }
 
   /** The store of another repository hosted by the same DO (same object store and caches). */
@@ -131,7 +137,9 @@ export class RepoStore {
    */
   unregister(): number {
     this.refs.clear();
+    this.rules().clear();
     this.shallow().set([]);
+    dropViewData(this.fs, this.repo); // objects written through its git directory view that no ref took up
     this.sql.exec(`DELETE FROM repo_info WHERE repo = ?`, this.repo);
     this.sql.exec(`DELETE FROM repos WHERE key = ?`, this.repo);
     return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM repos`).one().n;
@@ -150,9 +158,15 @@ export class RepoStore {
     this.sql.exec(`DELETE FROM links WHERE repo = ?`, repo);
   }
 
-  // ---- What this repository may hand out by object id. A store shared by a fork network holds
-  // other repositories' objects too: by id, a repository serves only what its refs reach (git's
-  // allowReachableSHA1InWant), so one fork cannot read what another pushed.
+  // ---- What this repository may use by object id. A store shared by a fork network holds other
+  // repositories' objects too: a repository serves, and accepts references to, only what its
+  // refs reach (git's allowReachableSHA1InWant; on push, what check_connected would accept if
+  // the store held this repository's objects alone), plus what a push itself brings. So one fork
+  // cannot read what another pushed, neither by fetching it by id nor by pointing a ref, a tree
+  // entry, a tag or a thin-pack delta at it. Objects a repository pushed but no longer references
+  // are not its own any more (the store does not record who pushed what); a git client never
+  // relies on them, it sends what the advertised refs do not reach. A repository alone in its
+  // store may use every stored object, as git does with its own object directory.
 
   /** True once the store holds (or held) objects of more than one repository. */
   sharesObjects(): boolean {
@@ -163,47 +177,25 @@ export class RepoStore {
     this.setStoreMeta('shared', '1');
   }
 
-  /** Whether this repository may serve object `oid` when asked for it by id. */
+  /** Whether this repository may serve or reference object `oid` (reachable and stored). */
   visible(oid: string): boolean {
     return this.visibility()(oid);
   }
 
   /** visible() for many ids: the refs are read once. */
   visibility(): (oid: string) => boolean {
-    if (!this.sharesObjects()) return (oid) => this.objects.has(oid);
-    const { tips, reach } = this.reachability();
-    return (oid) => this.objects.has(oid) && (tips.has(oid) || reach().has(oid));
+    const has = (oid: string) => this.objects.has(oid);
+    if (!this.sharesObjects()) return has;
+    const refs = this.refs.list();
+    if (refs.length === 0) return () => false;
+    if (this.allReachable()) return has; // every stored object is reachable from these refs
+    const walker = this.walker(refs);
+    return (oid) => walker.has(oid);
   }
 
-  /** Ref tips (and what annotated tags peel to), and — computed on demand, cached until the
-   *  refs move — every object they reach. */
-  private reachability(): Reachability {
-    const refs = this.refs.list();
-    const key = refs.map((r) => `${r.name} ${r.oid}`).join('\n');
-    const cached = this.shared.reach.get(this.repo);
-    if (cached?.key === key) return cached.value;
-    const tips = new Set<string>();
-    for (const r of refs) {
-      tips.add(r.oid);
-      const p = this.peeled(r.oid);
-      if (p) tips.add(p);
-    }
-    let all: Set<string> | null = null;
-    const reach = () => {
-      all ??= new Set(
-        planFetch(this.objects, {
-          wants: refs.map((r) => r.oid).filter((o) => this.objects.has(o)),
-          haves: [],
-          deepen: false,
-          includeTag: false,
-          serverShallow: this.shallowCommits(),
-        }).objects,
-      );
-      return all;
-    };
-    const value = { tips, reach };
-    this.shared.reach.set(this.repo, { key, value });
-    return value;
+  /** The walker of what the current refs reach: reused (and resumed) until the refs move. */
+  private walker(refs = this.refs.list()): ReachWalker {
+    return this.shared.reach.walker(this.repo, refs, () => new ReachWalker(this.objects, refs.map((r) => r.oid), this.shallowCommits()));
   }
 
   /** Marks every other repository of the network as possibly not reaching every object. */
@@ -213,6 +205,11 @@ export class RepoStore {
        ON CONFLICT(repo, key) DO UPDATE SET value = '0'`,
       this.repo,
     );
+  }
+
+  /** This repository's branch protection rules. */
+  rules(): RuleStore {
+    return new RuleStore(this.sql, this.repo);
   }
 
   /** This repository's shallow boundary (empty unless it was imported with a depth). */
@@ -233,6 +230,7 @@ export class RepoStore {
     this.setStoreMeta('next_pack_id', String(id + 1));
     this.shared.livePacks.add(id);
     const ingest = new PackIngest(this.objects, this.fs, id, maxBytes, () => this.shared.livePacks.delete(id));
+    ingest.usable = this.visibility(); // thin bases and references: only what this repository reaches
     if (shallow) ingest.shallow = shallow;
     return ingest;
   }
@@ -261,29 +259,36 @@ export class RepoStore {
    * pack's objects and applies the updates with compare-and-swap. Objects are indexed only if
    * at least one ref moves (or the push only carried objects the repo lacked before).
    */
-  commitPush(pack: IngestedPack | null, updates: RefUpdate[], atomic: boolean): RefUpdateResult[] {
-    const has = (oid: string) => (pack ? pack.has(oid) : this.objects.has(oid));
+  commitPush(pack: IngestedPack | null, updates: RefUpdate[], atomic: boolean, via: WriteRoute = 'push'): RefUpdateResult[] {
+    // A new tip must be in the pack or reachable already (pack.has asks the same of the store).
+    const has = pack ? (oid: string) => pack.has(oid) : this.visibility();
     const typeOf = (oid: string) => (pack ? pack.typeOf(oid) : this.typeNumber(oid));
+    const rules = this.rules().set();
+    const read = (oid: string) => pack?.read(oid) ?? (this.objects.has(oid) ? this.objects.read(oid) : null);
     const pre: (RefUpdateResult | null)[] = updates.map((u) => {
       if (!isValidRefName(u.name)) return { name: u.name, ok: false, error: 'funny refname' };
-      if (u.newOid === ZERO_OID) return null;
-      if (!has(u.newOid)) return { name: u.name, ok: false, error: 'missing necessary objects' };
-      if (u.name.startsWith('refs/heads/') && typeOf(u.newOid) !== 1) {
-        return { name: u.name, ok: false, error: 'trying to write non-commit object to branch' };
+      if (u.newOid !== ZERO_OID) {
+        if (!has(u.newOid)) return { name: u.name, ok: false, error: 'missing necessary objects' };
+        if (u.name.startsWith('refs/heads/') && typeOf(u.newOid) !== 1) {
+          return { name: u.name, ok: false, error: 'trying to write non-commit object to branch' };
+        }
       }
-      return null;
+      const refused = rules.empty ? null : rules.refusal(u, via, () => this.isAncestor(u.oldOid, u.newOid, read));
+      return refused ? { name: u.name, ok: false, error: refused } : null;
     });
     if (atomic && pre.some((p) => p !== null)) {
       return updates.map((u, i) => pre[i] ?? { name: u.name, ok: false, error: 'atomic transaction failed' });
     }
     const live = updates.filter((_, i) => pre[i] === null);
     if (pack) this.shared.livePacks.delete(pack.packId); // indexed below, or discarded by the caller
-    return this.storage.transactionSync(() => {
+    const walked = this.shared.reach.keyOf(this.repo) !== null ? ReachCache.key(this.refs.list()) : null;
+    let moved: RefUpdate[] = [];
+    const out = this.storage.transactionSync(() => {
       const results = this.refs.update(live, atomic);
       const indexPack = pack !== null && (results.some((r) => r.ok) || updates.length === 0);
       // Keep "every stored object is reachable" (the full-clone fast path) only if this push
       // provably preserves it: no deletions, only fast-forwards, every new root a new tip.
-      const moved = live.filter((_, i) => results[i].ok);
+      moved = live.filter((_, i) => results[i].ok);
       if (moved.length > 0) this.onRefChange?.(moved, this.actor);
       const tips = new Set(moved.map((u) => u.newOid));
       const rootsAreTips = !indexPack || pack!.roots.every((r) => tips.has(r) || this.objects.has(r));
@@ -310,6 +315,11 @@ export class RepoStore {
       let k = 0;
       return updates.map((u, i) => pre[i] ?? results[k++]);
     });
+    if (walked !== null && moved.length > 0) {
+      const forward = moved.every((u) => u.newOid !== ZERO_OID && (u.oldOid === ZERO_OID || this.isAncestor(u.oldOid, u.newOid)));
+      this.shared.reach.moved(this.repo, walked, forward ? moved.map((u) => u.newOid) : null, () => this.refs.list());
+    }
+    return out;
   }
 
   /** True while every indexed object is known to be reachable from some ref. */
@@ -322,34 +332,9 @@ export class RepoStore {
     this.setMeta('all_reachable', '1');
   }
 
-  /**
-   * Whether commit `a` is an ancestor of (or equal to) commit `b`, reading new commits from the
-   * pack being pushed. Only a found path counts: any doubt answers false, which is the safe side.
-   */
-  private isAncestor(a: string, b: string): boolean {
-    if (a === b) return true;
-    const read = (oid: string) => (this.objects.has(oid) ? this.objects.read(oid) : null);
-    const ta = read(a);
-    if (!ta || ta.type !== 'commit') return false;
-    // Stop below `a`'s date (with slop for skewed clocks), but never in the first steps, so a
-    // new commit dated before its parent does not end the search at once.
-    const limit = parseCommit(ta.data).committerTime - 30 * 86_400;
-    let steps = 0;
-    const seen = new Set<string>();
-    const stack = [b];
-    let budget = 100_000;
-    while (stack.length > 0 && budget-- > 0) {
-      const o = stack.pop()!;
-      if (o === a) return true;
-      if (seen.has(o)) continue;
-      seen.add(o);
-      const obj = read(o);
-      if (!obj || obj.type !== 'commit') continue;
-      const c = parseCommit(obj.data);
-      if (++steps > 256 && c.committerTime < limit) continue;
-      stack.push(...c.parents);
-    }
-    return false;
+  /** isAncestor (ancestry.ts) over this store, reading new commits through `read` when given. */
+  private isAncestor(a: string, b: string, read?: ObjectReader): boolean {
+    return isAncestor(a, b, read ?? ((oid) => (this.objects.has(oid) ? this.objects.read(oid) : null)));
   }
 
   private typeNumber(oid: string): number | null {

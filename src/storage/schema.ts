@@ -34,9 +34,11 @@ export const SCHEMA = [
      base_oid TEXT, depth INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID`,
   // Storage order, for full clones (ObjectStore.insert drops and rebuilds it around big inserts).
   LOCATION_INDEX_DDL,
+  // Repo tokens (src/repo/token-store.ts): name and last_used_at came later (see TOKEN_COLUMNS).
   `CREATE TABLE IF NOT EXISTS tokens (
      id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, scope TEXT NOT NULL,
-     expires_at INTEGER NOT NULL, created_at INTEGER NOT NULL, repo TEXT NOT NULL DEFAULT '')`,
+     expires_at INTEGER NOT NULL, created_at INTEGER NOT NULL, repo TEXT NOT NULL DEFAULT '',
+     name TEXT, last_used_at INTEGER)`,
   // Ref-change log (push, commit API, ref deletion): one row per ref that moved.
   `CREATE TABLE IF NOT EXISTS events (
      seq INTEGER PRIMARY KEY AUTOINCREMENT, ref TEXT NOT NULL, old_oid TEXT NOT NULL,
@@ -57,6 +59,10 @@ export const SCHEMA = [
   `CREATE INDEX IF NOT EXISTS webhook_deliveries_by_hook ON webhook_deliveries (webhook_id, seq)`,
   // When each alarm-driven job of this Durable Object is next due (one alarm serves them all).
   `CREATE TABLE IF NOT EXISTS scheduled_jobs (job TEXT PRIMARY KEY, due INTEGER NOT NULL)`,
+  // Branch protection (src/storage/rules.ts): per repository, one row per ref pattern.
+  `CREATE TABLE IF NOT EXISTS branch_rules (
+     repo TEXT NOT NULL, pattern TEXT NOT NULL, allow_force_push INTEGER NOT NULL,
+     allow_deletion INTEGER NOT NULL, merge_only INTEGER NOT NULL, PRIMARY KEY (repo, pattern)) WITHOUT ROWID`,
   // Shallow boundary (a shallow import): commits whose parents this repository does not have.
   // Per repository (the key `ns/name`): repositories of one fork network will share objects.
   `CREATE TABLE IF NOT EXISTS shallow (repo TEXT NOT NULL, oid TEXT NOT NULL, PRIMARY KEY (repo, oid)) WITHOUT ROWID`,
@@ -78,7 +84,12 @@ export function migrate(sql: SqlStorage): void {
   }
   for (const stmt of SCHEMA) sql.exec(stmt);
   if (legacy) migrateLegacy(sql);
+  // Columns added to a table that may predate them.
+  const tokenCols = new Set(sql.exec<{ name: string }>(`PRAGMA table_info(tokens)`).toArray().map((c) => c.name));
+  for (const [col, type] of TOKEN_COLUMNS) if (!tokenCols.has(col)) sql.exec(`ALTER TABLE tokens ADD COLUMN ${col} ${type}`);
 }
+
+const TOKEN_COLUMNS: [string, string][] = [['name', 'TEXT'], ['last_used_at', 'INTEGER']];
 
 /** Moves a schema-1 repository (unkeyed refs and meta) under its key `ns/name`. */
 function migrateLegacy(sql: SqlStorage): void {

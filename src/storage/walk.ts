@@ -2,78 +2,14 @@
 // of wants, given what the client has (haves) and any shallow/deepen limits. Commits are walked
 // newest-first with "uninteresting" marks flowing down from the haves (git's limit_list), so an
 // incremental fetch over a long shared history stops as soon as only shared commits remain.
-import { bytesToHex, decodeName, parseCommit, parseTag, walkTree, type ObjectType } from '../pack';
+import { bytesToHex, decodeName, parseTag, walkTree } from '../pack';
 import { DateQueue } from './date-queue';
 import { filterDescends, filterKeeps, type FilterSpec } from './filter';
-import type { GitObject } from './object-store';
+import { computeDeepen, type ShallowOptions } from './deepen';
+import { CommitCache, type ObjectSource } from './commit-graph';
 
-export interface ObjectSource {
-  read(oid: string): GitObject;
-  has(oid: string): boolean;
-  /** has() for many ids at once (fewer index queries), where the source can. */
-  hasMany?(oids: readonly string[]): Set<string>;
-  /** Object size without reading it (blob:limit filters). */
-  sizeOf?(oid: string): number;
-  /** Object type without reading it; null if absent. */
-  typeOf(oid: string): ObjectType | null;
-}
-
-export interface CommitInfo {
-  tree: string;
-  parents: string[];
-  time: number; // committer time, seconds
-}
-
-export class CommitCache {
-  private readonly map = new Map<string, CommitInfo>();
-  constructor(private readonly src: ObjectSource) {}
-
-  get(oid: string): CommitInfo {
-    let c = this.map.get(oid);
-    if (!c) {
-      const obj = this.src.read(oid);
-      if (obj.type !== 'commit') throw new Error(`${oid} is a ${obj.type}, not a commit`);
-      const p = parseCommit(obj.data);
-      c = { tree: p.tree, parents: p.parents, time: committerTime(p) };
-      if (this.map.size > 200_000) this.map.clear();
-      this.map.set(oid, c);
-    }
-    return c;
-  }
-}
-
-function committerTime(p: ReturnType<typeof parseCommit>): number {
-  const anyP = p as unknown as { committerTime?: number; committer?: string | { timestamp?: number } };
-  if (typeof anyP.committerTime === 'number') return anyP.committerTime;
-  const c = anyP.committer;
-  if (c && typeof c === 'object' && typeof c.timestamp === 'number') return c.timestamp;
-  if (typeof c === 'string') {
-    const m = / (\d+) [+-]\d{4}$/.exec(c);
-    if (m) return Number(m[1]);
-  }
-  return 0;
-}
-
-/** Follows tags down to the object they finally point at. */
-export function peel(src: ObjectSource, oid: string): { oid: string; type: string } {
-  let cur = oid;
-  for (let i = 0; i < 100; i++) {
-    const obj = src.read(cur);
-    if (obj.type !== 'tag') return { oid: cur, type: obj.type };
-    cur = parseTag(obj.data).object;
-  }
-  throw new Error(`tag chain too long at ${oid}`);
-}
-
-export interface ShallowOptions {
-  depth?: number; // deepen N (from the wants; with deepenRelative, from the client's shallows)
-  deepenRelative?: boolean;
-  since?: number; // deepen-since: seconds
-  notRefs?: string[]; // deepen-not: oids of commits whose history is excluded
-  clientShallows?: string[]; // commits the client already has as shallow boundaries
-  /** The repository's own shallow boundary: commits whose parents it does not have. */
-  serverShallow?: ReadonlySet<string>;
-}
+export type { ShallowOptions } from './deepen';
+export { CommitCache, peel, type CommitInfo, type ObjectSource } from './commit-graph';
 
 export interface WalkPlan {
   commits: string[];
@@ -195,87 +131,6 @@ export function addTree(
       }
     });
   }
-}
-
-export interface DeepenResult {
-  shallow: string[]; // new boundary commits to report
-  unshallow: string[]; // client shallows whose parents will now be sent
-  boundary: Set<string>; // every commit whose parents are hidden for this walk
-}
-
-/** Works out shallow boundaries for deepen / deepen-since / deepen-not (upload-pack.c deepen()). */
-export function computeDeepen(cc: CommitCache, src: ObjectSource, wants: string[], opt: ShallowOptions): DeepenResult {
-  const clientShallow = new Set(opt.clientShallows ?? []);
-  const boundary = new Set<string>();
-  const notShallow = new Set<string>();
-  // The repository's own boundary is a boundary of every walk that reaches it (shallow.c).
-  const own = opt.serverShallow ?? new Set<string>();
-  const parentsOf = (oid: string) => (own.has(oid) ? [] : cc.get(oid).parents);
-  if (opt.depth !== undefined) {
-    const starts = opt.deepenRelative ? [...clientShallow].filter((o) => src.has(o)) : wants;
-    const depth = opt.deepenRelative ? opt.depth + 1 : opt.depth;
-    const seen = new Map<string, number>();
-    let frontier = starts.map((o) => o);
-    for (const o of frontier) seen.set(o, 1);
-    let d = 1;
-    while (frontier.length > 0) {
-      const next: string[] = [];
-      for (const oid of frontier) {
-        if (own.has(oid)) {
-          boundary.add(oid);
-          continue;
-        }
-        const parents = cc.get(oid).parents;
-        if (d >= depth) {
-          if (parents.length > 0) boundary.add(oid);
-          continue;
-        }
-        notShallow.add(oid);
-        for (const p of parents) {
-          if (seen.has(p)) continue;
-          seen.set(p, d + 1);
-          next.push(p);
-        }
-      }
-      frontier = next;
-      d++;
-    }
-    // A commit reached both within the depth and at its edge is not a boundary.
-    for (const o of notShallow) boundary.delete(o);
-  } else {
-    // deepen-since / deepen-not: keep commits newer than `since` and not reachable from notRefs.
-    const excluded = new Set<string>();
-    if (opt.notRefs && opt.notRefs.length > 0) {
-      const stack = [...opt.notRefs];
-      while (stack.length > 0) {
-        const o = stack.pop()!;
-        if (excluded.has(o)) continue;
-        excluded.add(o);
-        stack.push(...parentsOf(o));
-      }
-    }
-    const keep = (o: string) => !excluded.has(o) && (opt.since === undefined || cc.get(o).time >= opt.since);
-    const stack = wants.filter(keep);
-    if (stack.length === 0) throw new Error('no commits selected for shallow requests');
-    const seen = new Set<string>(stack);
-    while (stack.length > 0) {
-      const o = stack.pop()!;
-      const parents = parentsOf(o);
-      let cut = own.has(o);
-      for (const p of parents) {
-        if (!keep(p)) cut = true;
-        else if (!seen.has(p)) {
-          seen.add(p);
-          stack.push(p);
-        }
-      }
-      if (cut) boundary.add(o);
-      else notShallow.add(o);
-    }
-  }
-  const shallow = [...boundary].filter((o) => !clientShallow.has(o));
-  const unshallow = [...clientShallow].filter((o) => notShallow.has(o) && !boundary.has(o));
-  return { shallow, unshallow, boundary };
 }
 
 /** Fresh deltas against the client's objects are searched only for fetches this small. */

@@ -103,7 +103,10 @@ describe('refused credentials', () => {
   test('wrong tokens: 401 (Bearer and Basic), for fetch and push', async () => {
     const { repo, src } = await repoWithCommit('wrongtok');
     const wrong = [fakeToken(), tokenWithoutExpiry(fakeToken()), 'nonsense', '', `${tokenWithoutExpiry(repo.token)}0`,
-      repo.token.replace(/[0-9a-f](?=\?)/, (c) => (c === '0' ? '1' : '0'))];
+      // one character changed in the random part, or in the checksum
+      repo.token.replace(/[0-9a-f](?=[0-9A-Za-z]{6}\?)/, (c) => (c === '0' ? '1' : '0')),
+      repo.token.replace(/[0-9A-Za-z](?=\?)/, (c) => (c === 'A' ? 'B' : 'A'))];
+    for (const t of wrong.slice(-2)) expect(t).not.toBe(repo.token);
     for (const t of wrong) {
       await expect401Everywhere(repo.remote, { authorization: `Bearer ${t}` }, `bearer ${JSON.stringify(t)}`);
       await expect401Everywhere(repo.remote, { authorization: `Basic ${Buffer.from(`x:${t}`).toString('base64')}` }, `basic ${JSON.stringify(t)}`);
@@ -169,11 +172,17 @@ describe('refused credentials', () => {
     expect(c.code).not.toBe(0);
   });
 
-  test.runIf(process.env.ARBOR_E2E_SLOW)('an expired token is refused (waits 62 s)', async () => {
+  test.runIf(process.env.ARBOR_E2E_SLOW)('an expired token is refused, and told it expired (waits 62 s)', async () => {
     const { repo } = await repoWithCommit('expiry');
     const short = await createToken(repo, 'read', 60);
     expect((await lsRemote(repo.remote, { token: short.token })).length).toBeGreaterThan(0);
     await sleep(62_000);
     await expect401Everywhere(repo.remote, { authorization: `Bearer ${short.token}` }, 'expired token');
+    const res = await rawInfoRefs(repo.remote, 'git-upload-pack', { headers: { authorization: `Bearer ${short.token}` } });
+    expect(res.text).toMatch(/^token expired at \d{4}-\d\d-\d\dT[\d:.]+Z: issue a new one/);
+    // git shows the server's text on a 401 with Basic credentials: the user learns why
+    const ls = await git(['ls-remote', basicAuthUrl(repo.remote, short.token)], { allowFail: true });
+    expect(ls.code).not.toBe(0);
+    expect(ls.stderr).toMatch(/remote: token expired at /);
   }, 120_000);
 });

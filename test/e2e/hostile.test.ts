@@ -2,7 +2,8 @@
 // endpoint — info/refs, git-upload-pack (v0, v1, v2), git-receive-pack and the control-plane API:
 // mutated pkt-lines, truncated and bit-flipped packs, bad deltas and delta cycles, zip bombs in
 // gzip bodies and in zlib streams inside packs, huge declared sizes, trees with `..`, `.git`,
-// duplicate entries or `/` in names, bad ref names, HEAD injection, oversize bodies.
+// duplicate entries or `/` in names, hostile .gitmodules (git's fsck rules), bad ref names,
+// HEAD injection, oversize bodies.
 //
 // Every request must get a clear refusal (a 4xx, or a git-shaped error: `ERR` pkt-line,
 // side-band 3, `unpack <reason>`, `ng <ref> <reason>`), never a 5xx and never a hang (each
@@ -763,6 +764,33 @@ describe('objects', () => {
     push('truncated entry (half an oid)', [], [], Buffer.concat([Buffer.from('100644 a\0'), Buffer.from(ob, 'hex').subarray(0, 10)]));
     push('entry without a NUL', [], [], Buffer.from(`100644 a${Buffer.from(ob, 'hex').toString('latin1')}`, 'latin1'));
     push('.git one level down', [['40000', 'd', oidOf('tree', treeData([['100644', '.git', ob]]))]], [['tree', treeData([['100644', '.git', ob]])]]);
+    const problems = await runCases(cases);
+    expect(problems, problems.join('\n')).toEqual([]);
+  });
+
+  test('submodule and dotfile attacks (.gitmodules url/name/path/update, symlinks, NTFS/HFS spellings)', async () => {
+    const cases: Case[] = [];
+    const gm = (line: string, sub = 'x') => Buffer.from(`[submodule "${sub}"]\n\tpath = x\n\t${line}\n`);
+    const attack = (label: string, entries: [mode: string, name: string, content: Buffer][]) => {
+      const objs = entries.map(([, , b]) => ['blob', b] as [ObjType, Buffer]);
+      const tr = treeData(entries.map(([mode, name, b]) => [mode, name, oidOf('blob', b)]));
+      const c = commitData(oidOf('tree', tr), [head]);
+      const { entries: es } = fullEntries([...objs, ['tree', tr], ['commit', c]]);
+      cases.push({ cat: 'submodule attack', label, expect: 'reject', req: () => receive(pushBody([[ZERO_OID, oidOf('commit', c), freshRef('gm')]], buildPack(es), caps())) });
+    };
+    const evil = gm('url = --upload-pack=touch /tmp/pwned');
+    for (const name of ['.gitmodules', '.GITMODULES', 'GITMOD~1', 'gi7eba~1', '.gitmodules. ', '.gitmodules::$DATA', '.g\u200citmodules', 'a\\.gitmodules']) {
+      attack(`url = --upload-pack in ${JSON.stringify(name)}`, [['100644', name, evil]]);
+    }
+    attack('url with an encoded newline', [['100644', '.gitmodules', gm('url = https://example.com/%0a')]]);
+    attack('url climbing into the host', [['100644', '.gitmodules', gm('url = ../:evil.example/x')]]);
+    attack('name ../../modules/evil', [['100644', '.gitmodules', gm('url = ./x', '../../modules/evil')]]);
+    attack('path = -x', [['100644', '.gitmodules', gm('path = -x')]]);
+    attack('update = !command', [['100644', '.gitmodules', gm('update = !touch /tmp/pwned')]]);
+    attack('.gitmodules is a symlink', [['120000', '.gitmodules', Buffer.from('/etc/passwd')]]);
+    attack('GITMOD~1 is a symlink', [['120000', 'GITMOD~1', Buffer.from('../x')]]);
+    attack('.gitattributes with a 3000-byte line', [['100644', '.gitattributes', Buffer.from('a'.repeat(3000))]]);
+    attack('.git after a backslash', [['100644', 'a\\.git', Buffer.from('x')]]);
     const problems = await runCases(cases);
     expect(problems, problems.join('\n')).toEqual([]);
   });

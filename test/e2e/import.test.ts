@@ -20,13 +20,30 @@ let server: http.Server;
 let base = '';
 let srcDir = '';
 let gzipped = 0;
+/** The same routes on another port: another origin, for redirects. */
+let other: http.Server;
+let otherBase = '';
+/** Every request: which origin it reached, its path, its Authorization header. */
+const seen: { host: string; path: string; auth: string | null }[] = [];
 
-/** Routes: /plain/<repo> (http-backend), /v0/<repo> (Git-Protocol stripped), /gzip/<repo> (gzip answers), /html, /auth, /garbage. */
+/**
+ * Routes: /plain/<repo> (http-backend), /v0/<repo> (Git-Protocol stripped), /gzip/<repo> (gzip
+ * answers), /html, /auth, /garbage, /moved/<repo> (302 to /plain on the other origin), /loop.
+ */
 async function startSources(): Promise<void> {
-  server = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const u = new URL(req.url ?? '/', 'http://x');
     const [, kind, ...rest] = u.pathname.split('/');
     const pathInfo = '/' + rest.join('/');
+    seen.push({ host: req.headers.host ?? '', path: u.pathname, auth: req.headers.authorization ?? null });
+    if (kind === 'moved') {
+      res.writeHead(302, { location: `${otherBase}/plain${pathInfo}${u.search}` });
+      return void res.end();
+    }
+    if (kind === 'loop') {
+      res.writeHead(302, { location: `/loop${pathInfo}${u.search}` });
+      return void res.end();
+    }
     if (kind === 'plain') return void runHttpBackend(req, res, root, pathInfo);
     if (kind === 'v0') {
       delete req.headers['git-protocol'];
@@ -60,9 +77,13 @@ async function startSources(): Promise<void> {
     }
     res.writeHead(404);
     res.end();
-  });
+  };
+  server = http.createServer(handler);
+  other = http.createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) => other.listen(0, '127.0.0.1', () => r()));
   base = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  otherBase = `http://127.0.0.1:${(other.address() as net.AddressInfo).port}`;
 }
 
 beforeAll(async () => {
@@ -83,8 +104,10 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  server?.closeAllConnections();
-  await new Promise((r) => server?.close(r));
+  for (const s of [server, other]) {
+    s?.closeAllConnections();
+    await new Promise((r) => s?.close(r));
+  }
 });
 
 const importRepo = (name: string, body: unknown) => api('POST', `/v1/repos/${NS}/${name}/import`, { body });
@@ -222,6 +245,21 @@ describe('import', () => {
     await expectNoRepo(name2);
   });
 
+  test('redirects: followed by hand, the caller headers stay with the origin the caller named, at most 5 hops', async () => {
+    seen.length = 0;
+    const name = uniqueName('imp-moved');
+    const r = await importRepo(name, { url: `${base}/moved/src.git`, headers: { Authorization: 'Bearer only-for-the-first-origin' } });
+    expect(r.status, r.text).toBe(201);
+    expect(r.json.imported.refs).toBe(4);
+    const hosts = seen.map((s) => [new URL(`http://${s.host}`).origin, s.path.split('/')[1], s.auth]);
+    expect(hosts[0]).toEqual([base, 'moved', 'Bearer only-for-the-first-origin']);
+    expect(hosts.length).toBeGreaterThan(2); // discovery, then ls-refs and fetch where it ended
+    for (const h of hosts.slice(1)) expect(h).toEqual([otherBase, 'plain', null]);
+    const loop = await importRepo(uniqueName('imp-loop'), { url: `${base}/loop/src.git` });
+    expect(loop.status, loop.text).toBe(502);
+    expect(loop.json.error).toEqual({ code: 'upstream_error', message: `${base}/loop/src.git: more than 5 redirects` });
+  });
+
   test('an empty remote imports as an empty repository', async () => {
     const name = uniqueName('imp-empty');
     const r = await importRepo(name, { url: `${base}/plain/empty.git` });
@@ -259,6 +297,8 @@ describe('import', () => {
       expect(r.json.error.code, r.text).toBe(code);
       expect(r.text).not.toContain('very-secret-value');
       expect(r.text).not.toContain('secret@');
+      // no oracle: neither the runtime's network error nor what else answered there
+      expect(r.text).not.toMatch(/ECONNREFUSED|connection refused|text\/html|charset/i);
       await expectNoRepo(name);
     }
     // the name exists already

@@ -8,7 +8,8 @@ import {
 
 useArbor();
 
-const TOKEN_RE = /^arb_v1_[0-9a-f]{40}\?expires=(\d+)$/;
+/** arb_v1_<40 hex><6 base62 checksum>?expires=<unix seconds> (README: the checksum scheme). */
+const TOKEN_RE = /^arb_v1_[0-9a-f]{40}[0-9A-Za-z]{6}\?expires=(\d+)$/;
 
 function expectErrorShape(json: unknown): void {
   expect(json).toMatchObject({ error: { code: expect.any(String), message: expect.any(String) } });
@@ -203,6 +204,21 @@ describe('repo tokens', () => {
     await git(['push', repo.remote, 'main'], { cwd: d, token: write.token });
     const refs = await lsRemote(repo.remote, { token: read.token });
     expect(refs.some((l) => l.endsWith('\trefs/heads/main'))).toBe(true);
+  });
+
+  test('a named token: the name and its last use (by git) are listed, never the secret', async () => {
+    const repo = await createRepo('tokname');
+    const made = await api('POST', `/v1/repos/${NS}/${repo.name}/tokens`, { body: { scope: 'read', ttlSeconds: 600, name: 'laptop clone' } });
+    expect(made.status, made.text).toBe(201);
+    expect(made.json.name).toBe('laptop clone');
+    const listed = async () => (await api('GET', `/v1/repos/${NS}/${repo.name}/tokens`)).json.tokens.find((t: any) => t.id === made.json.id);
+    expect(await listed()).toMatchObject({ name: 'laptop clone', scope: 'read', expired: false, lastUsedAt: null });
+    const t0 = Date.now() - 1000;
+    await lsRemote(repo.remote, { token: made.json.token });
+    const after = await listed();
+    expect(Date.parse(after.lastUsedAt)).toBeGreaterThanOrEqual(Math.floor(t0 / 1000) * 1000);
+    const text = (await api('GET', `/v1/repos/${NS}/${repo.name}/tokens`)).text;
+    expect(text).not.toContain(made.json.token.slice(7, 53));
   });
 
   test('bad token requests: ttl out of range, unknown scope, missing fields -> 400; unknown repo -> 404', async () => {

@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import type * as net from 'node:net';
 import * as path from 'node:path';
 import { git, runHttpBackend, tmpDir } from './harness';
+import { tokenChecksum } from '../../src/auth/tokens';
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const validName = (n: string) => NAME_RE.test(n) && !n.endsWith('.git');
@@ -20,7 +21,8 @@ export async function startReferenceServer(adminToken: string): Promise<{ origin
   let originUrl = '';
 
   const mint = (repo: Repo, scope: 'read' | 'write', ttl: number) => {
-    const secret = `arb_v1_${randomBytes(20).toString('hex')}`;
+    const body = `arb_v1_${randomBytes(20).toString('hex')}`;
+    const secret = body + tokenChecksum(body);
     const exp = Math.floor(Date.now() / 1000) + ttl;
     const t: Tok = { id: randomBytes(8).toString('hex'), scope, exp };
     repo.tokens.set(secret, t);

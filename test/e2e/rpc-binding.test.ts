@@ -173,6 +173,32 @@ describe.skipIf(external)('ArborService from a second Worker', () => {
     }
   });
 
+  test('branch protection through the binding: set, read, enforced on git push and commit', async () => {
+    const ns = `rpc-rules-${Date.now().toString(36)}`;
+    const created = await ok('create', ns, 'guarded');
+    const dir = await initRepo('rpc-rules-src');
+    await commitFiles(dir, { 'a.txt': '1\n' }, 'one');
+    await commitFiles(dir, { 'a.txt': '2\n' }, 'two');
+    await pushAll(dir, local(created.remote), created.token);
+    expect(await ok('rules', ns, 'guarded')).toEqual([]);
+    const set = await ok('setRules', ns, 'guarded', [{ pattern: 'refs/heads/main' }, { pattern: 'refs/heads/ship', mergeOnly: true }]);
+    expect(set).toEqual([
+      { pattern: 'refs/heads/main', allowForcePush: false, allowDeletion: false, mergeOnly: false },
+      { pattern: 'refs/heads/ship', allowForcePush: false, allowDeletion: false, mergeOnly: true },
+    ]);
+    expect(await ok('rules', ns, 'guarded')).toEqual(set);
+    await git(['reset', '-q', '--hard', 'HEAD~1'], { cwd: dir });
+    const force = await git(['push', '--force', local(created.remote), 'HEAD:refs/heads/main'], { cwd: dir, token: created.token, allowFail: true });
+    expect(force.stderr).toContain('(protected branch: force-push refused)');
+    await git(['push', local(created.remote), 'HEAD:refs/heads/ship'], { cwd: dir, token: created.token }); // creating is allowed
+    const refused = await fails('commit', ns, 'guarded', {
+      branch: 'ship', message: 'no', author: { name: 'Bot', email: 'bot@example.com' }, changes: [{ action: 'create', path: 'x', content: 'x' }],
+    });
+    expect([refused.name, refused.message]).toEqual(['Forbidden', "Forbidden: branch 'ship': protected branch: changes only through the merge API"]);
+    expect((await fails('setRules', ns, 'guarded', [{ pattern: 'main' }])).name).toBe('BadRequest');
+    expect((await fails('rules', ns, 'missing')).name).toBe('NotFound');
+  });
+
   test('webhooks through the binding; delete removes the repository', async () => {
     const ns = `rpc-del-${Date.now().toString(36)}`;
     await ok('create', ns, 'gone');

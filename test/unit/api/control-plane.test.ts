@@ -43,7 +43,7 @@ describe('tokens: list and revoke', () => {
     expect(list.status).toBe(200);
     expect(list.json.tokens).toHaveLength(2);
     for (const t of list.json.tokens) {
-      expect(Object.keys(t).sort()).toEqual(['createdAt', 'expired', 'expiresAt', 'id', 'scope']);
+      expect(Object.keys(t).sort()).toEqual(['createdAt', 'expired', 'expiresAt', 'id', 'lastUsedAt', 'name', 'scope']);
       expect(t.id).toMatch(/^tok_[0-9a-f]{16}$/);
     }
     expect(list.text).not.toContain('arb_v1_');

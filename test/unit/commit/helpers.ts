@@ -114,7 +114,7 @@ export async function pushObjects(repo: Repo, objects: { type: 'commit' | 'tree'
   const { PackWriter } = await import('../../../src/pack');
   const nums = { commit: 1, tree: 2, blob: 3, tag: 4 } as const;
   await runInDurableObject(repo.stub, async (instance) => {
-    const store = (instance as unknown as { hosted(key: string): { store: import('../../../src/storage/repo-store').RepoStore } }).hosted(`${NS}/${repo.name}`).store;
+    const store = (instance as unknown as { host: import('../../../src/repo/host').RepoHost }).host.hosted(`${NS}/${repo.name}`)!.store;
     const w = new PackWriter(objects.length);
     const ing = store.beginPack();
     ing.write(w.header());

@@ -22,7 +22,9 @@ describe('ArborService.import', () => {
     expect(await nameOf(rpc.import(ns, 'a', { url: 'ftp://example.com/r.git' }))).toBe('BadRequest');
     expect(await nameOf(rpc.import(ns, 'a', { url: 'https://u:p@example.com/r.git' }))).toBe('BadRequest');
     expect(await nameOf(rpc.import(ns, 'bad name', { url: 'https://example.com/r.git' }))).toBe('BadRequest');
-    expect(await nameOf(rpc.import(ns, 'a', { url: 'http://127.0.0.1:1/r.git' }))).toBe('Upstream');
+    // production setting here (no ARBOR_ALLOW_PRIVATE_NETWORKS): private destinations are bad input
+    expect(await nameOf(rpc.import(ns, 'a', { url: 'http://127.0.0.1:1/r.git' }))).toBe('BadRequest');
+    expect(await nameOf(rpc.import(ns, 'a', { url: 'https://example.invalid/r.git' }))).toBe('Upstream'); // never resolves
     expect(await nameOf(rpc.get(ns, 'a'))).toBe('NotFound');
     expect((await rpc.list(ns)).repos).toEqual([]);
   });
@@ -30,6 +32,6 @@ describe('ArborService.import', () => {
   test('an existing name is a Conflict', async () => {
     const ns = `imp-${crypto.randomUUID().slice(0, 8)}`;
     await rpc.create(ns, 'taken');
-    expect(await nameOf(rpc.import(ns, 'taken', { url: 'http://127.0.0.1:1/r.git' }))).toBe('Conflict');
+    expect(await nameOf(rpc.import(ns, 'taken', { url: 'https://example.invalid/r.git' }))).toBe('Conflict');
   });
 });

@@ -3,51 +3,27 @@
 // verdict and message on many random trees, well-formed and mangled, and for acceptable trees
 // onTreeEntry sees exactly the entries walkTree sees.
 import { describe, expect, it } from 'vitest';
-import { PackError, validateObject, walkTree, type ValidateOptions } from '../../../src/pack';
+import { DOT_GITMODULES, dotfileKinds, isDotGitName, PackError, validateObject, walkTree, type ValidateOptions } from '../../../src/pack';
 import { concat, enc, rng } from './helpers';
 
 // ---------------------------------------------------------------- reference (previous code)
 const SLASH = 0x2f;
 
-function lower(c: number): number {
-  return c >= 0x41 && c <= 0x5a ? c + 32 : c;
-}
-
-/** Case-insensitive compare of data[s..s+word.length) with an ASCII lower-case word. */
-function matchesCi(d: Uint8Array, s: number, word: string): boolean {
-  for (let i = 0; i < word.length; i++) if (lower(d[s + i]) !== word.charCodeAt(i)) return false;
-  return true;
-}
-
-// Code points HFS+ ignores when comparing names, so ".g\u200cit" is ".git" there.
-const HFS_IGNORABLE = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
 const utf8 = new TextDecoder('utf-8');
 
-/** Would this name be the repository's .git directory on some filesystem? */
+/**
+ * Would this name be the repository's .git directory on some filesystem? The name rules are
+ * git's (src/pack/fsck-names.ts, with their own corpus in fsck-gitmodules.test.ts); this test
+ * is about the one-pass structure, so the reference uses the same predicates.
+ */
 function isDotGit(d: Uint8Array, s: number, e: number): boolean {
-  const len = e - s;
-  if (len >= 4 && d[s] === 0x2e && matchesCi(d, s + 1, 'git')) {
-    if (len === 4) return true;
-    // NTFS drops trailing dots and spaces (".git. ") and has alternate data streams (".git::$INDEX_ALLOCATION").
-    let i = s + 4;
-    while (i < e && (d[i] === 0x2e || d[i] === 0x20)) i++;
-    if (i === e) return true;
-    if (d[s + 4] === 0x3a) return true;
-  }
-  // NTFS 8.3 short name of ".git".
-  if (len >= 5 && matchesCi(d, s, 'git~1')) {
-    let i = s + 5;
-    while (i < e && (d[i] === 0x2e || d[i] === 0x20)) i++;
-    if (i === e) return true;
-  }
-  // HFS+ ignorable code points only exist in non-ASCII names.
-  for (let i = s; i < e; i++) {
-    if (d[i] >= 0x80) {
-      const name = utf8.decode(d.subarray(s, e)).replace(HFS_IGNORABLE, '').toLowerCase();
-      return name === '.git';
-    }
-  }
-  return false;
+  const name = d.subarray(s, e);
+  return isDotGitName(d, s, e, name.some((c) => c >= 0x80), name.includes(0x5c));
+}
+
+function isSymlinkedGitmodules(d: Uint8Array, s: number, e: number, mode: number): boolean {
+  const name = d.subarray(s, e);
+  return mode === 0o120000 && (dotfileKinds(d, s, e, name.some((c) => c >= 0x80), name.includes(0x5c)) & DOT_GITMODULES) !== 0;
 }
 
 function showName(d: Uint8Array, s: number, e: number): string {
@@ -121,6 +97,10 @@ function referenceValidateTree(d: Uint8Array, opts: ValidateOptions): string | n
       }
       problem = checkName(d, nameStart, nameEnd);
       if (problem !== null) return false;
+      if (isSymlinkedGitmodules(d, nameStart, nameEnd, mode)) {
+        problem = 'gitmodulesSymlink: .gitmodules is a symbolic link';
+        return false;
+      }
       const dir = mode === S_IFDIR;
       if (prevStart >= 0) {
         const cmp = compareEntries(d, prevStart, prevEnd, prevDir, nameStart, nameEnd, dir);
@@ -164,13 +144,15 @@ function referenceValidateTree(d: Uint8Array, opts: ValidateOptions): string | n
     if (e instanceof PackError) return `tree ${e.message.replace(/^malformed tree: /, 'is malformed: ')}`;
     throw e;
   }
-  return problem === null ? null : `tree ${problem}`;
+  if (problem === null) return null;
+  return (problem as string).startsWith('gitmodules') ? problem : `tree ${problem}`;
 }
 
 // ---------------------------------------------------------------- random trees
 
 const NAMES = ['a', 'b', 'foo', 'foo.c', 'foo-bar', 'foo0', '.git', '.GIT', 'Git~1', '.git.', '.git::$INDEX_ALLOCATION',
-  '.', '..', '.gitignore', 'g', 'git', 'x/y', '', 'caf\u00e9', '.g\u200cit', 'GIT~1 .', 'zz', 'Z', '~', '\u00e9\u00e9'];
+  '.', '..', '.gitignore', 'g', 'git', 'x/y', '', 'caf\u00e9', '.g\u200cit', 'GIT~1 .', 'zz', 'Z', '~', '\u00e9\u00e9',
+  '.gitmodules', 'GITMOD~1', 'a\\.git', 'a\\.gitmodules'];
 const MODES = ['100644', '100755', '120000', '40000', '160000', '100664', '040000', '100600', '777', '1006444'];
 
 function randomTree(r: () => number): Uint8Array {

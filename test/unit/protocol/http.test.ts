@@ -450,8 +450,8 @@ describe('receive-pack request encodings and options', () => {
   });
 
   // Errors from the body stream itself (here: a corrupt gzip body, decoded by the
-  // DecompressionStream of receivePackHttp) are the client's: BodyReader turns them into a
-  // ProtocolError ("could not read request body"), answered with a 4xx, as readBody() does.
+  // DecompressionStream of receivePackHttp) are the client's: PktStream turns them into a
+  // ProtocolError ("could not read the stream"), answered with a 4xx, as readBody() does.
   it('a corrupt gzip push body is a 4xx, not a 500', async () => {
     const repo = await createRepo('push-badgzip');
     const res = await post(repo, 'git-receive-pack', enc('this is not gzip data, not at all'), { 'content-encoding': 'gzip' });

@@ -8,6 +8,8 @@ import { parseFetchV1, parseFetchV2 } from '../../../src/protocol/fetch-request'
 import { MAX_HAVES_PER_REQUEST, Negotiation } from '../../../src/protocol/negotiate';
 import { fetchV1, fetchV2 } from '../../../src/protocol/upload-pack';
 import type { RepoStore } from '../../../src/storage/repo-store';
+import { StoreFetchSource } from '../../../src/storage/fetch-source';
+import { CommitCache } from '../../../src/storage/commit-graph';
 import { blob, buildPack, commit, pushPack, tree, withStore, type Obj } from '../storage/helpers';
 import { body, collect, parseLines, show } from './wire';
 
@@ -46,13 +48,13 @@ describe('v0/v1 negotiation with many haves the server does not have', () => {
       const haves = [stray.oid, ...bogus(8000, 1)];
       const req = body(`want ${tip.oid} ${CAPS}`, null, ...haves.map((h) => `have ${h}`), null);
       const t0 = performance.now();
-      const lines = show(parseLines(await collect(fetchV1(store, parseFetchV1(req)))));
+      const lines = show(parseLines(await collect(fetchV1(new StoreFetchSource(store), parseFetchV1(req)))));
       const ms = performance.now() - t0;
       console.log(`[negotiate] v0, ${N}-commit history, 1 known + 8,000 bogus haves: ${ms.toFixed(0)} ms`);
       expect(lines).toEqual([`ACK ${stray.oid} common`, 'NAK']);
       expect(ms).toBeLessThan(1000);
       // The walk itself, as the negotiation sees it: every commit of main once, not once per have.
-      const neg = new Negotiation(store.objects, [tip.oid]);
+      const neg = new Negotiation(new CommitCache(store.objects), [tip.oid], (o) => store.objects.has(o));
       for (const h of haves) if (!neg.have(h)) neg.okToGiveUp();
       expect(neg.okToGiveUp()).toBe(false);
       expect(neg.walked).toBeLessThanOrEqual(N + 1);
@@ -65,7 +67,7 @@ describe('v0/v1 negotiation with many haves the server does not have', () => {
       const mid = main[N / 2].oid;
       const req = body(`want ${tip.oid} ${CAPS}`, null, `have ${b1}`, `have ${stray.oid}`, `have ${b2}`, `have ${mid}`, `have ${b3}`, null);
       // (no-done: the pack follows the last ACK)
-      expect(show(parseLines(await collect(fetchV1(store, parseFetchV1(req))))).slice(0, 6)).toEqual([
+      expect(show(parseLines(await collect(fetchV1(new StoreFetchSource(store), parseFetchV1(req))))).slice(0, 6)).toEqual([
         `ACK ${stray.oid} common`,
         `ACK ${mid} common`,
         `ACK ${b3} ready`,
@@ -80,7 +82,7 @@ describe('v0/v1 negotiation with many haves the server does not have', () => {
     await withHistory(async (store) => {
       // A have newer than all of main first (the walk stops at the tip, older than it), then
       // an old one on main: the walk goes on down to it.
-      const neg = new Negotiation(store.objects, [tip.oid]);
+      const neg = new Negotiation(new CommitCache(store.objects), [tip.oid], (o) => store.objects.has(o));
       expect(neg.have(side.oid)).toBe(true);
       expect(neg.have(bogus(1, 3)[0])).toBe(false);
       expect(neg.okToGiveUp()).toBe(false);
@@ -95,10 +97,10 @@ describe('v0/v1 negotiation with many haves the server does not have', () => {
     await withHistory(async (store) => {
       const far = [...bogus(MAX_HAVES_PER_REQUEST, 4), main[5].oid];
       const reqFar = body(`want ${tip.oid} ${CAPS}`, null, ...far.map((h) => `have ${h}`), null);
-      expect(show(parseLines(await collect(fetchV1(store, parseFetchV1(reqFar)))))).toEqual(['NAK']);
+      expect(show(parseLines(await collect(fetchV1(new StoreFetchSource(store), parseFetchV1(reqFar)))))).toEqual(['NAK']);
       const near = [...bogus(100, 5), main[5].oid];
       const reqNear = body(`want ${tip.oid} ${CAPS}`, null, ...near.map((h) => `have ${h}`), null);
-      expect(show(parseLines(await collect(fetchV1(store, parseFetchV1(reqNear))))).slice(0, 2)).toEqual([`ACK ${main[5].oid} common`, `ACK ${main[5].oid} ready`]);
+      expect(show(parseLines(await collect(fetchV1(new StoreFetchSource(store), parseFetchV1(reqNear))))).slice(0, 2)).toEqual([`ACK ${main[5].oid} common`, `ACK ${main[5].oid} ready`]);
     });
   });
 });
@@ -108,7 +110,7 @@ describe('v2 negotiation', () => {
     await withHistory(async (store) => {
       const args = [`want ${tip.oid}`, `have ${stray.oid}`, ...bogus(8000, 6).map((h) => `have ${h}`)];
       const t0 = performance.now();
-      const lines = show(parseLines(await collect(fetchV2(store, parseFetchV2(args)))));
+      const lines = show(parseLines(await collect(fetchV2(new StoreFetchSource(store), parseFetchV2(args)))));
       const ms = performance.now() - t0;
       console.log(`[negotiate] v2, ${N}-commit history, 1 known + 8,000 bogus haves: ${ms.toFixed(0)} ms`);
       expect(lines).toEqual(['acknowledgments', `ACK ${stray.oid}`, '<flush>']);

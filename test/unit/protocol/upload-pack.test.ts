@@ -6,6 +6,10 @@ import { parseFetchV1, parseFetchV2 } from '../../../src/protocol/fetch-request'
 import { ProtocolError } from '../../../src/protocol/pktline';
 import { fetchV1, fetchV2, lsRefs } from '../../../src/protocol/upload-pack';
 import type { RepoStore } from '../../../src/storage/repo-store';
+import { StoreFetchSource } from '../../../src/storage/fetch-source';
+
+/** upload-pack reads a repository through the FetchSource interface (src/protocol/source.ts). */
+const src = (s: RepoStore) => new StoreFetchSource(s);
 import { blob, buildPack, commit, ingestPack, linearHistory, pushPack, tag, tree, withStore, ZERO } from '../storage/helpers';
 import { body, collect, demux, parseLines, show } from './wire';
 
@@ -46,34 +50,34 @@ describe('ls-refs (v2)', () => {
   it('empty repository: unborn HEAD with its symref target only when asked', async () => {
     await withStore('ls-refs-empty', async (store) => {
       store.refs.setHead('refs/heads/main');
-      expect(show(parseLines(await collect(lsRefs(store, ['symrefs', 'peel', 'unborn']))))).toEqual([
+      expect(show(parseLines(await collect(lsRefs(src(store), ['symrefs', 'peel', 'unborn']))))).toEqual([
         'unborn HEAD symref-target:refs/heads/main',
         '<flush>',
       ]);
-      expect(show(parseLines(await collect(lsRefs(store, ['symrefs', 'peel']))))).toEqual(['<flush>']);
-      expect(show(parseLines(await collect(lsRefs(store, ['unborn']))))).toEqual(['unborn HEAD', '<flush>']);
+      expect(show(parseLines(await collect(lsRefs(src(store), ['symrefs', 'peel']))))).toEqual(['<flush>']);
+      expect(show(parseLines(await collect(lsRefs(src(store), ['unborn']))))).toEqual(['unborn HEAD', '<flush>']);
     });
   });
 
   it('HEAD, refs, peeled tags and ref-prefix filtering', async () => {
     await withRepo(async (store) => {
-      expect(show(parseLines(await collect(lsRefs(store, ['symrefs', 'peel', 'unborn']))))).toEqual([
+      expect(show(parseLines(await collect(lsRefs(src(store), ['symrefs', 'peel', 'unborn']))))).toEqual([
         `${c4.oid} HEAD symref-target:refs/heads/main`,
         `${big.oid} refs/heads/big`,
         `${c4.oid} refs/heads/main`,
         `${v1.oid} refs/tags/v1 peeled:${c2.oid}`,
         '<flush>',
       ]);
-      expect(show(parseLines(await collect(lsRefs(store, ['ref-prefix refs/tags/']))))).toEqual([
+      expect(show(parseLines(await collect(lsRefs(src(store), ['ref-prefix refs/tags/']))))).toEqual([
         `${v1.oid} refs/tags/v1`,
         '<flush>',
       ]);
-      expect(show(parseLines(await collect(lsRefs(store, ['ref-prefix HEAD', 'ref-prefix refs/heads/m']))))).toEqual([
+      expect(show(parseLines(await collect(lsRefs(src(store), ['ref-prefix HEAD', 'ref-prefix refs/heads/m']))))).toEqual([
         `${c4.oid} HEAD`,
         `${c4.oid} refs/heads/main`,
         '<flush>',
       ]);
-      expect(() => [...lsRefs(store, ['bogus'])]).toThrow(ProtocolError);
+      expect(() => [...lsRefs(src(store), ['bogus'])]).toThrow(ProtocolError);
     });
   });
 });
@@ -81,7 +85,7 @@ describe('ls-refs (v2)', () => {
 describe('fetch (v2)', () => {
   it('clone: want + done → packfile section with the whole history in side-band', async () => {
     await withRepo(async (store) => {
-      const lines = parseLines(await collect(fetchV2(store, parseFetchV2([`want ${c4.oid}`, 'ofs-delta', 'done']))));
+      const lines = parseLines(await collect(fetchV2(src(store), parseFetchV2([`want ${c4.oid}`, 'ofs-delta', 'done']))));
       const s = show(lines);
       expect(s[0]).toBe('packfile');
       expect(s[s.length - 1]).toBe('<flush>');
@@ -95,7 +99,7 @@ describe('fetch (v2)', () => {
 
   it('negotiation: acknowledgments, ready, then the pack of what is missing', async () => {
     await withRepo(async (store) => {
-      const lines = parseLines(await collect(fetchV2(store, parseFetchV2([`want ${c4.oid}`, `have ${'e'.repeat(40)}`, `have ${c2.oid}`, 'no-progress']))));
+      const lines = parseLines(await collect(fetchV2(src(store), parseFetchV2([`want ${c4.oid}`, `have ${'e'.repeat(40)}`, `have ${c2.oid}`, 'no-progress']))));
       const s = show(lines);
       expect(s.slice(0, 5)).toEqual(['acknowledgments', `ACK ${c2.oid}`, 'ready', '<delim>', 'packfile']);
       const d = demux(lines);
@@ -107,20 +111,20 @@ describe('fetch (v2)', () => {
 
   it('no common commit: NAK and the round ends; wait-for-done: ACKs but no ready', async () => {
     await withRepo(async (store) => {
-      expect(show(parseLines(await collect(fetchV2(store, parseFetchV2([`want ${c4.oid}`, `have ${'e'.repeat(40)}`])))))).toEqual([
+      expect(show(parseLines(await collect(fetchV2(src(store), parseFetchV2([`want ${c4.oid}`, `have ${'e'.repeat(40)}`])))))).toEqual([
         'acknowledgments',
         'NAK',
         '<flush>',
       ]);
       expect(
-        show(parseLines(await collect(fetchV2(store, parseFetchV2([`want ${c4.oid}`, `have ${c3.oid}`, 'wait-for-done']))))),
+        show(parseLines(await collect(fetchV2(src(store), parseFetchV2([`want ${c4.oid}`, `have ${c3.oid}`, 'wait-for-done']))))),
       ).toEqual(['acknowledgments', `ACK ${c3.oid}`, '<flush>']);
     });
   });
 
   it('shallow: deepen 1 → shallow-info before the packfile; want-ref → wanted-refs', async () => {
     await withRepo(async (store) => {
-      const lines = parseLines(await collect(fetchV2(store, parseFetchV2(['want-ref refs/heads/main', 'deepen 1', 'done']))));
+      const lines = parseLines(await collect(fetchV2(src(store), parseFetchV2(['want-ref refs/heads/main', 'deepen 1', 'done']))));
       const s = show(lines);
       expect(s.slice(0, 7)).toEqual([
         'shallow-info',
@@ -139,17 +143,17 @@ describe('fetch (v2)', () => {
 
   it('include-tag sends tags whose commit is in the pack', async () => {
     await withRepo(async (store) => {
-      const lines = parseLines(await collect(fetchV2(store, parseFetchV2([`want ${c4.oid}`, 'include-tag', 'done']))));
+      const lines = parseLines(await collect(fetchV2(src(store), parseFetchV2([`want ${c4.oid}`, 'include-tag', 'done']))));
       expect(packOids(demux(lines).data)).toContain(v1.oid);
     });
   });
 
   it('refuses unknown wants and refs', async () => {
     await withRepo(async (store) => {
-      await expect(collect(fetchV2(store, parseFetchV2([`want ${'e'.repeat(40)}`, 'done'])))).rejects.toThrow(/not our ref/);
-      await expect(collect(fetchV2(store, parseFetchV2(['want-ref refs/heads/nope', 'done'])))).rejects.toThrow(ProtocolError);
-      await expect(collect(fetchV2(store, parseFetchV2(['done'])))).rejects.toThrow(/no wants/);
-      await expect(collect(fetchV2(store, parseFetchV2([`want ${c4.oid}`, 'deepen-not nope', 'done'])))).rejects.toThrow(ProtocolError);
+      await expect(collect(fetchV2(src(store), parseFetchV2([`want ${'e'.repeat(40)}`, 'done'])))).rejects.toThrow(/not our ref/);
+      await expect(collect(fetchV2(src(store), parseFetchV2(['want-ref refs/heads/nope', 'done'])))).rejects.toThrow(ProtocolError);
+      await expect(collect(fetchV2(src(store), parseFetchV2(['done'])))).rejects.toThrow(/no wants/);
+      await expect(collect(fetchV2(src(store), parseFetchV2([`want ${c4.oid}`, 'deepen-not nope', 'done'])))).rejects.toThrow(ProtocolError);
     });
   });
 });
@@ -159,7 +163,7 @@ describe('upload-pack v0/v1 (stateless)', () => {
 
   it('clone: NAK then the pack in side-band', async () => {
     await withRepo(async (store) => {
-      const lines = parseLines(await collect(fetchV1(store, parseFetchV1(body(`want ${c4.oid} ${caps}`, null, 'done')))));
+      const lines = parseLines(await collect(fetchV1(src(store), parseFetchV1(body(`want ${c4.oid} ${caps}`, null, 'done')))));
       expect(show(lines)[0]).toBe('NAK');
       expect(show(lines).at(-1)).toBe('<flush>');
       expect(packOids(demux(lines).data)).toEqual(sorted(h.all.map((o) => o.oid)));
@@ -168,7 +172,7 @@ describe('upload-pack v0/v1 (stateless)', () => {
 
   it('without side-band the raw pack follows NAK', async () => {
     await withRepo(async (store) => {
-      const out = await collect(fetchV1(store, parseFetchV1(body(`want ${c1.oid}`, null, 'done'))));
+      const out = await collect(fetchV1(src(store), parseFetchV1(body(`want ${c1.oid}`, null, 'done'))));
       expect(new TextDecoder().decode(out.subarray(0, 8))).toBe('0008NAK\n');
       expect(new TextDecoder().decode(out.subarray(8, 12))).toBe('PACK');
       expect(packOids(out.subarray(8))).toEqual(sorted(h.reach(c1)));
@@ -177,14 +181,14 @@ describe('upload-pack v0/v1 (stateless)', () => {
 
   it('multi_ack_detailed: common, ready and NAK; the round ends without a pack', async () => {
     await withRepo(async (store) => {
-      const out = await collect(fetchV1(store, parseFetchV1(body(`want ${c4.oid} ${caps}`, null, `have ${'e'.repeat(40)}`, `have ${c2.oid}`, null))));
+      const out = await collect(fetchV1(src(store), parseFetchV1(body(`want ${c4.oid} ${caps}`, null, `have ${'e'.repeat(40)}`, `have ${c2.oid}`, null))));
       expect(show(parseLines(out))).toEqual([`ACK ${c2.oid} common`, `ACK ${c2.oid} ready`, 'NAK']);
     });
   });
 
   it('no-done: after ready the server sends the final ACK and the pack at once', async () => {
     await withRepo(async (store) => {
-      const lines = parseLines(await collect(fetchV1(store, parseFetchV1(body(`want ${c4.oid} ${caps} no-done`, null, `have ${c2.oid}`, null)))));
+      const lines = parseLines(await collect(fetchV1(src(store), parseFetchV1(body(`want ${c4.oid} ${caps} no-done`, null, `have ${c2.oid}`, null)))));
       expect(show(lines).slice(0, 4)).toEqual([`ACK ${c2.oid} common`, `ACK ${c2.oid} ready`, 'NAK', `ACK ${c2.oid}`]);
       const expected = [...h.reach(c4)].filter((o) => !h.reach(c2).has(o));
       expect(packOids(demux(lines).data)).toEqual(sorted(expected));
@@ -193,7 +197,7 @@ describe('upload-pack v0/v1 (stateless)', () => {
 
   it('done with a common commit: final ACK and the incremental pack', async () => {
     await withRepo(async (store) => {
-      const lines = parseLines(await collect(fetchV1(store, parseFetchV1(body(`want ${c4.oid} ${caps}`, null, `have ${c3.oid}`, 'done')))));
+      const lines = parseLines(await collect(fetchV1(src(store), parseFetchV1(body(`want ${c4.oid} ${caps}`, null, `have ${c3.oid}`, 'done')))));
       expect(show(lines).slice(0, 2)).toEqual([`ACK ${c3.oid} common`, `ACK ${c3.oid}`]);
       expect(packOids(demux(lines).data)).toEqual(sorted([...h.reach(c4)].filter((o) => !h.reach(c3).has(o))));
     });
@@ -201,9 +205,9 @@ describe('upload-pack v0/v1 (stateless)', () => {
 
   it('deepen: the first round (wants only) gets just the shallow lines; the next one the pack', async () => {
     await withRepo(async (store) => {
-      const first = await collect(fetchV1(store, parseFetchV1(body(`want ${c4.oid} ${caps}`, 'deepen 1', null))));
+      const first = await collect(fetchV1(src(store), parseFetchV1(body(`want ${c4.oid} ${caps}`, 'deepen 1', null))));
       expect(show(parseLines(first))).toEqual([`shallow ${c4.oid}`, '<flush>']);
-      const second = parseLines(await collect(fetchV1(store, parseFetchV1(body(`want ${c4.oid} ${caps}`, 'deepen 1', null, 'done')))));
+      const second = parseLines(await collect(fetchV1(src(store), parseFetchV1(body(`want ${c4.oid} ${caps}`, 'deepen 1', null, 'done')))));
       expect(show(second).slice(0, 3)).toEqual([`shallow ${c4.oid}`, '<flush>', 'NAK']);
       const oids = packOids(demux(second).data);
       expect(oids).toContain(c4.oid);
@@ -213,7 +217,7 @@ describe('upload-pack v0/v1 (stateless)', () => {
 
   it('refuses a want the repository does not have', async () => {
     await withRepo(async (store) => {
-      await expect(collect(fetchV1(store, parseFetchV1(body(`want ${'e'.repeat(40)} ${caps}`, null, 'done'))))).rejects.toThrow(/not our ref/);
+      await expect(collect(fetchV1(src(store), parseFetchV1(body(`want ${'e'.repeat(40)} ${caps}`, null, 'done'))))).rejects.toThrow(/not our ref/);
     });
   });
 
@@ -223,7 +227,7 @@ describe('upload-pack v0/v1 (stateless)', () => {
   // packStream passes max = 999 data bytes to sideband(), which then writes 1004-byte packets.
   it('side-band (not 64k) keeps every packet within 1000 bytes', async () => {
     await withRepo(async (store) => {
-      const lines = parseLines(await collect(fetchV1(store, parseFetchV1(body(`want ${big.oid} side-band ofs-delta`, null, 'done')))));
+      const lines = parseLines(await collect(fetchV1(src(store), parseFetchV1(body(`want ${big.oid} side-band ofs-delta`, null, 'done')))));
       const d = demux(lines);
       expect(packOids(d.data)).toContain(noise.oid);
       expect(Math.max(...d.packetSizes)).toBeLessThanOrEqual(1000);
@@ -236,7 +240,7 @@ describe('upload-pack v0/v1 (stateless)', () => {
   // all, so a client whose haves are all unknown gets an empty response.
   it('no multi_ack: haves none of which are common still get a NAK', async () => {
     await withRepo(async (store) => {
-      const out = await collect(fetchV1(store, parseFetchV1(body(`want ${c4.oid} side-band-64k`, null, `have ${'e'.repeat(40)}`, null))));
+      const out = await collect(fetchV1(src(store), parseFetchV1(body(`want ${c4.oid} side-band-64k`, null, `have ${'e'.repeat(40)}`, null))));
       expect(show(parseLines(out))).toEqual(['NAK']);
     });
   });
@@ -244,7 +248,7 @@ describe('upload-pack v0/v1 (stateless)', () => {
 
 describe('full-clone fast path (every stored object, no walk)', () => {
   const clone = async (store: RepoStore, wants: string[]) => {
-    const lines = parseLines(await collect(fetchV2(store, parseFetchV2([...wants.map((w) => `want ${w}`), 'ofs-delta', 'done']))));
+    const lines = parseLines(await collect(fetchV2(src(store), parseFetchV2([...wants.map((w) => `want ${w}`), 'ofs-delta', 'done']))));
     return packOids(demux(lines).data);
   };
   const tips = (store: RepoStore) => [...new Set(store.refs.list().map((r) => r.oid))];

@@ -46,13 +46,14 @@ describe('signing', () => {
 
 describe('retry schedule', () => {
   it('defaults to 10 s, 30 s, 2 min, 10 min, 1 h, 3 h, 6 h, then gives up (8 attempts)', () => {
-    expect(deliveryPolicy({})).toEqual({ backoffMs: DEFAULT_BACKOFF_MS, timeoutMs: 10_000 });
+    expect(deliveryPolicy({})).toEqual({ backoffMs: DEFAULT_BACKOFF_MS, timeoutMs: 10_000, allowPrivate: false });
     const delays = [1, 2, 3, 4, 5, 6, 7, 8].map((n) => retryDelay(n, DEFAULT_BACKOFF_MS));
     expect(delays).toEqual([10_000, 30_000, 120_000, 600_000, 3_600_000, 10_800_000, 21_600_000, null]);
   });
 
   it('ARBOR_WEBHOOK_BACKOFF_MS overrides it; nonsense falls back to the default', () => {
-    expect(deliveryPolicy({ ARBOR_WEBHOOK_BACKOFF_MS: '100, 200,400', ARBOR_WEBHOOK_TIMEOUT_MS: '500' })).toEqual({ backoffMs: [100, 200, 400], timeoutMs: 500 });
+    expect(deliveryPolicy({ ARBOR_WEBHOOK_BACKOFF_MS: '100, 200,400', ARBOR_WEBHOOK_TIMEOUT_MS: '500' })).toEqual({ backoffMs: [100, 200, 400], timeoutMs: 500, allowPrivate: false });
+    expect(deliveryPolicy({ ARBOR_ALLOW_PRIVATE_NETWORKS: '1' }).allowPrivate).toBe(true);
     expect([1, 2, 3, 4].map((n) => retryDelay(n, [100, 200, 400]))).toEqual([100, 200, 400, null]);
     for (const bad of ['x', '1,,2', '-5', '1.5', Array(30).fill('1').join(',')]) expect(parseBackoff(bad)).toBe(DEFAULT_BACKOFF_MS);
     expect(retryDelay(1, [])).toBeNull(); // "" → default, but an empty list means one attempt
@@ -69,7 +70,7 @@ describe('input', () => {
       { url: 'https://example.com/', secret: 's', events: [] }, { url: 'https://example.com/', secret: 's', events: ['push'] },
     ];
     for (const b of bad) expect(() => checkWebhookInput(b), JSON.stringify(b)).toThrow(/url|secret|events|webhook/);
-    expect(checkWebhookInput({ url: 'http://127.0.0.1:9/h', secret: 'x'.repeat(256), events: ['ping', 'ref.update', 'ping'] }).events).toEqual(['ping', 'ref.update']);
+    expect(checkWebhookInput({ url: 'http://127.0.0.1:9/h', secret: 'x'.repeat(256), events: ['ping', 'ref.update', 'ping'] }, true).events).toEqual(['ping', 'ref.update']);
   });
 });
 
@@ -133,7 +134,7 @@ describe('queue: enqueued in the ref-update transaction', () => {
     const sha = (c as { value: { commit: string } }).value.commit;
     expect(await rows(stub)).toHaveLength(1);
     await runInDurableObject(stub, async (inst, state) => {
-      const store = (inst as unknown as { hosted(key: string): { store: import('../../../src/storage/repo-store').RepoStore } }).hosted(`unit/${name}`).store;
+      const store = (inst as unknown as { host: import('../../../src/repo/host').RepoHost }).host.hosted(`unit/${name}`)!.store;
       // old value wrong: the CAS fails, no ref moves, the hook is not called
       const res = store.commitPush(null, [{ name: 'refs/heads/copy', oldOid: sha, newOid: sha }], false);
       expect(res[0].ok).toBe(false);

@@ -6,7 +6,7 @@
 // refused ingest leaves storage exactly as it was.
 import { describe, expect, it } from 'vitest';
 import { applyDelta, checkDeltaHeader, type PackWriter } from '../../../src/pack';
-import { wasmApplyDelta, wasmMemoryBytes } from '../../../src/wasm';
+import { wasmApplyDelta, wasmMemoryBytes } from '../../../src/codec';
 import { IngestError, type RepoStore } from '../../../src/storage/repo-store';
 import { DEFAULT_RESOLVE_LIMITS, ResolveBudget, type ResolveLimits } from '../../../src/storage/delta-limits';
 import { blob, buildPack, concat, pushPack, randomChunks, storageSnapshot, withStore, type Obj, type PackItem } from './helpers';

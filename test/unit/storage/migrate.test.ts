@@ -32,6 +32,8 @@ describe('schema migration', () => {
       expect(store.refs.head()).toEqual({ target: 'refs/heads/main', oid: OID });
       expect(store.meta('created_at')).toBe('2026-01-01T00:00:00.000Z');
       expect(new TokenStore(sql, 'ns/old').list().map((t) => t.id)).toEqual(['tok_0123456789abcdef']);
+      // columns added later (name, last_used_at) exist on the old table too
+      expect(new TokenStore(sql, 'ns/old').list()[0]).toMatchObject({ name: null, lastUsedAt: null, expired: false });
       expect(new TokenStore(sql, 'ns/other').list()).toEqual([]);
       expect(new EventStore(sql, 'ns/old').list(0, 10).map((e) => e.new)).toEqual([OID]);
       // Store-wide settings stay; the old table is gone; a second open changes nothing.

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { advertisedRefs } from '../../../src/repo/git-http';
 import { lsRefs } from '../../../src/protocol/upload-pack';
 import type { RepoStore } from '../../../src/storage/repo-store';
+import { StoreFetchSource } from '../../../src/storage/fetch-source';
 import { blob, buildPack, commit, pushPack, tag, tree, withStore, ZERO, type Obj } from './helpers';
 import { collect, parseLines, show } from '../protocol/wire';
 
@@ -48,7 +49,7 @@ describe('advertised refs peel tags from one query', () => {
       expect(byName.get('refs/tags/of-v0')?.peeled).toBe(c1.oid); // through the chain
       expect(byName.get('refs/tags/tree')?.peeled).toBe(root.oid);
       // v2 ls-refs peel: the same, without reads either.
-      const ls = reads(store, () => collect(lsRefs(store, ['peel', 'ref-prefix refs/tags/v1'])));
+      const ls = reads(store, () => collect(lsRefs(new StoreFetchSource(store), ['peel', 'ref-prefix refs/tags/v1'])));
       expect(ls.reads).toBe(0);
       expect(show(parseLines(await ls.value))).toContain(`${tags[1].oid} refs/tags/v1 peeled:${c1.oid}`);
     });

@@ -18,6 +18,8 @@ describe('isValidRefName (git check-ref-format)', () => {
     'refs/notes/commits',
     'refs/heads/a.lockx',
     'refs/heads/-dash',
+    'refs/foo/bar',
+    'refs/heads/@',
   ])('accepts %j', (name) => {
     expect(isValidRefName(name)).toBe(true);
   });
@@ -47,6 +49,10 @@ describe('isValidRefName (git check-ref-format)', () => {
     ['refs/heads/a\tb', 'tab'],
     ['refs/heads/a\u007fb', 'DEL'],
     ['refs/heads/' + 'x'.repeat(1100), 'absurdly long'],
+    ['refs/foo', 'one level below refs/ (receive-pack: funny refname)'],
+    ['refs/heads', 'one level below refs/'],
+    ['refs/', 'nothing below refs/'],
+    ['refs', 'no category'],
   ])('rejects %j (%s)', (name) => {
     expect(isValidRefName(name)).toBe(false);
   });
@@ -158,6 +164,59 @@ describe('RefStore compare-and-swap', () => {
       );
       expect(store.refs.list().map((r) => r.name)).toEqual(['refs/heads/a', 'refs/heads/z', 'refs/tags/v10', 'refs/tags/v2']);
       expect(store.refs.list(['refs/tags/']).map((r) => r.name)).toEqual(['refs/tags/v10', 'refs/tags/v2']);
+    });
+  });
+});
+
+describe('RefStore: file/directory conflicts (a ref cannot also be a directory of refs)', () => {
+  const create = (name: string, oid = A) => ({ name, oldOid: ZERO, newOid: oid });
+
+  it('refuses a ref below an existing one, and above existing ones, as git does', async () => {
+    await withStore('refs-df', (store) => {
+      expect(store.refs.update([create('refs/heads/a'), create('refs/heads/x/y/z')], false).every((r) => r.ok)).toBe(true);
+      const before = store.refs.list();
+      expect(store.refs.update([create('refs/heads/a/b')], false)).toEqual([
+        { name: 'refs/heads/a/b', ok: false, error: "cannot lock ref 'refs/heads/a/b': 'refs/heads/a' exists; cannot create 'refs/heads/a/b'" },
+      ]);
+      expect(store.refs.update([create('refs/heads/a/b/c/d')], false)[0].error).toBe(
+        "cannot lock ref 'refs/heads/a/b/c/d': 'refs/heads/a' exists; cannot create 'refs/heads/a/b/c/d'",
+      );
+      for (const name of ['refs/heads/x', 'refs/heads/x/y']) {
+        expect(store.refs.update([create(name)], false)[0].error).toBe(`cannot lock ref '${name}': 'refs/heads/x/y/z' exists; cannot create '${name}'`);
+      }
+      // Names that only share a prefix of characters are fine.
+      expect(store.refs.update([create('refs/heads/ab'), create('refs/heads/a-b/c'), create('refs/heads/x/y/z2')], false).every((r) => r.ok)).toBe(true);
+      expect(store.refs.list().filter((r) => !['refs/heads/ab', 'refs/heads/a-b/c', 'refs/heads/x/y/z2'].includes(r.name))).toEqual(before);
+      // Moving an existing ref is not a creation.
+      expect(store.refs.update([{ name: 'refs/heads/a', oldOid: A, newOid: B }], false)[0].ok).toBe(true);
+    });
+  });
+
+  it('within one batch: in order when not atomic; atomic judges the batch as a whole', async () => {
+    await withStore('refs-df-batch', (store) => {
+      expect(store.refs.update([create('refs/heads/p'), create('refs/heads/p/q')], false)).toEqual([
+        { name: 'refs/heads/p', ok: true },
+        { name: 'refs/heads/p/q', ok: false, error: "cannot lock ref 'refs/heads/p/q': 'refs/heads/p' exists; cannot create 'refs/heads/p/q'" },
+      ]);
+      expect(store.refs.update([create('refs/heads/s/t'), create('refs/heads/s')], true)).toEqual([
+        { name: 'refs/heads/s/t', ok: false, error: 'atomic transaction failed' },
+        { name: 'refs/heads/s', ok: false, error: "cannot lock ref 'refs/heads/s': cannot process 'refs/heads/s' and 'refs/heads/s/t' at the same time" },
+      ]);
+      expect(store.refs.get('refs/heads/s/t')).toBeNull();
+      expect(store.refs.update([create('refs/heads/u/v'), create('refs/heads/u')], false)[1].error).toBe(
+        "cannot lock ref 'refs/heads/u': 'refs/heads/u/v' exists; cannot create 'refs/heads/u'",
+      );
+      // A deletion frees the name for a later creation of the same batch.
+      expect(store.refs.update([{ name: 'refs/heads/p', oldOid: A, newOid: ZERO }, create('refs/heads/p/q', C)], false).every((r) => r.ok)).toBe(true);
+      expect(store.refs.get('refs/heads/p/q')).toBe(C);
+      // Atomic: deletions count wherever they are in the batch.
+      expect(store.refs.update([create('refs/heads/p/q/r'), { name: 'refs/heads/p/q', oldOid: C, newOid: ZERO }], true).every((r) => r.ok)).toBe(true);
+      expect(store.refs.list().map((r) => r.name)).toEqual(['refs/heads/p/q/r', 'refs/heads/u/v']);
+      // Not atomic, the same order fails: p/q still exists when p/q/r is created.
+      expect(store.refs.update([create('refs/heads/p/q/r/s'), { name: 'refs/heads/p/q/r', oldOid: A, newOid: ZERO }], false)).toEqual([
+        { name: 'refs/heads/p/q/r/s', ok: false, error: "cannot lock ref 'refs/heads/p/q/r/s': 'refs/heads/p/q/r' exists; cannot create 'refs/heads/p/q/r/s'" },
+        { name: 'refs/heads/p/q/r', ok: true },
+      ]);
     });
   });
 });

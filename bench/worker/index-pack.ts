@@ -1,0 +1,123 @@
+// Pack indexing benchmark (`POST /v1/admin/bench/index`, `npm run bench`): a raw .pack goes
+// through exactly what a push does with it (PackIngest: streamed to DOFS, parsed, hashed,
+// resolved, checked; then the rows indexed into SQLite), timed phase by phase, and the .idx v2
+// `git index-pack` would write is built from the indexed entries so the bench can compare the
+// bytes. Runs in a scratch store that the caller destroys afterwards.
+import { bytesToHex, IdxColumns, type PackEntry } from '../../src/pack';
+import { createHash } from 'node:crypto';
+import { IngestError } from '../../src/storage/ingest';
+import type { RepoStore } from '../../src/storage/repo-store';
+
+export interface IndexBenchResult {
+  objects: number;
+  packBytes: number;
+  packChecksum: string;
+  /** Everything below, first byte to .idx (what `git index-pack` does). */
+  ms: number;
+  phases: {
+    /** Streaming the body in: parse, hash, resolve what can be, write to DOFS. */
+    receive: number;
+    /** PackIngest.finish(): deferred deltas, connectivity. */
+    resolve: number;
+    /** The rows into SQLite (the push's indexing transaction). */
+    index: number;
+    /** Sorting the entries and writing the .idx bytes. */
+    idx: number;
+  };
+  idxBytes: number;
+  idxSha1: string;
+  /** How the body arrived: read() calls and the largest chunk (bytes). */
+  chunks: { count: number; maxBytes: number };
+}
+
+export class BenchInputError extends Error {}
+
+/**
+ * Indexes `body` (a whole self-contained .pack) into `store` as a push would, and builds its
+ * .idx. Throws BenchInputError for a pack the ingest refuses (the body is drained first).
+ */
+export async function benchIndexPack(store: RepoStore, body: ReadableStream<Uint8Array>): Promise<{ result: IndexBenchResult; idx: Uint8Array }> {
+  const t0 = performance.now();
+  const ingest = store.beginPack();
+  // CRC-32 of each entry by offset, in pack order (the ingest does not keep them: a push
+  // needs no .idx).
+  let offs = new Float64Array(4096);
+  let crcs = new Uint32Array(4096);
+  let seen = 0;
+  ingest.onParsed = (e: PackEntry) => {
+    if (seen === offs.length) {
+      const o = new Float64Array(seen * 2);
+      o.set(offs);
+      offs = o;
+      const c = new Uint32Array(seen * 2);
+      c.set(crcs);
+      crcs = c;
+    }
+    offs[seen] = e.offset;
+    crcs[seen++] = e.crc32;
+  };
+  const reader = body.getReader();
+  let chunkCount = 0;
+  let maxChunk = 0;
+  let tReceived: number;
+  let tResolved: number;
+  let pack;
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      chunkCount++;
+      if (value.length > maxChunk) maxChunk = value.length;
+      ingest.write(value);
+    }
+    tReceived = performance.now();
+    pack = await ingest.finish();
+    tResolved = performance.now();
+  } catch (e) {
+    ingest.discardFile();
+    // Read to the end: a refusal sent while the client still uploads gets lost (workerd#1741).
+    try {
+      while (!(await reader.read()).done);
+    } catch {
+      /* the client went away */
+    }
+    if (e instanceof IngestError) throw new BenchInputError(e.message);
+    throw e;
+  }
+  const results = store.commitPush(pack, [], false);
+  if (results.length !== 0) throw new Error('unexpected ref results');
+  const tIndexed = performance.now();
+
+  // The offsets above are in pack order (ascending): each row (rows come in oid order) finds
+  // its CRC-32 by binary search. A second copy of an object in the same pack is not indexed
+  // (the first wins), as in the rows; git index-pack would list both (packs from git never do).
+  const cols = new IdxColumns(pack.objectCount);
+  for (const row of pack.rows()) {
+    let lo = 0;
+    let hi = seen - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (offs[mid] < row.offset) lo = mid + 1;
+      else hi = mid;
+    }
+    if (seen === 0 || offs[lo] !== row.offset) throw new Error(`no CRC-32 for the entry at ${row.offset}`);
+    cols.add(row.oid, row.offset, crcs[lo]);
+  }
+  const idx = cols.build(pack.checksum);
+  const tIdx = performance.now();
+  return {
+    idx,
+    result: {
+      objects: pack.objectCount,
+      packBytes: pack.size,
+      packChecksum: pack.checksum,
+      ms: round(tIdx - t0),
+      phases: { receive: round(tReceived - t0), resolve: round(tResolved - tReceived), index: round(tIndexed - tResolved), idx: round(tIdx - tIndexed) },
+      idxBytes: idx.length,
+      idxSha1: bytesToHex(createHash('sha1').update(idx).digest()),
+      chunks: { count: chunkCount, maxBytes: maxChunk },
+    },
+  };
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;

@@ -1,0 +1,122 @@
+// The pack walker on the Wasm module: one call parses, inflates, CRCs and hashes a batch of
+// pack entries (zig/pack_walk.zig); src/pack/parser.ts hands it its window.
+import { bytesToHex } from '../hex';
+import type { PackTypeNum } from '../object-id';
+import { rt, instance, reserve, release, hex20 } from './runtime';
+
+/** A pack entry the walker finished (src/pack/parser.ts's PackEntry extends it, baseOffset checked). */
+export interface WalkedEntry {
+  /** Offset of the entry's header in the pack. */
+  offset: number;
+  /** Offset just past the entry's zlib data (= the next entry's offset). */
+  end: number;
+  /** Offset where the zlib data starts (after type/size header and delta base). */
+  dataOffset: number;
+  /** 1 commit, 2 tree, 3 blob, 4 tag, 6 ofs-delta, 7 ref-delta. */
+  type: PackTypeNum;
+  /** Inflated size from the entry header (for deltas: size of the delta data). */
+  size: number;
+  /** ofs-delta: absolute offset of the base entry (from the walker: offset - distance, not yet checked against the entries seen). */
+  baseOffset?: number;
+  /** ref-delta: hex oid of the base object. */
+  baseOid?: string;
+  /** CRC-32 of the raw entry bytes [offset, end), as .idx v2 stores it. */
+  crc32: number;
+  /** Inflated bytes: object content for types 1-4, delta instructions for 6/7. */
+  data: Uint8Array;
+  /** Types 1-4, when the walker hashed the object already: its hex id. */
+  oid?: string;
+}
+
+/** How a walk ended: see wasmWalkPack. */
+export enum Walk {
+  /** Every entry the window (or the object count) holds was walked, or the batch is full: call again. */
+  More = 0,
+  /** The entry at the stop is incomplete: wait until `retryAt` bytes from it are buffered. */
+  Need = 1,
+  /** The entry at the stop is not for the walker (too big, or something to report): parse it in TS. */
+  Fallback = 2,
+}
+
+export interface WalkResult {
+  status: Walk;
+  /** Bytes of the window the walked entries took. */
+  consumed: number;
+  /** With Need: window bytes (counted from the stop) to wait for. */
+  retryAt: number;
+}
+
+/** Input copied into the module per call; a longer window is walked in several calls. */
+const WALK_COPY_MAX = 1 << 20;
+const WALK_MAX_RECS = 4096;
+const walkResult: WalkResult = { status: Walk.More, consumed: 0, retryAt: 0 };
+
+/**
+ * Walks the complete entries at buf[start, end) (pack offset `pos` at start,
+ * `remaining` entries left in the pack) in the Wasm module: header, inflate,
+ * CRC-32 and, for whole objects up to hashMax bytes, the object id, appended
+ * to `out`. Entries of more than walkMax bytes, and anything the TS parser
+ * would report as an error, stop the walk with Fallback, so the caller's TS
+ * path handles exactly those (and words the errors).
+ */
+export function wasmWalkPack(
+  buf: Uint8Array, start: number, end: number, pos: number, remaining: number,
+  maxObjectSize: number, walkMax: number, hashMax: number, out: WalkedEntry[],
+): WalkResult {
+  const r = walkResult;
+  const e = instance();
+  const avail = end - start;
+  const len = Math.min(avail, WALK_COPY_MAX);
+  const rec = e.pack_walk_rec();
+  const align = (x: number) => (x + 15) & ~15;
+  const outCap = Math.max(1 << 20, walkMax + 64);
+  const outAt = rt.base + align(len + rt.pad);
+  const recAt = outAt + align(outCap + 16);
+  const idAt = recAt + WALK_MAX_RECS * rec * 8;
+  if (!reserve(e, idAt - rt.base + WALK_MAX_RECS * 20)) {
+    r.status = Walk.Fallback;
+    r.consumed = 0;
+    return r;
+  }
+  rt.mem.set(buf.subarray(start, start + len), rt.base);
+  let st = e.pack_walk_run(rt.base, len, Math.min(remaining, 0x7fffffff), walkMax, hashMax, maxObjectSize, outAt, outCap, recAt, WALK_MAX_RECS, idAt);
+  const count = rt.nums64[0];
+  const consumed = rt.nums64[1];
+  const retryAt = rt.nums64[2];
+  const recs = new Float64Array(rt.mem.buffer, recAt, count * rec);
+  for (let i = 0, q = 0; i < count; i++, q += rec) {
+    const rel = recs[q];
+    const hdr = recs[q + 1];
+    const entryLen = recs[q + 2];
+    const t = recs[q + 3];
+    const type = (t & 15) as PackTypeNum;
+    const size = recs[q + 4];
+    const offset = pos + rel;
+    const dataAt = outAt + recs[q + 7];
+    const w: WalkedEntry = {
+      offset,
+      end: offset + entryLen,
+      dataOffset: offset + hdr,
+      type,
+      size,
+      crc32: recs[q + 6] >>> 0,
+      data: rt.mem.slice(dataAt, dataAt + size),
+    };
+    if (type === 6) w.baseOffset = offset - recs[q + 5];
+    else if (type === 7) w.baseOid = bytesToHex(buf, start + rel + hdr - 20);
+    if (t & 16) w.oid = hex20(idAt + i * 20);
+    out.push(w);
+  }
+  if (st === Walk.Need && len < avail) {
+    // The entry runs past the bytes copied in, not past the window: go on from it, unless
+    // it alone is longer than a copy (only a pathological stream), which the TS path takes.
+    st = consumed > 0 ? Walk.More : Walk.Fallback;
+  } else if (st === 3) {
+    st = Walk.More; // batch full
+  }
+  r.status = st;
+  r.consumed = consumed;
+  r.retryAt = retryAt;
+  release();
+  return r;
+}

@@ -1,0 +1,39 @@
+// Merge and ref writes (REST), Durable Object side: the Worker forwards each with the name of its
+// route (src/api/repo-routes.ts), serveRepoApi (rest-api.ts) authorises it, and these handlers
+// read the request and call the service (src/commit/merge.ts, refs-write.ts), the same functions
+// the RPC twins call.
+//
+//   POST   .../merges  {"base","head","strategy":"ff-only"|"merge","message"?,"author"?,"expectedHead"?}
+//                      -> 201 {"sha","fastForward","alreadyUpToDate","branch",("parents","tree")}
+//                         (200 when nothing moved); 409 merge_conflict {paths,...}, not_fast_forward, stale_head
+//   POST   .../refs    {"name","sha","expectedOld"?} -> 201 (created) / 200 (moved) {"name","sha","old","created"}
+//   DELETE .../refs/*name?expectedOld=<sha>         -> 204
+//   POST   .../tags    {"name","target","message","tagger"} -> 201 {"name","sha","target","targetType"}
+import { createTag, deleteRef, mergeBranches, writeRef, type RepoContext } from '../commit';
+import { readJsonObject } from '../http/body';
+import { HttpError, jsonResponse } from '../http/errors';
+
+/** Largest JSON body of these routes (a merge message is the biggest field). */
+const MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+export async function handleMerge(ctx: RepoContext, request: Request): Promise<Response> {
+  const r = await mergeBranches(ctx, await readJsonObject(request, MAX_BODY_BYTES));
+  return jsonResponse(r, r.alreadyUpToDate ? 200 : 201);
+}
+
+export async function handleRefWrite(ctx: RepoContext, request: Request): Promise<Response> {
+  const r = await writeRef(ctx, await readJsonObject(request, MAX_BODY_BYTES));
+  return jsonResponse(r, r.created ? 201 : 200);
+}
+
+export async function handleRefDelete(ctx: RepoContext, segments: string[], request: Request): Promise<Response> {
+  await request.body?.cancel().catch(() => {});
+  if (segments.length === 0) throw new HttpError(400, 'bad_request', 'name the ref: DELETE .../refs/heads/<branch>');
+  const expectedOld = new URL(request.url).searchParams.get('expectedOld') ?? undefined;
+  await deleteRef(ctx, `refs/${segments.join('/')}`, expectedOld);
+  return new Response(null, { status: 204 });
+}
+
+export async function handleTag(ctx: RepoContext, request: Request): Promise<Response> {
+  return jsonResponse(await createTag(ctx, await readJsonObject(request, MAX_BODY_BYTES)), 201);
+}
