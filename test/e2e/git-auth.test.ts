@@ -167,7 +167,7 @@ describe('refused credentials', () => {
     expect(res.text).toMatch(/repository not found/i);
     const r = await git(['ls-remote', remote], { token: fakeToken(), allowFail: true });
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/Authentication failed|401/i);
+    expect(r.stderr).toMatch(/could not read Username|terminal prompts disabled|Authentication failed|401/i);
     const c = await git(['clone', remote, 'x'], { cwd: await initRepo('unknown'), token: fakeToken(), allowFail: true });
     expect(c.code).not.toBe(0);
   });
