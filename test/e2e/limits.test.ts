@@ -151,10 +151,10 @@ describe('timings', () => {
     await git(['push', tagged.remote, 'main'], { cwd: dir, token: tagged.token });
     // Pushed raw, 5,000 a push: git's send-pack spends minutes on pushes of thousands of refs
     // (its side, measured: the server takes ~3 s for 2,000 in the local runtime).
-    const tagRefs = execFileSync('git', ['for-each-ref', '--format=%(objectname) %(refname)', 'refs/tags/'], { cwd: dir }).toString().trim().split('\n');
+    const tagRefs = execFileSync('git', ['for-each-ref', '--format=%(objectname) %(refname)', 'refs/tags/'], { cwd: dir, maxBuffer: 64 << 20 }).toString().trim().split('\n');
     for (let i = 0; i < tagRefs.length; i += 5000) {
       const batch = tagRefs.slice(i, i + 5000).map((l) => l.split(' '));
-      const pack = execFileSync('git', ['pack-objects', '--stdout', '-q'], { cwd: dir, input: batch.map(([o]) => o).join('\n') + '\n' });
+      const pack = execFileSync('git', ['pack-objects', '--stdout', '-q'], { cwd: dir, input: batch.map(([o]) => o).join('\n') + '\n', maxBuffer: 256 << 20 });
       const cmds = batch.map(([o, r], k) => pkt(`${ZERO_OID} ${o} ${r}${k === 0 ? '\0report-status' : ''}\n`));
       const res = await fetch(`${tagged.remote}/git-receive-pack`, {
         method: 'POST',
