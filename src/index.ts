@@ -4,7 +4,7 @@ import { Router, type IRequest } from 'itty-router';
 import type { Env } from './env';
 import {
   createRepo, createToken, deleteRepo, forkRepo, getRepo, listEvents, listNamespaces, listRepos, listTokens, revokeToken,
-  createWebhook, deleteWebhook, listDeliveries, listWebhooks,
+  createWebhook, deleteWebhook, listDeliveries, listWebhooks, getMaintenance, requestMaintenance, updateMaintenance,
 } from './api/repos';
 import { importRepo } from './api/repos';
 import { nameProblem, repoKey } from './service/names';
@@ -78,6 +78,9 @@ router
   .get('/v1/repos/:ns/:name/rules', getRules)
   .put('/v1/repos/:ns/:name/rules', putRules)
   .post('/v1/repos/:ns/:name/import', importRepo)
+  .post('/v1/repos/:ns/:name/maintenance', requestMaintenance)
+  .get('/v1/repos/:ns/:name/maintenance', getMaintenance)
+  .patch('/v1/repos/:ns/:name/maintenance', updateMaintenance)
   .post('/v1/repos/:ns/:name/commits', postCommit)
   .get('/v1/repos/:ns/:name/refs', getRefs)
   .post('/v1/repos/:ns/:name/refs', postRef)

@@ -40,7 +40,7 @@ export const OPERATIONS: Record<string, Op> = {
   'POST /v1/repos/:ns/:name': {
     summary: 'Create a repository',
     body: { type: 'object' },
-    ok: [201, '{namespace,name,remote,token,defaultBranch,createdAt,updatedAt,sizeBytes,objects,refs,readOnly,forkedFrom}'],
+    ok: [201, '{namespace,name,remote,token,defaultBranch,createdAt,updatedAt,sizeBytes,packs,objects,refs,readOnly,forkedFrom}'],
     extra: [409],
   },
   'GET /v1/repos/:ns/:name': { summary: 'Repository info', ok: [200, 'as create, without token'], extra: [404] },
@@ -161,6 +161,39 @@ export const OPERATIONS: Record<string, Op> = {
     },
     ok: [201, 'as create, plus imported:{refs,objects,head,shallow,protocol}'],
     extra: [409, 413, 422, 502, 504],
+  },
+  'POST /v1/repos/:ns/:name/maintenance': {
+    summary:
+      'Queue housekeeping of the repository\'s object store (shared by its fork network): repack merges packs (geometric progression) and ' +
+      'deltifies what is stored whole; gc packs everything into one pack and deletes objects no ref of any repository of the network reaches, ' +
+      'once older than the grace period. Runs in the background (Durable Object alarm, ~2 s slices); poll GET for the outcome.',
+    body: {
+      type: 'object',
+      required: ['tasks'],
+      properties: {
+        tasks: { type: 'array', items: { enum: ['repack', 'gc'] }, minItems: 1 },
+        prune: {
+          oneOf: [{ enum: ['now', 'never'] }, { type: 'integer', minimum: 0 }],
+          description: 'gc only: "now" prunes every unreachable object, "never" none, a number is this run\'s grace period in seconds (default: the repository setting, 14 days)',
+        },
+      },
+    },
+    ok: [202, '{repo,state,running,queued,lastRun,history,current:{packs,bytes,objects},gracePeriodSeconds,auto,due,nextDue}'],
+  },
+  'GET /v1/repos/:ns/:name/maintenance': {
+    summary: 'Housekeeping status: run in progress, last runs (packs, bytes and objects before/after, objects pruned), what is due, next alarm',
+    ok: [200, 'as POST'],
+  },
+  'PATCH /v1/repos/:ns/:name/maintenance': {
+    summary: 'Housekeeping settings of the repository: grace period of unreachable objects (the network uses the longest), automatic runs on/off',
+    body: {
+      type: 'object',
+      properties: {
+        gracePeriodSeconds: { type: 'integer', minimum: 0, description: 'default 1209600 (14 days)' },
+        auto: { type: 'boolean', description: 'automatic runs (off only when every repository of the network turns them off)' },
+      },
+    },
+    ok: [200, 'as GET'],
   },
   'POST /v1/repos/:ns/:name/commits': {
     summary: 'Create one commit from file changes',

@@ -6,6 +6,7 @@ import { badRequest, jsonResponse } from '../http/errors';
 import { readJsonObject } from '../http/body';
 import { requireAdmin } from '../http/admin';
 import * as svc from '../service/repos';
+import * as hk from '../service/maintenance';
 
 function params(req: IRequest, env: Env) {
   requireAdmin(req, env.ARBOR_ADMIN_TOKEN);
@@ -99,6 +100,22 @@ export async function deleteWebhook(req: IRequest, env: Env): Promise<Response> 
   const { ns, name } = params(req, env);
   await svc.deleteWebhook(env, ns, name, decodeURIComponent(req.params.id));
   return new Response(null, { status: 204 });
+}
+
+/** POST .../maintenance {"tasks":["repack","gc"],"prune"?} → 202 with the status (the run is queued). */
+export async function requestMaintenance(req: IRequest, env: Env): Promise<Response> {
+  const { ns, name } = params(req, env);
+  return jsonResponse(await hk.requestMaintenance(env, ns, name, await jsonBody(req)), 202);
+}
+
+export async function getMaintenance(req: IRequest, env: Env): Promise<Response> {
+  const { ns, name } = params(req, env);
+  return jsonResponse(await hk.getMaintenance(env, ns, name));
+}
+
+export async function updateMaintenance(req: IRequest, env: Env): Promise<Response> {
+  const { ns, name } = params(req, env);
+  return jsonResponse(await hk.updateMaintenance(env, ns, name, await jsonBody(req)));
 }
 
 export async function listDeliveries(req: IRequest, env: Env): Promise<Response> {

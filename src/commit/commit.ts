@@ -16,6 +16,7 @@ import { ServiceError, badInput, notFound, unprocessable } from './errors';
 import { cleanupMessage, commitBody, parseIdentInput, type Ident } from './ident';
 import { normalizePath } from './paths';
 import { readObject, resolveCommit } from './rev';
+import { deltaAgainstStored } from './thin-delta';
 import { isGitlinkMode, isTreeMode, MODE_EXEC, MODE_FILE, MODE_LINK, PathConflict, TreeEditor, type Entry } from './tree-edit';
 
 export const MAX_CHANGES = 1000;
@@ -181,15 +182,16 @@ export function parseCommitInput(v: unknown, nowMs: number): ParsedCommitInput {
  * commit would name an object this repository may not use).
  */
 class ObjectBatch {
-  readonly objects = new Map<string, { type: ObjectType; data: Uint8Array }>();
+  readonly objects = new Map<string, NewObject>();
   readonly known: (oid: string) => boolean;
   constructor(private readonly ctx: RepoContext) {
     this.known = ctx.store.visibility();
   }
 
-  add(type: ObjectType, data: Uint8Array): string {
+  /** `base`: the object this one replaces at its path (a delta base, see thin-delta.ts). */
+  add(type: ObjectType, data: Uint8Array, base: string | null = null): string {
     const oid = hashObject(type, data);
-    if (!this.objects.has(oid) && !this.known(oid)) this.objects.set(oid, { type, data });
+    if (!this.objects.has(oid) && !this.known(oid)) this.objects.set(oid, { type, data, base });
     return oid;
   }
 
@@ -199,10 +201,16 @@ class ObjectBatch {
 }
 
 const TYPE_NUM = { commit: OBJ_COMMIT, tree: OBJ_TREE, blob: OBJ_BLOB } as const;
+
+interface NewObject {
+  type: ObjectType;
+  data: Uint8Array;
+  base?: string | null;
+}
 const PACK_CHUNK = 1 << 20;
 
 /** Writes objects as one pack through the ingest path; returns the ingest (for discard) and pack. */
-async function ingestObjects(ctx: RepoContext, objects: Iterable<{ type: ObjectType; data: Uint8Array }>, count: number) {
+async function ingestObjects(ctx: RepoContext, objects: Iterable<NewObject>, count: number) {
   const ingest = ctx.store.beginPack();
   try {
     const w = new PackWriter(count, { level: 1 });
@@ -223,7 +231,8 @@ async function ingestObjects(ctx: RepoContext, objects: Iterable<{ type: ObjectT
       n = 0;
     };
     for (const obj of objects) {
-      const entry = w.object(TYPE_NUM[obj.type as 'commit' | 'tree' | 'blob'], obj.data);
+      const thin = deltaAgainstStored(ctx.store.objects, obj.type, obj.data, obj.base);
+      const entry = thin ? w.refDelta(thin.base, thin.delta) : w.object(TYPE_NUM[obj.type as 'commit' | 'tree' | 'blob'], obj.data);
       buf.push(entry);
       n += entry.length;
       if (n >= PACK_CHUNK) flush();
@@ -262,7 +271,7 @@ function applyChange(tree: TreeEditor, batch: ObjectBatch, c: Change): void {
         if (!existing) throw changeError(c, 'file does not exist');
         if (!isFile(existing)) throw changeError(c, 'path is a directory');
         if (isGitlinkMode(existing.mode) && !c.mode) throw changeError(c, 'path is a submodule');
-        tree.set(c.keys, { mode: c.mode ?? existing.mode, oid: batch.add('blob', c.content!) });
+        tree.set(c.keys, { mode: c.mode ?? existing.mode, oid: batch.add('blob', c.content!, existing.oid) });
         return;
       }
       case 'edit': {
@@ -283,7 +292,7 @@ function applyChange(tree: TreeEditor, batch: ObjectBatch, c: Change): void {
         }
         const data = utf8(out);
         if (data.length > MAX_FILE_BYTES) throw changeError(c, `result exceeds ${MAX_FILE_BYTES} bytes`, 413, 'too_large');
-        tree.set(c.keys, { mode: c.mode ?? existing.mode, oid: batch.add('blob', data) });
+        tree.set(c.keys, { mode: c.mode ?? existing.mode, oid: batch.add('blob', data, existing.oid) });
         return;
       }
       case 'delete': {
@@ -298,7 +307,7 @@ function applyChange(tree: TreeEditor, batch: ObjectBatch, c: Change): void {
         if (isTreeMode(existing.mode) && (c.content || c.mode)) throw changeError(c, 'cannot set content or mode when renaming a directory');
         tree.remove(c.keys);
         const moved: Entry = { ...existing };
-        if (c.content) moved.oid = batch.add('blob', c.content);
+        if (c.content) moved.oid = batch.add('blob', c.content, isTreeMode(existing.mode) ? null : existing.oid);
         if (c.mode) moved.mode = c.mode;
         tree.set(c.newKeys!, moved);
         return;
@@ -339,11 +348,11 @@ export async function createCommit(ctx: RepoContext, body: unknown, nowMs = Date
 
   // Only blobs that end up in the new trees are written (a file created then deleted is not).
   const usedBlobs = new Set<string>();
-  const trees = new Map<string, Uint8Array>();
+  const trees = new Map<string, NewObject>();
   const treeOid = tree.write(
-    (type, data) => {
+    (type, data, base) => {
       const oid = hashObject(type, data);
-      if (!trees.has(oid) && !batch.known(oid)) trees.set(oid, data);
+      if (!trees.has(oid) && !batch.known(oid)) trees.set(oid, { type, data, base });
       return oid;
     },
     (e) => usedBlobs.add(e.oid),
@@ -352,9 +361,9 @@ export async function createCommit(ctx: RepoContext, body: unknown, nowMs = Date
   const commitData = utf8(commitBody(treeOid, parents, input.author, input.committer, input.message));
   const commitOid = hashObject('commit', commitData);
 
-  const objects: { type: ObjectType; data: Uint8Array }[] = [];
+  const objects: NewObject[] = [];
   for (const [oid, o] of batch.objects) if (usedBlobs.has(oid)) objects.push(o);
-  for (const data of trees.values()) objects.push({ type: 'tree', data });
+  for (const t of trees.values()) objects.push(t);
   objects.push({ type: 'commit', data: commitData });
 
   const { ingest, pack } = await ingestObjects(ctx, objects, objects.length);

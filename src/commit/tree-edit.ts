@@ -3,6 +3,9 @@
 // that file's path, nothing else. Names are byte strings (see bytes.ts).
 import { hexToBytes, walkTree, bytesToHex } from '../pack';
 import { byteString, bytesOf, concatBytes, display } from './bytes';
+import { Dir, isTreeMode, type Entry } from './raw-dir';
+
+export { Dir, isTreeMode, type Entry };
 
 export const MODE_TREE = '40000';
 export const MODE_FILE = '100644';
@@ -10,31 +13,21 @@ export const MODE_EXEC = '100755';
 export const MODE_LINK = '120000';
 export const MODE_GITLINK = '160000';
 
-export function isTreeMode(mode: string): boolean {
-  return (parseInt(mode, 8) & 0o170000) === 0o040000;
-}
-
 export function isGitlinkMode(mode: string): boolean {
   return (parseInt(mode, 8) & 0o170000) === 0o160000;
 }
 
-export interface Entry {
-  mode: string;
-  oid: string;
-  /** Loaded contents when this entry is a directory that was visited. */
-  node?: Dir;
-}
-
-export class Dir {
-  dirty = false;
-  constructor(readonly entries: Map<string, Entry>) {}
+/** A tree's entries by name, parsed (readers and diffs; the editor below keeps trees as bytes). */
+export interface ParsedDir {
+  entries: Map<string, Entry>;
 }
 
 export type TreeReader = (oid: string) => Uint8Array;
-export type ObjectSink = (type: 'tree', data: Uint8Array) => string;
+/** Takes a new tree; `base` is the tree it replaces at the same path (a delta base), if any. */
+export type ObjectSink = (type: 'tree', data: Uint8Array, base: string | null) => string;
 
-/** Parses tree bytes into a Dir (names as byte strings). */
-export function parseDir(data: Uint8Array): Dir {
+/** Parses tree bytes into entries (names as byte strings). */
+export function parseDir(data: Uint8Array): ParsedDir {
   const entries = new Map<string, Entry>();
   walkTree(data, (_mode, modeStart, nameStart, nameEnd, oidOffset) => {
     entries.set(byteString(data, nameStart, nameEnd), {
@@ -42,7 +35,7 @@ export function parseDir(data: Uint8Array): Dir {
       oid: bytesToHex(data, oidOffset),
     });
   });
-  return new Dir(entries);
+  return { entries };
 }
 
 /** Serialises entries in git's order (a directory sorts as if its name ended in '/'). */
@@ -61,7 +54,8 @@ export class PathConflict extends Error {}
 
 /** True when a directory holds no files at all any more (only emptied subdirectories). */
 function isEmpty(dir: Dir): boolean {
-  for (const e of dir.entries.values()) {
+  if (dir.hasUntouched()) return false;
+  for (const [, e] of dir.loaded()) {
     if (!e.node || !isEmpty(e.node)) return false;
   }
   return true;
@@ -72,13 +66,13 @@ export class TreeEditor {
 
   constructor(
     private readonly readTree: TreeReader,
-    rootTree: string | null,
+    private readonly rootTree: string | null,
   ) {
-    this.root = rootTree ? parseDir(readTree(rootTree)) : new Dir(new Map());
+    this.root = new Dir(rootTree ? readTree(rootTree) : null);
   }
 
   private load(e: Entry): Dir {
-    if (!e.node) e.node = e.oid ? parseDir(this.readTree(e.oid)) : new Dir(new Map());
+    if (!e.node) e.node = new Dir(e.oid ? this.readTree(e.oid) : null);
     return e.node;
   }
 
@@ -96,15 +90,15 @@ export class TreeEditor {
     const chain: Dir[] = [this.root];
     let dir = this.root;
     for (let i = 0; i < keys.length - 1; i++) {
-      let e = dir.entries.get(keys[i]);
+      let e = dir.get(keys[i]);
       if (e && !isTreeMode(e.mode)) {
         if (!create) return null;
         throw new PathConflict(`'${display(keys.slice(0, i + 1).join('/'))}' is a file`);
       }
       if (!e) {
         if (!create) return null;
-        e = { mode: MODE_TREE, oid: '', node: new Dir(new Map()) };
-        dir.entries.set(keys[i], e);
+        e = { mode: MODE_TREE, oid: '', node: new Dir() };
+        dir.set(keys[i], e);
       }
       dir = this.load(e);
       chain.push(dir);
@@ -116,7 +110,7 @@ export class TreeEditor {
   get(keys: string[]): Entry | null {
     const chain = this.walk(keys, false);
     if (!chain) return null;
-    const e = chain[chain.length - 1].entries.get(keys[keys.length - 1]);
+    const e = chain[chain.length - 1].get(keys[keys.length - 1]);
     if (!e) return null;
     if (isTreeMode(e.mode)) {
       this.load(e);
@@ -128,7 +122,7 @@ export class TreeEditor {
   /** Sets the entry at a path, creating directories; replaces whatever was there. */
   set(keys: string[], entry: Entry): void {
     const chain = this.walk(keys, true)!;
-    chain[chain.length - 1].entries.set(keys[keys.length - 1], entry);
+    chain[chain.length - 1].set(keys[keys.length - 1], entry);
     for (const d of chain) d.dirty = true;
   }
 
@@ -137,7 +131,7 @@ export class TreeEditor {
     const chain = this.walk(keys, false);
     if (!chain) return false;
     const parent = chain[chain.length - 1];
-    if (!parent.entries.delete(keys[keys.length - 1])) return false;
+    if (!parent.delete(keys[keys.length - 1])) return false;
     for (const d of chain) d.dirty = true;
     return true;
   }
@@ -145,22 +139,24 @@ export class TreeEditor {
   /**
    * Writes every changed directory, deepest first, through `sink`; returns the root tree oid.
    * Directories left without files disappear (git cannot store empty directories).
-   * `onEntry` sees every entry of every written tree (to know which new blobs are used).
+   * `onEntry` sees every entry of a written tree that was looked up or set (to know which new
+   * blobs are used: entries nobody looked at name stored objects).
    */
   write(sink: ObjectSink, onEntry?: (e: Entry) => void): string {
-    return this.writeDir(this.root, sink, onEntry, true)!;
+    return this.writeDir(this.root, sink, onEntry, true, this.rootTree)!;
   }
 
-  private writeDir(dir: Dir, sink: ObjectSink, onEntry: ((e: Entry) => void) | undefined, isRoot: boolean): string | null {
-    for (const [name, e] of dir.entries) {
+  private writeDir(dir: Dir, sink: ObjectSink, onEntry: ((e: Entry) => void) | undefined, isRoot: boolean, base: string | null): string | null {
+    for (const [name, e] of [...dir.loaded()]) {
       if (!e.node || !e.node.dirty) continue;
-      const oid = this.writeDir(e.node, sink, onEntry, false);
-      if (oid === null) dir.entries.delete(name);
+      const oid = this.writeDir(e.node, sink, onEntry, false, isTreeMode(e.mode) && e.oid ? e.oid : null);
+      if (oid === null) dir.delete(name);
       else e.oid = oid;
     }
-    if (dir.entries.size === 0 && !isRoot) return null;
-    if (onEntry) for (const e of dir.entries.values()) onEntry(e);
-    const oid = sink('tree', serializeDir(dir.entries));
+    if (dir.size === 0 && !isRoot) return null;
+    // Entries nobody looked at are stored objects: only looked-up or set ones can be new.
+    if (onEntry) for (const [, e] of dir.loaded()) onEntry(e);
+    const oid = sink('tree', dir.serialize(), base);
     dir.dirty = false;
     return oid;
   }

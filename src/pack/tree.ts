@@ -85,3 +85,24 @@ export function parseTree(data: Uint8Array): TreeEntry[] {
   });
   return out;
 }
+
+/**
+ * Offsets of the entries of a well-formed tree (one that passed validation: no checks here), e.g.
+ * to binary-search it or to tell which entries a delta against it copied whole.
+ */
+export function treeEntryOffsets(data: Uint8Array): Int32Array {
+  let out = new Int32Array(64);
+  let n = 0;
+  for (let p = 0; p < data.length; ) {
+    if (n === out.length) {
+      const grown = new Int32Array(n * 2);
+      grown.set(out);
+      out = grown;
+    }
+    out[n++] = p;
+    const nul = data.indexOf(0, p);
+    if (nul < 0) break;
+    p = nul + 21;
+  }
+  return out.subarray(0, n);
+}

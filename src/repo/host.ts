@@ -11,6 +11,8 @@ import { WebhookStore } from './webhook-store';
 import { refUpdateBodies } from './webhook-delivery';
 import { ScheduledJobs, earliest } from './scheduled-jobs';
 import { logError } from '../http/log';
+import type { Housekeeper } from '../storage/housekeeping/run';
+import { afterWrite, makeHousekeeper } from './maintenance-calls';
 import { DEFAULT_BRANCH, nameOf, type RepoInfo } from './types';
 
 /** One hosted repository: its store view and its token and event tables. */
@@ -31,6 +33,8 @@ export class RepoHost {
   webhooks: WebhookStore;
   /** When each alarm-driven job of this DO is due (one alarm serves them all). */
   jobs: ScheduledJobs;
+  /** Repack and gc of the object store (maintenance-calls.ts). */
+  housekeeper: Housekeeper;
   /** Names an import is fetching into right now (a second import or create is a conflict). */
   readonly importing = new Set<string>();
   private readonly views = new Map<string, Hosted>();
@@ -39,6 +43,7 @@ export class RepoHost {
     this.root = new RepoStore(ctx.storage);
     this.webhooks = new WebhookStore(ctx.storage.sql);
     this.jobs = new ScheduledJobs(ctx.storage.sql);
+    this.housekeeper = makeHousekeeper(ctx, this.root);
   }
 
   /** After the last repository left (or a wipe): fresh tables and caches. */
@@ -47,6 +52,7 @@ export class RepoHost {
     this.root = new RepoStore(this.ctx.storage);
     this.webhooks = new WebhookStore(this.ctx.storage.sql);
     this.jobs = new ScheduledJobs(this.ctx.storage.sql);
+    this.housekeeper = makeHousekeeper(this.ctx, this.root);
   }
 
   /** The repository `key` if this DO hosts it, with the hook recording every ref change. */
@@ -65,6 +71,7 @@ export class RepoHost {
       let queued = 0;
       for (const body of refUpdateBodies(nameOf(key), appended, actor, now)) queued += this.webhooks.enqueue(key, 'ref.update', body, now);
       if (queued > 0) this.ctx.storage.setAlarm(now).catch((e) => logError('webhook alarm', e, { repo: key })); // earlier than any other job: the alarm re-arms for the rest
+      afterWrite(this); // housekeeping, if a threshold is crossed
     };
     const h = { key, store, tokens, events };
     this.views.set(key, h);
@@ -121,6 +128,7 @@ export class RepoHost {
       createdAt,
       updatedAt: m('updated_at') ?? createdAt,
       sizeBytes: h.store.storedBytes(), // a fork reports the object store it shares
+      packs: h.store.packCount(),
       objects: h.store.objects.count(),
       refs: h.store.refs.count(),
       readOnly: m('read_only') === '1',
@@ -130,7 +138,7 @@ export class RepoHost {
 
   /** Sets the alarm to the earliest due job (or clears it). */
   async armAlarm(): Promise<void> {
-    const next = earliest(this.jobs.due('sweep'), this.webhooks.nextDue());
+    const next = earliest(this.jobs.due('sweep'), this.webhooks.nextDue(), this.jobs.due('maintenance'));
     if (next === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(next);
   }

@@ -9,6 +9,7 @@
 //   lifecycle.ts     create, import, delete          forks.ts         fork networks
 //   git-routing.ts   git smart HTTP (auth, service)  commit-calls.ts  commit/read REST + RPC
 //   access-calls.ts  tokens, events                  webhook-calls.ts webhooks, the alarm
+//   maintenance-calls.ts  housekeeping (repack, gc) of the object store
 //   rule-calls.ts    branch protection rules
 //   view-calls.ts    isomorphic-git on the repository's git directory view: the RPC fs, merges, ref writes
 import { DurableObject } from 'cloudflare:workers';
@@ -27,6 +28,7 @@ import * as forks from './forks';
 import * as access from './access-calls';
 import * as hooks from './webhook-calls';
 import * as calls from './commit-calls';
+import * as maintenance from './maintenance-calls';
 import * as rules from './rule-calls';
 import type { BranchRule } from '../storage/rules';
 import * as views from './view-calls';
@@ -45,8 +47,9 @@ export class RepoObject extends DurableObject<Env> {
     super(ctx, env);
     if (env.ARBOR_ACCEL === 'wasm' || env.ARBOR_ACCEL === 'ts' || env.ARBOR_ACCEL === 'auto') setAccelerator(env.ARBOR_ACCEL);
     this.host = new RepoHost(ctx, env);
-    // Deliveries queued by a push whose alarm was lost (e.g. the object died before it was set).
-    if (this.host.webhooks.nextDue() !== null) {
+    // Deliveries queued by a push, or housekeeping under way, whose alarm was lost (e.g. the
+    // object died before it was set).
+    if (this.host.webhooks.nextDue() !== null || this.host.jobs.due('maintenance') !== null) {
       ctx.blockConcurrencyWhile(async () => {
         if ((await ctx.storage.getAlarm()) === null) await this.host.armAlarm();
       }).catch((e) => logError('webhook alarm', e));
@@ -131,6 +134,20 @@ export class RepoObject extends DurableObject<Env> {
 
   listDeliveries(key: string, id: string, limit: number): Promise<RpcResult<DeliveryView[]>> {
     return hooks.listDeliveries(this.host, key, id, limit);
+  }
+
+  // ---- Housekeeping (repack, gc) of the network's object store
+
+  requestMaintenance(key: string, input: maintenance.MaintenanceInput): Promise<RpcResult<maintenance.MaintenanceView>> {
+    return maintenance.requestMaintenance(this.host, key, input);
+  }
+
+  maintenanceStatus(key: string): Promise<RpcResult<maintenance.MaintenanceView>> {
+    return maintenance.maintenanceStatus(this.host, key);
+  }
+
+  updateMaintenance(key: string, settings: maintenance.MaintenanceSettings): Promise<RpcResult<maintenance.MaintenanceView>> {
+    return maintenance.updateMaintenance(this.host, key, settings);
   }
 
   override alarm(): Promise<void> {

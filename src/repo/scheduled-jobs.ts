@@ -1,7 +1,7 @@
 // Due times of the jobs the Durable Object's single alarm runs (table `scheduled_jobs`). The
 // alarm is always set to the earliest due job, so one job never postpones another (a push
 // re-arming the upload sweeper must not push back a webhook retry). Per object, not per repo.
-export type JobName = 'sweep';
+export type JobName = 'sweep' | 'maintenance';
 
 export class ScheduledJobs {
   constructor(private readonly sql: SqlStorage) {}

@@ -17,6 +17,8 @@ export interface RepoInfo {
   updatedAt: string;
   /** Bytes of stored git data (pack files). */
   sizeBytes: number;
+  /** Pack files holding them (housekeeping merges them: GET .../maintenance). */
+  packs: number;
   objects: number;
   refs: number;
   readOnly: boolean;

@@ -4,6 +4,7 @@ import type { RepoHost } from './host';
 import { deliverDue, deliveryPolicy, pingBody } from './webhook-delivery';
 import { MAX_WEBHOOKS_PER_REPO, type DeliveryView, type WebhookEvent, type WebhookView } from './webhook-store';
 import { nameOf, notFound, type RpcResult } from './types';
+import { runMaintenanceJob } from './maintenance-calls';
 
 /** Adds a webhook (the secret is stored to sign deliveries and never returned). */
 export async function createWebhook(host: RepoHost, key: string, input: { url: string; secret: string; events: WebhookEvent[] }): Promise<RpcResult<WebhookView>> {
@@ -42,9 +43,9 @@ export function listDeliveries(host: RepoHost, key: string, id: string, limit: n
 }
 
 /**
- * One alarm, two jobs: the upload sweeper (removes unfinished and unowned pack files, see
- * SWEEP_DELAY_MS) when it is due, and webhook deliveries that are due. Then re-arms for
- * whichever comes next.
+ * One alarm, three jobs: the upload sweeper (removes unfinished and unowned pack files, see
+ * SWEEP_DELAY_MS) when it is due, webhook deliveries that are due, and a slice of housekeeping
+ * (maintenance-calls.ts). Then re-arms for whichever comes next.
  */
 export async function runAlarm(host: RepoHost): Promise<void> {
   const sweepAt = host.jobs.due('sweep');
@@ -53,5 +54,6 @@ export async function runAlarm(host: RepoHost): Promise<void> {
     if (host.root.hostedRepos().length > 0) host.root.sweepUploads();
   }
   await deliverDue(host.webhooks, deliveryPolicy(host.env));
+  await runMaintenanceJob(host);
   await host.armAlarm();
 }

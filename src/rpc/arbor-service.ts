@@ -7,6 +7,7 @@
 import { RpcTarget, WorkerEntrypoint } from 'cloudflare:workers';
 import type { Env } from '../env';
 import * as svc from '../service/repos';
+import * as hk from '../service/maintenance';
 import * as rulesSvc from '../service/rules';
 import type { CommitInput, LogOptions, MergeInput, RefWriteInput, TagInput } from '../commit';
 import { rpcError, type ArborErrorName } from './errors';
@@ -104,6 +105,24 @@ export class RepoHandle extends RpcTarget {
   /** A webhook's recent deliveries, newest first. */
   webhookDeliveries(id: string, opts: { limit?: number } = {}) {
     return call(() => svc.listDeliveries(this.env, this.namespace, this.name, id, opts));
+  }
+
+  /**
+   * Queues housekeeping of the repository's object store (its fork network's): {tasks:
+   * ["repack"|"gc"], prune?: "now"|"never"|seconds}. Returns the status (see maintenance()).
+   */
+  requestMaintenance(input: { tasks: ('repack' | 'gc')[]; prune?: 'now' | 'never' | number }) {
+    return call(() => hk.requestMaintenance(this.env, this.namespace, this.name, input));
+  }
+
+  /** Housekeeping status: the run in progress, the last runs, what is due, packs and bytes. */
+  maintenance() {
+    return call(() => hk.getMaintenance(this.env, this.namespace, this.name));
+  }
+
+  /** Housekeeping settings of this repository: {gracePeriodSeconds?, auto?}. */
+  updateMaintenance(settings: { gracePeriodSeconds?: number; auto?: boolean }) {
+    return call(() => hk.updateMaintenance(this.env, this.namespace, this.name, settings));
   }
 
   // Commit/read API: the repository DO's own service methods (src/commit).

@@ -1,13 +1,14 @@
-// Ancestry for ref updates: is the old tip an ancestor of the new one (a fast-forward)? Used by
-// the push rules (non-fast-forward, branch protection) and the all-reachable bookkeeping.
+// Fast-forward checks: whether one commit is an ancestor of another, where the newer commits may
+// still be in a pack being pushed (not indexed yet). Used for branch protection and to keep the
+// "every object reachable" flag and the reach walker across fast-forwards.
 import { parseCommit } from '../pack';
 
-/** Reads an object by id: from the store, or from a pack being pushed (null if absent). */
+/** Reads an object (from the store or a pack being received), or null if absent. */
 export type ObjectReader = (oid: string) => { type: string; data: Uint8Array } | null;
 
 /**
  * Whether commit `a` is an ancestor of (or equal to) commit `b`. Only a found path counts: any
- * doubt (a missing object, the step budget spent) answers false, which is the safe side.
+ * doubt (a missing object, the search budget spent) answers false, which is the safe side.
  */
 export function isAncestor(a: string, b: string, read: ObjectReader): boolean {
   if (a === b) return true;

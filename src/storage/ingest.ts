@@ -4,7 +4,7 @@
 // fsck-checked and its references recorded, so connectivity can be judged before any ref moves.
 // Nothing is indexed until commit(): an aborted or failed ingest leaves no visible object.
 import type { DOFS, DofsWriteStream } from '../../dofs';
-import { bytesToHex, deltaCopies, PackParser, parseCommit, parseTag, SpecialFiles, validateObject, type ValidateOptions } from '../pack';
+import { bytesToHex, deltaCopies, PackParser, parseCommit, parseTag, SpecialFiles, treeEntryOffsets, validateObject, type ValidateOptions } from '../pack';
 import { accel } from '../codec';
 import type { ObjectType, PackEntry } from '../pack';
 import { PackEntries } from './entries';
@@ -13,6 +13,7 @@ import { OidTable } from './oid-table';
 import { type ObjectRow, type ObjectStore, TYPE_NAMES, TYPE_NUMBERS } from './object-store';
 import { packPath } from './pack-files';
 import { DEFAULT_RESOLVE_LIMITS, MAX_OBJECT_BYTES, ResolveBudget, type ResolveLimits } from './delta-limits';
+import type { PackObjects } from './reach-guide';
 
 export { MAX_OBJECT_BYTES } from './delta-limits';
 /** Resolved contents kept for delta bases; objects over a quarter of it are not kept (ByteLru). */
@@ -38,6 +39,8 @@ interface Base {
   data: Uint8Array;
   depth: number;
   entry?: number;
+  /** A stored tree's entry offsets (its entries were checked when it was ingested). */
+  starts?: Int32Array;
 }
 
 export interface IngestedPack {
@@ -90,6 +93,10 @@ export class PackIngest {
    * it may not use is refused exactly as a missing one, so nothing tells them apart.
    */
   usable: (oid: string) => boolean = (oid) => this.store.has(oid);
+  /** usable() for thin-pack delta bases (a walker may take them as a hint of where to look). */
+  usableBase: (oid: string) => boolean = (oid) => this.usable(oid);
+  /** Runs once every object is resolved, before the references are checked (reach-guide.ts). */
+  guide: ((pack: PackObjects) => void) | null = null;
   /** Commits whose parents the pack leaves out on purpose (a shallow fetch's boundary). */
   shallow: ReadonlySet<string> = new Set();
   /** Entry offsets of validated trees of this pack, by entry number (up to 256k offsets, 1 MB). */
@@ -216,6 +223,7 @@ export class PackIngest {
     this.closed = true;
     try {
       await this.resolveDeferred(tick);
+      this.guide?.(this.objectsView());
       this.checkConnectivity();
       // After connectivity: a blob named .gitmodules must be one this push may reference.
       const problem = this.special.finish((oid) => this.objectFor(oid));
@@ -252,15 +260,28 @@ export class PackIngest {
       warnings: this.special.warnings,
       has: (oid) => E.find(oid) >= 0 || usable(oid),
       tagTarget: (oid) => tagTargets.get(oid),
-      read: (oid) => {
-        const i = E.find(oid);
-        return i >= 0 ? { type: TYPE_NAMES[E.type[i]], data: this.reread(i) } : null;
-      },
+      read: this.objectsView().read,
       typeOf: (oid) => {
         const own = E.find(oid);
         if (own >= 0) return E.type[own];
         const t = store.typeOf(oid);
         return t ? TYPE_NUMBERS[t] : null;
+      },
+    };
+  }
+
+  /** The resolved objects of the pack, by id. */
+  private objectsView(): PackObjects {
+    const E = this.entries;
+    const at = (oid: string) => E.find(oid);
+    return {
+      commits: function* () {
+        for (let i = 0; i < E.count; i++) if (E.type[i] === 1) yield E.oidHex(i);
+      },
+      holds: (oid) => at(oid) >= 0,
+      read: (oid) => {
+        const i = at(oid);
+        return i >= 0 ? { type: TYPE_NAMES[E.type[i]], data: this.reread(i) } : null;
       },
     };
   }
@@ -332,13 +353,16 @@ export class PackIngest {
   }
 
   /**
-   * For a tree delta whose base is a tree of this pack with known entry offsets: what the
-   * delta copied from where, so validation can skip the entries the base already passed.
-   * (Bases from the store are checked in full: their entries' references were not recorded.)
+   * For a tree delta whose base is a tree with known entry offsets: what the delta copied from
+   * where, so validation can skip the entries the base already passed. A stored base tree
+   * passed the same checks when it came in, and what its entries name is stored too (the store
+   * only ever holds objects together with everything they reference), so entries copied from
+   * it need no connectivity check either: a thin commit into a big directory checks only what
+   * changed (src/commit/thin-delta.ts).
    */
   private copiedFrom(base: Base, delta: Uint8Array): ValidateOptions['copiedFrom'] {
-    if (base.type !== 2 || base.entry === undefined) return undefined;
-    const baseStarts = this.treeStarts.get(base.entry);
+    if (base.type !== 2) return undefined;
+    const baseStarts = base.starts ?? (base.entry === undefined ? undefined : this.treeStarts.get(base.entry));
     return baseStarts ? { runs: deltaCopies(delta), baseStarts } : undefined;
   }
 
@@ -424,10 +448,11 @@ export class PackIngest {
       b = E.find(baseOid);
       if (b < 0) {
         // Thin pack: the base is an object the repository already has.
-        if (!this.usable(baseOid)) return null;
+        if (!this.usableBase(baseOid)) return null;
         const obj = this.store.read(baseOid);
         const row = this.store.row(baseOid)!;
-        return { type: TYPE_NUMBERS[obj.type], data: obj.data, depth: row.depth };
+        const starts = obj.type === 'tree' ? treeEntryOffsets(obj.data) : undefined;
+        return { type: TYPE_NUMBERS[obj.type], data: obj.data, depth: row.depth, starts };
       }
     }
     if (E.type[b] === 0) return null;

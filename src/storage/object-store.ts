@@ -39,6 +39,11 @@ export class MissingObjectError extends Error {
 export class ObjectStore {
   readonly packs: PackFiles;
   private readonly cache = new ByteLru<string, Uint8Array>(16 * 1024 * 1024);
+  /**
+   * Packs being streamed to clients (pack-out.ts), with the time each last sent something:
+   * housekeeping waits for them before it moves index rows or deletes pack files.
+   */
+  readonly readers = new Map<object, number>();
 
   constructor(
     private readonly sql: SqlStorage,
@@ -97,6 +102,11 @@ export class ObjectStore {
   /** How many objects are stored whole (not as a delta) with at least `minSize` bytes. */
   countWhole(minSize: number): number {
     return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM objects WHERE base_oid IS NULL AND size >= ?`, minSize).one().n;
+  }
+
+  /** Objects whose rows were deleted (housekeeping's prune). */
+  noteRemoved(n: number): void {
+    this.setCount(this.count() - n);
   }
 
   private setCount(n: number): void {

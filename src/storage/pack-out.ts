@@ -109,7 +109,21 @@ export function* generateWholePack(store: ObjectStore, opt: PackOutOptions): Gen
   yield* OutgoingPack.whole(store, opt).chunks();
 }
 
-function* writeRows(
+/** While a pack streams, housekeeping leaves index rows and pack files alone (ObjectStore.readers). */
+function* writeRows(store: ObjectStore, rows: Iterable<ObjectRow>, count: number, sending: Set<string> | null, opt: PackOutOptions): Generator<Uint8Array> {
+  const reader = {};
+  store.readers.set(reader, Date.now());
+  try {
+    for (const piece of writeEntries(store, rows, count, sending, opt)) {
+      yield piece;
+      store.readers.set(reader, Date.now());
+    }
+  } finally {
+    store.readers.delete(reader);
+  }
+}
+
+function* writeEntries(
   store: ObjectStore,
   rows: Iterable<ObjectRow>,
   count: number,

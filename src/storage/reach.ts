@@ -7,10 +7,12 @@
 // only until it meets what the refs already reach; here the refs' side is walked only as far as
 // a question needs): a question about a commit expands commits in date order until it is found;
 // a question about a tree or blob opens trees and expands commits, whichever comes from the
-// newer commit first. A push's thin references are nearly always in the tip's tree, so a typical
-// question costs one look at the tip's tree; an object that is not reachable costs one full
-// walk, after which every answer is a set lookup. One walker serves every request until the refs
-// move; a fast-forward extends it instead of starting over (RepoStore keeps it).
+// newer commit first. Two hints keep a push's questions to the paths it changes: thin-pack
+// delta bases come in path order, so the tree asked last is opened first; and reach-guide.ts
+// opens the parent's trees along the pack's new trees before the references are checked. An
+// object that is not reachable costs one full walk, after which every answer is a set lookup.
+// One walker serves every request until the refs move; a fast-forward extends it instead of
+// starting over (RepoStore keeps it).
 import { bytesToHex, parseTag, walkTree, type ObjectType } from '../pack';
 import { DateQueue } from './date-queue';
 import { MissingObjectError } from './object-store';
@@ -29,6 +31,13 @@ export class ReachWalker {
   private readonly commits = new DateQueue();
   /** Reachable trees not opened yet, by the time of the commit they were found under. */
   private readonly trees = new DateQueue();
+  /** Trees asked for as delta bases or searched for, opened before the others (the last
+   *  first): a thin push names the old versions of the trees it changes in path order (its
+   *  delta bases), so what it asks next is most likely inside the tree it asked last. */
+  private readonly named: string[] = [];
+  private readonly opened = new Set<string>();
+  /** The queue time of each found tree not opened yet: what its subtrees inherit. */
+  private readonly times = new Map<string, number>();
   private readonly cc: CommitCache;
   /** Work done, for tests and measurements. */
   readonly stats = { commits: 0, trees: 0 };
@@ -51,30 +60,60 @@ export class ReachWalker {
     }
   }
 
-  /** Whether the refs reach `oid` and the store has it. Definitive (walks as far as it must). */
-  has(oid: string): boolean {
-    if (this.found.has(oid)) return this.src.has(oid);
+  /**
+   * Whether the refs reach `oid` and the store has it. Definitive (walks as far as it must).
+   * `base`: a thin-pack delta base is asked (see `named`).
+   */
+  has(oid: string, base = false): boolean {
+    if (this.found.has(oid)) {
+      if (!base) return this.src.has(oid);
+      const t = this.src.typeOf(oid);
+      if (t === 'tree' && !this.opened.has(oid)) this.named.push(oid);
+      return t !== null;
+    }
     const type = this.src.typeOf(oid);
     if (!type || type === 'tag') return false; // tags are found as soon as a ref or tag names them
     if (type === 'commit') {
       while (!this.found.has(oid) && this.expandCommit());
       return this.found.has(oid);
     }
-    // Trees and blobs: open trees and expand commits, whichever comes from the newer commit.
+    // Trees and blobs: the trees named last first, then open trees and expand commits,
+    // whichever comes from the newer commit.
     while (!this.found.has(oid)) {
+      const next = this.named.pop();
+      if (next !== undefined) {
+        if (!this.opened.has(next)) this.open(next);
+        continue;
+      }
       const tree = this.trees.peekTime();
       const commit = this.commits.peekTime();
       if (tree === undefined && commit === undefined) break;
       if (commit !== undefined && (tree === undefined || commit > tree)) this.expandCommit();
-      else this.openTree();
+      else {
+        const t = this.trees.pop()!.oid;
+        if (!this.opened.has(t)) this.open(t);
+      }
     }
+    if (type === 'tree' && this.found.has(oid) && !this.opened.has(oid)) this.named.push(oid);
     return this.found.has(oid);
+  }
+
+  /**
+   * A reachable tree's entries, opened now (its entries become reachable at once); null if the
+   * refs do not reach it. For callers that know which trees they will need (see reach-guide.ts).
+   */
+  openNow(oid: string): Uint8Array | null {
+    if (!this.has(oid)) return null;
+    return this.open(oid);
   }
 
   private add(oid: string, type: ObjectType, time: number): void {
     if (this.found.has(oid)) return;
     this.found.add(oid);
-    if (type === 'tree') this.trees.push(oid, time);
+    if (type === 'tree') {
+      this.trees.push(oid, time);
+      this.times.set(oid, time);
+    }
     else if (type === 'commit') {
       try {
         this.commits.push(oid, this.cc.get(oid).time);
@@ -105,25 +144,31 @@ export class ReachWalker {
     return true;
   }
 
-  /** Opens the pending tree of the newest commit: its entries become reachable. */
-  private openTree(): void {
-    const next = this.trees.pop();
-    if (!next) return;
-    this.stats.trees++;
+  /**
+   * Opens tree `t` (once): its entries become reachable, its subtrees queued at the time it was
+   * queued at (the time of the commit it was found under). Returns its data (null if missing).
+   */
+  private open(t: string): Uint8Array | null {
     let data: Uint8Array;
     try {
-      data = this.src.read(next.oid).data;
+      data = this.src.read(t).data;
     } catch (e) {
-      if (e instanceof MissingObjectError) return;
+      if (e instanceof MissingObjectError) return null;
       throw e;
     }
+    if (this.opened.has(t)) return data;
+    this.opened.add(t);
+    this.stats.trees++;
+    const time = this.times.get(t) ?? NEWEST;
+    this.times.delete(t);
     walkTree(data, (mode, _m, _ns, _ne, oidAt) => {
       if (mode === GITLINK_MODE) return;
       const oid = bytesToHex(data, oidAt);
       if (this.found.has(oid)) return;
-      if (mode === TREE_MODE) this.add(oid, 'tree', next.time);
+      if (mode === TREE_MODE) this.add(oid, 'tree', time);
       else this.found.add(oid);
     });
+    return data;
   }
 }
 

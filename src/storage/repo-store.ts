@@ -12,6 +12,7 @@ import { dropViewData } from './git-view/pending';
 import { ObjectStore, TYPE_NAMES, TYPE_NUMBERS } from './object-store';
 import { ShallowStore } from './shallow';
 import { ReachCache, ReachWalker } from './reach';
+import { guideByParents } from './reach-guide';
 import { RefStore, ZERO_OID, isValidRefName, type RefUpdate, type RefUpdateResult } from './refs';
 import { RuleStore, type WriteRoute } from './rules';
 import { refsWithPeeled, rememberPushedTags, type PeeledRef } from './peel-cache';
@@ -184,17 +185,19 @@ export class RepoStore {
 
   /** visible() for many ids: the refs are read once. */
   visibility(): (oid: string) => boolean {
-    const has = (oid: string) => this.objects.has(oid);
-    if (!this.sharesObjects()) return has;
-    const refs = this.refs.list();
-    if (refs.length === 0) return () => false;
-    if (this.allReachable()) return has; // every stored object is reachable from these refs
-    const walker = this.walker(refs);
-    return (oid) => walker.has(oid);
+    const reach = this.reach();
+    if (reach === 'all') return (oid) => this.objects.has(oid);
+    if (reach === 'none') return () => false;
+    return (oid) => reach.has(oid);
   }
 
-  /** The walker of what the current refs reach: reused (and resumed) until the refs move. */
-  private walker(refs = this.refs.list()): ReachWalker {
+  /** What this repository reaches: every stored object, none, or what a walk of its refs finds
+   *  (a walker reused, and resumed, until the refs move). */
+  private reach(): 'all' | 'none' | ReachWalker {
+    if (!this.sharesObjects()) return 'all';
+    const refs = this.refs.list();
+    if (refs.length === 0) return 'none';
+    if (this.allReachable()) return 'all'; // every stored object is reachable from these refs
     return this.shared.reach.walker(this.repo, refs, () => new ReachWalker(this.objects, refs.map((r) => r.oid), this.shallowCommits()));
   }
 
@@ -230,9 +233,28 @@ export class RepoStore {
     this.setStoreMeta('next_pack_id', String(id + 1));
     this.shared.livePacks.add(id);
     const ingest = new PackIngest(this.objects, this.fs, id, maxBytes, () => this.shared.livePacks.delete(id));
-    ingest.usable = this.visibility(); // thin bases and references: only what this repository reaches
+    // Thin bases and references: only what this repository reaches.
+    const reach = this.reach();
+    if (reach === 'none') ingest.usable = () => false;
+    else if (reach !== 'all') {
+      ingest.usable = (oid) => reach.has(oid);
+      ingest.usableBase = (oid) => reach.has(oid, true);
+      ingest.guide = (pack) => guideByParents(pack, reach, this.objects);
+    }
     if (shallow) ingest.shallow = shallow;
     return ingest;
+  }
+
+  /** Ids of the uploads this instance is receiving right now (housekeeping waits for them). */
+  uploadsInFlight(): ReadonlySet<number> {
+    return this.shared.livePacks;
+  }
+
+  /** A fresh pack id (housekeeping's new packs; uploads take theirs in beginPack). */
+  allocatePackId(): number {
+    const id = Number(this.storeMeta('next_pack_id') ?? '1');
+    this.setStoreMeta('next_pack_id', String(id + 1));
+    return id;
   }
 
   /**
@@ -322,9 +344,15 @@ export class RepoStore {
     return out;
   }
 
-  /** True while every indexed object is known to be reachable from some ref. */
+  /**
+   * True while every indexed object is known to be reachable from this repository's refs (whole
+   * clones send the store as it is; reach() answers without a walk). Never recorded: true for a
+   * repository alone in its store, or registered here (its network's writers keep the flag of
+   * every registered repository); a view of an unregistered key in a shared store gets false.
+   */
   allReachable(): boolean {
-    return this.meta('all_reachable') !== '0';
+    const v = this.meta('all_reachable');
+    return v !== null ? v !== '0' : !this.sharesObjects() || this.hosts();
   }
 
   /** A full walk found every object reachable: the fast path may be used again. */
@@ -332,9 +360,9 @@ export class RepoStore {
     this.setMeta('all_reachable', '1');
   }
 
-  /** isAncestor (ancestry.ts) over this store, reading new commits through `read` when given. */
-  private isAncestor(a: string, b: string, read?: ObjectReader): boolean {
-    return isAncestor(a, b, read ?? ((oid) => (this.objects.has(oid) ? this.objects.read(oid) : null)));
+  /** isAncestor over the store (and, when given, the pack being pushed). */
+  private isAncestor(a: string, b: string, read: ObjectReader = (oid) => (this.objects.has(oid) ? this.objects.read(oid) : null)): boolean {
+    return isAncestor(a, b, read);
   }
 
   private typeNumber(oid: string): number | null {
@@ -359,6 +387,11 @@ export class RepoStore {
       if (!this.objects.has(cur)) return cur;
     }
     return cur;
+  }
+
+  /** Pack files of the store (shared by the network). */
+  packCount(): number {
+    return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM packs`).one().n;
   }
 
   /** Bytes of stored git data (pack files; shared by the network). */

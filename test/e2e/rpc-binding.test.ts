@@ -199,6 +199,31 @@ describe.skipIf(external)('ArborService from a second Worker', () => {
     expect((await fails('rules', ns, 'missing')).name).toBe('NotFound');
   });
 
+  test('housekeeping through the binding: settings, a gc on request, its status', async () => {
+    const ns = `rpc-hk-${Date.now().toString(36)}`;
+    const created = await ok('create', ns, 'kept');
+    expect((await ok('updateMaintenance', ns, 'kept', { auto: false, gracePeriodSeconds: 600 })).repoGracePeriodSeconds).toBe(600);
+    const dir = await initRepo('rpc-hk-src');
+    for (let i = 0; i < 3; i++) {
+      await commitFiles(dir, { 'a.txt': `${i}\n` }, `c${i}`);
+      await git(['push', '-q', local(created.remote), 'main'], { cwd: dir, token: created.token });
+    }
+    const queued = await ok('requestMaintenance', ns, 'kept', { tasks: ['gc'], prune: 'now' });
+    expect(queued.state).toBe('queued');
+    let st = queued;
+    for (let i = 0; i < 200 && !(st.state === 'idle' && st.lastRun); i++) {
+      await sleep(200);
+      st = await ok('maintenance', ns, 'kept');
+    }
+    expect(st.lastRun).toMatchObject({ outcome: 'done', tasks: ['gc'], before: { packs: 3 }, after: { packs: 1 } });
+    expect((await ok('info', ns, 'kept')).packs).toBe(1);
+    expect((await fails('requestMaintenance', ns, 'kept', { tasks: ['compact'] })).name).toBe('BadRequest');
+    expect((await fails('maintenance', ns, 'missing')).name).toBe('NotFound');
+    const { dir: c } = await cloneRepo(local(created.remote), { token: created.token, label: 'rpc-hk-clone' });
+    await fsckStrict(c);
+    expect(await revParse(c, 'HEAD')).toBe(await revParse(dir, 'HEAD'));
+  });
+
   test('webhooks through the binding; delete removes the repository', async () => {
     const ns = `rpc-del-${Date.now().toString(36)}`;
     await ok('create', ns, 'gone');

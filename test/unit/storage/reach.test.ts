@@ -8,7 +8,7 @@ import { parseTree } from '../../../src/pack';
 import { ReachWalker } from '../../../src/storage/reach';
 import { IngestError, type RepoStore } from '../../../src/storage/repo-store';
 import {
-  blob, buildPack, commit, ingestPack, linearHistory, pushPack, storageSnapshot, tag, tree, withStore, ZERO, type PackItem,
+  blob, buildPack, commit, ingestPack, linearHistory, pushPack, storageSnapshot, tag, tree, withStore, ZERO, type Obj, type PackItem,
 } from './helpers';
 
 const T0 = 1_600_000_000;
@@ -184,7 +184,7 @@ describe('a fork network: each repository uses only what it reaches', () => {
       const s2 = walkerStats(a)!;
       expect(s2).toBe(s1); // same walker
       expect(s2.commits).toBeLessThanOrEqual(2);
-      expect(s2.trees).toBeLessThanOrEqual(2);
+      expect(s2.trees).toBeLessThanOrEqual(3); // the new root, and dir/ (named by the first push)
 
       // A branch of its own, then deleted: what only it reached is no longer a's.
       const lone = blob('only on the side branch');
@@ -197,6 +197,25 @@ describe('a fork network: each repository uses only what it reaches', () => {
       expect(a.visible(c2.oid)).toBe(true);
       expect(o.visible(c1.oid)).toBe(false); // the origin never reached a's work
       expect(o.visible(h.commits[0].oid)).toBe(true);
+    });
+  });
+});
+
+describe('the all-reachable fast path', () => {
+  it('is never taken for a key that is not registered in a shared store', async () => {
+    await withStore('reach-unregistered', async (store) => {
+      const [a] = network(store, 'a');
+      a.setMeta('all_reachable', '1');
+      const h = linearHistory(2, T0);
+      await pushPack(a, buildPack(h.all), { 'refs/heads/main': h.commits[1].oid });
+      const b = store.forRepo('ns/b'); // refs, but no registration (so no flag kept for it)
+      b.refs.copyFrom('ns/a');
+      const later = commit({ tree: tree([]).oid, time: T0 + 99 });
+      await pushPack(a, buildPack([tree([]), later]), { 'refs/heads/later': later.oid });
+      expect(b.allReachable()).toBe(false);
+      expect(b.visible(later.oid)).toBe(false);
+      expect(b.visible(h.commits[0].oid)).toBe(true);
+      expect(a.allReachable()).toBe(true);
     });
   });
 });
@@ -219,4 +238,54 @@ describe('a shallow repository of a network', () => {
       expect(mergeBase(ctx, h.commits[5].oid, h.commits[3].oid)).toBe(h.commits[3].oid);
     });
   });
+});
+
+describe('a push on a wide tree reads the paths it changes, not the whole tip tree', () => {
+  /** 60 directories of 5 subdirectories of 4 files (361 trees); `tag` changes file f1 of d<d>/s<s>. */
+  const sub = (d: number, s: number, tag: string) => {
+    const files = [0, 1, 2, 3].map((f) => blob(`d${d} s${s} f${f}` + (f === 1 ? tag : '')));
+    return { files, tree: tree(files.map((b, f) => ({ mode: '100644', name: `f${f}`, oid: b.oid }))) };
+  };
+  const dir = (d: number, tags: string[]) => {
+    const subs = [0, 1, 2, 3, 4].map((s) => sub(d, s, tags[s] ?? ''));
+    return { subs, tree: tree(subs.map((x, s) => ({ mode: '40000', name: `s${s}`, oid: x.tree.oid }))) };
+  };
+  type Dir = ReturnType<typeof dir>;
+  const rootOf = (dirs: Dir[]) => tree(dirs.map((x, d) => ({ mode: '40000', name: `d${d}`, oid: x.tree.oid })));
+
+  /** The pack of a commit changing d<d>/s<s>/f1 on top of `dirs` (whole objects or thin deltas). */
+  function change(dirs: Dir[], parent: Obj, d: number, s: number, time: number, thin: boolean) {
+    const next = dirs.slice();
+    next[d] = dir(d, Array.from({ length: 5 }, (_, i) => (i === s ? ` changed at ${time}` : '')));
+    const root = rootOf(next);
+    const c = commit({ tree: root.oid, parents: [parent.oid], time });
+    const pairs: [Obj, Obj][] = [[root, rootOf(dirs)], [next[d].tree, dirs[d].tree], [next[d].subs[s].tree, dirs[d].subs[s].tree], [next[d].subs[s].files[1], dirs[d].subs[s].files[1]]];
+    const items: PackItem[] = [c, ...pairs.map(([o, base]) => (thin ? { obj: o, refDelta: base } : o))];
+    return { dirs: next, commit: c, items };
+  }
+
+  for (const thin of [false, true]) {
+    it(thin ? 'thin packs (deltas against the old versions)' : 'whole objects (no deltas)', async () => {
+      await withStore(`reach-wide-${thin}`, async (store) => {
+        const [o, a] = network(store, 'o', 'a');
+        const dirs = Array.from({ length: 60 }, (_, d) => dir(d, []));
+        const c0 = commit({ tree: rootOf(dirs).oid, time: T0 });
+        const all = [...dirs.flatMap((x) => [...x.subs.flatMap((y) => [...y.files, y.tree]), x.tree]), rootOf(dirs), c0];
+        await pushPack(o, buildPack(all), { 'refs/heads/main': c0.oid });
+        a.refs.copyFrom('ns/o');
+        const p1 = change(dirs, c0, 37, 2, T0 + 10, thin);
+        await pushPack(a, buildPack(p1.items), { 'refs/heads/main': p1.commit.oid });
+        const s = walkerStats(a)!;
+        expect(s.commits).toBe(1);
+        expect(s.trees).toBeLessThanOrEqual(4); // root, d37, d37/s2 (of 361)
+        // The next push resumes the same walker: again the changed paths only.
+        const p2 = change(p1.dirs, p1.commit, 12, 4, T0 + 20, thin);
+        await pushPack(a, buildPack(p2.items), { 'refs/heads/main': p2.commit.oid });
+        expect(walkerStats(a)).toBe(s);
+        expect(s.commits).toBe(2);
+        expect(s.trees).toBeLessThanOrEqual(8);
+        expect(a.refs.get('refs/heads/main')).toBe(p2.commit.oid);
+      });
+    });
+  }
 });

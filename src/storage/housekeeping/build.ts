@@ -1,0 +1,203 @@
+// The part of a run that lives in memory: list the objects of the selected packs, mark what is
+// reachable (gc) or just name the objects (repack), then write the new pack. It advances in
+// steps; its only durable traces are the pack file being written (invisible until closed, swept
+// if the isolate dies) and the new index rows in hk_work. If the isolate is evicted meanwhile,
+// the run starts this part again (run.ts).
+import type { DofsWriteStream } from '../../../dofs';
+import { walkTree } from '../../pack';
+import type { ObjectRow, ObjectStore } from '../object-store';
+import { packPath } from '../pack-files';
+import { Budget, PER_OBJECT, PER_ROW } from './budget';
+import { Marker } from './mark';
+import { PackBuilder, type BuildStats, type BuiltEntry } from './pack-builder';
+import { NAMED, nameHash, REACHED, WorkList, YOUNG } from './work';
+import type { RunState } from './state';
+
+const ROWS_PER_QUERY = 1000;
+const HK_WORK_COLUMNS = 'seq, oid, offset, data_offset, end_offset, type, size, raw_type, raw_size, base_oid, depth, cruft_time';
+
+type Stage = 'collect' | 'mark' | 'young' | 'names' | 'write';
+
+export class Build {
+  readonly work = new WorkList(1024);
+  stage: Stage = 'collect';
+  private packIdx = 0;
+  private lastOffset = -1;
+  private readonly created = new Map<number, number>();
+  private cruft = new Map<string, number>();
+  private marker: Marker | null = null;
+  private namePos = 0;
+  private builder: PackBuilder | null = null;
+  private stream: DofsWriteStream | null = null;
+  private rows: string[] = [];
+  private seq = 0;
+  /** Objects read or written so far (progress). */
+  progress = 0;
+
+  constructor(
+    readonly run: RunState,
+    private readonly sql: SqlStorage,
+    private readonly objects: ObjectStore,
+  ) {
+    for (const p of sql.exec<{ id: number; created: number }>(`SELECT id, created FROM packs`)) this.created.set(p.id, p.created);
+    for (const c of sql.exec<{ oid: string; time: number }>(`SELECT oid, time FROM hk_cruft`)) this.cruft.set(c.oid, c.time);
+  }
+
+  private get prune(): boolean {
+    return this.run.cutoff !== null;
+  }
+
+  /** Whether item i goes into the new pack. */
+  keep(i: number): boolean {
+    return !this.prune || (this.work.flags[i] & (REACHED | YOUNG)) !== 0;
+  }
+
+  /** One step; returns the finished pack's stats once written (the caller makes it durable). */
+  step(budget: Budget): BuildStats | null {
+    switch (this.stage) {
+      case 'collect':
+        this.collect(budget);
+        return null;
+      case 'mark':
+      case 'young':
+        this.mark(budget);
+        return null;
+      case 'names':
+        this.names(budget);
+        return null;
+      case 'write':
+        return this.write(budget);
+    }
+  }
+
+  private collect(budget: Budget): void {
+    const packs = this.run.packs;
+    while (!budget.over && this.packIdx < packs.length) {
+      const id = packs[this.packIdx];
+      const rows = this.sql
+        .exec<ObjectRow>(`SELECT * FROM objects WHERE pack_id = ? AND offset > ? ORDER BY offset LIMIT ?`, id, this.lastOffset, ROWS_PER_QUERY)
+        .toArray();
+      for (const r of rows) this.work.add(r, this.cruft.get(r.oid) ?? this.created.get(id) ?? 0);
+      budget.spend(rows.length * PER_ROW);
+      if (rows.length < ROWS_PER_QUERY) {
+        this.packIdx++;
+        this.lastOffset = -1;
+      } else {
+        this.lastOffset = rows[rows.length - 1].offset;
+      }
+    }
+    if (this.packIdx < packs.length) return;
+    this.work.linkBases();
+    this.cruft = new Map();
+    this.progress = this.work.n;
+    if (!this.prune) {
+      this.stage = 'names';
+      return;
+    }
+    // Every ref of every repository of the network; remembered, so the end can tell what moved.
+    const tips = this.sql.exec<{ oid: string }>(`SELECT DISTINCT oid FROM repo_refs WHERE oid IS NOT NULL`).toArray().map((r) => r.oid);
+    this.sql.exec(`DELETE FROM hk_tips`);
+    for (let k = 0; k < tips.length; k += 200) {
+      const part = tips.slice(k, k + 200).filter((t) => /^[0-9a-f]{40}$/.test(t));
+      if (part.length) this.sql.exec(`INSERT OR IGNORE INTO hk_tips (oid) VALUES ${part.map((t) => `('${t}')`).join(',')}`);
+    }
+    this.marker = new Marker(this.objects, this.work);
+    this.marker.seed(tips, REACHED);
+    this.stage = 'mark';
+  }
+
+  private mark(budget: Budget): void {
+    if (!this.marker!.step(budget)) return;
+    if (this.stage === 'mark') {
+      // Objects within the grace period are kept with everything they reach (git's recent
+      // objects); their closure must stay whole, or a later reference to them would dangle.
+      const cutoff = this.run.cutoff!;
+      const W = this.work;
+      const young: string[] = [];
+      for (let i = 0; i < W.n; i++) if (!(W.flags[i] & REACHED) && W.time[i] > cutoff) young.push(W.oidHex(i));
+      this.marker!.seed(young, YOUNG);
+      this.stage = 'young';
+      return;
+    }
+    this.progress = this.marker!.visited;
+    this.marker = null;
+    this.stage = 'write'; // the walk named what kept trees hold; the rest keep name hash 0
+  }
+
+  /** Without a walk (repack only): each listed tree names the listed objects it holds. */
+  private names(budget: Budget): void {
+    const W = this.work;
+    if (this.prune) return;
+    while (!budget.over && this.namePos < W.n) {
+      const i = this.namePos++;
+      if (W.type[i] !== 2) continue;
+      const data = this.objects.read(W.oidHex(i)).data;
+      budget.spend(PER_OBJECT + data.length);
+      walkTree(data, (_mode, _m, nameStart, nameEnd, at) => {
+        const j = W.find(data, at);
+        if (j >= 0 && !(W.flags[j] & NAMED)) {
+          W.nameHash[j] = nameHash(data, nameStart, nameEnd);
+          W.flags[j] |= NAMED;
+        }
+      });
+    }
+    if (this.namePos >= W.n) this.stage = 'write';
+  }
+
+  private write(budget: Budget): BuildStats | null {
+    if (!this.builder) {
+      this.stream = this.objects.fs.createWriteStream(packPath(this.run.newPack!));
+      const stream = this.stream;
+      this.builder = new PackBuilder(this.objects, this.work, (i) => this.keep(i), (b) => stream.write(b), (e) => this.row(e));
+    }
+    const stats = this.builder.step(budget);
+    this.builder.flush();
+    this.flushRows();
+    this.progress = this.seq;
+    if (!stats) return null;
+    this.stream!.close(); // the pack file appears, complete; the caller indexes it in this same step
+    this.stream = null;
+    return stats;
+  }
+
+  /** How many listed objects the new pack leaves out (gc: unreachable and old). */
+  dropped(): number {
+    let n = 0;
+    for (let i = 0; i < this.work.n; i++) if (!this.keep(i)) n++;
+    return n;
+  }
+
+  /** Kept only for the grace period: not reachable from any ref. */
+  unreachableKept(): number {
+    if (!this.prune) return 0;
+    let n = 0;
+    for (let i = 0; i < this.work.n; i++) if ((this.work.flags[i] & (REACHED | YOUNG)) === YOUNG) n++;
+    return n;
+  }
+
+  private row(e: BuiltEntry): void {
+    const W = this.work;
+    const i = e.item;
+    const base = e.base >= 0 ? `'${W.oidHex(e.base)}'` : 'NULL';
+    const cruft = this.prune && (W.flags[i] & (REACHED | YOUNG)) === YOUNG ? Math.floor(W.time[i]) : 'NULL';
+    this.rows.push(`(${this.seq++},'${W.oidHex(i)}',${e.offset},${e.dataOffset},${e.end},${W.type[i]},${W.size[i]},${e.rawType},${e.rawSize},${base},${e.depth},${cruft})`);
+    if (this.rows.length >= 400) this.flushRows();
+  }
+
+  private flushRows(): void {
+    if (this.rows.length === 0) return;
+    this.sql.exec(`INSERT INTO hk_work (${HK_WORK_COLUMNS}) VALUES ${this.rows.join(',')}`);
+    this.rows = [];
+  }
+
+  /** Drops what this build wrote: the unfinished pack file and its rows (a restart or an abandon). */
+  discard(): void {
+    try {
+      this.stream?.abort();
+    } catch {
+      /* already gone */
+    }
+    this.stream = null;
+    this.builder = null;
+  }
+}

@@ -1,0 +1,290 @@
+// Writes the objects a repack keeps into one new pack, in steps, the way git's pack-objects does:
+//   1. Objects stored whole (and deltas whose base is not kept) get a delta search: sorted by
+//      type, name hash and size (largest first), each is tried against the previous `window`
+//      objects of its type (git's try_delta size and depth rules), and written at once, whole
+//      or as an OFS_DELTA on the best base (which the window order puts earlier in the pack).
+//   2. Stored OFS_DELTAs whose base is kept are copied verbatim (pack reuse), after their bases,
+//      breadth-first. A search object with such delta children may only sit as deep as leaves
+//      the children within the depth limit (git's check_delta_limit). REF_DELTAs are searched
+//      again: they come from thin packs (the commit API, incremental pushes), whose deltas could
+//      only use the previous version as a base. A growing directory then stores each version
+//      as an insertion on the one before; the search turns that around as git does (larger,
+//      newer first: a deletion delta is a few bytes), and picks the best of the window.
+// Every new delta is applied back and compared before it is written. Memory: the window holds at
+// most WINDOW_BYTES of contents; objects above MAX_SEARCH_BYTES are copied without a search.
+import { accel } from '../../codec';
+import { PackWriter, type PackTypeNum } from '../../pack';
+import type { ObjectStore } from '../object-store';
+import { Budget, PER_OBJECT } from './budget';
+import { searchOrder } from './search-order';
+import type { WorkList } from './work';
+
+export const WINDOW = 10;
+export const MAX_DEPTH = 50;
+export const WINDOW_BYTES = 16 << 20;
+export const MAX_SEARCH_BYTES = 4 << 20;
+/** Deeper reused chains (hand-made pushes) are broken up rather than grown past the ingest limit. */
+const MAX_REUSED_DEPTH = 4000;
+const FLUSH_BYTES = 1 << 20;
+
+/** One entry of the new pack: what the index row of the object will say. */
+export interface BuiltEntry {
+  item: number;
+  offset: number;
+  dataOffset: number;
+  end: number;
+  rawType: number;
+  rawSize: number;
+  base: number; // item number of the delta base, -1 if whole
+  depth: number;
+}
+
+export interface BuildStats {
+  objects: number;
+  bytes: number;
+  checksum: string;
+  newDeltas: number;
+  reusedDeltas: number;
+  whole: number;
+}
+
+interface Slot {
+  item: number;
+  data: Uint8Array;
+}
+
+export class PackBuilder {
+  readonly count: number;
+  private readonly reuse: Uint8Array;
+  private readonly height: Uint16Array;
+  private readonly order: Int32Array;
+  private readonly reused: Int32Array;
+  private readonly newOffset: Float64Array;
+  private readonly newDepth: Uint16Array;
+  private readonly writer: PackWriter;
+  private readonly win: Slot[] = [];
+  private winBytes = 0;
+  private pos = 0;
+  private phase: 'search' | 'reuse' | 'done' = 'search';
+  private buf: Uint8Array[] = [];
+  private bufBytes = 0;
+  readonly stats = { newDeltas: 0, reusedDeltas: 0, whole: 0 };
+
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly W: WorkList,
+    keep: (i: number) => boolean,
+    private readonly out: (bytes: Uint8Array) => void,
+    private readonly onEntry: (e: BuiltEntry) => void,
+  ) {
+    const n = W.n;
+    const kept: number[] = [];
+    for (let i = 0; i < n; i++) if (keep(i)) kept.push(i);
+    this.count = kept.length;
+    this.reuse = new Uint8Array(n);
+    for (const i of kept) if (W.rawType[i] === 6 && W.baseIdx[i] >= 0 && keep(W.baseIdx[i])) this.reuse[i] = 1;
+    // children of each kept object among the reused deltas (CSR), then breadth-first from the roots
+    const first = new Int32Array(n + 1);
+    for (const i of kept) if (this.reuse[i]) first[W.baseIdx[i] + 1]++;
+    for (let i = 0; i < n; i++) first[i + 1] += first[i];
+    const fill = first.slice(0, n);
+    const child = new Int32Array(first[n]);
+    for (const i of kept) if (this.reuse[i]) child[fill[W.baseIdx[i]]++] = i;
+    const bfs = new Int32Array(kept.length);
+    let tail = 0;
+    for (const i of kept) if (!this.reuse[i]) bfs[tail++] = i;
+    const roots = tail;
+    for (let head = 0; head < tail; head++) {
+      const p = bfs[head];
+      for (let c = first[p]; c < first[p + 1]; c++) bfs[tail++] = child[c];
+    }
+    if (tail < kept.length) {
+      // a cycle of deltas (no valid store has one): those objects are searched and written whole
+      const seen = new Uint8Array(n);
+      for (let k = 0; k < tail; k++) seen[bfs[k]] = 1;
+      for (const i of kept) if (!seen[i]) this.reuse[i] = 0;
+    }
+    this.reused = bfs.slice(roots, tail);
+    this.height = new Uint16Array(n);
+    for (let k = tail - 1; k >= roots; k--) {
+      const c = bfs[k];
+      const p = W.baseIdx[c];
+      const h = Math.min(this.height[c] + 1, 0xffff);
+      if (h > this.height[p]) this.height[p] = h;
+    }
+    const search: number[] = [];
+    for (const i of kept) if (!this.reuse[i]) search.push(i);
+    this.order = searchOrder(Int32Array.from(search), W.type, W.nameHash, W.size);
+    this.newOffset = new Float64Array(n).fill(-1);
+    this.newDepth = new Uint16Array(n);
+    this.writer = new PackWriter(this.count);
+    this.emit([this.writer.header()]);
+  }
+
+  get done(): boolean {
+    return this.phase === 'done';
+  }
+
+  /** Writes objects until the budget is spent; returns the pack's trailer stats once done. */
+  step(budget: Budget): BuildStats | null {
+    while (this.phase === 'search' && !budget.over) {
+      if (this.pos === this.order.length) {
+        this.phase = 'reuse';
+        this.pos = 0;
+        this.win.length = 0;
+        this.winBytes = 0;
+        break;
+      }
+      this.searchOne(this.order[this.pos++], budget);
+    }
+    while (this.phase === 'reuse' && !budget.over) {
+      if (this.pos === this.reused.length) return this.finish();
+      this.reuseOne(this.reused[this.pos++], budget);
+    }
+    return null;
+  }
+
+  private finish(): BuildStats {
+    this.phase = 'done';
+    this.emit([this.writer.finish()]);
+    this.flush();
+    return { objects: this.count, bytes: this.writer.offset, checksum: this.writer.checksum, ...this.stats };
+  }
+
+  private searchOne(i: number, budget: Budget): void {
+    const W = this.W;
+    const stored = W.hasBase[i] === 0 ? this.store.packs.read(W.pack[i], W.dataOffset[i], W.end[i]) : null;
+    budget.spend(PER_OBJECT + W.rawSize[i]);
+    if (stored && W.size[i] > MAX_SEARCH_BYTES) {
+      this.whole(i, stored, null); // too big to search: copied as stored
+      return;
+    }
+    const data = stored ? accel.inflateAt(stored, 0, W.rawSize[i]).data : this.store.read(W.oidHex(i)).data;
+    budget.spend(data.length);
+    const best = this.search(i, data, budget);
+    if (best) {
+      this.delta(i, best.base, best.delta);
+      this.stats.newDeltas++;
+    } else {
+      this.whole(i, stored, data);
+    }
+    const md = MAX_DEPTH - this.height[i];
+    if (data.length <= MAX_SEARCH_BYTES && this.newDepth[i] < md) this.remember(i, data, best?.base ?? -1);
+  }
+
+  /** git's find_deltas/try_delta over the window, newest candidate first. */
+  private search(i: number, data: Uint8Array, budget: Budget): { base: number; delta: Uint8Array } | null {
+    const W = this.W;
+    const md = MAX_DEPTH - this.height[i];
+    if (md <= 0 || data.length <= 64) return null;
+    let best: { base: number; delta: Uint8Array; depth: number } | null = null;
+    for (let k = this.win.length - 1; k >= 0; k--) {
+      const s = this.win[k];
+      if (W.type[s.item] !== W.type[i]) break; // sorted by type: the rest differ too
+      const srcDepth = this.newDepth[s.item];
+      if (srcDepth >= md) continue;
+      let maxSize: number = best ? best.delta.length : (data.length >> 1) - 20;
+      const refDepth = best ? best.depth : 1;
+      maxSize = Math.floor((maxSize * (md - srcDepth)) / (md - refDepth + 1));
+      if (maxSize <= 0) continue;
+      const srcSize = s.data.length;
+      if (srcSize < data.length && data.length - srcSize >= maxSize) continue;
+      if (data.length < srcSize / 32) continue;
+      budget.spend(srcSize + data.length);
+      const delta: Uint8Array | null = accel.createDelta(s.data, data, maxSize);
+      if (!delta) continue;
+      if (best && delta.length === best.delta.length && srcDepth + 1 >= best.depth) continue;
+      best = { base: s.item, delta, depth: srcDepth + 1 };
+    }
+    if (!best) return null;
+    const base = this.win.find((s) => s.item === best!.base)!.data;
+    if (!sameBytes(accel.applyDelta(base, best.delta), data)) {
+      console.error(`housekeeping: a delta for ${W.oidHex(i)} did not rebuild the object; stored whole`);
+      return null;
+    }
+    return best;
+  }
+
+  /** Adds the object to the window; the best base moves to the front (tried first next time). */
+  private remember(i: number, data: Uint8Array, bestBase: number): void {
+    this.win.push({ item: i, data });
+    this.winBytes += data.length;
+    if (bestBase >= 0) {
+      const k = this.win.findIndex((s) => s.item === bestBase);
+      if (k >= 0) this.win.push(...this.win.splice(k, 1));
+    }
+    while (this.win.length > WINDOW - 1 || (this.winBytes > WINDOW_BYTES && this.win.length > 1)) {
+      this.winBytes -= this.win.shift()!.data.length;
+    }
+  }
+
+  private whole(i: number, stored: Uint8Array | null, data: Uint8Array | null): void {
+    const W = this.W;
+    let z = stored;
+    // Commit API packs are deflated at level 1 (speed); a repack recompresses them like git.
+    if (data && (!z || ((z[1] >> 6) === 0 && data.length <= 1 << 20))) {
+      const again = accel.deflate(data);
+      if (!z || again.length < z.length) z = again;
+    }
+    this.entry(i, W.type[i] as PackTypeNum, W.size[i], z!, -1, 0);
+    this.stats.whole++;
+  }
+
+  private delta(i: number, base: number, delta: Uint8Array): void {
+    this.entry(i, 6, delta.length, accel.deflate(delta), base, this.newDepth[base] + 1);
+  }
+
+  private reuseOne(i: number, budget: Budget): void {
+    const W = this.W;
+    const base = W.baseIdx[i];
+    budget.spend(PER_OBJECT + (W.end[i] - W.dataOffset[i]));
+    if (this.newDepth[base] + 1 > MAX_REUSED_DEPTH) {
+      const data = this.store.read(W.oidHex(i)).data;
+      this.entry(i, W.type[i] as PackTypeNum, data.length, accel.deflate(data), -1, 0);
+      this.stats.whole++;
+      return;
+    }
+    const z = this.store.packs.read(W.pack[i], W.dataOffset[i], W.end[i]);
+    this.entry(i, 6, W.rawSize[i], z, base, this.newDepth[base] + 1);
+    this.stats.reusedDeltas++;
+  }
+
+  private entry(i: number, rawType: PackTypeNum, rawSize: number, z: Uint8Array, base: number, depth: number): void {
+    const offset = this.writer.offset;
+    const parts = this.writer.rawEntryParts(rawType, rawSize, z, base >= 0 ? { ofs: offset - this.newOffset[base] } : undefined);
+    let head = 0;
+    for (let k = 0; k < parts.length - 1; k++) head += parts[k].length;
+    this.newOffset[i] = offset;
+    this.newDepth[i] = depth;
+    this.emit(parts);
+    this.onEntry({ item: i, offset, dataOffset: offset + head, end: offset + head + z.length, rawType, rawSize, base, depth });
+  }
+
+  private emit(parts: Uint8Array[]): void {
+    for (const p of parts) {
+      this.buf.push(p);
+      this.bufBytes += p.length;
+    }
+    if (this.bufBytes >= FLUSH_BYTES) this.flush();
+  }
+
+  /** Hands buffered bytes to the pack file (also at every step's end, so nothing waits in memory). */
+  flush(): void {
+    if (this.bufBytes === 0) return;
+    const all = new Uint8Array(this.bufBytes);
+    let o = 0;
+    for (const p of this.buf) {
+      all.set(p, o);
+      o += p.length;
+    }
+    this.buf = [];
+    this.bufBytes = 0;
+    this.out(all);
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

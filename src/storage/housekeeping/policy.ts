@@ -1,0 +1,65 @@
+// When housekeeping runs without being asked (checked after ref changes and after each run).
+import { geometricRollup, type PackInfo } from './geometry';
+import type { HkState, MaintenanceRequest } from './state';
+
+export const DEFAULT_GRACE_SECONDS = 14 * 86_400;
+
+export const AUTO = {
+  /** A geometric repack once its split would merge this many packs... */
+  rollupPacks: 8,
+  /** ...or once there are more packs than this. */
+  maxPacks: 20,
+  /** Everything is repacked (deltified) once packs that never went through housekeeping (pushed
+   *  or committed as they came) hold this many bytes and this share of the store. */
+  freshBytes: 8 << 20,
+  freshShare: 0.25,
+  /** A gc at most this often, and only when some ref was deleted or rewound since. */
+  gcIntervalMs: 7 * 86_400_000,
+  /** After a failed run, no automatic run for this long. */
+  backoffMs: 3_600_000,
+  /** Ref changes in a burst (an agent committing in a loop) are served first. */
+  delayMs: 2000,
+};
+
+/** The grace period of the network: the longest any of its repositories asks for. */
+export function gracePeriodSeconds(sql: SqlStorage): number {
+  const set = sql.exec<{ value: string }>(`SELECT value FROM repo_info WHERE key = 'gc_grace_seconds'`).toArray().map((r) => Number(r.value));
+  const repos = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM repos`).one().n;
+  return Math.max(...set, ...(set.length < repos || set.length === 0 ? [DEFAULT_GRACE_SECONDS] : []));
+}
+
+/** Automatic housekeeping is off only when every repository of the network turned it off. */
+export function autoEnabled(sql: SqlStorage): boolean {
+  const repos = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM repos`).one().n;
+  const off = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM repo_info WHERE key = 'hk_auto' AND value = '0'`).one().n;
+  return repos > 0 && off < repos;
+}
+
+export function packInfos(sql: SqlStorage): PackInfo[] {
+  return sql.exec<PackInfo & Record<string, number>>(`SELECT id, objects, size, created FROM packs ORDER BY id`).toArray();
+}
+
+/** The run that is due now, if any. */
+export function dueRequest(sql: SqlStorage, state: HkState, now: number): MaintenanceRequest | null {
+  if (!autoEnabled(sql)) return null;
+  if ((state.number('backoff_until') ?? 0) > now) return null;
+  const packs = packInfos(sql);
+  if (packs.length === 0) return null;
+  const total = packs.reduce((a, p) => a + p.size, 0);
+  const housekept = new Set(sql.exec<{ id: number }>(`SELECT id FROM hk_packs`).toArray().map((r) => r.id));
+  const fresh = packs.filter((p) => !housekept.has(p.id)).reduce((a, p) => a + p.size, 0);
+  const lastGc = state.number('last_gc') ?? 0;
+  const rewound = sql.exec(`SELECT 1 FROM repo_info WHERE key = 'all_reachable' AND value = '0' LIMIT 1`).toArray().length > 0;
+  const oldest = Math.min(...packs.map((p) => p.created));
+  if (rewound && now - lastGc >= AUTO.gcIntervalMs && oldest < now - gracePeriodSeconds(sql) * 1000) {
+    return { tasks: ['gc'], trigger: 'auto', reason: 'refs were deleted or rewound since the last gc' };
+  }
+  if (fresh >= AUTO.freshBytes && fresh >= AUTO.freshShare * total) {
+    return { tasks: ['repack'], mode: 'all', trigger: 'auto', reason: `${fresh} bytes stored as pushed or committed, not yet deltified` };
+  }
+  const rollup = geometricRollup(packs);
+  if (rollup.length >= AUTO.rollupPacks || (packs.length > AUTO.maxPacks && rollup.length >= 2)) {
+    return { tasks: ['repack'], trigger: 'auto', reason: `${packs.length} packs, ${rollup.length} below the geometric split` };
+  }
+  return null;
+}

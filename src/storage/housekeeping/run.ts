@@ -1,0 +1,369 @@
+// Housekeeping of one Durable Object's object store (a fork network): repack (merge packs,
+// deltify what is stored whole, drop duplicate copies) and gc (also drop what no ref of any
+// repository reaches and the grace period no longer protects). One run at a time, advanced in
+// short synchronous steps (budget.ts) with the object handed back to requests between them, and
+// in slices of a few seconds from the Durable Object's alarm (src/repo/maintenance-calls.ts):
+//
+//   build    (memory)  list the selected packs' objects, mark (gc) or name them, write the new
+//                      pack. Lost with the isolate: then it starts again with a fresh pack id.
+//   indexed            the finished pack gets its `packs` row and the run moves on, in one step.
+//   migrate  (durable) the index rows move to the new pack, a batch per transaction.
+//   finish   (durable) gc: the unreachable, old objects are deleted (or, if a ref moved onto
+//                      them meanwhile, kept); the old packs' rows go; the run is recorded.
+//   cleanup  (durable) old pack files and work rows are deleted.
+// A step waits (the slice ends, the alarm comes back) while a clone streams a pack (it reads rows
+// in storage order, or files the run would delete) and, before pruning, while a push or commit is
+// being received (it may have found an old object it is about to reference).
+import type { ObjectStore } from '../object-store';
+import { packPath } from '../pack-files';
+import { Budget, yieldToOthers } from './budget';
+import { Build } from './build';
+import { geometricRollup } from './geometry';
+import { autoEnabled, dueRequest, gracePeriodSeconds, packInfos } from './policy';
+import { ensureHkSchema } from './schema';
+import { HkState, sizesOf, type MaintenanceRequest, type RunState, type RunSummary, type Sizes } from './state';
+import { finishRun, MIGRATE_BATCH, migrateBatch, removeOldFiles } from './swap';
+
+export type StepResult = 'more' | 'wait' | 'idle';
+
+/** What housekeeping needs from the store (RepoStore provides it, see repo/maintenance-calls.ts). */
+export interface HkHost {
+  sql: SqlStorage;
+  transaction<T>(fn: () => T): T;
+  objects: ObjectStore;
+  /** Pack ids of uploads (pushes, commits, imports) being received by this instance. */
+  uploads(): ReadonlySet<number>;
+  allocatePackId(): number;
+}
+
+/** A slice: steps until this much wall time went by (well inside an alarm's limits). */
+export const SLICE_MS = 2000;
+/** A pack stream silent for this long is taken as abandoned (its consumer went away). */
+const READER_IDLE_MS = 5 * 60_000;
+/** An upload registered for this long is taken as abandoned (a client that never finished). */
+const UPLOAD_STALE_MS = 60 * 60_000;
+const MAX_ERRORS = 3;
+const WORK_DELETE_BATCH = 2000;
+
+export interface HkStatus {
+  state: 'idle' | 'queued' | 'running';
+  running: { id: string; tasks: string[]; trigger: string; reason: string; phase: string; startedAt: string; progress: Record<string, number | string> } | null;
+  queued: MaintenanceRequest | null;
+  lastRun: RunSummary | null;
+  history: RunSummary[];
+  current: Sizes;
+  gracePeriodSeconds: number;
+  auto: boolean;
+  /** What an automatic run would do now (null: nothing is due). */
+  due: { tasks: string[]; reason: string } | null;
+}
+
+export class Housekeeper {
+  readonly state: HkState;
+  private build: Build | null = null;
+  private busy = false;
+  private readonly uploadsSeen = new Map<number, number>();
+  /** Tests: the named point ('build', 'built', 'migrate', 'migrate-tx', 'finish', 'finish-tx',
+   *  'cleanup') throws once, after being passed `faultSkip` times. */
+  fault: string | null = null;
+  faultSkip = 0;
+  /** Index rows moved per migrate step. */
+  migrateBatch = MIGRATE_BATCH;
+
+  constructor(private readonly h: HkHost) {
+    ensureHkSchema(h.sql);
+    this.state = new HkState(h.sql);
+  }
+
+  /** Queues a run (replacing a queued one); it starts once the current one, if any, is done. */
+  request(req: MaintenanceRequest): void {
+    this.state.saveRequest(req);
+  }
+
+  /** Steps for up to `ms`, yielding between steps. 'wait': call again in a second or so. */
+  async runSlice(ms = SLICE_MS): Promise<StepResult> {
+    if (this.busy) return 'wait';
+    this.busy = true;
+    try {
+      const end = Date.now() + ms;
+      ensureHkSchema(this.h.sql); // the store may have been wiped since the last slice
+      for (;;) {
+        const r = this.step();
+        if (r !== 'more' || Date.now() >= end) return r;
+        await yieldToOthers();
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** One synchronous step of the current run (or the start of the next). */
+  step(budget = new Budget()): StepResult {
+    const t0 = Date.now();
+    let run: RunState | null;
+    try {
+      run = this.state.run();
+    } catch {
+      ensureHkSchema(this.h.sql); // the store was wiped (its last repository deleted) meanwhile
+      return 'idle';
+    }
+    try {
+      return run ? this.advance(run, budget) : this.startNext();
+    } catch (e) {
+      // The step's transaction rolled back: the run as stored, not as the step left it in memory.
+      return this.failed(this.state.run(), e);
+    } finally {
+      const ms = Date.now() - t0;
+      if (run && ms > this.longestStep.ms) this.longestStep = { ms, where: run.phase === 'build' ? `build:${this.build?.stage ?? 'start'}` : run.phase };
+    }
+  }
+
+  /** The longest step of the current run in this instance (ms the object was not answering). */
+  private longestStep = { ms: 0, where: '' };
+
+  private maybeFail(point: string): void {
+    if (this.fault === point && this.faultSkip-- <= 0) {
+      this.fault = null;
+      throw new Error(`injected fault at ${point}`);
+    }
+  }
+
+  private startNext(): StepResult {
+    const now = Date.now();
+    const req = this.state.request() ?? dueRequest(this.h.sql, this.state, now);
+    if (!req) return 'idle';
+    this.state.clearRequest();
+    const packs = packInfos(this.h.sql);
+    const gc = req.tasks.includes('gc');
+    const all = gc || req.mode === 'all';
+    const selected = all ? packs : geometricRollup(packs);
+    const grace = typeof req.prune === 'number' ? req.prune : gracePeriodSeconds(this.h.sql);
+    const cutoff = !gc || req.prune === 'never' ? null : req.prune === 'now' ? now : now - grace * 1000;
+    const housekept = new Set(this.h.sql.exec<{ id: number }>(`SELECT id FROM hk_packs`).toArray().map((r) => r.id));
+    const before = sizesOf(this.h.sql);
+    const run: RunState = {
+      id: crypto.randomUUID(), tasks: req.tasks, trigger: req.trigger, reason: req.reason ?? 'requested', mode: all ? 'all' : 'geometric',
+      cutoff, phase: 'build', started: now, packs: selected.map((p) => p.id), maxPackAtStart: Math.max(0, ...packs.map((p) => p.id)),
+      newPack: null, rows: 0, migrated: 0, before, built: null, dropped: 0, unreachableKept: 0, oldFiles: [], errors: 0,
+      lastError: null, restarts: 0, note: null,
+    };
+    const nothing =
+      selected.length === 0 ||
+      (!all && selected.length < 2) ||
+      (all && cutoff === null && selected.length === 1 && housekept.has(selected[0].id));
+    if (nothing) {
+      this.state.record(this.summary(run, 'nothing-to-do', before, null));
+      return 'more';
+    }
+    this.h.transaction(() => {
+      this.h.sql.exec(`DELETE FROM hk_work`);
+      this.h.sql.exec(`DELETE FROM hk_tips`);
+      this.state.saveRun(run);
+    });
+    this.longestStep = { ms: 0, where: '' };
+    return 'more';
+  }
+
+  private advance(run: RunState, budget: Budget): StepResult {
+    switch (run.phase) {
+      case 'build':
+        return this.building(run, budget);
+      case 'migrate':
+        if (this.readersActive()) return 'wait';
+        this.maybeFail('migrate');
+        this.h.transaction(() => {
+          if (migrateBatch(this.h.sql, run, this.migrateBatch)) run.phase = 'finish';
+          this.maybeFail('migrate-tx'); // rolls the batch back
+          run.errors = 0;
+          this.state.saveRun(run);
+        });
+        return 'more';
+      case 'finish':
+        if (this.readersActive() || (run.cutoff !== null && this.uploadsActive())) return 'wait';
+        this.maybeFail('finish');
+        this.h.transaction(() => this.finishing(run));
+        return 'more';
+      case 'cleanup':
+        return this.cleaning(run);
+    }
+  }
+
+  private building(run: RunState, budget: Budget): StepResult {
+    if (!this.build || this.build.run.id !== run.id || this.build.run.newPack !== run.newPack) this.restartBuild(run);
+    this.maybeFail('build');
+    const b = this.build!;
+    const stats = b.step(budget);
+    if (!stats) return 'more';
+    this.maybeFail('built'); // the file is complete but not indexed: a lost file, swept later
+    const created = run.mode === 'all' ? Date.now() : Math.max(...this.h.sql.exec<{ c: number }>(`SELECT max(created) AS c FROM packs WHERE id IN (${run.packs.join(',')})`).toArray().map((r) => r.c ?? 0));
+    this.h.transaction(() => {
+      this.h.sql.exec(
+        `INSERT INTO packs (id, path, size, checksum, objects, created) VALUES (?, ?, ?, ?, ?, ?)`,
+        run.newPack!, `pack-${run.newPack}`, stats.bytes, stats.checksum, stats.objects, created,
+      );
+      this.h.sql.exec(`INSERT OR IGNORE INTO hk_packs (id) VALUES (?)`, run.newPack!);
+      run.phase = 'migrate';
+      run.rows = stats.objects;
+      run.built = stats;
+      run.dropped = b.dropped();
+      run.unreachableKept = b.unreachableKept();
+      run.errors = 0;
+      this.state.saveRun(run);
+    });
+    this.build = null;
+    return 'more';
+  }
+
+  /** (Re)starts the in-memory build with a fresh pack id; a previous attempt's file goes. */
+  private restartBuild(run: RunState): void {
+    this.build?.discard();
+    this.build = null;
+    const restarted = run.newPack !== null;
+    if (restarted) this.dropUnindexedPack(run.newPack!);
+    run.newPack = this.h.allocatePackId();
+    if (restarted) run.restarts++;
+    this.h.transaction(() => {
+      this.h.sql.exec(`DELETE FROM hk_work`);
+      this.state.saveRun(run);
+    });
+    this.build = new Build(run, this.h.sql, this.h.objects);
+  }
+
+  private dropUnindexedPack(id: number): void {
+    const indexed = this.h.sql.exec(`SELECT 1 FROM packs WHERE id = ?`, id).toArray().length > 0;
+    if (!indexed) this.h.objects.fs.rmrf(packPath(id));
+    this.h.objects.fs.sweepOrphans(); // an unfinished stream of a dead isolate
+  }
+
+  private finishing(run: RunState): void {
+    const f = finishRun(this.h.sql, this.h.objects, run);
+    this.maybeFail('finish-tx'); // rolls the prune back
+    const now = Date.now();
+    run.phase = 'cleanup';
+    run.oldFiles = f.removedPacks;
+    if (run.cutoff !== null) {
+      run.dropped = f.pruned;
+      if (f.conflict) run.note = `nothing pruned this time: ${f.conflict}`;
+      else this.state.setNumber('last_gc', now);
+      if (!f.conflict && run.unreachableKept === 0 && this.quietSince(run)) {
+        // every stored object is reachable again: full clones may skip the object walk
+        const repos = this.h.sql.exec<{ key: string }>(`SELECT key FROM repos`).toArray();
+        if (repos.length === 1) this.h.sql.exec(`UPDATE repo_info SET value = '1' WHERE repo = ? AND key = 'all_reachable'`, repos[0].key);
+      }
+    }
+    this.state.record(this.summary(run, 'done', sizesOf(this.h.sql), null));
+    run.errors = 0;
+    this.state.saveRun(run);
+  }
+
+  /** No pack arrived and no ref moved since the walk (the store holds exactly what it marked). */
+  private quietSince(run: RunState): boolean {
+    const sql = this.h.sql;
+    if (sql.exec(`SELECT 1 FROM packs WHERE id > ? AND id != ? LIMIT 1`, run.maxPackAtStart, run.newPack!).toArray().length > 0) return false;
+    const now = sql.exec<{ oid: string }>(`SELECT DISTINCT oid FROM repo_refs WHERE oid IS NOT NULL`).toArray().map((r) => r.oid);
+    const then = new Set(sql.exec<{ oid: string }>(`SELECT oid FROM hk_tips`).toArray().map((r) => r.oid));
+    return now.length === then.size && now.every((o) => then.has(o));
+  }
+
+  private cleaning(run: RunState): StepResult {
+    if (this.readersActive()) return 'wait';
+    this.maybeFail('cleanup');
+    if (run.oldFiles.length > 0) {
+      removeOldFiles(this.h.objects, run);
+      this.state.saveRun(run);
+      return 'more';
+    }
+    this.h.sql.exec(`DELETE FROM hk_work WHERE seq IN (SELECT seq FROM hk_work ORDER BY seq LIMIT ${WORK_DELETE_BATCH})`);
+    if (this.h.sql.exec(`SELECT 1 FROM hk_work LIMIT 1`).toArray().length > 0) return 'more';
+    this.h.transaction(() => {
+      this.h.sql.exec(`DELETE FROM hk_tips`);
+      this.state.clearRun();
+    });
+    return 'more';
+  }
+
+  private failed(run: RunState | null, e: unknown): StepResult {
+    const msg = e instanceof Error ? e.message : String(e);
+    console.error('housekeeping step failed', e);
+    this.build?.discard();
+    this.build = null;
+    if (!run) return 'idle';
+    run.errors++;
+    run.lastError = msg;
+    if (run.errors < MAX_ERRORS) {
+      this.state.saveRun(run); // retried at the next slice (the build, if any, restarts)
+      return 'wait';
+    }
+    // Abandon: every state a run passes through is a consistent store; what it leaves behind
+    // (an unindexed pack file, packs no row names) is removed here or by the upload sweeper.
+    if (run.phase === 'build' && run.newPack !== null) this.dropUnindexedPack(run.newPack);
+    this.h.transaction(() => {
+      this.h.sql.exec(`DELETE FROM hk_work`);
+      this.h.sql.exec(`DELETE FROM hk_tips`);
+      this.state.clearRun();
+      this.state.setNumber('backoff_until', Date.now() + 3_600_000);
+      this.state.record(this.summary(run, 'failed', sizesOf(this.h.sql), msg));
+    });
+    return 'idle';
+  }
+
+  private summary(run: RunState, outcome: RunSummary['outcome'], after: Sizes, error: string | null): RunSummary {
+    return {
+      id: run.id, tasks: run.tasks, trigger: run.trigger, reason: run.reason, mode: run.mode,
+      startedAt: new Date(run.started).toISOString(), finishedAt: new Date().toISOString(), outcome,
+      before: run.before, after, objectsPruned: run.cutoff !== null ? run.dropped : 0, unreachableKept: run.unreachableKept,
+      newDeltas: run.built?.newDeltas ?? 0, reusedDeltas: run.built?.reusedDeltas ?? 0, restarts: run.restarts,
+      longestStepMs: this.longestStep.ms, longestStepIn: this.longestStep.where, note: run.note, error,
+    };
+  }
+
+  private readersActive(): boolean {
+    const now = Date.now();
+    for (const last of this.h.objects.readers.values()) if (now - last < READER_IDLE_MS) return true;
+    return false;
+  }
+
+  private uploadsActive(): boolean {
+    const now = Date.now();
+    const live = this.h.uploads();
+    for (const id of [...this.uploadsSeen.keys()]) if (!live.has(id)) this.uploadsSeen.delete(id);
+    let active = false;
+    for (const id of live) {
+      const first = this.uploadsSeen.get(id) ?? now;
+      this.uploadsSeen.set(id, first);
+      if (now - first < UPLOAD_STALE_MS) active = true;
+    }
+    return active;
+  }
+
+  status(): HkStatus {
+    ensureHkSchema(this.h.sql);
+    const run = this.state.run();
+    const req = this.state.request();
+    const history = this.state.history(5);
+    const due = run || req ? null : dueRequest(this.h.sql, this.state, Date.now());
+    return {
+      state: run ? 'running' : req ? 'queued' : 'idle',
+      running: run ? {
+        id: run.id, tasks: run.tasks, trigger: run.trigger, reason: run.reason, phase: run.phase,
+        startedAt: new Date(run.started).toISOString(), progress: this.progress(run),
+      } : null,
+      queued: req,
+      lastRun: history[0] ?? null,
+      history,
+      current: sizesOf(this.h.sql),
+      gracePeriodSeconds: gracePeriodSeconds(this.h.sql),
+      auto: autoEnabled(this.h.sql),
+      due: due ? { tasks: due.tasks, reason: due.reason ?? '' } : null,
+    };
+  }
+
+  private progress(run: RunState): Record<string, number | string> {
+    if (run.phase === 'build') {
+      const b = this.build?.run.id === run.id ? this.build : null;
+      return { packs: run.packs.length, stage: b?.stage ?? 'starting', objects: b?.work.n ?? 0, done: b?.progress ?? 0 };
+    }
+    if (run.phase === 'migrate') return { rows: run.rows, migrated: run.migrated };
+    return { oldFiles: run.oldFiles.length };
+  }
+}

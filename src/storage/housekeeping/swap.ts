@@ -1,0 +1,127 @@
+// The durable half of a run, each step one transaction so an interruption anywhere leaves a
+// consistent store that the next step resumes from:
+//   migrate  the new pack's rows replace the old ones, a batch per step. Every object stays
+//            readable throughout: a row names either its old or its new location, both files exist.
+//   finish   gc only: what the old packs still index is what the run dropped. It is deleted in
+//            one transaction, after checking that nothing a ref now reaches, or a delta pushed
+//            meanwhile is based on, is among it (else nothing is pruned this time). The old packs'
+//            rows go, the counts and cruft times are updated, the run is recorded.
+//   cleanup  the old pack files are deleted (no row names them any more), then the work rows.
+import { bytesToHex, parseCommit, parseTag, walkTree } from '../../pack';
+import type { ObjectStore } from '../object-store';
+import { packPath } from '../pack-files';
+import type { RunState } from './state';
+
+export const MIGRATE_BATCH = 1000;
+const GITLINK = 0o160000;
+
+/** Moves the next batch of index rows to the new pack; true when all are moved. */
+export function migrateBatch(sql: SqlStorage, run: RunState, batch = MIGRATE_BATCH): boolean {
+  const to = Math.min(run.rows, run.migrated + batch);
+  sql.exec(
+    `INSERT OR REPLACE INTO objects (oid, pack_id, offset, data_offset, end_offset, type, size, raw_type, raw_size, base_oid, depth)
+     SELECT oid, ?, offset, data_offset, end_offset, type, size, raw_type, raw_size, base_oid, depth FROM hk_work WHERE seq >= ? AND seq < ?`,
+    run.newPack!,
+    run.migrated,
+    to,
+  );
+  run.migrated = to;
+  return to >= run.rows;
+}
+
+/**
+ * Why the objects still indexed in the old packs cannot be pruned now, or null. Refs that moved
+ * since the walk are walked again (through objects that arrived since) down to what the new pack
+ * keeps; deltas that arrived since must not be based on a dropped object.
+ */
+export function pruneConflict(sql: SqlStorage, objects: ObjectStore, run: RunState): string | null {
+  const old = new Set(run.packs);
+  const dropped = (oid: string) => {
+    const r = objects.row(oid);
+    return r !== null && old.has(r.pack_id);
+  };
+  for (const r of sql.exec<{ base_oid: string }>(
+    `SELECT base_oid FROM objects WHERE pack_id > ? AND pack_id != ? AND base_oid IS NOT NULL`,
+    run.maxPackAtStart,
+    run.newPack!,
+  )) {
+    if (dropped(r.base_oid)) return `a delta stored during the run is based on ${r.base_oid}`;
+  }
+  const then = new Set(sql.exec<{ oid: string }>(`SELECT oid FROM hk_tips`).toArray().map((r) => r.oid));
+  const stack = sql
+    .exec<{ oid: string }>(`SELECT DISTINCT oid FROM repo_refs WHERE oid IS NOT NULL`)
+    .toArray()
+    .map((r) => r.oid)
+    .filter((o) => !then.has(o));
+  const seen = new Set<string>();
+  while (stack.length > 0) {
+    const oid = stack.pop()!;
+    if (seen.has(oid)) continue;
+    seen.add(oid);
+    const row = objects.row(oid);
+    if (!row) continue; // beyond a shallow boundary
+    if (old.has(row.pack_id)) return `a ref now reaches ${oid}, which the run was about to prune`;
+    if (row.pack_id === run.newPack || row.type === 3) continue; // kept with all it reaches
+    const obj = objects.read(oid);
+    if (obj.type === 'commit') {
+      const c = parseCommit(obj.data);
+      stack.push(c.tree, ...c.parents);
+    } else if (obj.type === 'tag') {
+      stack.push(parseTag(obj.data).object);
+    } else if (obj.type === 'tree') {
+      walkTree(obj.data, (mode, _m, _s, _e, at) => {
+        if (mode !== GITLINK) stack.push(bytesToHex(obj.data, at));
+      });
+    }
+  }
+  return null;
+}
+
+export interface FinishResult {
+  pruned: number;
+  conflict: string | null;
+  removedPacks: number[];
+}
+
+/** The end of a run, in the caller's transaction (see the file comment). */
+export function finishRun(sql: SqlStorage, objects: ObjectStore, run: RunState): FinishResult {
+  const ids = run.packs.join(',');
+  let conflict: string | null = null;
+  let pruned = 0;
+  if (run.cutoff !== null) {
+    conflict = pruneConflict(sql, objects, run);
+    if (conflict === null) {
+      const before = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM objects WHERE pack_id IN (${ids})`).one().n;
+      sql.exec(`DELETE FROM objects WHERE pack_id IN (${ids})`);
+      pruned = before;
+      if (pruned > 0) objects.noteRemoved(pruned);
+      sql.exec(`DELETE FROM hk_cruft`);
+    }
+    // objects kept only by the grace period remember when they were first stored
+    sql.exec(`INSERT OR REPLACE INTO hk_cruft (oid, time) SELECT oid, cruft_time FROM hk_work WHERE cruft_time IS NOT NULL`);
+  }
+  const still = new Set(
+    sql.exec<{ pack_id: number }>(`SELECT DISTINCT pack_id FROM objects WHERE pack_id IN (${ids})`).toArray().map((r) => r.pack_id),
+  );
+  const removedPacks = run.packs.filter((p) => !still.has(p));
+  if (removedPacks.length > 0) {
+    const gone = removedPacks.join(',');
+    sql.exec(`DELETE FROM packs WHERE id IN (${gone})`);
+    sql.exec(`DELETE FROM hk_packs WHERE id IN (${gone})`);
+  }
+  return { pruned, conflict, removedPacks };
+}
+
+/** Deletes old pack files (at most `maxFiles`, or ~`maxBytes` of them); true when none is left. */
+export function removeOldFiles(objects: ObjectStore, run: RunState, maxFiles = 50, maxBytes = 64 << 20): boolean {
+  let bytes = 0;
+  for (let n = 0; n < maxFiles && bytes < maxBytes; n++) {
+    const id = run.oldFiles.shift();
+    if (id === undefined) break;
+    const path = packPath(id);
+    if (objects.fs.existsSync(path)) bytes += objects.fs.statSync(path).size;
+    objects.fs.rmrf(path);
+    objects.packs.forget(id);
+  }
+  return run.oldFiles.length === 0;
+}
