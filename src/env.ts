@@ -15,6 +15,8 @@ export interface Env {
   ARBOR_CORS_ORIGINS?: string;
   /** Test knob: webhook retry delays in ms, e.g. "100,200,400" (default 10 s, 30 s, 2 min, ... 6 h). */
   ARBOR_WEBHOOK_BACKOFF_MS?: string;
+  /** How long a request body may send nothing before the request ends (ms; default 60000). */
+  ARBOR_BODY_IDLE_TIMEOUT_MS?: string;
   /** Test knob: how long a webhook receiver may take to answer (default 10000 ms). */
   ARBOR_WEBHOOK_TIMEOUT_MS?: string;
   /**

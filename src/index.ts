@@ -35,8 +35,14 @@ async function refuseAfterDrain(res: Response, body: ReadableStream | null, ctx:
 }
 
 function gitRoute(req: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> | Response {
-  const ns = decodeURIComponent(req.params.ns);
-  const name = decodeURIComponent(req.params.repo).replace(/\.git$/, '');
+  let ns: string;
+  let name: string;
+  try {
+    ns = decodeURIComponent(req.params.ns);
+    name = decodeURIComponent(req.params.repo).replace(/\.git$/, '');
+  } catch {
+    return new Response('malformed percent-encoding in the URL\n', { status: 400, headers: { 'content-type': 'text/plain' } });
+  }
   if (nameProblem('namespace', ns) || nameProblem('repository', name)) {
     return new Response('repository not found\n', { status: 404, headers: { 'content-type': 'text/plain' } });
   }

@@ -16,7 +16,7 @@ export function forward(route: ApiRoute) {
       ns = decodeURIComponent(req.params.ns);
       name = decodeURIComponent(req.params.name);
     } catch {
-      return errorResponse(404, 'not_found', 'repository not found');
+      return errorResponse(400, 'bad_request', 'malformed percent-encoding in the URL');
     }
     if (nameProblem('namespace', ns) || nameProblem('repository', name)) return errorResponse(404, 'not_found', 'repository not found');
     const stub = env.REPO.get(env.REPO.idFromName(repoKey(ns, name)));

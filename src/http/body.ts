@@ -4,6 +4,7 @@
 // over the cap is refused before reading, and a stream stops at the first chunk past it.
 import { concatBytes } from '../codec/bytes';
 import { HttpError } from './errors';
+import { BodyStalledError, withinIdle } from './body-idle';
 
 /** Largest v0/v1/v2 negotiation request (wants, haves, ls-refs arguments). */
 export const MAX_NEGOTIATION_BYTES = 32 * 1024 * 1024;
@@ -31,7 +32,7 @@ export function decodedBody(request: Request): ReadableStream<Uint8Array> | null
  * Reads a (possibly gzipped) request body of at most `max` bytes after decoding: zip bombs and
  * floods stop at the cap (the rest is drained so the refusal reaches the client).
  */
-export async function readBody(request: Request, max: number): Promise<Uint8Array> {
+export async function readBody(request: Request, max: number, idleMs?: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (declared > max) throw new BodyError('too_large', `request body exceeds ${max} bytes`);
   const stream = decodedBody(request);
@@ -41,7 +42,7 @@ export async function readBody(request: Request, max: number): Promise<Uint8Arra
   let n = 0;
   try {
     for (;;) {
-      const { value, done } = await reader.read();
+      const { value, done } = idleMs ? await withinIdle(reader.read(), idleMs) : await reader.read();
       if (done) break;
       n += value.length;
       if (n > max) {
@@ -53,9 +54,17 @@ export async function readBody(request: Request, max: number): Promise<Uint8Arra
     }
   } catch (e) {
     if (e instanceof BodyError) throw e;
+    if (e instanceof BodyStalledError) {
+      reader.cancel().catch(() => {}); // the client went quiet: nothing more is read
+      throw new BodyError('read', e.message);
+    }
     throw new BodyError('read', `could not read request body: ${(e as Error).message}`);
   } finally {
-    if (stream.locked) reader.releaseLock();
+    try {
+      if (stream.locked) reader.releaseLock();
+    } catch {
+      /* a read cut short by the idle limit may still be pending: the stream is cancelled anyway */
+    }
   }
   return concatBytes(parts, n);
 }

@@ -25,6 +25,8 @@ export function errorResponse(status: number, code: string, message: string, hea
 
 export function toErrorResponse(e: unknown): Response {
   if (e instanceof HttpError) return errorResponse(e.status, e.code, e.message, e.headers);
+  // decodeURIComponent of a route parameter: the client's URL is malformed, not the server.
+  if (e instanceof URIError) return errorResponse(400, 'bad_request', 'malformed percent-encoding in the URL');
   logError('unhandled error', e);
   return errorResponse(500, 'internal', 'internal error');
 }

@@ -5,6 +5,7 @@
 import type { RefUpdate } from '../storage/refs';
 import type { PktStream } from './pkt-stream';
 import { FLUSH, ProtocolError, concatBytes, pkt, pktText, splitCapabilities } from './pktline';
+import { MAX_PUSH_COMMANDS, MAX_PUSH_OPTIONS } from './push-limits';
 
 const OID_RE = /^[0-9a-f]{40}$/;
 
@@ -44,10 +45,15 @@ export async function readPushHead(reader: PktStream): Promise<PushRequestHead> 
       throw new ProtocolError(`invalid push command '${text.slice(0, 100)}'`);
     }
     commands.push({ oldOid: parts[0], newOid: parts[1], name: parts[2] });
+    // Past the limit the push is refused (push-limits.ts): the rest is only drained, not parsed.
+    if (commands.length > MAX_PUSH_COMMANDS) return { commands, caps, options: [] };
   }
   const options: string[] = [];
   if (caps.has('push-options') && commands.length > 0) {
-    for (let l = await line(reader); l !== null; l = await line(reader)) options.push(l);
+    for (let l = await line(reader); l !== null; l = await line(reader)) {
+      options.push(l);
+      if (options.length > MAX_PUSH_OPTIONS) break; // refused, as above
+    }
   }
   return { commands, caps, options };
 }

@@ -13,6 +13,8 @@ import { BAND_DATA, BAND_PROGRESS, sideband } from './sideband';
 import { countLine, progressLine } from './progress';
 import type { PackStats } from './upload-pack';
 import { logError } from '../http/log';
+import { BODY_IDLE_TIMEOUT_MS, BodyStalledError } from '../http/body-idle';
+import { pushRefusal } from './push-limits';
 
 const enc = new TextEncoder();
 
@@ -23,6 +25,8 @@ export interface ReceiveOptions {
   maxPackBytes: number;
   /** Learns how many objects the pack carried (for the request's log line). */
   stats?: PackStats;
+  /** A body read that brings nothing for this long ends the push (default BODY_IDLE_TIMEOUT_MS). */
+  idleTimeoutMs?: number;
 }
 
 /**
@@ -33,7 +37,14 @@ export async function* receivePack(
   body: ReadableStream<Uint8Array>,
   opts: ReceiveOptions,
 ): AsyncGenerator<Uint8Array> {
-  const reader = new PktStream(body, { readAtLeast: READ_AT_LEAST });
+  const idleMs = opts.idleTimeoutMs ?? BODY_IDLE_TIMEOUT_MS;
+  // A body that goes quiet ends the push: the reader stops (and cancels the body) rather than
+  // holding the request and a half-written pack file for as long as the connection lives.
+  const reader = new PktStream(body, {
+    readAtLeast: READ_AT_LEAST,
+    idleMs,
+    fail: (kind, message) => new ProtocolError(kind === 'idle' ? new BodyStalledError(idleMs).message : message),
+  });
   let head: PushRequestHead;
   try {
     head = await readPushHead(reader);
@@ -50,6 +61,14 @@ export async function* receivePack(
 
   if (head.commands.length === 0) {
     await reader.drain(); // nothing to do: read the rest so the answer is not lost
+    return;
+  }
+  const refusal = pushRefusal(head.commands, head.options, () => store.refs.count());
+  if (refusal) {
+    await reader.drain();
+    const refs = head.commands.map((c) => ({ name: c.name, ok: false, error: refusal.ng }));
+    yield* wrap(encodeReportStatus({ unpackError: refusal.unpack, refs }));
+    if (band) yield FLUSH;
     return;
   }
   const needsPack = head.commands.some((c) => c.newOid !== ZERO_OID);

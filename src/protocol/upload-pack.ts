@@ -4,6 +4,7 @@ import { Negotiation } from './negotiate';
 import type { FetchPlan, FetchSource } from '../storage/fetch-interface';
 import type { FetchRequest } from './fetch-request';
 import { DELIM, FLUSH, ProtocolError, pkt } from './pktline';
+import { coalesce } from './coalesce';
 import { BAND_DATA, BAND_ERROR, BAND_PROGRESS, sideband } from './sideband';
 import { countLine, progressLine, totalLine } from './progress';
 
@@ -14,8 +15,12 @@ export interface PackStats {
   objects: number | null;
 }
 
-/** v2 ls-refs. */
+/** v2 ls-refs (the lines joined into large pieces: see coalesce.ts). */
 export function* lsRefs(store: FetchSource, args: string[]): Generator<Uint8Array> {
+  yield* coalesce(lsRefLines(store, args));
+}
+
+function* lsRefLines(store: FetchSource, args: string[]): Generator<Uint8Array> {
   let symrefs = false;
   let peel = false;
   let unborn = false;
@@ -34,14 +39,9 @@ export function* lsRefs(store: FetchSource, args: string[]): Generator<Uint8Arra
     if (head.oid) yield pkt(`${head.oid} HEAD${sym}\n`);
     else if (unborn) yield pkt(`unborn HEAD${sym}\n`);
   }
-  for (const r of store.refs()) {
+  for (const r of store.peeledRefs()) {
     if (!match(r.name)) continue;
-    let line = `${r.oid} ${r.name}`;
-    if (peel) {
-      const p = store.peeled(r.oid);
-      if (p) line += ` peeled:${p}`;
-    }
-    yield pkt(line + '\n');
+    yield pkt(`${r.oid} ${r.name}${peel && r.peeled ? ` peeled:${r.peeled}` : ''}\n`);
   }
   yield FLUSH;
 }
@@ -118,7 +118,8 @@ export async function* fetchV2(store: FetchSource, req: FetchRequest, stats?: Pa
   }
   checkWants(store, req);
   if (!req.done) {
-    const neg = new Negotiation(store.commitGraph(), req.wants, store.visibility());
+    const neg = new Negotiation(store.commitGraph(), req.wants, store.visibility(), (oids) => store.visibleAmong(oids));
+    neg.lookUp(req.haves);
     const acks: string[] = [];
     for (const h of req.haves) if (neg.have(h)) acks.push(h);
     const ready = !req.waitForDone && neg.okToGiveUp();
@@ -179,7 +180,8 @@ export async function* fetchV1(store: FetchSource, req: FetchRequest, stats?: Pa
     // git's upload-pack reads the (absent) haves next and hits EOF: the round ends here.
     if (req.wantsOnly) return;
   }
-  const neg = new Negotiation(store.commitGraph(), req.wants, store.visibility());
+  const neg = new Negotiation(store.commitGraph(), req.wants, store.visibility(), (oids) => store.visibleAmong(oids));
+  neg.lookUp(req.haves);
   let last: string | null = null;
   let sentReady = false;
   const detailed = req.multiAck === 'multi_ack_detailed';

@@ -5,7 +5,14 @@ import { PURGE_AFTER_S, type TokenStore } from './token-store';
 
 export type Access = { ok: true; scope: Scope | 'admin'; tokenId: string | null } | { ok: false; status: 401 | 403; message: string };
 
-export function authorize(request: Request, adminToken: string | undefined, tokens: TokenStore, need: Scope): Access {
+/**
+ * The tokens of a repository that does not exist: none. A request for it is answered exactly
+ * as one for a repository the caller may not see (401, same message), so the answer does not
+ * tell whether a name exists; only the admin token gets a 404.
+ */
+export const NO_TOKENS: Pick<TokenStore, 'byHash' | 'touch'> = { byHash: () => null, touch: () => {} };
+
+export function authorize(request: Request, adminToken: string | undefined, tokens: Pick<TokenStore, 'byHash' | 'touch'>, need: Scope): Access {
   const cred = credentialFrom(request.headers.get('authorization'));
   if (!cred) return { ok: false, status: 401, message: 'authentication required' };
   if (adminToken && safeEqual(cred, adminToken)) return { ok: true, scope: 'admin', tokenId: null };

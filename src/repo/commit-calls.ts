@@ -4,7 +4,7 @@ import type { Scope } from '../auth/tokens';
 import {
   createCommit, log, readFile, readTree, repoCall, type CommitInput, type CommitResult, type FileJson, type LogJson, type LogOptions, type ServiceResult, type TreeJson,
 } from '../commit';
-import { authorize } from './auth';
+import { NO_TOKENS, authorize } from './auth';
 import type { Hosted, RepoHost } from './host';
 import { serveRepoApi, type ApiRoute } from './rest-api';
 import { notFound } from './types';
@@ -18,7 +18,7 @@ export async function serveApi(host: RepoHost, key: string, route: ApiRoute, res
   }
   const store = h?.store.withActor(null) ?? host.root; // this request's view: ref changes name its token
   const authorizeFor = (need: Scope) => {
-    const access = authorize(request, host.env.ARBOR_ADMIN_TOKEN, h!.tokens, need);
+    const access = authorize(request, host.env.ARBOR_ADMIN_TOKEN, h?.tokens ?? NO_TOKENS, need); // a missing repository has none
     if (access.ok) (store as { actor: string | null }).actor = access.tokenId;
     return access;
   };

@@ -7,6 +7,8 @@ import { parseFetchV1, parseFetchV2 } from '../protocol/fetch-request';
 import { PktReader, ProtocolError, errPkt, pktText } from '../protocol/pktline';
 import { BodyError, MAX_NEGOTIATION_BYTES, MAX_PUSH_BYTES, decodedBody, readBody, tooLarge } from '../http/body';
 import { receivePack } from '../protocol/receive-pack';
+import { coalesce } from '../protocol/coalesce';
+import { BODY_IDLE_TIMEOUT_MS } from '../http/body-idle';
 import { fetchV1, fetchV2, lsRefs, type PackStats } from '../protocol/upload-pack';
 import { logError } from '../http/log';
 
@@ -52,10 +54,7 @@ function gitVersion(request: Request): number {
 }
 
 export function advertisedRefs(store: RepoStore): AdvertisedRef[] {
-  return store.refs.list().map((r) => {
-    const peeled = r.name.startsWith('refs/tags/') ? store.peeled(r.oid) : null;
-    return peeled ? { ...r, peeled } : r;
-  });
+  return store.peeledRefs().map(({ name, oid, peeled }) => (peeled && name.startsWith('refs/tags/') ? { name, oid, peeled } : { name, oid }));
 }
 
 export function infoRefs(store: RepoStore, service: Service, request: Request): Response {
@@ -68,7 +67,7 @@ export function infoRefs(store: RepoStore, service: Service, request: Request): 
     const shallows = service === 'git-upload-pack' ? store.shallow().list() : [];
     parts.push(...advertiseRefs(service, advertisedRefs(store), store.refs.head(), v === 1, shallows));
   }
-  return new Response(streamFrom(parts), { headers: headers(`application/x-${service}-advertisement`) });
+  return new Response(streamFrom(coalesce(parts)), { headers: headers(`application/x-${service}-advertisement`) });
 }
 
 /** A complete git-shaped error reply: ERR pkt-line with 200, which git prints as "remote error". */
@@ -77,13 +76,14 @@ function gitError(service: Service, message: string): Response {
 }
 
 /** `stats` (the request's log fields) learns how many objects the pack carried. */
-export async function uploadPack(store: RepoStore, request: Request, stats?: PackStats): Promise<Response> {
+/** `idleMs`: a body read that brings nothing for this long ends the request (http/body-idle.ts). */
+export async function uploadPack(store: RepoStore, request: Request, stats?: PackStats, idleMs = BODY_IDLE_TIMEOUT_MS): Promise<Response> {
   const ct = 'application/x-git-upload-pack-result';
   const refused = tooLarge(request, MAX_NEGOTIATION_BYTES);
   if (refused) return refused;
   let gen: AsyncGenerator<Uint8Array> | Generator<Uint8Array>;
   try {
-    const body = await readBody(request, MAX_NEGOTIATION_BYTES);
+    const body = await readBody(request, MAX_NEGOTIATION_BYTES, idleMs);
     const source = new StoreFetchSource(store);
     if (gitVersion(request) === 2) {
       const r = new PktReader(body);
@@ -131,7 +131,7 @@ export async function uploadPack(store: RepoStore, request: Request, stats?: Pac
   }
 }
 
-export async function receivePackHttp(store: RepoStore, request: Request, stats?: PackStats): Promise<Response> {
+export async function receivePackHttp(store: RepoStore, request: Request, stats?: PackStats, idleMs?: number): Promise<Response> {
   const refused = tooLarge(request, MAX_PUSH_BYTES);
   if (refused) return refused;
   let body: ReadableStream<Uint8Array> | null;
@@ -141,7 +141,7 @@ export async function receivePackHttp(store: RepoStore, request: Request, stats?
     return new Response(`error: ${(e as Error).message}\n`, { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' } });
   }
   if (!body) return gitError('git-receive-pack', 'empty push request');
-  const gen = receivePack(store, body, { maxPackBytes: MAX_PUSH_BYTES, stats });
+  const gen = receivePack(store, body, { maxPackBytes: MAX_PUSH_BYTES, stats, idleTimeoutMs: idleMs });
   try {
     const first = await gen.next();
     const all = (async function* () {

@@ -4,7 +4,8 @@
 import type { Scope } from '../auth/tokens';
 import { drainBody } from '../http/body';
 import { RequestLog, gitOp, type LogFields } from '../http/log';
-import { authorize } from './auth';
+import { NO_TOKENS, authorize } from './auth';
+import { bodyIdleMs } from '../http/body-idle';
 import { infoRefs, receivePackHttp, uploadPack } from './git-http';
 import type { RepoHost } from './host';
 
@@ -31,11 +32,9 @@ export async function serveGit(host: RepoHost, request: Request): Promise<Respon
 }
 
 async function serveHosted(host: RepoHost, key: string, rest: string, url: URL, request: Request, fields: LogFields): Promise<Response> {
+  // A missing repository goes through the same checks as one the caller may not see (NO_TOKENS):
+  // the answer must not tell which names exist.
   const h = host.hosted(key);
-  if (!h) {
-    await drainBody(request.body);
-    return text(404, 'repository not found');
-  }
   let service: Service | null = null;
   if (rest === 'info/refs' && request.method === 'GET') {
     const sv = url.searchParams.get('service');
@@ -50,20 +49,22 @@ async function serveHosted(host: RepoHost, key: string, rest: string, url: URL, 
     return text(404, 'not found');
   }
   const need: Scope = service === 'git-receive-pack' ? 'write' : 'read';
-  const access = authorize(request, host.env.ARBOR_ADMIN_TOKEN, h.tokens, need);
+  const access = authorize(request, host.env.ARBOR_ADMIN_TOKEN, h?.tokens ?? NO_TOKENS, need);
   const refuse = async (status: number, message: string, headers: Record<string, string> = {}) => {
     await drainBody(request.body); // refusing before the body is read loses the refusal (workerd#1741)
     return text(status, message, headers);
   };
   if (!access.ok) return refuse(access.status, access.message, access.status === 401 ? { 'www-authenticate': 'Basic realm="arbor"' } : {});
+  if (!h) return refuse(404, 'repository not found'); // the admin may know
+  const idleMs = bodyIdleMs(host.env.ARBOR_BODY_IDLE_TIMEOUT_MS);
   fields.tokenId = access.tokenId ?? (access.scope === 'admin' ? 'admin' : null);
   if (service === 'git-receive-pack' && h.store.meta('read_only') === '1') return refuse(403, READ_ONLY_PUSH);
   if (request.method === 'GET') return infoRefs(h.store, service, request);
-  if (service === 'git-upload-pack') return uploadPack(h.store, request, fields);
+  if (service === 'git-upload-pack') return uploadPack(h.store, request, fields, idleMs);
   // An interrupted upload leaves an unfinished pack file: sweep it later if no push does.
   host.jobs.set('sweep', Date.now() + SWEEP_DELAY_MS);
   await host.armAlarm();
-  return receivePackHttp(h.store.withActor(access.tokenId), request, fields);
+  return receivePackHttp(h.store.withActor(access.tokenId), request, fields, idleMs);
 }
 
 function text(status: number, message: string, headers: Record<string, string> = {}): Response {

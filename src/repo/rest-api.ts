@@ -61,7 +61,8 @@ function serviceErrorResponse(e: ServiceError): Response {
 /** DO side: authorise, dispatch, and map errors to JSON. */
 export async function serveRepoApi(host: ApiHost, route: ApiRoute, rest: string, request: Request): Promise<Response> {
   try {
-    if (!host.exists) return errorResponse(404, 'not_found', 'repository not found');
+    // Authorised first: a missing repository answers as one the caller may not see (no token is
+    // its token); only the admin learns it does not exist.
     const writes = WRITE_ROUTES.has(route);
     const access = host.authorize(writes ? 'write' : 'read');
     if (!access.ok) {
@@ -69,6 +70,10 @@ export async function serveRepoApi(host: ApiHost, route: ApiRoute, rest: string,
       const h: Record<string, string> = access.status === 401 ? { 'www-authenticate': 'Basic realm="arbor"' } : {};
       const msg = access.status === 403 && writes ? `this token is read-only: ${route === 'commit' ? 'committing' : 'changing refs'} needs a write token` : access.message;
       return errorResponse(access.status, access.status === 401 ? 'unauthorized' : 'forbidden', msg, h);
+    }
+    if (!host.exists) {
+      await request.body?.cancel().catch(() => {});
+      return errorResponse(404, 'not_found', 'repository not found');
     }
     if (writes && host.readOnly) {
       await request.body?.cancel().catch(() => {});

@@ -52,15 +52,21 @@ export class ResolveBudget {
    * which limit) if the result would pass the per-object limit or the pack's budget.
    */
   charge(delta: Uint8Array, packBytes: number): number {
-    const size = deltaResultSize(delta);
-    if (size > this.limits.maxObjectBytes) {
-      throw new PackError(`delta result of ${size} bytes exceeds the limit of ${this.limits.maxObjectBytes}`);
-    }
+    const size = this.check(delta);
     const allowed = this.limits.minResolveBytes + this.limits.resolveBytesPerPackByte * packBytes;
     if (this.spent + size > allowed) {
       throw new PackError(`pack resolves to more than ${allowed} bytes (deltas made ${this.spent}, the next declares ${size})`);
     }
     this.spent += size;
+    return size;
+  }
+
+  /** The per-object limit alone: the declared result size, or a PackError past the limit. */
+  check(delta: Uint8Array): number {
+    const size = deltaResultSize(delta);
+    if (size > this.limits.maxObjectBytes) {
+      throw new PackError(`delta result of ${size} bytes exceeds the limit of ${this.limits.maxObjectBytes}`);
+    }
     return size;
   }
 }

@@ -73,10 +73,14 @@ export interface FetchSource {
   refs(prefixes?: string[]): RefEntry[];
   /** What an annotated tag finally points at (null for a non-tag). */
   peeled(oid: string): string | null;
+  /** The refs, sorted by name, with what each annotated tag finally points at (one query). */
+  peeledRefs(): (RefEntry & { peeled: string | null })[];
   /** The repository's own shallow boundary. */
   shallowList(): string[];
   /** Whether the repository may serve `oid` (in a shared store: what its refs reach). */
   visibility(): (oid: string) => boolean;
+  /** The ids among `oids` visibility() accepts, looked up in batches (a request's haves). */
+  visibleAmong(oids: readonly string[]): Set<string>;
   commitGraph(): CommitGraph;
   /** Throws with a message for the client when the filter spec is not one we take. */
   checkFilter(spec: string): void;

@@ -48,6 +48,16 @@ export class StoreFetchSource implements FetchSource {
     return this.store.visibility();
   }
 
+  visibleAmong(oids: readonly string[]): Set<string> {
+    // Stored first, 100 ids a query: most haves of a long negotiation are not (and cost no more).
+    const visible = this.store.visibility();
+    return new Set([...this.store.objects.hasMany(oids)].filter(visible));
+  }
+
+  peeledRefs() {
+    return this.store.peeledRefs();
+  }
+
   commitGraph(): CommitCache {
     return new CommitCache(this.store.objects);
   }
@@ -114,9 +124,9 @@ export class StoreFetchSource implements FetchSource {
 
   private tagsByTarget(): Map<string, string[]> {
     const m = new Map<string, string[]>();
-    for (const r of this.store.refs.list(['refs/tags/'])) {
-      const p = this.store.peeled(r.oid);
-      if (!p) continue;
+    for (const r of this.store.peeledRefs()) {
+      const p = r.peeled;
+      if (!p || !r.name.startsWith('refs/tags/')) continue;
       const list = m.get(p) ?? [];
       list.push(r.oid);
       m.set(p, list);

@@ -55,6 +55,8 @@ export interface IngestedPack {
   warnings: string[];
   /** True if the oid is in this pack or stored and usable (see PackIngest.usable). */
   has(oid: string): boolean;
+  /** For a tag of this pack: the object it names. */
+  tagTarget(oid: string): string | undefined;
   typeOf(oid: string): number | null;
   /** An object of this pack (read back from the pack file), or null if the pack lacks it. */
   read(oid: string): { type: ObjectType; data: Uint8Array } | null;
@@ -84,6 +86,7 @@ export class PackIngest {
   private big: { entry: number; data: Uint8Array } | null = null;
   /** What the pack's deltas may make (checked on declared sizes, before allocating). */
   private budget = new ResolveBudget(DEFAULT_RESOLVE_LIMITS);
+  private resolvedAll = false;
   /**
    * Which stored objects the pack may use as delta bases and reference: by default any, but a
    * repository sharing its store uses only what it reaches (RepoStore.visibility). An object
@@ -98,6 +101,8 @@ export class PackIngest {
   shallow: ReadonlySet<string> = new Set();
   /** Entry offsets of validated trees of this pack, by entry number (up to 256k offsets, 1 MB). */
   private readonly treeStarts = new ByteLru<number, Int32Array>(1 << 18);
+  /** Tags of the pack -> the object each names (advertisements peel tags with it). */
+  private readonly tagTargets = new Map<string, string>();
   /** Entry numbers of deltas whose base was not at hand when they arrived. */
   private deferred: number[] = [];
   /** Inflated deferred deltas, by entry number, kept while the budget allows. */
@@ -223,6 +228,7 @@ export class PackIngest {
       // After connectivity: a blob named .gitmodules must be one this push may reference.
       const problem = this.special.finish((oid) => this.objectFor(oid));
       if (problem) throw new IngestError(problem);
+      this.resolvedAll = true;
     } catch (e) {
       this.discardFile();
       throw e instanceof IngestError ? e : new IngestError((e as Error).message);
@@ -242,6 +248,7 @@ export class PackIngest {
       }
     };
     const store = this.store;
+    const tagTargets = this.tagTargets;
     const usable = this.usable;
     return {
       packId: this.packId,
@@ -252,6 +259,7 @@ export class PackIngest {
       roots: this.roots,
       warnings: this.special.warnings,
       has: (oid) => E.find(oid) >= 0 || usable(oid),
+      tagTarget: (oid) => tagTargets.get(oid),
       read: this.objectsView().read,
       typeOf: (oid) => {
         const own = E.find(oid);
@@ -319,7 +327,9 @@ export class PackIngest {
   /** Checks and charges the result delta entry i declares: before its base is fetched or its result allocated. */
   private charge(i: number, delta: Uint8Array): void {
     try {
-      this.budget.charge(delta, this.bytes);
+      // Once the pack is resolved (objects read back for the ref checks), only the per-object limit.
+      if (this.resolvedAll) this.budget.check(delta);
+      else this.budget.charge(delta, this.bytes);
     } catch (e) {
       throw new IngestError(`bad delta at offset ${this.entries.offset[i]}: ${(e as Error).message}`);
     }
@@ -390,6 +400,7 @@ export class PackIngest {
       const declared = ({ commit: 1, tree: 2, blob: 3, tag: 4 } as Record<string, number>)[t.type];
       if (!declared) throw new IngestError(`tag ${t.tag}: unknown object type '${t.type.slice(0, 20)}'`);
       this.expectHex(t.object, declared);
+      this.tagTargets.set(oid, t.object);
     }
     this.keep(i, data);
   }

@@ -60,6 +60,17 @@ export class ObjectStore {
     return this.sql.exec(`SELECT 1 FROM objects WHERE oid = ?`, oid).toArray().length > 0;
   }
 
+  /** Which of `oids` are stored: 100 ids a query (the bound-parameter limit) instead of one. */
+  hasMany(oids: readonly string[]): Set<string> {
+    const found = new Set<string>();
+    for (let i = 0; i < oids.length; i += 100) {
+      const part = oids.slice(i, i + 100);
+      const rows = this.sql.exec<{ oid: string }>(`SELECT oid FROM objects WHERE oid IN (${part.map(() => '?').join(',')})`, ...part);
+      for (const r of rows) found.add(r.oid);
+    }
+    return found;
+  }
+
   typeOf(oid: string): ObjectType | null {
     const r = this.sql.exec<{ type: number }>(`SELECT type FROM objects WHERE oid = ?`, oid).toArray()[0];
     return r ? TYPE_NAMES[r.type] : null;

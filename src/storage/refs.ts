@@ -1,4 +1,6 @@
 // Ref store: the refs table, with compare-and-swap updates inside one transaction.
+import { MAX_REFS_PER_REPO, TOO_MANY_REFS, refCountAfter } from './ref-limits';
+
 export const ZERO_OID = '0000000000000000000000000000000000000000';
 
 export interface RefRow {
@@ -116,6 +118,7 @@ export class RefStore {
         }
         return { name: u.name, ok: true };
       });
+      refuseOverLimit(updates, results, () => this.count());
       if (atomic && results.some((r) => !r.ok)) {
         return results.map((r) => (r.ok ? { name: r.name, ok: false, error: 'atomic transaction failed' } : r));
       }
@@ -223,4 +226,14 @@ class BatchNames {
 /** Whether a ref update failed on a file/directory name conflict (see RefStore.update). */
 export function isNameConflict(error: string | undefined): boolean {
   return !!error && /^cannot lock ref /.test(error);
+}
+
+/** Fails the creations among the updates that passed if they would take the repository past its ref limit. */
+function refuseOverLimit(updates: RefUpdate[], results: RefUpdateResult[], count: () => number): void {
+  const passing = updates.filter((_, i) => results[i].ok);
+  if (!passing.some((u) => u.oldOid === ZERO_OID && u.newOid !== ZERO_OID)) return;
+  if (refCountAfter(count(), passing) <= MAX_REFS_PER_REPO) return;
+  updates.forEach((u, i) => {
+    if (results[i].ok && u.oldOid === ZERO_OID && u.newOid !== ZERO_OID) results[i] = { name: u.name, ok: false, error: TOO_MANY_REFS };
+  });
 }

@@ -15,6 +15,7 @@ import { ReachCache, ReachWalker } from './reach';
 import { guideByParents } from './reach-guide';
 import { RefStore, ZERO_OID, isValidRefName, type RefUpdate, type RefUpdateResult } from './refs';
 import { RuleStore, type WriteRoute } from './rules';
+import { refsWithPeeled, rememberPushedTags, type PeeledRef } from './peel-cache';
 
 export interface DoStorage {
   sql: SqlStorage;
@@ -316,6 +317,7 @@ export class RepoStore {
           pack.objectCount,
           Date.now(),
         );
+        rememberPushedTags(this.sql, moved, pack.tagTarget, (oid) => this.peeled(oid));
       }
       if (
         this.allReachable() &&
@@ -360,6 +362,11 @@ export class RepoStore {
   }
 
   /** Annotated tags: tag oid -> the object it finally points at. */
+  /** The refs with the targets of annotated tags, in one query (see peel-cache.ts). */
+  peeledRefs(): PeeledRef[] {
+    return refsWithPeeled(this.sql, this.repo, (oid) => this.peeled(oid));
+  }
+
   peeled(oid: string): string | null {
     const row = this.objects.row(oid);
     if (!row || TYPE_NAMES[row.type] !== 'tag') return null;

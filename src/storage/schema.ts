@@ -5,6 +5,7 @@
 // networks do, so a fork costs no object storage and takes constant time. Everything that
 // belongs to one repository (refs, meta, tokens, events) carries `repo`, the key `ns/name`.
 import { LOCATION_INDEX_DDL } from './object-store';
+import { TAG_PEEL_DDL } from './peel-cache';
 
 export const SCHEMA = [
   // Store-wide settings (next pack id, schema version).
@@ -65,6 +66,8 @@ export const SCHEMA = [
   // Shallow boundary (a shallow import): commits whose parents this repository does not have.
   // Per repository (the key `ns/name`): repositories of one fork network will share objects.
   `CREATE TABLE IF NOT EXISTS shallow (repo TEXT NOT NULL, oid TEXT NOT NULL, PRIMARY KEY (repo, oid)) WITHOUT ROWID`,
+  // What annotated tags finally point at, by tag id (storage/peel-cache.ts).
+  TAG_PEEL_DDL,
 ];
 
 /** Per-repository keys that lived in repo_meta before fork networks (schema 1). */

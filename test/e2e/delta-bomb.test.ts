@@ -127,7 +127,9 @@ describe('delta bombs are refused before their result exists', () => {
       prev = p.ofsDelta(prev, delta(size, size * 2, copyRange(0, size), copyRange(0, size)));
       size *= 2;
     }
-    expectRefused(await push('chain doubling 1 MiB -> 128 MiB', p.build()), /134217728 bytes exceeds the limit of 67108864/);
+    // The links up to 64 MiB are allowed and made (one base and one result of up to 64 MiB at a
+    // time: ~100-120 MiB resident measured); the 128 MiB one is refused on its header.
+    expectRefused(await push('chain doubling 1 MiB -> 128 MiB', p.build()), /134217728 bytes exceeds the limit of 67108864/, 256 * MiB);
   });
 
   test('many deltas of 64 MiB each from one small pack: refused once the pack resolves to too much', async () => {

@@ -1,9 +1,10 @@
 // Git over HTTP with repo tokens: Bearer and Basic forms, wrong/other-repo/missing tokens (401
-// with a Basic challenge), read tokens that cannot push (403), unknown repos (404).
+// with a Basic challenge), read tokens that cannot push (403), unknown repos (answered as a repo
+// the token does not open: 401, so the answer does not tell which names exist; 404 for the admin).
 import { randomBytes } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import {
-  api, basicAuthUrl, cloneRepo, commitFiles, createRepo, createToken, fsckStrict, git, initRepo, lsRemote, origin,
+  adminToken, api, basicAuthUrl, cloneRepo, commitFiles, createRepo, createToken, fsckStrict, git, initRepo, lsRemote, origin,
   rawInfoRefs, rawService, revParse, sleep, tokenWithoutExpiry, treeOf, uniqueName, useArbor, NS, FLUSH, pkt,
   type RepoInfo,
 } from './harness';
@@ -157,14 +158,16 @@ describe('refused credentials', () => {
     expect(await lsRemote(repo.remote, { token: repo.token })).toEqual([`${head}\tHEAD`, `${head}\trefs/heads/main`]);
   });
 
-  test('unknown repo: 404 "repository not found"', async () => {
+  test('unknown repo: answered as a repo the token does not open (401); 404 "repository not found" for the admin', async () => {
     const remote = `${origin()}/git/${NS}/${uniqueName('never')}.git`;
-    const res = await rawInfoRefs(remote, 'git-upload-pack', { token: fakeToken() });
+    await expect401Everywhere(remote, {}, 'unknown repo, no credentials');
+    await expect401Everywhere(remote, { authorization: `Bearer ${fakeToken()}` }, 'unknown repo, a token');
+    const res = await rawInfoRefs(remote, 'git-upload-pack', { token: adminToken() });
     expect(res.status).toBe(404);
     expect(res.text).toMatch(/repository not found/i);
     const r = await git(['ls-remote', remote], { token: fakeToken(), allowFail: true });
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/repository not found|404/i);
+    expect(r.stderr).toMatch(/could not read Username|terminal prompts disabled|Authentication failed|401/i);
     const c = await git(['clone', remote, 'x'], { cwd: await initRepo('unknown'), token: fakeToken(), allowFail: true });
     expect(c.code).not.toBe(0);
   });

@@ -198,7 +198,7 @@ export class PackBuilder {
     }
     if (!best) return null;
     const base = this.win.find((s) => s.item === best!.base)!.data;
-    if (!sameBytes(accel.applyDelta(base, best.delta), data)) {
+    if (!sameBytes(accel.applyDelta(base, best.delta, data.length), data)) { // it must make `data`: no more
       console.error(`housekeeping: a delta for ${W.oidHex(i)} did not rebuild the object; stored whole`);
       return null;
     }
