@@ -5,6 +5,8 @@ export interface Env {
   REPO: DurableObjectNamespace<RepoObject>;
   /** Name indexes: one per namespace (its repos) plus one listing the namespaces. */
   REGISTRY: DurableObjectNamespace<RegistryObject>;
+  /** Packs published for forks (storage/publish.ts): each fork DO reads its origin's packs here. */
+  PACKS?: R2Bucket;
   /** Admin secret for the control plane (wrangler secret / .dev.vars / --var). */
   ARBOR_ADMIN_TOKEN?: string;
   /** Force the accelerator: 'wasm', 'ts' or 'auto' (default: measured per function and size). */

@@ -3,7 +3,7 @@
 import { Router, type IRequest } from 'itty-router';
 import type { Env } from './env';
 import {
-  createRepo, createToken, deleteRepo, forkRepo, getRepo, listEvents, listNamespaces, listRepos, listTokens, revokeToken,
+  createRepo, createToken, deleteRepo, forkRepo, getRepo, getRequestCount, listEvents, listNamespaces, listRepos, listTokens, revokeToken,
   createWebhook, deleteWebhook, listDeliveries, listWebhooks, getMaintenance, requestMaintenance, updateMaintenance,
 } from './api/repos';
 import { importRepo } from './api/repos';
@@ -65,6 +65,7 @@ router
   .get('/v1/repos/:ns', listRepos)
   .post('/v1/repos/:ns/:name', createRepo)
   .get('/v1/repos/:ns/:name', getRepo)
+  .get('/v1/admin/requests/:ns/:name', getRequestCount)
   .delete('/v1/repos/:ns/:name', deleteRepo)
   .post('/v1/repos/:ns/:name/fork', forkRepo)
   .post('/v1/repos/:ns/:name/tokens', createToken)

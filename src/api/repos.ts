@@ -123,3 +123,9 @@ export async function listDeliveries(req: IRequest, env: Env): Promise<Response>
   const limit = new URL(req.url).searchParams.get('limit') ?? undefined;
   return jsonResponse({ deliveries: await svc.listDeliveries(env, ns, name, decodeURIComponent(req.params.id), { limit }) });
 }
+
+/** GET /v1/admin/requests/:ns/:name: the repository's Durable Object and how many requests it served since it started. */
+export async function getRequestCount(req: IRequest, env: Env): Promise<Response> {
+  const { ns, name } = params(req, env);
+  return jsonResponse(await svc.requestCount(env, ns, name));
+}

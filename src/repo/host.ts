@@ -14,6 +14,8 @@ import { logError } from '../http/log';
 import type { Housekeeper } from '../storage/housekeeping/run';
 import { afterWrite, makeHousekeeper } from './maintenance-calls';
 import { DEFAULT_BRANCH, nameOf, type RepoInfo } from './types';
+import { Snapshot } from '../storage/snapshot';
+import { snapshotPacks } from '../storage/publish';
 
 /** One hosted repository: its store view and its token and event tables. */
 export interface Hosted {
@@ -44,6 +46,16 @@ export class RepoHost {
     this.webhooks = new WebhookStore(ctx.storage.sql);
     this.jobs = new ScheduledJobs(ctx.storage.sql);
     this.housekeeper = makeHousekeeper(ctx, this.root);
+    this.loadSnapshot();
+  }
+
+  /** Requests served by this DO since it started (GET /v1/admin/requests/:ns/:name). */
+  requests = 0;
+
+  /** Attaches the fork snapshot this DO recorded (storage/snapshot.ts), if any. */
+  loadSnapshot(): void {
+    const packs = snapshotPacks(this.ctx.storage.sql);
+    this.root.objects.attachSnapshot(packs.length > 0 ? new Snapshot(packs, this.env.PACKS) : null);
   }
 
   /** After the last repository left (or a wipe): fresh tables and caches. */
@@ -53,6 +65,7 @@ export class RepoHost {
     this.webhooks = new WebhookStore(this.ctx.storage.sql);
     this.jobs = new ScheduledJobs(this.ctx.storage.sql);
     this.housekeeper = makeHousekeeper(this.ctx, this.root);
+    this.loadSnapshot();
   }
 
   /** The repository `key` if this DO hosts it, with the hook recording every ref change. */
@@ -133,6 +146,7 @@ export class RepoHost {
       refs: h.store.refs.count(),
       readOnly: m('read_only') === '1',
       forkedFrom: m('forked_from'),
+      durableObjectId: this.ctx.id.toString(),
     };
   }
 

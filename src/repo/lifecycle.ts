@@ -9,6 +9,7 @@ import { ZERO_OID } from '../storage/refs';
 import type { RepoStore } from '../storage/repo-store';
 import type { RepoHost } from './host';
 import { TokenStore } from './token-store';
+import { releaseSnapshot } from './fork-packs';
 import { DEFAULT_BRANCH, conflict, notFound, type RepoInfo, type RpcResult } from './types';
 
 export interface ImportOptions {
@@ -105,6 +106,7 @@ export async function destroy(host: RepoHost, key: string): Promise<RpcResult<nu
       return h.store.unregister();
     });
     if (left === 0) {
+      await releaseSnapshot(host); // a fork lets go of its origin's packs
       await host.root.wipe();
       host.reset();
       await host.ctx.storage.deleteAlarm();

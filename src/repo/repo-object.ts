@@ -35,6 +35,8 @@ import * as views from './view-calls';
 import type { GitFs } from './git-fs';
 import { serveGit } from './git-routing';
 import { logError } from '../http/log';
+import { countHere, forkSource, type ForkSource } from './fork-packs';
+import { withSnapshotBytes } from '../storage/snapshot';
 import { notFound, type ForkOptions, type RepoInfo, type RpcResult, type TokenListing } from './types';
 
 export { DEFAULT_BRANCH, type ForkOptions, type RepoInfo, type RpcResult, type TokenListing } from './types';
@@ -84,6 +86,30 @@ export class RepoObject extends DurableObject<Env> {
 
   createFork(namespace: string, name: string, source: string, opts: ForkOptions, tokenTtl: number): Promise<RpcResult<RepoInfo & { token: string }>> {
     return forks.createFork(this.host, namespace, name, source, opts, tokenTtl);
+  }
+
+  /** In the origin's DO: what a new fork copies (refs, published pack keys), see fork-packs.ts. */
+  forkSource(source: string): Promise<RpcResult<ForkSource>> {
+    return this.count(() => forkSource(this.host, source));
+  }
+
+  /** In a publishing DO: a fork names (1) or stops naming (-1) these published packs. */
+  countPackRefs(keys: string[], delta: 1 | -1): Promise<void> {
+    return countHere(this.host, keys, delta);
+  }
+
+  /** Requests this DO served since it started (git, REST, commit and read calls). */
+  async requestCount(): Promise<number> {
+    return this.host.requests;
+  }
+
+  /**
+   * Counts a request and, in a fork's DO, runs it with its snapshot ready: indexes loaded, and
+   * bytes read from R2 as the synchronous read path faults for them (storage/snapshot.ts).
+   */
+  private count<T>(fn: () => Promise<T>): Promise<T> {
+    this.host.requests++;
+    return withSnapshotBytes(this.host.root.objects.snapshot, fn);
   }
 
   async addFork(source: string, namespace: string, name: string, opts: ForkOptions, tokenTtl: number): Promise<RpcResult<RepoInfo & { token: string }>> {
@@ -157,48 +183,51 @@ export class RepoObject extends DurableObject<Env> {
   // ---- Git smart HTTP; the commit and read API (REST via api(), the same service as RPC)
 
   override fetch(request: Request): Promise<Response> {
-    return serveGit(this.host, request);
+    // Git traffic streams: only the snapshot's readiness, no re-run (a fault would repeat a stream).
+    this.host.requests++;
+    const snap = this.host.root.objects.snapshot;
+    return snap ? snap.ready().then(() => serveGit(this.host, request)) : serveGit(this.host, request);
   }
 
   api(key: string, route: ApiRoute, rest: string, request: Request): Promise<Response> {
-    return calls.serveApi(this.host, key, route, rest, request);
+    return this.count(() => calls.serveApi(this.host, key, route, rest, request));
   }
 
   commit(key: string, input: CommitInput): Promise<ServiceResult<CommitResult>> {
-    return calls.commit(this.host, key, input);
+    return this.count(() => calls.commit(this.host, key, input));
   }
 
   readFile(key: string, rev: string, path: string): Promise<ServiceResult<FileJson>> {
-    return calls.readFileAt(this.host, key, rev, path);
+    return this.count(() => calls.readFileAt(this.host, key, rev, path));
   }
 
   readTree(key: string, rev: string, path = '', opts: { recursive?: boolean } = {}): Promise<ServiceResult<TreeJson>> {
-    return calls.readTreeAt(this.host, key, rev, path, opts);
+    return this.count(() => calls.readTreeAt(this.host, key, rev, path, opts));
   }
 
   log(key: string, rev = 'HEAD', opts: LogOptions = {}): Promise<ServiceResult<LogJson>> {
-    return calls.logFrom(this.host, key, rev, opts);
+    return this.count(() => calls.logFrom(this.host, key, rev, opts));
   }
 
   // ---- isomorphic-git on the repository's git directory view (src/storage/git-view)
 
   gitFs(key: string, opts: { token?: string; readOnly?: boolean } = {}): Promise<RpcResult<GitFs>> {
-    return views.gitFs(this.host, key, opts);
+    return this.count(() => views.gitFs(this.host, key, opts));
   }
 
   merge(key: string, input: MergeInput): Promise<ServiceResult<MergeResult>> {
-    return views.merge(this.host, key, input);
+    return this.count(() => views.merge(this.host, key, input));
   }
 
   writeRef(key: string, input: RefWriteInput): Promise<ServiceResult<RefWriteResult>> {
-    return views.writeRefCall(this.host, key, input);
+    return this.count(() => views.writeRefCall(this.host, key, input));
   }
 
   deleteRef(key: string, name: string, expectedOld?: string): Promise<ServiceResult<{ name: string; old: string }>> {
-    return views.deleteRefCall(this.host, key, name, expectedOld);
+    return this.count(() => views.deleteRefCall(this.host, key, name, expectedOld));
   }
 
   createTag(key: string, input: TagInput): Promise<ServiceResult<TagResult>> {
-    return views.createTagCall(this.host, key, input);
+    return this.count(() => views.createTagCall(this.host, key, input));
   }
 }

@@ -23,6 +23,8 @@ export interface RepoInfo {
   refs: number;
   readOnly: boolean;
   forkedFrom: string | null;
+  /** The Durable Object (hex id) serving this repository: every fork has its own. */
+  durableObjectId: string;
 }
 
 /** A token as the control plane lists it: never the secret or its hash. */

@@ -116,6 +116,13 @@ export async function getRepo(env: Env, origin: string, ns: string, name: string
   return { ...info, remote: remoteUrl(origin, ns, name) };
 }
 
+/** The Durable Object named after `ns/name` and the requests it served since it started (tests, diagnosis). */
+export async function requestCount(env: Env, ns: string, name: string): Promise<{ durableObjectId: string; requests: number }> {
+  checkNames(ns, name);
+  const s = stub(env, ns, name);
+  return { durableObjectId: s.id.toString(), requests: await s.requestCount() };
+}
+
 /** Deletes a repository and every byte it stored; unregisters it. */
 export async function deleteRepo(env: Env, ns: string, name: string): Promise<void> {
   const r = await stub(env, ns, name).destroy(repoKey(ns, name));

@@ -6,6 +6,7 @@ import type { ObjectType } from '../pack';
 import { accel } from '../codec';
 import { ByteLru } from './lru';
 import { PackFiles } from './pack-files';
+import type { Snapshot } from './snapshot';
 
 export const TYPE_NAMES: Record<number, ObjectType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
 export const TYPE_NUMBERS: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
@@ -45,6 +46,12 @@ export class ObjectStore {
    */
   readonly readers = new Map<object, number>();
 
+  /**
+   * A fork's snapshot (storage/snapshot.ts): its origin's published packs, looked up after the
+   * DO's own index; their rows carry negative pack ids, which PackFiles reads from it.
+   */
+  snapshot: Snapshot | null = null;
+
   constructor(
     private readonly sql: SqlStorage,
     readonly fs: DOFS,
@@ -52,12 +59,17 @@ export class ObjectStore {
     this.packs = new PackFiles(fs);
   }
 
+  attachSnapshot(s: Snapshot | null): void {
+    this.snapshot = s && !s.empty ? s : null;
+    this.packs.snapshot = this.snapshot;
+  }
+
   row(oid: string): ObjectRow | null {
-    return this.sql.exec<ObjectRow>(`SELECT * FROM objects WHERE oid = ?`, oid).toArray()[0] ?? null;
+    return this.sql.exec<ObjectRow>(`SELECT * FROM objects WHERE oid = ?`, oid).toArray()[0] ?? this.snapshot?.row(oid) ?? null;
   }
 
   has(oid: string): boolean {
-    return this.sql.exec(`SELECT 1 FROM objects WHERE oid = ?`, oid).toArray().length > 0;
+    return this.sql.exec(`SELECT 1 FROM objects WHERE oid = ?`, oid).toArray().length > 0 || (this.snapshot?.has(oid) ?? false);
   }
 
   /** Which of `oids` are stored: 100 ids a query (the bound-parameter limit) instead of one. */
@@ -68,30 +80,38 @@ export class ObjectStore {
       const rows = this.sql.exec<{ oid: string }>(`SELECT oid FROM objects WHERE oid IN (${part.map(() => '?').join(',')})`, ...part);
       for (const r of rows) found.add(r.oid);
     }
+    if (this.snapshot) for (const o of oids) if (!found.has(o) && this.snapshot.has(o)) found.add(o);
     return found;
   }
 
   typeOf(oid: string): ObjectType | null {
-    const r = this.sql.exec<{ type: number }>(`SELECT type FROM objects WHERE oid = ?`, oid).toArray()[0];
+    const r = this.sql.exec<{ type: number }>(`SELECT type FROM objects WHERE oid = ?`, oid).toArray()[0] ?? this.snapshot?.row(oid);
     return r ? TYPE_NAMES[r.type] : null;
   }
 
   /** Object ids starting with a (lowercase hex) prefix, at most `limit`: abbreviated shas. */
   withPrefix(prefix: string, limit = 2): string[] {
-    return this.sql
+    const local = this.sql
       .exec<{ oid: string }>(`SELECT oid FROM objects WHERE oid >= ? AND oid < ? ORDER BY oid LIMIT ?`, prefix, prefix + 'g', limit)
       .toArray()
       .map((r) => r.oid);
+    if (!this.snapshot) return local;
+    return [...new Set([...local, ...this.snapshot.withPrefix(prefix, limit)])].sort().slice(0, limit);
   }
 
   sizeOf(oid: string): number {
-    const r = this.sql.exec<{ size: number }>(`SELECT size FROM objects WHERE oid = ?`, oid).toArray()[0];
+    const r = this.sql.exec<{ size: number }>(`SELECT size FROM objects WHERE oid = ?`, oid).toArray()[0] ?? this.snapshot?.row(oid);
     if (!r) throw new MissingObjectError(oid);
     return r.size;
   }
 
-  /** How many objects are indexed: a counter kept by insert(), so asking costs no table scan. */
+  /** How many objects are indexed (a fork: its own plus its snapshot's, an object in both counted twice). */
   count(): number {
+    return this.localCount() + (this.snapshot?.count() ?? 0);
+  }
+
+  /** The DO's own index: a counter kept by insert(), so asking costs no table scan. */
+  private localCount(): number {
     const r = this.sql.exec<{ value: string }>(`SELECT value FROM repo_meta WHERE key = 'object_count'`).toArray()[0];
     if (r) return Number(r.value);
     const n = this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM objects`).one().n;
@@ -106,7 +126,7 @@ export class ObjectStore {
 
   /** Objects whose rows were deleted (housekeeping's prune). */
   noteRemoved(n: number): void {
-    this.setCount(this.count() - n);
+    this.setCount(this.localCount() - n);
   }
 
   private setCount(n: number): void {
@@ -168,7 +188,18 @@ export class ObjectStore {
     for (let i = 0; i < oids.length; i += 90) {
       const part = oids.slice(i, i + 90);
       const q = `SELECT * FROM objects WHERE oid IN (${part.map(() => '?').join(',')})`;
+      const before = out.length;
       for (const r of this.sql.exec<ObjectRow>(q, ...part)) out.push(r);
+      if (this.snapshot && out.length - before < part.length) {
+        const got = new Set(out.slice(before).map((r) => r.oid));
+        for (const o of part) {
+          const r = got.has(o) ? null : this.snapshot.row(o);
+          if (r) {
+            out.push(r);
+            got.add(o);
+          }
+        }
+      }
     }
     return out;
   }
@@ -197,7 +228,7 @@ export class ObjectStore {
     const MAX_SQL = 90_000;
     const head = `INSERT OR IGNORE INTO objects (oid, pack_id, offset, data_offset, end_offset, type, size, raw_type, raw_size, base_oid, depth) VALUES `;
     let sql = head;
-    const before = this.count();
+    const before = this.localCount();
     // total_changes(): rows inserted by the statements below (rowsWritten would count index
     // writes too; duplicates are ignored and count nothing).
     const changes = () => this.sql.exec<{ n: number }>(`SELECT total_changes() AS n`).one().n;

@@ -1,6 +1,7 @@
 // Random access to stored pack files on DOFS through a small LRU of aligned windows, so that
 // reading thousands of small objects in pack order touches each SQLite chunk about once.
 import type { DOFS } from '../../dofs';
+import type { Snapshot } from './snapshot';
 
 const WINDOW = 256 * 1024;
 const MAX_WINDOWS = 32; // 8 MiB
@@ -26,11 +27,17 @@ export function sweepUnownedPacks(fs: DOFS, owned: ReadonlySet<number>, live: Re
 
 export class PackFiles {
   private readonly windows = new Map<string, Uint8Array>();
+  /** A fork's snapshot: negative pack ids are its packs, read from R2 (storage/snapshot.ts). */
+  snapshot: Snapshot | null = null;
 
   constructor(private readonly fs: DOFS) {}
 
   /** Bytes [start, end) of pack `id`. */
   read(id: number, start: number, end: number): Uint8Array {
+    if (id < 0) {
+      if (!this.snapshot) throw new Error(`pack ${id} belongs to a snapshot this store does not have`);
+      return this.snapshot.read(id, start, end);
+    }
     const len = end - start;
     const first = Math.floor(start / WINDOW);
     const last = Math.floor((end - 1) / WINDOW);

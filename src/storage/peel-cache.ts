@@ -20,7 +20,7 @@ export interface PeeledRef {
 }
 
 /** Every direct ref of `repo`, sorted by name, with its peeled target; `peel` peels a tag met for the first time. */
-export function refsWithPeeled(sql: SqlStorage, repo: string, peel: (oid: string) => string | null): PeeledRef[] {
+export function refsWithPeeled(sql: SqlStorage, repo: string, peel: (oid: string) => string | null, typeOf?: (oid: string) => number | null): PeeledRef[] {
   const rows = sql
     .exec<{ name: string; oid: string; type: number | null; peeled: string | null }>(
       `SELECT r.name AS name, r.oid AS oid, o.type AS type, p.peeled AS peeled
@@ -30,7 +30,8 @@ export function refsWithPeeled(sql: SqlStorage, repo: string, peel: (oid: string
     )
     .toArray();
   return rows.map((r) => {
-    if (r.type !== TAG) return { name: r.name, oid: r.oid, peeled: null };
+    // An object of a fork's snapshot has no local row: typeOf asks the snapshot.
+    if ((r.type ?? typeOf?.(r.oid) ?? null) !== TAG) return { name: r.name, oid: r.oid, peeled: null };
     let peeled = r.peeled;
     if (peeled === null) {
       peeled = peel(r.oid);

@@ -174,6 +174,13 @@ export class RefStore {
     }
   }
 
+  /** Writes refs as given (a fork made in its own DO: its origin's refs, inside its creating transaction). */
+  load(refs: { name: string; oid: string }[]): void {
+    for (const r of refs) {
+      this.sql.exec(`INSERT OR REPLACE INTO repo_refs (repo, name, oid, target) VALUES (?, ?, ?, NULL)`, this.repo, r.name, r.oid);
+    }
+  }
+
   /** Removes every ref of this repository. */
   clear(): void {
     this.sql.exec(`DELETE FROM repo_refs WHERE repo = ?`, this.repo);

@@ -169,9 +169,9 @@ export class RepoStore {
   // relies on them, it sends what the advertised refs do not reach. A repository alone in its
   // store may use every stored object, as git does with its own object directory.
 
-  /** True once the store holds (or held) objects of more than one repository. */
+  /** True once the store holds (or held) objects of more than one repository, or has a snapshot. */
   sharesObjects(): boolean {
-    return this.storeMeta('shared') === '1';
+    return this.objects.snapshot !== null || this.storeMeta('shared') === '1';
   }
 
   markShared(): void {
@@ -342,12 +342,15 @@ export class RepoStore {
    * every registered repository); a view of an unregistered key in a shared store gets false.
    */
   allReachable(): boolean {
+    // A snapshot holds whatever its origin stored, and may hold an object twice: always walk.
+    if (this.objects.snapshot) return false;
     const v = this.meta('all_reachable');
     return v !== null ? v !== '0' : !this.sharesObjects() || this.hosts();
   }
 
   /** A full walk found every object reachable: the fast path may be used again. */
   markAllReachable(): void {
+    if (this.objects.snapshot) return;
     this.setMeta('all_reachable', '1');
   }
 
@@ -364,7 +367,7 @@ export class RepoStore {
   /** Annotated tags: tag oid -> the object it finally points at. */
   /** The refs with the targets of annotated tags, in one query (see peel-cache.ts). */
   peeledRefs(): PeeledRef[] {
-    return refsWithPeeled(this.sql, this.repo, (oid) => this.peeled(oid));
+    return refsWithPeeled(this.sql, this.repo, (oid) => this.peeled(oid), this.objects.snapshot ? (oid) => this.typeNumber(oid) : undefined);
   }
 
   peeled(oid: string): string | null {
@@ -396,10 +399,17 @@ export class RepoStore {
    */
   async wipe(): Promise<void> {
     const links = this.sql.exec<{ repo: string; network: string }>(`SELECT repo, network FROM links`).toArray();
+    // Packs published for forks stay in R2 (and counted here) until the last fork lets go.
+    const published = this.sql
+      .exec<{ key: string; size: number; objects: number; refs: number }>(`SELECT key, size, objects, refs FROM published_packs WHERE refs > 0`)
+      .toArray();
     this.objects.clearCaches();
     await this.storage.deleteAll();
     migrate(this.sql);
     for (const l of links) this.setLink(l.network, l.repo);
+    for (const p of published) {
+      this.sql.exec(`INSERT INTO published_packs (key, pack_id, size, objects, refs) VALUES (?, NULL, ?, ?, ?)`, p.key, p.size, p.objects, p.refs);
+    }
   }
 }
 

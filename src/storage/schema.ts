@@ -68,6 +68,15 @@ export const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS shallow (repo TEXT NOT NULL, oid TEXT NOT NULL, PRIMARY KEY (repo, oid)) WITHOUT ROWID`,
   // What annotated tags finally point at, by tag id (storage/peel-cache.ts).
   TAG_PEEL_DDL,
+  // A fork made in its own DO (storage/snapshot.ts): the published packs (R2 keys) of its origin
+  // at fork time; its rows use pack id -seq.
+  `CREATE TABLE IF NOT EXISTS snapshot_packs (
+     seq INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, size INTEGER NOT NULL, objects INTEGER NOT NULL)`,
+  // Packs of this DO published to R2 for forks (storage/publish.ts), with how many forks refer to
+  // each; kept when the DO's repositories are deleted, until the last fork lets go.
+  `CREATE TABLE IF NOT EXISTS published_packs (
+     key TEXT PRIMARY KEY, pack_id INTEGER, size INTEGER NOT NULL, objects INTEGER NOT NULL,
+     refs INTEGER NOT NULL DEFAULT 0)`,
 ];
 
 /** Per-repository keys that lived in repo_meta before fork networks (schema 1). */
