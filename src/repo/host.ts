@@ -49,8 +49,17 @@ export class RepoHost {
     this.loadSnapshot();
   }
 
-  /** Requests served by this DO since it started (GET /v1/admin/requests/:ns/:name). */
-  requests = 0;
+  /** Counts a request served by this DO (GET /v1/admin/requests/:ns/:name); kept in SQLite, so evictions do not reset it. */
+  countRequest(): void {
+    this.ctx.storage.sql.exec(
+      `INSERT INTO repo_meta (key, value) VALUES ('requests', '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`,
+    );
+  }
+
+  requests(): number {
+    const r = this.ctx.storage.sql.exec<{ value: string }>(`SELECT value FROM repo_meta WHERE key = 'requests'`).toArray()[0];
+    return r ? Number(r.value) : 0;
+  }
 
   /** Attaches the fork snapshot this DO recorded (storage/snapshot.ts), if any. */
   loadSnapshot(): void {

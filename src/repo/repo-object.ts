@@ -98,9 +98,9 @@ export class RepoObject extends DurableObject<Env> {
     return countHere(this.host, keys, delta);
   }
 
-  /** Requests this DO served since it started (git, REST, commit and read calls). */
+  /** Requests this DO served (git, REST, commit and read calls). */
   async requestCount(): Promise<number> {
-    return this.host.requests;
+    return this.host.requests();
   }
 
   /**
@@ -108,7 +108,7 @@ export class RepoObject extends DurableObject<Env> {
    * bytes read from R2 as the synchronous read path faults for them (storage/snapshot.ts).
    */
   private count<T>(fn: () => Promise<T>): Promise<T> {
-    this.host.requests++;
+    this.host.countRequest();
     return withSnapshotBytes(this.host.root.objects.snapshot, fn);
   }
 
@@ -184,7 +184,7 @@ export class RepoObject extends DurableObject<Env> {
 
   override fetch(request: Request): Promise<Response> {
     // Git traffic streams: only the snapshot's readiness, no re-run (a fault would repeat a stream).
-    this.host.requests++;
+    this.host.countRequest();
     const snap = this.host.root.objects.snapshot;
     return snap ? snap.ready().then(() => serveGit(this.host, request)) : serveGit(this.host, request);
   }

@@ -116,7 +116,7 @@ export async function getRepo(env: Env, origin: string, ns: string, name: string
   return { ...info, remote: remoteUrl(origin, ns, name) };
 }
 
-/** The Durable Object named after `ns/name` and the requests it served since it started (tests, diagnosis). */
+/** The Durable Object named after `ns/name` and how many requests it served (tests, diagnosis). */
 export async function requestCount(env: Env, ns: string, name: string): Promise<{ durableObjectId: string; requests: number }> {
   checkNames(ns, name);
   const s = stub(env, ns, name);
