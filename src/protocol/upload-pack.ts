@@ -98,6 +98,10 @@ async function* packStream(store: FetchSource, req: FetchRequest, p: FetchPlan, 
     const candidates = showProgress ? pack.deltaCandidates() : 0;
     if (candidates > 0) yield* progress(progressLine('Compressing objects', candidates, candidates, true));
     for (const chunk of pack.chunks()) {
+      if (!(chunk instanceof Uint8Array)) {
+        await chunk.pending; // a fork's snapshot bytes arriving from R2; the pack goes on
+        continue;
+      }
       if (band === 'none') yield chunk;
       else yield* sideband(BAND_DATA, chunk, max);
     }
@@ -116,13 +120,16 @@ export async function* fetchV2(store: FetchSource, req: FetchRequest, stats?: Pa
     if (!oid) throw new ProtocolError(`unknown ref ${ref.slice(0, 200)}`);
     req.wants.push(oid);
   }
-  checkWants(store, req);
+  await store.settle(() => checkWants(store, req));
   if (!req.done) {
-    const neg = new Negotiation(store.commitGraph(), req.wants, store.visibility(), (oids) => store.visibleAmong(oids));
-    neg.lookUp(req.haves);
-    const acks: string[] = [];
-    for (const h of req.haves) if (neg.have(h)) acks.push(h);
-    const ready = !req.waitForDone && neg.okToGiveUp();
+    // Each step that only reads runs under settle(): see FetchSource.settle.
+    const { neg, acks, ready } = await store.settle(() => {
+      const neg = new Negotiation(store.commitGraph(), req.wants, store.visibility(), (oids) => store.visibleAmong(oids));
+      neg.lookUp(req.haves);
+      const acks: string[] = [];
+      for (const h of req.haves) if (neg.have(h)) acks.push(h);
+      return { neg, acks, ready: !req.waitForDone && neg.okToGiveUp() };
+    });
     yield pkt('acknowledgments\n');
     if (acks.length === 0) yield pkt('NAK\n');
     for (const a of acks) yield pkt(`ACK ${a}\n`);
@@ -137,7 +144,7 @@ export async function* fetchV2(store: FetchSource, req: FetchRequest, stats?: Pa
   const quick = store.quickPlan(req);
   const shallowInfo = isDeepen(req) || req.shallows.length > 0 || store.shallowList().length > 0;
   // shallow-info must precede the pack, so only then is the walk done before the first byte.
-  let p = quick ?? (shallowInfo ? plan(store, req) : null);
+  let p = quick ?? (shallowInfo ? await store.settle(() => plan(store, req)) : null);
   if (p && shallowInfo) {
     yield pkt('shallow-info\n');
     for (const s of p.shallow) yield pkt(`shallow ${s}\n`);
@@ -155,7 +162,7 @@ export async function* fetchV2(store: FetchSource, req: FetchRequest, stats?: Pa
     // (A terminal overwrites this line with the count once the walk is done.)
     if (!req.noProgress) yield* sideband(BAND_PROGRESS, enc.encode('Enumerating objects...\r'));
     try {
-      p = plan(store, req);
+      p = await store.settle(() => plan(store, req));
     } catch (e) {
       // Inside the packfile section only side-band errors reach the user.
       yield* sideband(BAND_ERROR, enc.encode(`fatal: ${(e as Error).message}\n`));
@@ -168,36 +175,45 @@ export async function* fetchV2(store: FetchSource, req: FetchRequest, stats?: Pa
 
 /** v0/v1 over stateless HTTP: one round of negotiation, and the pack once the client is done. */
 export async function* fetchV1(store: FetchSource, req: FetchRequest, stats?: PackStats): AsyncGenerator<Uint8Array> {
-  checkWants(store, req);
+  await store.settle(() => checkWants(store, req));
   const deepen = isDeepen(req);
   let p: FetchPlan | null = null;
   if (deepen) {
     // Shallow info comes first in every stateless round (upload-pack.c receive_needs).
-    p = plan(store, { ...req, haves: [] });
+    p = await store.settle(() => plan(store, { ...req, haves: [] }));
     for (const s of p.shallow) yield pkt(`shallow ${s}\n`);
     for (const u of p.unshallow) yield pkt(`unshallow ${u}\n`);
     yield FLUSH;
     // git's upload-pack reads the (absent) haves next and hits EOF: the round ends here.
     if (req.wantsOnly) return;
   }
-  const neg = new Negotiation(store.commitGraph(), req.wants, store.visibility(), (oids) => store.visibleAmong(oids));
-  neg.lookUp(req.haves);
+  // The negotiation reads first (under settle), then answers: what each have found, in order.
+  const { neg, found, giveUp } = await store.settle(() => {
+    const neg = new Negotiation(store.commitGraph(), req.wants, store.visibility(), (oids) => store.visibleAmong(oids));
+    neg.lookUp(req.haves);
+    const found = req.haves.map((h) => {
+      const have = neg.have(h);
+      return { have, commons: neg.common.length, giveUp: !have && req.multiAck !== 'none' && neg.okToGiveUp() };
+    });
+    return { neg, found, giveUp: neg.okToGiveUp() };
+  });
   let last: string | null = null;
   let sentReady = false;
   const detailed = req.multiAck === 'multi_ack_detailed';
-  for (const h of req.haves) {
-    if (neg.have(h)) {
+  for (const [i, h] of req.haves.entries()) {
+    const f = found[i];
+    if (f.have) {
       last = h;
       if (detailed) yield pkt(`ACK ${h} common\n`);
       else if (req.multiAck === 'multi_ack') yield pkt(`ACK ${h} continue\n`);
-      else if (neg.common.length === 1) yield pkt(`ACK ${h}\n`);
-    } else if (req.multiAck !== 'none' && neg.okToGiveUp()) {
+      else if (f.commons === 1) yield pkt(`ACK ${h}\n`);
+    } else if (f.giveUp) {
       sentReady = detailed || sentReady;
       yield pkt(detailed ? `ACK ${h} ready\n` : `ACK ${h} continue\n`);
     }
   }
   if (!req.done) {
-    if (detailed && last && neg.okToGiveUp()) {
+    if (detailed && last && giveUp) {
       sentReady = true;
       yield pkt(`ACK ${last} ready\n`);
     }
@@ -210,6 +226,6 @@ export async function* fetchV1(store: FetchSource, req: FetchRequest, stats?: Pa
     yield pkt('NAK\n');
   }
   req.haves = neg.common;
-  yield* packStream(store, req, (!deepen && store.quickPlan(req)) || plan(store, req), stats);
+  yield* packStream(store, req, (!deepen && store.quickPlan(req)) || (await store.settle(() => plan(store, req))), stats);
 }
 

@@ -8,6 +8,7 @@ import { NO_TOKENS, authorize } from './auth';
 import { bodyIdleMs } from '../http/body-idle';
 import { infoRefs, receivePackHttp, uploadPack } from './git-http';
 import type { RepoHost } from './host';
+import { withSnapshotBytes } from '../storage/snapshot';
 
 /** How long after a push the sweeper looks for what interrupted uploads left behind. */
 export const SWEEP_DELAY_MS = 15 * 60 * 1000;
@@ -59,6 +60,9 @@ async function serveHosted(host: RepoHost, key: string, rest: string, url: URL, 
   const idleMs = bodyIdleMs(host.env.ARBOR_BODY_IDLE_TIMEOUT_MS);
   fields.tokenId = access.tokenId ?? (access.scope === 'admin' ? 'admin' : null);
   if (service === 'git-receive-pack' && h.store.meta('read_only') === '1') return refuse(403, READ_ONLY_PUSH);
+  // A fork's tags are peeled (and the answers kept) before anything streams: reading a tag of its
+  // snapshot may need bytes from R2 (storage/snapshot.ts), which a stream cannot wait for.
+  if (h.store.objects.snapshot) await withSnapshotBytes(h.store.objects.snapshot, () => h.store.peeledRefs());
   if (request.method === 'GET') return infoRefs(h.store, service, request);
   if (service === 'git-upload-pack') return uploadPack(h.store, request, fields, idleMs);
   // An interrupted upload leaves an unfinished pack file: sweep it later if no push does.

@@ -64,7 +64,8 @@ export class RepoHost {
   /** Attaches the fork snapshot this DO recorded (storage/snapshot.ts), if any. */
   loadSnapshot(): void {
     const packs = snapshotPacks(this.ctx.storage.sql);
-    this.root.objects.attachSnapshot(packs.length > 0 ? new Snapshot(packs, this.env.PACKS) : null);
+    const knob = Number(this.env.ARBOR_SNAPSHOT_PREFETCH_BYTES ?? NaN);
+    this.root.objects.attachSnapshot(packs.length > 0 ? new Snapshot(packs, this.env.PACKS, Number.isFinite(knob) ? knob : undefined) : null);
   }
 
   /** After the last repository left (or a wipe): fresh tables and caches. */

@@ -176,7 +176,8 @@ export class RepoObject extends DurableObject<Env> {
     return maintenance.updateMaintenance(this.host, key, settings);
   }
 
-  override alarm(): Promise<void> {
+  override async alarm(): Promise<void> {
+    await this.host.root.objects.snapshot?.ready(); // housekeeping of a fork reads its snapshot
     return hooks.runAlarm(this.host);
   }
 

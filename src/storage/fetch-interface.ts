@@ -61,13 +61,27 @@ export interface PackTotals {
 export interface PackOut {
   /** git's "Compressing objects" total: the objects pack-objects would put through its delta search. */
   deltaCandidates(): number;
-  /** The pack, in pieces. */
-  chunks(): Iterable<Uint8Array>;
+  /**
+   * The pack, in pieces; a PendingBytes instead of a piece means "await it, then go on" (a fork's
+   * snapshot bytes being read from R2, storage/snapshot.ts): the generator retries that entry.
+   */
+  chunks(): Iterable<Uint8Array | PendingBytes>;
   /** What was written so far (final once chunks() is done). */
   readonly totals: PackTotals;
 }
 
+/** See PackOut.chunks(). */
+export interface PendingBytes {
+  readonly pending: Promise<void>;
+}
+
 export interface FetchSource {
+  /**
+   * Runs a step that only reads (negotiation, a plan, a walk): when it needs bytes not in
+   * memory yet (a fork's snapshot), they are read and the step runs again. Never for a step
+   * that wrote or streamed.
+   */
+  settle<T>(step: () => T): Promise<T>;
   head(): HeadRef;
   ref(name: string): string | null;
   refs(prefixes?: string[]): RefEntry[];

@@ -8,6 +8,7 @@ import { parseFilter } from './filter';
 import { OutgoingPack } from './pack-out';
 import type { RepoStore } from './repo-store';
 import { planFetch, type WalkPlan } from './walk';
+import { withSnapshotBytes } from './snapshot';
 
 /** A plan with what pack() needs: the walk's result, or null for "every stored object". */
 interface StorePlan extends FetchPlan {
@@ -26,6 +27,10 @@ export class StoreFetchSource implements FetchSource {
 
   head() {
     return this.store.refs.head();
+  }
+
+  settle<T>(step: () => T): Promise<T> {
+    return withSnapshotBytes(this.store.objects.snapshot, step);
   }
 
   ref(name: string): string | null {

@@ -6,7 +6,8 @@
 import { concatBytes, PackWriter } from '../pack';
 import { accel } from '../codec';
 import type { ObjectRow, ObjectStore } from './object-store';
-import type { PackOut, PackTotals } from './fetch-interface';
+import type { PackOut, PackTotals, PendingBytes } from './fetch-interface';
+import { needBytesIn } from './snapshot';
 
 export interface PackOutOptions {
   ofsDelta: boolean;
@@ -39,7 +40,15 @@ function freshDelta(store: ObjectStore, r: ObjectRow, baseOid: string, wholeByte
 
 /** Yields the pack in pieces (each at most ~1 MiB) so the caller can stream it. */
 export function* generatePack(store: ObjectStore, oids: string[], opt: PackOutOptions): Generator<Uint8Array> {
-  yield* OutgoingPack.of(store, oids, opt).chunks();
+  yield* bytesOnly(OutgoingPack.of(store, oids, opt).chunks());
+}
+
+/** The pieces of a pack that must not wait for bytes (no snapshot, or tests). */
+function* bytesOnly(chunks: Iterable<Uint8Array | PendingBytes>): Generator<Uint8Array> {
+  for (const c of chunks) {
+    if (!(c instanceof Uint8Array)) throw new Error('pack needs snapshot bytes not in memory');
+    yield c;
+  }
 }
 
 /**
@@ -90,7 +99,7 @@ export class OutgoingPack implements PackOut {
     return n;
   }
 
-  chunks(): Generator<Uint8Array> {
+  chunks(): Generator<Uint8Array | PendingBytes> {
     return writeRows(this.store, this.rows ?? this.store.allRows(), this.count, this.sending, this.opt);
   }
 }
@@ -106,11 +115,11 @@ function reusesDelta(r: ObjectRow, sending: Set<string> | null, opt: PackOutOpti
  * reachable needs no object walk at all (git's pack reuse).
  */
 export function* generateWholePack(store: ObjectStore, opt: PackOutOptions): Generator<Uint8Array> {
-  yield* OutgoingPack.whole(store, opt).chunks();
+  yield* bytesOnly(OutgoingPack.whole(store, opt).chunks());
 }
 
 /** While a pack streams, housekeeping leaves index rows and pack files alone (ObjectStore.readers). */
-function* writeRows(store: ObjectStore, rows: Iterable<ObjectRow>, count: number, sending: Set<string> | null, opt: PackOutOptions): Generator<Uint8Array> {
+function* writeRows(store: ObjectStore, rows: Iterable<ObjectRow>, count: number, sending: Set<string> | null, opt: PackOutOptions): Generator<Uint8Array | PendingBytes> {
   const reader = {};
   store.readers.set(reader, Date.now());
   try {
@@ -129,7 +138,7 @@ function* writeEntries(
   count: number,
   sending: Set<string> | null, // null: every stored object is sent
   opt: PackOutOptions,
-): Generator<Uint8Array> {
+): Generator<Uint8Array | PendingBytes> {
   const written = new Map<string, number>(); // oid -> offset in this pack
   const t = opt.totals ?? { total: 0, deltas: 0, reused: 0, reusedDeltas: 0 };
   const w = new PackWriter(count);
@@ -138,29 +147,39 @@ function* writeEntries(
   let bufBytes = buf[0].length;
   for (const r of rows) {
     const startOffset = w.offset;
-    let piece: Uint8Array;
-    const candidate = opt.thinPack ? opt.deltaBases?.get(r.oid) : undefined;
-    const fresh = candidate && opt.clientHas.has(candidate) && r.base_oid === null
-      ? freshDelta(store, r, candidate, r.end_offset - r.data_offset)
-      : null;
-    if (fresh) {
-      piece = w.rawEntry(7, fresh.size, fresh.z, { oid: candidate! });
-      t.deltas++;
-    } else if (r.base_oid === null) {
-      piece = w.rawEntry(r.type as 1 | 2 | 3 | 4, r.size, store.compressedEntry(r));
-      t.reused++;
-    } else if (opt.ofsDelta && written.has(r.base_oid)) {
-      piece = w.rawEntry(6, r.raw_size, store.compressedEntry(r), { ofs: startOffset - written.get(r.base_oid)! });
-      t.deltas++;
-      t.reused++;
-      t.reusedDeltas++;
-    } else if (reusesDelta(r, sending, opt)) {
-      piece = w.rawEntry(7, r.raw_size, store.compressedEntry(r), { oid: r.base_oid });
-      t.deltas++;
-      t.reused++;
-      t.reusedDeltas++;
-    } else {
-      piece = w.object(r.type as 1 | 2 | 3 | 4, store.content(r));
+    let piece: Uint8Array = EMPTY;
+    // Every read of an entry happens before the writer or the totals move: an entry whose bytes
+    // are not in memory yet (a fork's snapshot) is simply tried again once they are.
+    for (let tries = 0; piece === EMPTY; tries++) {
+      try {
+        const candidate = opt.thinPack ? opt.deltaBases?.get(r.oid) : undefined;
+        const fresh = candidate && opt.clientHas.has(candidate) && r.base_oid === null
+          ? freshDelta(store, r, candidate, r.end_offset - r.data_offset)
+          : null;
+        if (fresh) {
+          piece = w.rawEntry(7, fresh.size, fresh.z, { oid: candidate! });
+          t.deltas++;
+        } else if (r.base_oid === null) {
+          piece = w.rawEntry(r.type as 1 | 2 | 3 | 4, r.size, store.compressedEntry(r));
+          t.reused++;
+        } else if (opt.ofsDelta && written.has(r.base_oid)) {
+          piece = w.rawEntry(6, r.raw_size, store.compressedEntry(r), { ofs: startOffset - written.get(r.base_oid)! });
+          t.deltas++;
+          t.reused++;
+          t.reusedDeltas++;
+        } else if (reusesDelta(r, sending, opt)) {
+          piece = w.rawEntry(7, r.raw_size, store.compressedEntry(r), { oid: r.base_oid });
+          t.deltas++;
+          t.reused++;
+          t.reusedDeltas++;
+        } else {
+          piece = w.object(r.type as 1 | 2 | 3 | 4, store.content(r));
+        }
+      } catch (e) {
+        const need = needBytesIn(e);
+        if (!need || !store.snapshot || tries > 50) throw e;
+        yield { pending: store.snapshot.fill(need) };
+      }
     }
     t.total++;
     written.set(r.oid, startOffset);
@@ -178,5 +197,7 @@ function* writeEntries(
   yield concatBytes(buf, bufBytes + 20);
 }
 
+
+const EMPTY = new Uint8Array(0);
 
 export type { ObjectRow };

@@ -33,7 +33,7 @@ export class NeedBytes extends Error {
 
 const WINDOW = 1024 * 1024;
 /** A snapshot this small has all its pack bytes loaded before a request runs (no faults). */
-const PREFETCH_MAX = 32 * 1024 * 1024;
+export const PREFETCH_MAX = 32 * 1024 * 1024;
 /** Read-ahead on a fault: the walk or pack that faulted will most likely read on. */
 const READ_AHEAD = 4;
 
@@ -76,6 +76,8 @@ export class Snapshot {
   constructor(
     readonly packs: SnapshotPack[],
     private readonly bucket: R2Bucket | undefined,
+    /** Test knob (ARBOR_SNAPSHOT_PREFETCH_BYTES): 0 makes every byte a fault. */
+    private readonly prefetchMax = PREFETCH_MAX,
   ) {
     for (const p of packs) this.bySeq.set(p.seq, p);
     this.order = [...packs].sort((a, b) => b.seq - a.seq);
@@ -95,7 +97,7 @@ export class Snapshot {
     const missing = this.packs.filter((p) => !INDEXES.get(p.key));
     await Promise.all(missing.map((p) => this.loadIndex(p)));
     const total = this.packs.reduce((s, p) => s + p.size, 0);
-    if (total > PREFETCH_MAX) return;
+    if (total > this.prefetchMax) return;
     await Promise.all(this.packs.filter((p) => !this.hasAll(p)).map((p) => this.loadWhole(p)));
   }
 
