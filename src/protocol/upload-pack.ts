@@ -75,7 +75,8 @@ function plan(store: FetchSource, req: FetchRequest): FetchPlan {
     return store.plan(req);
   } catch (e) {
     if (e instanceof ProtocolError) throw e;
-    throw new ProtocolError((e as Error).message);
+    // Keeps the cause: a fault for a fork's snapshot bytes is settled (FetchSource.settle), not the client's.
+    throw Object.assign(new ProtocolError((e as Error).message), { cause: e });
   }
 }
 

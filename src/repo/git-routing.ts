@@ -62,7 +62,12 @@ async function serveHosted(host: RepoHost, key: string, rest: string, url: URL, 
   if (service === 'git-receive-pack' && h.store.meta('read_only') === '1') return refuse(403, READ_ONLY_PUSH);
   // A fork's tags are peeled (and the answers kept) before anything streams: reading a tag of its
   // snapshot may need bytes from R2 (storage/snapshot.ts), which a stream cannot wait for.
-  if (h.store.objects.snapshot) await withSnapshotBytes(h.store.objects.snapshot, () => h.store.peeledRefs());
+  if (h.store.objects.snapshot) {
+    await withSnapshotBytes(h.store.objects.snapshot, () => {
+      h.store.peeledRefs();
+      if (request.method === 'POST') h.store.prepareReach(); // the walk a push or a fetch starts with
+    });
+  }
   if (request.method === 'GET') return infoRefs(h.store, service, request);
   if (service === 'git-upload-pack') return uploadPack(h.store, request, fields, idleMs);
   // An interrupted upload leaves an unfinished pack file: sweep it later if no push does.

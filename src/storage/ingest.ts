@@ -12,6 +12,7 @@ import { ByteLru } from './lru';
 import { OidTable } from './oid-table';
 import { type ObjectRow, type ObjectStore, TYPE_NAMES, TYPE_NUMBERS } from './object-store';
 import { packPath } from './pack-files';
+import { needBytesIn, withSnapshotBytes } from './snapshot';
 import { DEFAULT_RESOLVE_LIMITS, MAX_OBJECT_BYTES, ResolveBudget, type ResolveLimits } from './delta-limits';
 import type { PackObjects } from './reach-guide';
 
@@ -223,10 +224,11 @@ export class PackIngest {
     this.closed = true;
     try {
       await this.resolveDeferred(tick);
-      this.guide?.(this.objectsView());
+      await this.settle(() => this.guide?.(this.objectsView()));
+      await this.settle(() => this.lookUpReferenced());
       this.checkConnectivity();
       // After connectivity: a blob named .gitmodules must be one this push may reference.
-      const problem = this.special.finish((oid) => this.objectFor(oid));
+      const problem = await this.settle(() => this.special.finish((oid) => this.objectFor(oid)));
       if (problem) throw new IngestError(problem);
       this.resolvedAll = true;
     } catch (e) {
@@ -311,7 +313,7 @@ export class PackIngest {
     } else {
       E.refBase.set(i, e.baseOid!);
     }
-    const base = this.baseContent(i, false);
+    const base = this.baseNow(i);
     if (base) {
       this.charge(i, e.data);
       this.resolved(i, base.type, this.apply(i, base.data, e.data), base.depth + 1, this.copiedFrom(base, e.data));
@@ -482,6 +484,34 @@ export class PackIngest {
   }
 
   /** Whether delta entry i's base is resolved (in this pack) or stored: it can be had now. */
+  /**
+   * The base of a delta met while the pack streams in, if it can be had without waiting: a thin
+   * base in a fork's snapshot whose bytes are not in memory (NeedBytes) waits with the deferred.
+   */
+  private baseNow(i: number): Base | null {
+    try {
+      return this.baseContent(i, false);
+    } catch (e) {
+      if (needBytesIn(e)) return null;
+      throw e;
+    }
+  }
+
+  /** Runs a step that only reads; a fault for a fork's snapshot bytes reads them and runs it again. */
+  private settle<T>(step: () => T): Promise<T> {
+    return withSnapshotBytes(this.store.snapshot, step, false);
+  }
+
+  /** Asks the repository about every object the pack references but does not carry (walks, under settle()). */
+  private lookUpReferenced(): void {
+    this.referenced.forEach((ids, at, v) => {
+      if ((v & WANT) !== 0 && v >> HAVE_SHIFT === 0) {
+        const oid = bytesToHex(ids, at);
+        if (this.usable(oid)) this.store.typeOf(oid);
+      }
+    });
+  }
+
   private baseReady(i: number): boolean {
     const E = this.entries;
     let b = E.base[i];
@@ -501,11 +531,13 @@ export class PackIngest {
       const E = this.entries;
       const still: number[] = [];
       for (const i of this.deferred) {
-        if (!this.baseReady(i)) {
+        // Only a fork (snapshot) may fault; other stores take no await per delta.
+        if (!(this.store.snapshot ? await this.settle(() => this.baseReady(i)) : this.baseReady(i))) {
           still.push(i);
           continue;
         }
         const delta = this.deltas.get(i) ?? accel.inflateAt(this.store.packs.read(this.packId, E.dataOffset(i), E.end[i]), 0, E.rawSize[i]).data;
+        if (this.store.snapshot) await this.settle(() => this.baseContent(i, true)); // a thin base's bytes, read now
         this.charge(i, delta); // before the base is rebuilt for a result that would be refused
         const base = this.baseContent(i, true)!;
         this.resolved(i, base.type, this.apply(i, base.data, delta), base.depth + 1, this.copiedFrom(base, delta));

@@ -16,6 +16,7 @@
 import { bytesToHex, parseTag, walkTree, type ObjectType } from '../pack';
 import { DateQueue } from './date-queue';
 import { MissingObjectError } from './object-store';
+import { needBytesIn } from './snapshot';
 import { CommitCache, type ObjectSource } from './walk';
 
 const TREE_MODE = 0o40000;
@@ -82,7 +83,7 @@ export class ReachWalker {
     while (!this.found.has(oid)) {
       const next = this.named.pop();
       if (next !== undefined) {
-        if (!this.opened.has(next)) this.open(next);
+        if (!this.opened.has(next)) this.requeueOnFault(() => this.open(next), () => this.named.push(next));
         continue;
       }
       const tree = this.trees.peekTime();
@@ -90,8 +91,8 @@ export class ReachWalker {
       if (tree === undefined && commit === undefined) break;
       if (commit !== undefined && (tree === undefined || commit > tree)) this.expandCommit();
       else {
-        const t = this.trees.pop()!.oid;
-        if (!this.opened.has(t)) this.open(t);
+        const q = this.trees.pop()!;
+        if (!this.opened.has(q.oid)) this.requeueOnFault(() => this.open(q.oid), () => this.trees.push(q.oid, q.time));
       }
     }
     if (type === 'tree' && this.found.has(oid) && !this.opened.has(oid)) this.named.push(oid);
@@ -107,8 +108,27 @@ export class ReachWalker {
     return this.open(oid);
   }
 
+  /**
+   * A fork's snapshot bytes may not be in memory yet (storage/snapshot.ts): the read throws
+   * NeedBytes and the caller runs again once they are. The walker is kept between requests, so
+   * whatever a faulting step took off its queues goes back, and nothing is marked found that was
+   * not fully added: the walk resumes exactly where it stood.
+   */
+  private requeueOnFault<T>(step: () => T, requeue: () => void): T {
+    try {
+      return step();
+    } catch (e) {
+      if (needBytesIn(e)) requeue();
+      throw e;
+    }
+  }
+
   private add(oid: string, type: ObjectType, time: number): void {
     if (this.found.has(oid)) return;
+    this.requeueOnFault(() => this.addNew(oid, type, time), () => this.found.delete(oid));
+  }
+
+  private addNew(oid: string, type: ObjectType, time: number): void {
     this.found.add(oid);
     if (type === 'tree') {
       this.trees.push(oid, time);
@@ -137,10 +157,12 @@ export class ReachWalker {
   private expandCommit(): boolean {
     const next = this.commits.pop();
     if (!next) return false;
+    this.requeueOnFault(() => {
+      const c = this.cc.get(next.oid);
+      this.add(c.tree, 'tree', next.time);
+      if (!this.shallow.has(next.oid)) for (const p of c.parents) this.add(p, 'commit', next.time);
+    }, () => this.commits.push(next.oid, next.time)); // adding again what was added is a no-op
     this.stats.commits++;
-    const c = this.cc.get(next.oid);
-    this.add(c.tree, 'tree', next.time);
-    if (!this.shallow.has(next.oid)) for (const p of c.parents) this.add(p, 'commit', next.time);
     return true;
   }
 

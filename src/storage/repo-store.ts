@@ -201,6 +201,13 @@ export class RepoStore {
     return this.shared.reach.walker(this.repo, refs, () => new ReachWalker(this.objects, refs.map((r) => r.oid), this.shallowCommits()));
   }
 
+  /** Makes (and keeps) the reach walker of the current refs now: its first reads, the ref tips,
+   *  may fault for a fork's snapshot bytes, which a caller can wait for here (see withSnapshotBytes)
+   *  and not inside a push that is already streaming. */
+  prepareReach(): void {
+    this.reach();
+  }
+
   /** Marks every other repository of the network as possibly not reaching every object. */
   private othersMayNotReachAll(): void {
     this.sql.exec(

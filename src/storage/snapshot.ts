@@ -207,9 +207,9 @@ export function needBytesIn(e: unknown): NeedBytes | null {
  * Runs a side-effect-free (or transactional, rolled back on throw) `fn`; a fault for snapshot
  * bytes fetches them and runs it again. Never wrap work that already streamed or committed.
  */
-export async function withSnapshotBytes<T>(snap: Snapshot | null, fn: () => T | Promise<T>): Promise<T> {
+export async function withSnapshotBytes<T>(snap: Snapshot | null, fn: () => T | Promise<T>, prefetch = true): Promise<T> {
   if (!snap || snap.empty) return fn();
-  await snap.ready();
+  if (prefetch) await snap.ready();
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();

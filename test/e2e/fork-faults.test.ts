@@ -1,0 +1,51 @@
+// A fork whose snapshot bytes are not prefetched (ARBOR_SNAPSHOT_PREFETCH_BYTES=0): every pack
+// byte it reads from its origin's packs first faults, is read from R2 and the step runs again
+// (storage/snapshot.ts). Clones (protocol v2 and v0), fetches and pushes must come out exactly
+// as with everything in memory: judged by git fsck.
+import { randomBytes } from 'node:crypto';
+import { describe, expect, test } from 'vitest';
+import { api, cloneRepo, commitFiles, createRepo, fsckStrict, git, initRepo, pushAll, revParse, treeOf, useArbor, type RepoInfo } from './harness';
+
+useArbor({ vars: { ARBOR_SNAPSHOT_PREFETCH_BYTES: '0' } });
+
+async function fork(src: { namespace: string; name: string }, name: string): Promise<RepoInfo> {
+  const r = await api('POST', `/v1/repos/${src.namespace}/${src.name}/fork`, { body: { name } });
+  if (r.status !== 201) throw new Error(`fork: ${r.status} ${r.text}`);
+  return r.json as RepoInfo;
+}
+
+/** A repository whose pack spans several 1 MiB windows: incompressible files over a few commits. */
+async function bigRepo(label: string): Promise<string> {
+  const dir = await initRepo(label);
+  for (let c = 0; c < 4; c++) {
+    const files: Record<string, string> = { 'README.md': `round ${c}\n` };
+    for (let i = 0; i < 3; i++) files[`data/${c}-${i}.bin`] = randomBytes(700_000).toString('base64');
+    await commitFiles(dir, files, `round ${c}`);
+  }
+  return dir;
+}
+
+describe('fork snapshot faults', () => {
+  test('push to a fresh fork, then clones (v2, v0) and a fetch, all through faults', async () => {
+    const origin = await createRepo('ff-origin');
+    const src = await bigRepo('ff-src');
+    await pushAll(src, origin.remote, origin.token);
+    const f = await fork(origin, `ff-fork-${Date.now().toString(36)}`);
+    // First request of the fork: a thin push against the origin's objects, nothing in memory.
+    await commitFiles(src, { 'README.md': 'fork change\n' }, 'fork change');
+    await git(['push', '-q', f.remote, 'main'], { cwd: src, token: f.token });
+    const head = await revParse(src, 'HEAD');
+    const v2 = await cloneRepo(f.remote, { token: f.token, label: 'ff-v2', args: ['--mirror'] });
+    await fsckStrict(v2.dir);
+    expect(await revParse(v2.dir, 'main')).toBe(head);
+    const v0 = await cloneRepo(f.remote, { token: f.token, label: 'ff-v0', env: { GIT_PROTOCOL: '' }, args: ['-c', 'protocol.version=0'] });
+    await fsckStrict(v0.dir);
+    expect(await treeOf(v0.dir)).toEqual(await treeOf(src));
+    // An incremental fetch after one more push.
+    await commitFiles(src, { 'more.txt': 'more\n' }, 'more');
+    await git(['push', '-q', f.remote, 'main'], { cwd: src, token: f.token });
+    await git(['fetch', '-q', 'origin'], { cwd: v0.dir, token: f.token });
+    expect(await revParse(v0.dir, 'origin/main')).toBe(await revParse(src, 'HEAD'));
+    await fsckStrict(v0.dir);
+  });
+});
