@@ -44,7 +44,7 @@ export const OPERATIONS: Record<string, Op> = {
     extra: [409],
   },
   'GET /v1/repos/:ns/:name': { summary: 'Repository info', ok: [200, 'as create, without token'], extra: [404] },
-  'GET /v1/admin/requests/:ns/:name': { summary: "The repository name's Durable Object (hex id) and how many requests it served", ok: [200, '{durableObjectId,requests}'], extra: [400] },
+  'GET /v1/admin/requests/:ns/:name': { summary: "The repository name's Durable Object (hex id) and how many requests it served", ok: [200, '{durableObjectId,requests,busyMs,databaseBytes}'], extra: [400] },
   'DELETE /v1/repos/:ns/:name': { summary: 'Delete a repository (its objects stay while forks of it need them)', ok: [204, 'deleted'], extra: [404] },
   'POST /v1/repos/:ns/:name/fork': {
     summary: 'Fork a repository: a new repository sharing its objects (constant time, no copy) with its own refs, tokens and events',

@@ -49,16 +49,22 @@ export class RepoHost {
     this.loadSnapshot();
   }
 
-  /** Counts a request served by this DO (GET /v1/admin/requests/:ns/:name); kept in SQLite, so evictions do not reset it. */
-  countRequest(): void {
-    this.ctx.storage.sql.exec(
-      `INSERT INTO repo_meta (key, value) VALUES ('requests', '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`,
-    );
+  /**
+   * Counts a request served by this DO and the wall time spent on it (until its answer's last
+   * byte for git traffic): GET /v1/admin/requests/:ns/:name, and the bench's per-DO busy time.
+   * Kept in SQLite, so evictions do not reset it.
+   */
+  countRequest(ms: number): void {
+    const sql = this.ctx.storage.sql;
+    for (const [key, add] of [['requests', 1], ['busy_ms', Math.round(ms)]] as const) {
+      sql.exec(`INSERT INTO repo_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + ?`, key, String(add), add);
+    }
   }
 
-  requests(): number {
-    const r = this.ctx.storage.sql.exec<{ value: string }>(`SELECT value FROM repo_meta WHERE key = 'requests'`).toArray()[0];
-    return r ? Number(r.value) : 0;
+  /** What countRequest() recorded, and the size of this DO's SQLite database (metadata and packs). */
+  requestStats(): { requests: number; busyMs: number; databaseBytes: number } {
+    const get = (k: string) => Number(this.ctx.storage.sql.exec<{ value: string }>(`SELECT value FROM repo_meta WHERE key = ?`, k).toArray()[0]?.value ?? 0);
+    return { requests: get('requests'), busyMs: get('busy_ms'), databaseBytes: this.ctx.storage.sql.databaseSize };
   }
 
   /** Attaches the fork snapshot this DO recorded (storage/snapshot.ts), if any. */

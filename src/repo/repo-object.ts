@@ -98,18 +98,22 @@ export class RepoObject extends DurableObject<Env> {
     return countHere(this.host, keys, delta);
   }
 
-  /** Requests this DO served (git, REST, commit and read calls). */
-  async requestCount(): Promise<number> {
-    return this.host.requests();
+  /** Requests this DO served, their wall time, and its database size (see RepoHost.countRequest). */
+  async requestStats(): Promise<{ requests: number; busyMs: number; databaseBytes: number }> {
+    return this.host.requestStats();
   }
 
   /**
    * Counts a request and, in a fork's DO, runs it with its snapshot ready: indexes loaded, and
    * bytes read from R2 as the synchronous read path faults for them (storage/snapshot.ts).
    */
-  private count<T>(fn: () => Promise<T>): Promise<T> {
-    this.host.countRequest();
-    return withSnapshotBytes(this.host.root.objects.snapshot, fn);
+  private async count<T>(fn: () => Promise<T>): Promise<T> {
+    const t0 = Date.now();
+    try {
+      return await withSnapshotBytes(this.host.root.objects.snapshot, fn);
+    } finally {
+      this.host.countRequest(Date.now() - t0);
+    }
   }
 
   async addFork(source: string, namespace: string, name: string, opts: ForkOptions, tokenTtl: number): Promise<RpcResult<RepoInfo & { token: string }>> {
@@ -183,11 +187,19 @@ export class RepoObject extends DurableObject<Env> {
 
   // ---- Git smart HTTP; the commit and read API (REST via api(), the same service as RPC)
 
-  override fetch(request: Request): Promise<Response> {
-    // Git traffic streams: only the snapshot's readiness, no re-run (a fault would repeat a stream).
-    this.host.countRequest();
+  override async fetch(request: Request): Promise<Response> {
+    // Git traffic streams: only the snapshot's readiness here, no re-run (the steps that may
+    // fault settle inside, see FetchSource.settle); busy until the answer's last byte.
+    const t0 = Date.now();
     const snap = this.host.root.objects.snapshot;
-    return snap ? snap.ready().then(() => serveGit(this.host, request)) : serveGit(this.host, request);
+    const res = await (snap ? snap.ready().then(() => serveGit(this.host, request)) : serveGit(this.host, request));
+    if (!res.body) {
+      this.host.countRequest(Date.now() - t0);
+      return res;
+    }
+    const host = this.host;
+    const timed = res.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ flush: () => host.countRequest(Date.now() - t0) }));
+    return new Response(timed, res);
   }
 
   api(key: string, route: ApiRoute, rest: string, request: Request): Promise<Response> {

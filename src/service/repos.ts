@@ -116,11 +116,11 @@ export async function getRepo(env: Env, origin: string, ns: string, name: string
   return { ...info, remote: remoteUrl(origin, ns, name) };
 }
 
-/** The Durable Object named after `ns/name` and how many requests it served (tests, diagnosis). */
-export async function requestCount(env: Env, ns: string, name: string): Promise<{ durableObjectId: string; requests: number }> {
+/** The Durable Object named after `ns/name`: its id, requests served, busy time and database size (tests, the bench). */
+export async function requestCount(env: Env, ns: string, name: string): Promise<{ durableObjectId: string; requests: number; busyMs: number; databaseBytes: number }> {
   checkNames(ns, name);
   const s = stub(env, ns, name);
-  return { durableObjectId: s.id.toString(), requests: await s.requestCount() };
+  return { durableObjectId: s.id.toString(), ...(await s.requestStats()) };
 }
 
 /** Deletes a repository and every byte it stored; unregisters it. */

@@ -71,11 +71,11 @@ describe('forks in their own Durable Objects', () => {
     if (!info.ok || !oinfo.ok) return;
     expect(info.value.durableObjectId).not.toBe(oinfo.value.durableObjectId);
     expect(info.value).toMatchObject({ packs: 0, sizeBytes: 0, forkedFrom: origin });
-    const before = await stubOf(origin).requestCount();
+    const before = (await stubOf(origin).requestStats()).requests;
     expect(await read(f, 'a.txt')).toBe(`a ${n}\n`);
     await commit(f, 'c.txt', 'fork only\n');
     expect(await read(f, 'c.txt')).toBe('fork only\n');
-    expect(await stubOf(origin).requestCount()).toBe(before);
+    expect((await stubOf(origin).requestStats()).requests).toBe(before);
     // The origin does not see the fork's commit.
     const missing = await stubOf(origin).readFile(origin, 'main', 'c.txt');
     expect(missing.ok).toBe(false);
