@@ -1,6 +1,7 @@
-// RepoObject: the Durable Object named after a repository (`ns/name`). It hosts that repository
-// and the forks made of it — a fork network sharing one object store (see storage/schema.ts) —
-// and, when its own name is a fork of a network hosted elsewhere, forwards to that DO. Git
+// RepoObject: the Durable Object named after a repository (`ns/name`). It hosts that repository;
+// a fork is a RepoObject of its own, reading its origin's packs from R2 (forks.ts). Stores of
+// earlier versions may host a fork network (forks sharing this DO's object store), and a name
+// linked to such a network elsewhere is forwarded to that DO. Git
 // traffic arrives through fetch() (streaming bodies both ways); the control plane calls its RPC
 // methods, each naming the repository by key. All state lives in this object's SQLite.
 //

@@ -1,9 +1,10 @@
 // SQL schema of one repository Durable Object (next to the dofs_* tables DOFS owns).
 //
-// One DO hosts a *fork network*: a repository and the forks made of it share the object store
-// (pack files on DOFS and the `objects`/`packs` index), as git's alternates or GitHub's fork
-// networks do, so a fork costs no object storage and takes constant time. Everything that
-// belongs to one repository (refs, meta, tokens, events) carries `repo`, the key `ns/name`.
+// A DO hosts one repository; every fork is a DO of its own that reads its origin's packs from
+// R2 (`snapshot_packs`, storage/snapshot.ts; `published_packs` on the origin's side). Stores of
+// earlier versions may host a *fork network* (a repository and its forks sharing this object
+// store): so everything that belongs to one repository (refs, meta, tokens, events) carries
+// `repo`, the key `ns/name`.
 import { LOCATION_INDEX_DDL } from './object-store';
 import { TAG_PEEL_DDL } from './peel-cache';
 

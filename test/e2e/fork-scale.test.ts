@@ -81,7 +81,7 @@ describe('forks in their own Durable Objects', () => {
     expect(stolen.code).not.toBe(0);
     expect((await git(['ls-remote', forks[2].remote], { token: forks[1].token, allowFail: true })).code).not.toBe(0);
     expect((await git(['ls-remote', origin.remote], { token: forks[1].token, allowFail: true })).code).not.toBe(0);
-  });
+  }, 900_000); // 200 clones and pushes with real git: ~3 min alone on 2 shared cores
 
   test('forks keep cloning while the origin is force-pushed, repacked and deleted', async () => {
     const origin = await createRepo('fs-gone');
