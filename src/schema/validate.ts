@@ -1,0 +1,30 @@
+// Request validation with the REST schemas: one 400 that names every offending field, in the
+// error body the API already uses ({"error":{"code":"bad_request","message","fields"}}).
+import type { z } from 'zod';
+import { HttpError } from '../http/errors';
+
+/** `where.to.field` for an issue path (array items as [i]). */
+function fieldName(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
+}
+
+/** One readable line per problem: unknown fields by name, wrong types with the field named. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.map((i) => {
+    const at = fieldName(i.path);
+    if (i.code === 'unrecognized_keys') {
+      const keys = i.keys.map((k) => `"${at ? `${at}.` : ''}${k}"`).join(', ');
+      return `unknown field${i.keys.length > 1 ? 's' : ''} ${keys}`;
+    }
+    return at ? `"${at}": ${i.message}` : i.message;
+  });
+}
+
+/** The body as the schema's type, or a 400 naming what is wrong (unknown fields, wrong types). */
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const r = schema.safeParse(body);
+  if (r.success) return r.data;
+  const problems = describeIssues(r.error.issues);
+  const err = new HttpError(400, 'bad_request', problems.slice(0, 5).join('; '));
+  throw err;
+}
