@@ -765,13 +765,109 @@ export interface components {
                 [key: string]: string;
             };
         };
-        /** @description also: state, running, queued, lastRun, history, current {packs, bytes, objects}, gracePeriodSeconds, auto, due */
         Maintenance: {
             repo: string;
+            /** @enum {string} */
+            state: "idle" | "queued" | "running";
+            running: {
+                id: string;
+                tasks: string[];
+                trigger: string;
+                reason: string;
+                phase: string;
+                startedAt: string;
+                progress: {
+                    [key: string]: number | string;
+                };
+            } | null;
+            queued: {
+                tasks: ("repack" | "gc")[];
+                prune?: ("now" | "never") | number;
+                /** @enum {string} */
+                trigger: "request" | "auto";
+                /** @enum {string} */
+                mode?: "geometric" | "all";
+                reason?: string;
+            } | null;
+            lastRun: {
+                id: string;
+                tasks: ("repack" | "gc")[];
+                /** @enum {string} */
+                trigger: "request" | "auto";
+                reason: string;
+                mode: string;
+                startedAt: string;
+                finishedAt: string;
+                /** @enum {string} */
+                outcome: "done" | "nothing-to-do" | "failed";
+                before: {
+                    packs: number;
+                    bytes: number;
+                    objects: number;
+                };
+                after: {
+                    packs: number;
+                    bytes: number;
+                    objects: number;
+                };
+                objectsPruned: number;
+                unreachableKept: number;
+                newDeltas: number;
+                reusedDeltas: number;
+                restarts: number;
+                longestStepMs: number;
+                longestStepIn: string;
+                note: string | null;
+                error: string | null;
+            } | null;
+            history: {
+                id: string;
+                tasks: ("repack" | "gc")[];
+                /** @enum {string} */
+                trigger: "request" | "auto";
+                reason: string;
+                mode: string;
+                startedAt: string;
+                finishedAt: string;
+                /** @enum {string} */
+                outcome: "done" | "nothing-to-do" | "failed";
+                before: {
+                    packs: number;
+                    bytes: number;
+                    objects: number;
+                };
+                after: {
+                    packs: number;
+                    bytes: number;
+                    objects: number;
+                };
+                objectsPruned: number;
+                unreachableKept: number;
+                newDeltas: number;
+                reusedDeltas: number;
+                restarts: number;
+                longestStepMs: number;
+                longestStepIn: string;
+                note: string | null;
+                error: string | null;
+            }[];
+            current: {
+                packs: number;
+                bytes: number;
+                objects: number;
+            };
+            /** @description the network's grace period for unreachable objects */
+            gracePeriodSeconds: number;
+            auto: boolean;
+            /** @description what an automatic run would do now */
+            due: {
+                tasks: string[];
+                reason: string;
+            } | null;
+            /** @description when the alarm next runs housekeeping */
             nextDue: string | null;
+            /** @description this repository's own setting */
             repoGracePeriodSeconds: number | null;
-        } & {
-            [key: string]: unknown;
         };
         RequestMaintenanceRequest: {
             tasks: ("repack" | "gc")[];

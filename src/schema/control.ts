@@ -166,12 +166,56 @@ export const MaintenanceSettingsBody = z.strictObject({
   auto: z.boolean().optional().describe('automatic runs (off only when every repository of the network turns them off)'),
 });
 
+const Sizes = z.object({ packs: z.number(), bytes: z.number(), objects: z.number() });
+const Task = z.enum(['repack', 'gc']);
+
+const RunSummary = z.object({
+  id: z.string(),
+  tasks: z.array(Task),
+  trigger: z.enum(['request', 'auto']),
+  reason: z.string(),
+  mode: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  outcome: z.enum(['done', 'nothing-to-do', 'failed']),
+  before: Sizes,
+  after: Sizes,
+  objectsPruned: z.number(),
+  unreachableKept: z.number(),
+  newDeltas: z.number(),
+  reusedDeltas: z.number(),
+  restarts: z.number(),
+  longestStepMs: z.number(),
+  longestStepIn: z.string(),
+  note: z.string().nullable(),
+  error: z.string().nullable(),
+});
+
 export const Maintenance = z
   .object({
     repo: z.string(),
-    nextDue: z.string().nullable(),
-    repoGracePeriodSeconds: z.number().nullable(),
+    state: z.enum(['idle', 'queued', 'running']),
+    running: z
+      .object({
+        id: z.string(),
+        tasks: z.array(z.string()),
+        trigger: z.string(),
+        reason: z.string(),
+        phase: z.string(),
+        startedAt: z.string(),
+        progress: z.record(z.string(), z.union([z.number(), z.string()])),
+      })
+      .nullable(),
+    queued: z
+      .object({ tasks: z.array(Task), prune: z.union([z.enum(['now', 'never']), z.number()]).optional(), trigger: z.enum(['request', 'auto']), mode: z.enum(['geometric', 'all']).optional(), reason: z.string().optional() })
+      .nullable(),
+    lastRun: RunSummary.nullable(),
+    history: z.array(RunSummary),
+    current: Sizes,
+    gracePeriodSeconds: z.number().describe("the network's grace period for unreachable objects"),
+    auto: z.boolean(),
+    due: z.object({ tasks: z.array(z.string()), reason: z.string() }).nullable().describe('what an automatic run would do now'),
+    nextDue: z.string().nullable().describe('when the alarm next runs housekeeping'),
+    repoGracePeriodSeconds: z.number().nullable().describe("this repository's own setting"),
   })
-  .catchall(z.unknown())
-  .describe('also: state, running, queued, lastRun, history, current {packs, bytes, objects}, gracePeriodSeconds, auto, due')
   .meta({ id: 'Maintenance' });
