@@ -17,7 +17,11 @@ type Json<R> = R extends { content: { 'application/json': infer J } } ? J : R ex
 type Success<O> = O extends { responses: infer R } ? { [K in keyof R]: K extends 200 | 201 | 202 | 204 ? Json<R[K]> : never }[keyof R] : never;
 type Defined<T> = Exclude<T, undefined>;
 type Part<K extends string, T> = [Defined<T>] extends [never] ? {} : undefined extends T ? { [P in K]?: Defined<T> } : { [P in K]: T };
-type Body<O> = O extends { requestBody?: infer B } ? (Defined<B> extends { content: { 'application/json': infer J } } ? Part<'body', undefined extends B ? J | undefined : J> : {}) : {};
+type Body<O> = O extends { requestBody?: unknown }
+  ? Defined<O['requestBody']> extends { content: { 'application/json': infer J } }
+    ? Part<'body', undefined extends O['requestBody'] ? J | undefined : J>
+    : {}
+  : {};
 
 /** What one operation takes: `params` (path), `query`, `body` when it has them, and fetch extras. */
 export type RequestOptions<O> = (O extends { parameters: infer P } ? ('path' extends keyof P ? Part<'params', P['path']> : {}) & ('query' extends keyof P ? Part<'query', P['query']> : {}) : {}) &
