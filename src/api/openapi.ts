@@ -2,7 +2,7 @@
 // (./operations.ts) and its zod schemas (src/schema) — the same schemas that validate requests.
 // Shared schemas (with a `.meta({ id })`) become components; each operation's request and
 // response bodies are named after its operationId. Built once per isolate.
-import { z } from 'zod';
+import * as z from 'zod';
 import { jsonResponse } from '../http/errors';
 import { Commit, ErrorBody, Ident, IdentInput } from '../schema/common';
 import { CreatedRepo, Maintenance, Repo, Rule, Webhook } from '../schema/control';

@@ -2,7 +2,7 @@
 // itty-router syntax (exactly as in the routing table of src/index.ts; the e2e test
 // test/e2e/control-plane.test.ts checks the two match). Bodies and responses are the schemas of
 // src/schema, which also validate the requests: the document cannot drift from the checks.
-import { z } from 'zod';
+import * as z from 'zod';
 import * as c from '../schema/control';
 import * as r from '../schema/repo-api';
 import { PageQuery } from '../schema/common';

@@ -2,7 +2,7 @@
 // schemas in this folder are the one description of the REST surface: the Worker and the
 // Durable Object validate request bodies with them (./validate.ts), and the OpenAPI document
 // (src/api/openapi.ts) is generated from them, so the two cannot drift apart.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const Sha = z.string().regex(/^[0-9a-f]{40}$/).describe('a 40-hex object id');
 

@@ -1,7 +1,7 @@
 // Control-plane schemas: repositories, tokens, events, webhooks, rules, import, maintenance
 // (src/api/repos.ts, src/api/rules.ts). Request bodies are strict: an unknown field is refused
 // (400 naming it) rather than silently ignored.
-import { z } from 'zod';
+import * as z from 'zod';
 import { PageQuery, Sha } from './common';
 
 export const Repo = z

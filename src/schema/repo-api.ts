@@ -1,7 +1,7 @@
 // Commit/read API schemas (the routes the repository's Durable Object answers: src/repo/rest-api.ts,
 // rest-writes.ts). Bodies are strict: an unknown field (a misspelled expectedHead, which would
 // drop the compare-and-swap) is refused with 400 naming it.
-import { z } from 'zod';
+import * as z from 'zod';
 import { Commit, IdentInput, Sha } from './common';
 
 const AnySha = z.string().regex(/^[0-9a-fA-F]{40}$/);
