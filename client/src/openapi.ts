@@ -650,7 +650,7 @@ export interface components {
             /** @description default 86400 */
             ttlSeconds?: number;
             /** @description a note: what the token is for */
-            name?: string;
+            name?: string | null;
         };
         ListTokensResponse: {
             tokens: {
@@ -1056,12 +1056,12 @@ export interface components {
             action: "create" | "update" | "edit" | "delete" | "rename";
             path: string;
             /** @description create/update: the file (see encoding) */
-            content?: string;
+            content?: string | null;
             /**
              * @description default utf-8
              * @enum {string}
              */
-            encoding?: "utf-8" | "base64";
+            encoding?: "utf-8" | "utf8" | "base64";
             /** @enum {string} */
             mode?: "100644" | "100755" | "120000";
             /** @description edit: exact-string or line-range replacements, against the file before this change */

@@ -60,10 +60,15 @@ export { PageQuery };
 
 export const Scope = z.enum(['read', 'write']);
 
+// The refusals clients already know (from before the schemas) are kept as the fields' messages.
+const SCOPE_MSG = { error: 'scope must be "read" or "write"' };
+const TTL_MSG = { error: 'ttlSeconds must be an integer from 60 to 31536000' };
+const NAME_MSG = { error: 'name must be a string of 1-100 characters without control characters' };
+
 export const TokenBody = z.strictObject({
-  scope: Scope.optional().describe('default write'),
-  ttlSeconds: z.int().min(60).max(31_536_000).optional().describe('default 86400'),
-  name: z.string().min(1).max(100).optional().describe('a note: what the token is for'),
+  scope: z.enum(['read', 'write'], SCOPE_MSG).optional().describe('default write'),
+  ttlSeconds: z.int(TTL_MSG).min(60, TTL_MSG).max(31_536_000, TTL_MSG).optional().describe('default 86400'),
+  name: z.string(NAME_MSG).min(1, NAME_MSG).max(100, NAME_MSG).nullable().optional().describe('a note: what the token is for'),
 });
 
 export const IssuedToken = z.object({

@@ -19,8 +19,8 @@ export const Change = z
   .strictObject({
     action: z.enum(['create', 'update', 'edit', 'delete', 'rename']),
     path: z.string(),
-    content: z.string().optional().describe('create/update: the file (see encoding)'),
-    encoding: z.enum(['utf-8', 'base64']).optional().describe('default utf-8'),
+    content: z.string().nullable().optional().describe('create/update: the file (see encoding)'),
+    encoding: z.enum(['utf-8', 'utf8', 'base64']).optional().describe('default utf-8'),
     mode: z.enum(['100644', '100755', '120000']).optional(),
     edits: z.array(Edit).optional().describe('edit: exact-string or line-range replacements, against the file before this change'),
     newPath: z.string().optional().describe('rename: the new path'),

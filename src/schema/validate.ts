@@ -16,7 +16,8 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
       const keys = i.keys.map((k) => `"${at ? `${at}.` : ''}${k}"`).join(', ');
       return `unknown field${i.keys.length > 1 ? 's' : ''} ${keys}`;
     }
-    return at ? `"${at}": ${i.message}` : i.message;
+    // A field's own refusal text already names it ("ttlSeconds must be an integer ...").
+    return !at || i.message.startsWith(`${at} `) ? i.message : `"${at}": ${i.message}`;
   });
 }
 

@@ -73,10 +73,10 @@ describe('request validation from the schemas', () => {
     expect((await api('POST', `/v1/repos/${ns}/r`)).status).toBe(201);
     const ttl = await api('POST', `/v1/repos/${ns}/r/tokens`, { ttlSeconds: '600' });
     expect(ttl.status).toBe(400);
-    expect(ttl.json.error.message).toMatch(/^"ttlSeconds": /);
+    expect(ttl.json.error.message).toBe('ttlSeconds must be an integer from 60 to 31536000');
     const scope = await api('POST', `/v1/repos/${ns}/r/tokens`, { scope: 'admin' });
     expect(scope.status).toBe(400);
-    expect(scope.json.error.message).toMatch(/^"scope": /);
+    expect(scope.json.error.message).toBe('scope must be "read" or "write"');
     const merge = await api('POST', `/v1/repos/${ns}/r/merges`, { base: 'main', head: 'x', strategy: 'octopus' });
     expect(merge.status).toBe(400);
     expect(merge.json.error.message).toMatch(/"strategy": /);
