@@ -1,7 +1,12 @@
-// Request validation with the REST schemas: one 400 that names every offending field, in the
-// error body the API already uses ({"error":{"code":"bad_request","message","fields"}}).
-import type { z } from 'zod';
+// Request validation with the REST schemas: one 400 naming the offending fields (up to five),
+// in the error body the API already uses: {"error":{"code":"bad_request","message"}}.
+import * as z from 'zod';
+import en from 'zod/v4/locales/en.js';
 import { HttpError } from '../http/errors';
+
+// zod sets its English messages as a side effect of its entry module, which the bundler drops
+// (the package declares no side effects): without this, every message would be "Invalid input".
+z.config(en());
 
 /** `where.to.field` for an issue path (array items as [i]). */
 function fieldName(path: readonly PropertyKey[]): string {
@@ -25,7 +30,5 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const r = schema.safeParse(body);
   if (r.success) return r.data;
-  const problems = describeIssues(r.error.issues);
-  const err = new HttpError(400, 'bad_request', problems.slice(0, 5).join('; '));
-  throw err;
+  throw new HttpError(400, 'bad_request', describeIssues(r.error.issues).slice(0, 5).join('; '));
 }
