@@ -8,7 +8,7 @@
 //                     after, per fork), clone of the last fork vs clone of the origin (time, bytes);
 //   BENCH_AGENTS=1000 agents, 8 at a time: fork, clone, 3 commit-API commits, push, fetch; every
 //                     DO's busy time (wall time inside its handlers, to the last byte of git answers,
-//                     GET /v1/admin/requests) gives the busiest DO's share of the total and the
+//                     GET /v1/repos/:ns/:name/stats) gives the busiest DO's share of the total and the
 //                     projected makespan with one thread per DO (the busiest DO's time: each DO runs
 //                     alone on its thread, the rest in parallel) vs one thread for the whole network
 //                     (the sum: what one fork-network DO would have had to serve serially).
@@ -64,7 +64,7 @@ function timedClone(remote, token, dir) {
 }
 
 async function scale(arbor, api, repo) {
-  const stats = (name) => api('GET', `/v1/admin/requests/${NS}/${name}`);
+  const stats = (name) => api('GET', `/v1/repos/${NS}/${name}/stats`);
   const originBefore = await stats(repo);
   const times = [];
   const names = await pool(FORKS, WIDTH, async (i) => {
@@ -76,7 +76,7 @@ async function scale(arbor, api, repo) {
   const originAfter = await stats(repo);
   const sample = names.filter((_, i) => i % Math.max(1, Math.floor(FORKS / 20)) === 0);
   const perFork = [];
-  for (const f of sample) perFork.push((await api('GET', `/v1/admin/requests/${f.namespace}/${f.name}`)).databaseBytes);
+  for (const f of sample) perFork.push((await api('GET', `/v1/repos/${f.namespace}/${f.name}/stats`)).databaseBytes);
   const last = names[FORKS - 1];
   const originInfo = await api('GET', `/v1/repos/${NS}/${repo}`);
   const clones = { origin: [], fork: [] };
@@ -86,7 +86,7 @@ async function scale(arbor, api, repo) {
   }
   console.log(`\n## ${FORKS} forks of ${repo} (${originInfo.objects} objects), each its own DO, ${WIDTH} at a time`);
   console.log(`fork ms: median ${median(times).toFixed(1)}, p99 ${p99(times).toFixed(1)}`);
-  const empty = (await api('GET', `/v1/admin/requests/${NS}/empty`)).databaseBytes; // an empty repository's DO: the schema's pages
+  const empty = (await api('GET', `/v1/repos/${NS}/empty/stats`)).databaseBytes; // an empty repository's DO: the schema's pages
   console.log(`origin DO database: ${fmtB(originBefore.databaseBytes)} before, ${fmtB(originAfter.databaseBytes)} after; fork DO database: median ${fmtB(median(perFork))} (of ${perFork.length}; an empty repository's: ${fmtB(empty)})`);
   const om = median(clones.origin.map((c) => c.ms));
   const fm = median(clones.fork.map((c) => c.ms));
@@ -96,7 +96,7 @@ async function scale(arbor, api, repo) {
 
 async function agents(arbor, api, repo) {
   const ns = `${NS}-agents`;
-  const originBefore = (await api('GET', `/v1/admin/requests/${NS}/${repo}`)).busyMs; // its own push and the forks above
+  const originBefore = (await api('GET', `/v1/repos/${NS}/${repo}/stats`)).busyMs; // its own push and the forks above
   const t0 = performance.now();
   const made = await pool(AGENTS, WIDTH, async (i) => {
     const f = await api('POST', `/v1/repos/${NS}/${repo}/fork`, { name: `agent-${i}`, namespace: ns });
@@ -119,8 +119,8 @@ async function agents(arbor, api, repo) {
     return `agent-${i}`;
   });
   const wall = performance.now() - t0;
-  const busy = [(await api('GET', `/v1/admin/requests/${NS}/${repo}`)).busyMs - originBefore];
-  for (const name of made) busy.push((await api('GET', `/v1/admin/requests/${ns}/${name}`)).busyMs);
+  const busy = [(await api('GET', `/v1/repos/${NS}/${repo}/stats`)).busyMs - originBefore];
+  for (const name of made) busy.push((await api('GET', `/v1/repos/${ns}/${name}/stats`)).busyMs);
   const total = busy.reduce((a, b) => a + b, 0);
   const max = Math.max(...busy);
   console.log(`\n## ${AGENTS} agents: fork, clone, 3 API commits, push, fetch (${WIDTH} at a time; wall ${(wall / 1000).toFixed(1)} s)`);

@@ -65,7 +65,7 @@ router
   .get('/v1/repos/:ns', listRepos)
   .post('/v1/repos/:ns/:name', createRepo)
   .get('/v1/repos/:ns/:name', getRepo)
-  .get('/v1/admin/requests/:ns/:name', getRequestCount)
+  .get('/v1/repos/:ns/:name/stats', getRequestCount)
   .delete('/v1/repos/:ns/:name', deleteRepo)
   .post('/v1/repos/:ns/:name/fork', forkRepo)
   .post('/v1/repos/:ns/:name/tokens', createToken)

@@ -108,7 +108,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/admin/requests/{ns}/{name}": {
+    "/v1/repos/{ns}/{name}/stats": {
         parameters: {
             query?: never;
             header?: never;

@@ -9,7 +9,7 @@ export const ROUTES = {
   createRepo: ['POST', '/v1/repos/{ns}/{name}', 'json'],
   getRepo: ['GET', '/v1/repos/{ns}/{name}', 'json'],
   deleteRepo: ['DELETE', '/v1/repos/{ns}/{name}', 'json'],
-  getRequestStats: ['GET', '/v1/admin/requests/{ns}/{name}', 'json'],
+  getRequestStats: ['GET', '/v1/repos/{ns}/{name}/stats', 'json'],
   forkRepo: ['POST', '/v1/repos/{ns}/{name}/fork', 'json'],
   createToken: ['POST', '/v1/repos/{ns}/{name}/tokens', 'json'],
   listTokens: ['GET', '/v1/repos/{ns}/{name}/tokens', 'json'],

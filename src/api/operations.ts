@@ -43,7 +43,7 @@ export const OPERATIONS: Record<string, Operation> = {
   'GET /v1/repos/:ns': { id: 'listRepos', tag: 'repositories', summary: "List a namespace's repositories (name order, paginated, from the registry)", query: PageQuery, ok: [200, 'one page', c.RepoPage] },
   'POST /v1/repos/:ns/:name': { id: 'createRepo', tag: 'repositories', summary: 'Create a repository', body: c.CreateRepoBody, bodyOptional: true, ok: [201, 'created, with a write token', c.CreatedRepo], extra: [409] },
   'GET /v1/repos/:ns/:name': { id: 'getRepo', tag: 'repositories', summary: 'Repository info', ok: [200, 'the repository', c.Repo] },
-  'GET /v1/admin/requests/:ns/:name': {
+  'GET /v1/repos/:ns/:name/stats': {
     id: 'getRequestStats', tag: 'repositories',
     summary: "The repository name's Durable Object: its id, the requests it served, their wall time, its database size",
     ok: [200, 'the counters', c.RequestStats],

@@ -126,7 +126,7 @@ export async function listDeliveries(req: IRequest, env: Env): Promise<Response>
   return jsonResponse({ deliveries: await svc.listDeliveries(env, ns, name, decodeURIComponent(req.params.id), { limit }) });
 }
 
-/** GET /v1/admin/requests/:ns/:name: the repository's Durable Object and how many requests it served. */
+/** GET /v1/repos/:ns/:name/stats: the repository's Durable Object and how many requests it served. */
 export async function getRequestCount(req: IRequest, env: Env): Promise<Response> {
   const { ns, name } = params(req, env);
   return jsonResponse(await svc.requestCount(env, ns, name));

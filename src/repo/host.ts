@@ -51,7 +51,7 @@ export class RepoHost {
 
   /**
    * Counts a request served by this DO and the wall time spent on it (until its answer's last
-   * byte for git traffic): GET /v1/admin/requests/:ns/:name, and the bench's per-DO busy time.
+   * byte for git traffic): GET /v1/repos/:ns/:name/stats, and the bench's per-DO busy time.
    * Kept in SQLite, so evictions do not reset it.
    */
   countRequest(ms: number): void {

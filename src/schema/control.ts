@@ -22,7 +22,7 @@ export const Repo = z
   })
   .meta({ id: 'Repo' });
 
-/** GET /v1/admin/requests/:ns/:name (tests, the fork bench). */
+/** GET /v1/repos/:ns/:name/stats (tests, the fork bench). */
 export const RequestStats = z.object({
   durableObjectId: z.string().describe("the hex id of the repository name's Durable Object"),
   requests: z.number().describe('requests it served (git, REST, commit and read calls)'),

@@ -18,7 +18,7 @@ async function fork(src: { namespace: string; name: string }, body: Record<strin
 }
 
 const requests = async (r: { namespace: string; name: string }): Promise<number> => {
-  const res = await api('GET', `/v1/admin/requests/${r.namespace}/${r.name}`);
+  const res = await api('GET', `/v1/repos/${r.namespace}/${r.name}/stats`);
   expect(res.status, res.text).toBe(200);
   return res.json.requests;
 };

@@ -219,5 +219,5 @@ describe('fork', () => {
     await git(['push', 'origin', 'main'], { cwd: dir, token: made[7].token });
     expect(await refsOf(made[8].remote, made[8].token)).toEqual(expected);
     expect(await refsOf(made[7].remote, made[7].token)).not.toEqual(expected);
-  });
+  }, 600_000); // 1,000 new Durable Objects (one per fork) on 2 cores shared with other test files
 });
