@@ -49,8 +49,8 @@ function pathOf(req: IRequest): string {
 
 // ------------------------------------------------------------------------------- admin pages
 
-function adminLoginPage(req: IRequest, problem: string | null): Response {
-  const form = P.loginForm('/ui/', pathOf(req), 'The namespace pages need the admin token.', problem);
+function adminLoginPage(req: IRequest, problem: string | null, next: string = pathOf(req)): Response {
+  const form = P.loginForm('/ui/', safeNext(next, '/ui/'), 'The namespace pages need the admin token.', problem);
   return page('Sign in', P.crumbs(null), form, 401);
 }
 
@@ -79,7 +79,7 @@ const adminLogin: Handler = async (req, env) => {
   if (form.get('logout')) return redirect(scope, { 'set-cookie': clearCookie(r, ADMIN_COOKIE, scope) });
   if (!env.ARBOR_ADMIN_TOKEN) return message(503, 'Not configured', 'ARBOR_ADMIN_TOKEN is not set on this server');
   const token = (form.get('token') ?? '').trim();
-  if (!safeEqual(token, env.ARBOR_ADMIN_TOKEN)) return adminLoginPage(req, 'invalid admin token');
+  if (!safeEqual(token, env.ARBOR_ADMIN_TOKEN)) return adminLoginPage(req, 'invalid admin token', form.get('next') ?? '/ui/');
   return redirect(safeNext(form.get('next'), scope), { 'set-cookie': setCookie(r, ADMIN_COOKIE, token, scope) });
 };
 
@@ -101,8 +101,8 @@ function repoOf(req: IRequest): RepoReq | Response {
   return { ns, name, token };
 }
 
-function repoLoginPage(req: IRequest, r: P.RepoRef, problem: string | null): Response {
-  const form = P.loginForm(P.repoUrl(r), pathOf(req), `${r.ns}/${r.name} needs a read token of this repository (or the admin token).`, problem);
+function repoLoginPage(req: IRequest, r: P.RepoRef, problem: string | null, next: string = pathOf(req)): Response {
+  const form = P.loginForm(P.repoUrl(r), safeNext(next, P.repoUrl(r)), `${r.ns}/${r.name} needs a read token of this repository (or the admin token).`, problem);
   return page('Sign in', P.crumbs(r), form, 401);
 }
 
@@ -128,7 +128,7 @@ const repoLogin: Handler = async (req, env) => {
   if (form.get('logout')) return redirect(scope, { 'set-cookie': clearCookie(r, REPO_COOKIE, scope) });
   const token = normaliseToken(form.get('token') ?? '');
   const tried = token ? await readJson<RefsJson>(env, ns, name, 'refs', '', token) : { ok: false as const, status: 401, message: 'a token is required' };
-  if (!tried.ok) return tried.status === 401 ? repoLoginPage(req, { ns, name }, tried.message) : failed(req, { ns, name, token }, tried);
+  if (!tried.ok) return tried.status === 401 ? repoLoginPage(req, { ns, name }, tried.message, form.get('next') ?? scope) : failed(req, { ns, name, token }, tried);
   return redirect(safeNext(form.get('next'), scope), { 'set-cookie': setCookie(r, REPO_COOKIE, token, scope) });
 };
 

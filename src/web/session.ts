@@ -64,12 +64,28 @@ export function normaliseToken(presented: string): string {
 }
 
 /**
+ * A request a page of another site made: browsers say so in Sec-Fetch-Site; for the rest, an
+ * Origin whose host is not the Host asked for. (The URL's own origin is not used: a local dev
+ * server may rewrite it.)
+ */
+function crossSite(request: Request): boolean {
+  const site = request.headers.get('sec-fetch-site');
+  if (site !== null) return site !== 'same-origin' && site !== 'none';
+  const origin = request.headers.get('origin');
+  if (origin === null) return false;
+  try {
+    return new URL(origin).host !== request.headers.get('host');
+  } catch {
+    return true;
+  }
+}
+
+/**
  * Reads a login form (application/x-www-form-urlencoded). A form posted from another site is
  * refused: SameSite covers the cookie, this covers login CSRF (being logged in as someone else).
  */
 export async function readForm(request: Request): Promise<URLSearchParams | string> {
-  const origin = request.headers.get('origin');
-  if (origin !== null && origin !== new URL(request.url).origin) return 'a form from another site';
+  if (crossSite(request)) return 'a form from another site';
   if (!(request.headers.get('content-type') ?? '').startsWith('application/x-www-form-urlencoded')) return 'not a form';
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > MAX_FORM_BYTES) return 'form too large';
