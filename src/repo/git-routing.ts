@@ -58,7 +58,7 @@ async function serveHosted(host: RepoHost, key: string, rest: string, url: URL, 
     // git shows a refusal's text (`remote: ...`) for a 401 only when it sent Basic credentials
     // itself; a refused Bearer header (http.extraHeader) on a 401 makes git ask for a username
     // instead ("could not read Username"). A refused Bearer token is therefore answered 403.
-    const bearer = /^bearer\s/i.test(request.headers.get('authorization') ?? '');
+    const bearer = /^bearer\s+\S/i.test(request.headers.get('authorization') ?? '');
     if (access.status === 401 && !bearer) return refuse(401, access.message, { 'www-authenticate': 'Basic realm="arbor"' });
     return refuse(403, access.message);
   }
