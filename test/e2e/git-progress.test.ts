@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { cloneRepo, createRepo, git, gitOut, initRepo, tmpDir, useArbor, type GitResult } from './harness';
+import { cloneRepo, createRepo, git, gitOut, initRepo, serveGitHttpBackend, tmpDir, useArbor, type GitResult } from './harness';
 
 useArbor();
 const reference = Boolean(process.env.ARBOR_E2E_REFERENCE);
@@ -169,5 +169,39 @@ describe.skipIf(reference)('git progress lines', () => {
       `push, native:\n${lines(theirs).filter((l) => l.startsWith('remote:')).filter((l) => l.includes('done')).join('\n')}\n` +
       `clone, Arbor:\n${lines(a.result).filter((l) => l.includes('done') || l.includes('Total')).join('\n')}\n` +
       `clone, native:\n${lines(b).filter((l) => l.includes('done') || l.includes('Total')).join('\n')}`);
+  });
+});
+
+describe.skipIf(reference)('git progress next to git http-backend', () => {
+  test('the same push and clone over HTTP: the same remote line titles and counts as git http-backend', async () => {
+    const src = await initRepo('progress-http-src');
+    await history(src, 60, 120);
+    const repo = await createRepo('progress-http');
+    const bare = await initRepo('progress-http-bare', { bare: true });
+    const native = await serveGitHttpBackend(path.dirname(bare));
+    try {
+      const nativeUrl = native.url(path.basename(bare));
+      const ours = await git(['push', '--progress', repo.remote, 'main'], { cwd: src, token: repo.token, ...progress });
+      const theirs = await git(['push', '--progress', nativeUrl, 'main'], { cwd: src, ...progress });
+      const p = checkPush(ours);
+      expect(p.n).toBe(clientTotal(lines(theirs)).n);
+      const nativeRemote = lines(theirs).filter((l) => l.startsWith('remote:'));
+      // http-backend's receive-pack resolves deltas with the same count the client sent.
+      if (p.d > 0) one(nativeRemote, new RegExp(`^remote: Resolving deltas: 100% \\(${p.d}/${p.d}\\), done\\.$`));
+
+      const a = await cloneRepo(repo.remote, { token: repo.token, args: ['--progress'], label: 'progress-http-ours', ...progress });
+      const parent = await tmpDir('progress-http-theirs');
+      const bDir = path.join(parent, 'wt');
+      const b = await git(['clone', '--progress', nativeUrl, bDir], progress);
+      expect(titles(a.result)).toEqual(titles(b));
+      const c1 = await checkClone(a.result, a.dir);
+      const c2 = await checkClone(b, bDir);
+      expect(c1.n).toBe(c2.n);
+      const shown = (r: GitResult) => lines(r).filter((l) => /done\.$|^Total|^remote: Total|->/.test(l)).join('\n');
+      console.log(`push to Arbor:\n${shown(ours)}\n\npush to git http-backend:\n${shown(theirs)}\n\n` +
+        `clone from Arbor:\n${shown(a.result)}\n\nclone from git http-backend:\n${shown(b)}`);
+    } finally {
+      await native.close();
+    }
   });
 });
