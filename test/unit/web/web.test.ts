@@ -96,3 +96,26 @@ describe('answers without a valid token', () => {
     expect(bare.headers.get('location')).toBe('/ui/');
   });
 });
+
+describe('logs', () => {
+  it('a page request writes one request line, and neither the form token nor the cookie appears in it', async () => {
+    const secret = 'arb_v1_' + '7'.repeat(40);
+    const lines: string[] = [];
+    const orig = console.log;
+    console.log = (...a: unknown[]) => { lines.push(a.map(String).join(' ')); };
+    try {
+      const res = await call(new Request('http://arbor.test/ui/ns/logged/', {
+        method: 'POST', body: new URLSearchParams({ token: secret }),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `arbor_repo=${secret}` },
+      }));
+      await res.arrayBuffer();
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      console.log = orig;
+    }
+    const requests = lines.filter((l) => l.includes('"type":"request"'));
+    expect(requests).toHaveLength(1);
+    expect(JSON.parse(requests[0])).toMatchObject({ repo: 'ns/logged', op: 'POST /ui/:ns/:name', status: 401, tokenId: null });
+    expect(lines.join('\n')).not.toContain('7777777777');
+  });
+});
