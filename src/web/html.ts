@@ -42,6 +42,9 @@ header .crumbs a{color:#0969da;text-decoration:none;font-weight:600}
 main{padding:16px 24px;max-width:1100px}
 nav.tabs a{margin-right:14px;color:#0969da;text-decoration:none}
 nav.tabs a.on{font-weight:600;color:#1f2328;border-bottom:2px solid #fd8c73}
+nav.tabs form.signout{display:inline;float:right}
+tr.dir a{font-weight:600}
+td.size{text-align:right;color:#57606a;width:8em}
 table{border-collapse:collapse;width:100%}
 td,th{padding:4px 8px;border-bottom:1px solid #eaeef2;text-align:left;vertical-align:top}
 a{color:#0969da}

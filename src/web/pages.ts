@@ -20,8 +20,9 @@ export function crumbs(r: RepoRef | { ns: string } | null, ...tail: Safe[]): Saf
   return html`${nsLink}${repo}${tail.map((t) => html` / ${t}`)}`;
 }
 
-export function tabs(r: RepoRef, rev: string, on: 'files' | 'log'): Safe {
-  return html`<nav class="tabs"><a class="${on === 'files' ? 'on' : ''}" href="${repoUrl(r, 'tree', rev)}/">Files</a><a class="${on === 'log' ? 'on' : ''}" href="${repoUrl(r, 'log', rev)}">Commits</a></nav>`;
+export function tabs(r: RepoRef, rev: string, on: 'files' | 'log' | null): Safe {
+  return html`<nav class="tabs"><a class="${on === 'files' ? 'on' : ''}" href="${repoUrl(r, 'tree', rev)}/">Files</a><a class="${on === 'log' ? 'on' : ''}" href="${repoUrl(r, 'log', rev)}">Commits</a>
+<form class="signout" method="post" action="${repoUrl(r)}"><input type="hidden" name="logout" value="1"><button type="submit">Sign out</button></form></nav>`;
 }
 
 export function loginForm(action: string, next: string, what: string, problem: string | null): Safe {
@@ -60,9 +61,9 @@ export function tree(r: RepoRef, rev: string, t: TreeJson): Safe {
   const prefix = t.path ? `${t.path}/` : '';
   const rows = entries.map((e) => {
     const p = prefix + e.name;
-    if (e.type === 'tree') return html`<tr class="dir"><td>📁 <a href="${repoUrl(r, 'tree', rev, p)}/">${e.name}/</a></td><td></td></tr>`;
-    if (e.type === 'commit') return html`<tr class="submodule"><td>📦 ${e.name} @ <span class="sha">${e.sha.slice(0, 12)}</span></td><td></td></tr>`;
-    return html`<tr class="file"><td>📄 <a href="${repoUrl(r, 'blob', rev, p)}">${e.name}</a></td><td>${e.size ?? ''}</td></tr>`;
+    if (e.type === 'tree') return html`<tr class="dir"><td><a href="${repoUrl(r, 'tree', rev, p)}/">${e.name}/</a></td><td></td></tr>`;
+    if (e.type === 'commit') return html`<tr class="submodule"><td>${e.name} @ <span class="sha">${e.sha.slice(0, 12)}</span> (submodule)</td><td></td></tr>`;
+    return html`<tr class="file"><td><a href="${repoUrl(r, 'blob', rev, p)}">${e.name}</a></td><td class="size">${e.size ?? ''}</td></tr>`;
   });
   const up = t.path ? html`<tr><td><a href="${repoUrl(r, 'tree', rev, t.path.split('/').slice(0, -1).join('/'))}/">..</a></td><td></td></tr>` : '';
   return html`<p>${t.commit ? html`at <a class="sha" href="${repoUrl(r, 'commit', t.commit)}">${t.commit.slice(0, 12)}</a>` : ''} <code>/${t.path}</code></p>

@@ -195,15 +195,16 @@ const commitRoute: Handler = async (req, env) => {
   const c = await readJson<CommitJson>(env, r.ns, r.name, 'commitInfo', sha, r.token);
   if (!c.ok) return failed(req, r, c);
   const crumb = P.crumbs(r, html`<span class="sha">${c.value.sha.slice(0, 12)}</span>`);
+  const nav = P.tabs(r, c.value.sha, null);
   if (c.value.parents.length === 0) {
     const t = await readJson<TreeJson>(env, r.ns, r.name, 'tree', c.value.sha, r.token, { recursive: '1' });
     if (!t.ok) return failed(req, r, t);
     const files = t.value.entries.filter((e) => e.type !== 'tree').map((e) => e.path);
-    return page(c.value.sha.slice(0, 12), crumb, P.commitPage(r, c.value, null, files));
+    return page(c.value.sha.slice(0, 12), crumb, html`${nav}${P.commitPage(r, c.value, null, files)}`);
   }
   const d = await readJson<CompareJson>(env, r.ns, r.name, 'compare', `${c.value.parents[0]}..${c.value.sha}`, r.token);
   if (!d.ok) return failed(req, r, d);
-  return page(c.value.sha.slice(0, 12), crumb, P.commitPage(r, c.value, d.value, null));
+  return page(c.value.sha.slice(0, 12), crumb, html`${nav}${P.commitPage(r, c.value, d.value, null)}`);
 };
 
 // ------------------------------------------------------------------------------- the table

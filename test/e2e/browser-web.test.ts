@@ -83,6 +83,11 @@ describe.skipIf(skipReason)(`repository pages in headless Chromium${skipReason ?
     // Another repository's page does not get this cookie.
     const other = await page.goto(`${origin()}/ui/${NS}/not-${repo.name}/`);
     expect(other!.status()).toBe(401);
+    // Signing out drops the cookie: the next page asks again.
+    await page.goto(home);
+    await Promise.all([page.waitForNavigation(), page.click('form.signout button')]);
+    expect(await context.cookies()).toEqual([]);
+    expect(await page.$$('form.login')).toHaveLength(1);
     await context.close();
   });
 
