@@ -103,6 +103,9 @@ describe.skipIf(skipReason)(`repository pages in headless Chromium${skipReason ?
     expect(csp).toMatch(/default-src 'none'/);
     expect(pageErrors).toEqual([]);
     await shot(page, 'repo-file.png');
+    // The file's history: only the commit that added it.
+    await Promise.all([page.waitForNavigation(), page.click('a:text-is("history")')]);
+    expect(await page.$$eval('#log .subject', (e) => e.map((x) => x.textContent))).toEqual(['second: <b>not bold</b>']);
     await context.close();
   });
 
