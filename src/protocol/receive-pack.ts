@@ -46,6 +46,14 @@ export async function* receivePack(
     idleMs,
     fail: (kind, message) => new ProtocolError(kind === 'idle' ? new BodyStalledError(idleMs).message : message),
   });
+  try {
+    yield* serve(store, reader, opts);
+  } finally {
+    if (opts.stats) opts.stats.bytesIn = reader.bytesRead; // the request's log line (RequestLog)
+  }
+}
+
+async function* serve(store: RepoStore, reader: PktStream, opts: ReceiveOptions): AsyncGenerator<Uint8Array> {
   let head: PushRequestHead;
   try {
     head = await readPushHead(reader);

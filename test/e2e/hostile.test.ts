@@ -22,6 +22,7 @@ import {
   adminToken, api, cloneRepo, commitFiles, createRepo, DELIM, FLUSH, fsckStrict, git, gitOut, initRepo, lsRemote, NS, origin,
   parsePkts, parseReportStatus, pkt, revParse, useArbor, ZERO_OID, type RepoInfo,
 } from './harness';
+import { entryHeader, ofsDistance } from './hand-pack';
 
 useArbor();
 
@@ -56,33 +57,6 @@ type ObjType = 'commit' | 'tree' | 'blob' | 'tag';
 const sha1 = (b: Buffer | string): Buffer => createHash('sha1').update(b).digest();
 function oidOf(type: ObjType, data: Buffer): string {
   return sha1(Buffer.concat([Buffer.from(`${type} ${data.length}\0`), data])).toString('hex');
-}
-
-/** Pack entry header: type in bits 4-6 of the first byte, size as a little-endian base-128 varint. */
-function entryHeader(type: number, size: bigint | number): Buffer {
-  let s = BigInt(size);
-  const out: number[] = [];
-  let b = (type << 4) | Number(s & 15n);
-  s >>= 4n;
-  while (s > 0n) {
-    out.push(b | 0x80);
-    b = Number(s & 127n);
-    s >>= 7n;
-  }
-  out.push(b);
-  return Buffer.from(out);
-}
-
-/** The OFS_DELTA base distance encoding (big-endian base-128 with the +1 bias). */
-function ofsDistance(n: number): Buffer {
-  const bytes = [n & 127];
-  n >>>= 7;
-  while (n > 0) {
-    n -= 1;
-    bytes.unshift(0x80 | (n & 127));
-    n >>>= 7;
-  }
-  return Buffer.from(bytes);
 }
 
 const full = (type: ObjType, data: Buffer, o: { declared?: bigint | number; z?: Buffer } = {}): Buffer =>
