@@ -36,8 +36,7 @@ export async function forkSource(host: RepoHost, source: string): Promise<RpcRes
   const shallow = h.store.shallow().list();
   const defaultBranch = h.store.meta('default_branch');
   const inherited = snapshotPacks(sql).map(({ key, size, objects }) => ({ key, size, objects }));
-  const own = await publishPacks(sql, host.root.fs, bucket, host.ctx.id.toString(), localPacks(sql));
-  countRefs(sql, own.map((p) => p.key), 1);
+  const own = await publishPacks(sql, host.root.fs, bucket, host.ctx.id.toString(), localPacks(sql), (key) => deleting.get(key) ?? Promise.resolve());
   await retainKeys(host, inherited.map((p) => p.key), 1);
   return { ok: true, value: { head, defaultBranch, refs, shallow, packs: [...inherited, ...own] } };
 }
@@ -57,8 +56,19 @@ export async function retainKeys(host: RepoHost, keys: string[], delta: 1 | -1):
 /** The RPC a fork calls on a publisher: counts here, and deletes from R2 what no fork names. */
 export async function countHere(host: RepoHost, keys: string[], delta: 1 | -1): Promise<void> {
   const gone = countRefs(host.ctx.storage.sql, keys, delta);
-  if (gone.length > 0 && host.env.PACKS) await unpublish(host.env.PACKS, gone);
+  if (gone.length === 0 || !host.env.PACKS) return;
+  // A fork made while these are being deleted uploads them again once the deletion is done.
+  const done = unpublish(host.env.PACKS, gone);
+  for (const k of gone) deleting.set(k, done.catch(() => {}));
+  try {
+    await done;
+  } finally {
+    for (const k of gone) if (deleting.get(k)) deleting.delete(k);
+  }
 }
+
+/** Deletions from R2 under way, by key (packs are published by one DO: this instance's are here). */
+const deleting = new Map<string, Promise<void>>();
 
 /** A fork DO being emptied lets go of its snapshot (errors logged: a lost release only keeps bytes). */
 export async function releaseSnapshot(host: RepoHost): Promise<void> {

@@ -37,23 +37,40 @@ export function localPacks(sql: SqlStorage): { id: number; size: number; checksu
 }
 
 /**
- * Uploads the given local packs that are not published yet; returns every one's key. Counts
- * are not raised here: retain() does that once the fork is sure to be made.
+ * Publishes the given local packs for one more fork: each already published is counted at once
+ * (before anything is awaited, so a fork being deleted meanwhile cannot drop it), each other is
+ * uploaded and then recorded with its first reference. `settled(key)` waits for a deletion of
+ * that key still under way (its last fork let go just now) before it is uploaded again.
  */
-export async function publishPacks(sql: SqlStorage, fs: DOFS, bucket: R2Bucket, doId: string, packs: ReturnType<typeof localPacks>): Promise<PublishedPack[]> {
-  const out: PublishedPack[] = [];
-  for (const p of packs) {
-    const key = `packs/${doId}/${p.checksum}`;
-    out.push({ key, size: p.size, objects: p.objects });
-    const known = sql.exec(`SELECT 1 FROM published_packs WHERE key = ?`, key).toArray().length > 0;
-    if (known) continue;
+export async function publishPacks(
+  sql: SqlStorage,
+  fs: DOFS,
+  bucket: R2Bucket,
+  doId: string,
+  packs: ReturnType<typeof localPacks>,
+  settled: (key: string) => Promise<void> = async () => {},
+): Promise<PublishedPack[]> {
+  const out = packs.map((p) => ({ key: `packs/${doId}/${p.checksum}`, size: p.size, objects: p.objects, id: p.id }));
+  const fresh = out.filter((p) => {
+    if (!isPublished(sql, p.key)) return true;
+    countRefs(sql, [p.key], 1);
+    return false;
+  });
+  for (const p of fresh) {
+    await settled(p.key);
     const rows = sql.exec<ObjectRow>(`SELECT * FROM objects WHERE pack_id = ?`, p.id).toArray();
-    const index = encodeIndex(rows);
-    await bucket.put(`${key}.idx`, index);
-    await bucket.put(key, packBody(fs, p.id, p.size));
-    sql.exec(`INSERT OR IGNORE INTO published_packs (key, pack_id, size, objects, refs) VALUES (?, ?, ?, ?, 0)`, key, p.id, p.size, p.objects);
+    await bucket.put(`${p.key}.idx`, encodeIndex(rows));
+    await bucket.put(p.key, packBody(fs, p.id, p.size));
+    sql.exec(
+      `INSERT INTO published_packs (key, pack_id, size, objects, refs) VALUES (?, ?, ?, ?, 1) ON CONFLICT(key) DO UPDATE SET refs = refs + 1`,
+      p.key, p.id, p.size, p.objects,
+    );
   }
-  return out;
+  return out.map(({ key, size, objects }) => ({ key, size, objects }));
+}
+
+function isPublished(sql: SqlStorage, key: string): boolean {
+  return sql.exec(`SELECT 1 FROM published_packs WHERE key = ?`, key).toArray().length > 0;
 }
 
 function packBody(fs: DOFS, id: number, size: number): Uint8Array | ReadableStream<Uint8Array> {
