@@ -125,7 +125,7 @@ export const WebhookBody = z.strictObject({
   url: z.string().min(1).max(2048).describe('http:// or https://'),
   secret: z.string().min(1).max(256),
   events: z.array(WebhookEvent).min(1).optional().describe('default ["ref.update"]; "ping" sends one test delivery now'),
-});
+}, { error: 'webhook must be an object {url, secret, events?}' });
 
 export const Webhook = z.object({ id: z.string(), url: z.string(), events: z.array(WebhookEvent), createdAt: z.string() }).meta({ id: 'Webhook' });
 
