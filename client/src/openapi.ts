@@ -1161,7 +1161,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description 1-1000 (default 100) */
-                limit?: string;
+                limit?: number;
                 /** @description from the previous page */
                 cursor?: string;
             };
@@ -1204,7 +1204,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description 1-1000 (default 100) */
-                limit?: string;
+                limit?: number;
                 /** @description from the previous page */
                 cursor?: string;
             };
@@ -1604,7 +1604,7 @@ export interface operations {
                 ns: string;
                 /** @description repository name (same rules; not ending in .git) */
                 name: string;
-                /** @description token id (tok_...) or webhook id (wh_...) */
+                /** @description token id (tok_ and 16 hex digits) */
                 id: string;
             };
             cookie?: never;
@@ -1651,9 +1651,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description event id; only later events (default 0) */
-                after?: string;
+                after?: number;
                 /** @description 1-1000 (default 100) */
-                limit?: string;
+                limit?: number;
             };
             header?: never;
             path: {
@@ -1830,7 +1830,7 @@ export interface operations {
                 ns: string;
                 /** @description repository name (same rules; not ending in .git) */
                 name: string;
-                /** @description token id (tok_...) or webhook id (wh_...) */
+                /** @description webhook id (wh_ and 16 hex digits) */
                 id: string;
             };
             cookie?: never;
@@ -1877,7 +1877,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description 1-100 (default 100) */
-                limit?: string;
+                limit?: number;
             };
             header?: never;
             path: {
@@ -1885,7 +1885,7 @@ export interface operations {
                 ns: string;
                 /** @description repository name (same rules; not ending in .git) */
                 name: string;
-                /** @description token id (tok_...) or webhook id (wh_...) */
+                /** @description webhook id (wh_ and 16 hex digits) */
                 id: string;
             };
             cookie?: never;
@@ -2818,7 +2818,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description 1 for the whole subtree */
-                recursive?: string;
+                recursive?: boolean | ("0" | "1" | "true" | "yes" | "false" | "no");
             };
             header?: never;
             path: {
@@ -2985,11 +2985,11 @@ export interface operations {
                 /** @description only commits that change this path */
                 path?: string;
                 /** @description page size, 1-1000 (default 50) */
-                limit?: string;
+                limit?: number;
                 /** @description nextCursor of the previous page */
                 cursor?: string;
                 /** @description 1: follow first parents only */
-                firstParent?: string;
+                firstParent?: boolean | ("0" | "1" | "true" | "yes" | "false" | "no");
             };
             header?: never;
             path: {

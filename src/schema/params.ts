@@ -67,7 +67,7 @@ export const MAX_PAGE = 1000;
 /** Pagination parameters: a page size and the cursor of the previous page. */
 export const PageQuery = z.strictObject({
   limit: queryInt('limit', 1, MAX_PAGE).optional().describe('1-1000 (default 100)'),
-  cursor: z.string().nullable().optional().describe('from the previous page'),
+  cursor: z.string().optional().describe('from the previous page'),
 });
 
 export const EventsQuery = z.strictObject({

@@ -57,6 +57,12 @@ export function checkNames(ns: unknown, name: unknown): void {
   parseArgs(RepoName, name);
 }
 
+/** A page request; RPC callers may pass the previous page's `cursor: null` (first page) as is. */
+function pageArgs(opts: unknown) {
+  const o = opts && typeof opts === 'object' && (opts as { cursor?: unknown }).cursor === null ? { ...opts, cursor: undefined } : opts;
+  return parseArgs(PageQuery, o ?? {});
+}
+
 function stub(env: Env, ns: string, name: string) {
   checkNames(ns, name);
   return env.REPO.get(env.REPO.idFromName(repoKey(ns, name)));
@@ -100,7 +106,7 @@ export async function deleteRepo(env: Env, ns: string, name: string): Promise<vo
 /** One page of a namespace's repositories in name order (from the registry, not the repos). */
 export async function listRepos(env: Env, origin: string, ns: string, opts: unknown = {}): Promise<RepoPage> {
   checkNamespace(ns);
-  const q = parseArgs(PageQuery, opts ?? {});
+  const q = pageArgs(opts);
   const page = await registryFor(env, ns).list(q.limit ?? DEFAULT_PAGE, q.cursor || null);
   return {
     repos: page.entries.map((e) => ({ ...e, namespace: ns, remote: remoteUrl(origin, ns, e.name) })),
@@ -110,7 +116,7 @@ export async function listRepos(env: Env, origin: string, ns: string, opts: unkn
 
 /** One page of the namespaces that hold at least one repository. */
 export async function listNamespaces(env: Env, opts: unknown = {}): Promise<NamespacePage> {
-  const q = parseArgs(PageQuery, opts ?? {});
+  const q = pageArgs(opts);
   const page = await namespaceIndex(env).list(q.limit ?? DEFAULT_PAGE, q.cursor || null);
   return { namespaces: page.entries, cursor: page.cursor };
 }
