@@ -3,12 +3,13 @@
 import { credentialFrom, safeEqual } from '../auth/tokens';
 import { RequestLog, TOKEN_ID_HEADER, gitOp, handedOver } from './log';
 
-/** The Worker's log for a /v1 or /git request (null for anything else). /v1 bodies are counted;
+/** The Worker's log for a /v1, /git or /ui request (null for anything else). /v1 bodies are counted;
  *  /git bodies are not touched here (the DO that serves them counts them). */
 export function workerLog(request: Request): RequestLog | null {
   const path = new URL(request.url).pathname;
   if (path.startsWith('/v1/')) return new RequestLog(request, { op: request.method });
   if (path.startsWith('/git/')) return new RequestLog(request, { op: request.method }, { countIn: false });
+  if (path === '/ui' || path.startsWith('/ui/')) return new RequestLog(request, { op: request.method }); // pages: the cookie is never logged
   return null;
 }
 
