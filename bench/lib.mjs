@@ -119,7 +119,8 @@ export async function largestSqliteValue(dir) {
 
 /**
  * fetch, once more if the pooled keep-alive connection it reused turned out closed before any
- * answer (undici: UND_ERR_SOCKET "other side closed"). Local workerd drops connections left idle
+ * answer (undici: UND_ERR_SOCKET "other side closed", or EPIPE/ECONNRESET on writing the request
+ * after a minute of generating a repository). Local workerd drops connections left idle
  * during a long step (a 20 s push of 100,000 files), and undici does not retry a POST itself.
  * A bench request sent twice at worst adds a commit or a repository: fine for a benchmark.
  */
@@ -127,7 +128,8 @@ export async function benchFetch(url, init) {
   try {
     return await fetch(url, init);
   } catch (e) {
-    if (e?.cause?.code !== 'UND_ERR_SOCKET' || !/other side closed/.test(e.cause.message ?? '')) throw e;
+    const closed = (e?.cause?.code === 'UND_ERR_SOCKET' && /other side closed/.test(e.cause.message ?? '')) || e?.cause?.code === 'EPIPE' || e?.cause?.code === 'ECONNRESET';
+    if (!closed) throw e;
     return fetch(url, init);
   }
 }

@@ -94,6 +94,17 @@ export class PackEntries {
   }
 }
 
+const SMALL_SORT = 256;
+
+/** Orders entries a and b by their ids (from byte `from` on: the bytes before are equal). */
+function compareIds(oids: Uint8Array, a: number, b: number, from = 0): number {
+  for (let j = from; j < 20; j++) {
+    const d = oids[a * 20 + j] - oids[b * 20 + j];
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
 /**
  * Entry numbers sorted by their ids (`oids`, 20 bytes each): a counting sort on the first 16
  * bits, then each bucket by the whole id. Object ids are uniformly spread, so buckets hold a
@@ -101,6 +112,8 @@ export class PackEntries {
  */
 export function inOidOrder(oids: Uint8Array, entries: Int32Array): Int32Array {
   const n = entries.length;
+  // A small pack (a commit's few objects): the buckets' 512 KB would cost more than a plain sort.
+  if (n <= SMALL_SORT) return entries.slice().sort((a, b) => compareIds(oids, a, b));
   const starts = new Uint32Array(65537);
   const key = (e: number) => (oids[e * 20] << 8) | oids[e * 20 + 1];
   for (let i = 0; i < n; i++) starts[key(entries[i]) + 1]++;
@@ -108,13 +121,7 @@ export function inOidOrder(oids: Uint8Array, entries: Int32Array): Int32Array {
   const out = new Int32Array(n);
   const next = starts.slice(0, 65536);
   for (let i = 0; i < n; i++) out[next[key(entries[i])]++] = entries[i];
-  const cmp = (a: number, b: number): number => {
-    for (let j = 2; j < 20; j++) {
-      const d = oids[a * 20 + j] - oids[b * 20 + j];
-      if (d !== 0) return d;
-    }
-    return 0;
-  };
+  const cmp = (a: number, b: number): number => compareIds(oids, a, b, 2);
   for (let k = 0; k < 65536; k++) {
     const lo = starts[k];
     const hi = starts[k + 1];
