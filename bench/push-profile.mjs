@@ -21,7 +21,8 @@ const SIZES = {
 };
 const size = process.env.PROFILE_SIZE ?? 'large';
 const port = Number(process.env.PROFILE_INSPECTOR_PORT ?? 9431);
-const src = path.join(os.tmpdir(), `arbor-profile-src-${size}.git`);
+// PROFILE_SRC=<bare repository> profiles the push of that repository instead of a generated one.
+const src = process.env.PROFILE_SRC ?? path.join(os.tmpdir(), `arbor-profile-src-${size}.git`);
 if (!fs.existsSync(path.join(src, 'HEAD'))) generateRepo(src, SIZES[size]);
 /** git without blocking this process's event loop (the heap sampler runs in it). */
 function spawnAsync(cmd, args, opts) {

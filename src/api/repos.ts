@@ -7,6 +7,8 @@ import { readJsonObject } from '../http/body';
 import { requireAdmin } from '../http/admin';
 import * as svc from '../service/repos';
 import * as hk from '../service/maintenance';
+import * as schema from '../schema/control';
+import { parseBody } from '../schema/validate';
 
 function params(req: IRequest, env: Env) {
   requireAdmin(req, env.ARBOR_ADMIN_TOKEN);
@@ -22,20 +24,20 @@ const jsonBody = (req: Request) => readJsonObject(req, MAX_JSON_BYTES, { optiona
 
 export async function createRepo(req: IRequest, env: Env): Promise<Response> {
   const { ns, name, origin } = params(req, env);
-  await jsonBody(req); // validated; no options yet
+  parseBody(schema.CreateRepoBody, await jsonBody(req)); // no options yet: any field is unknown
   return jsonResponse(await svc.createRepo(env, origin, ns, name), 201);
 }
 
 /** POST /v1/repos/:ns/:name/fork {"name","namespace"?,"readOnly"?,"defaultBranchOnly"?} → 201 like create. */
 export async function forkRepo(req: IRequest, env: Env): Promise<Response> {
   const { ns, name, origin } = params(req, env);
-  return jsonResponse(await svc.forkRepo(env, origin, ns, name, await jsonBody(req)), 201);
+  return jsonResponse(await svc.forkRepo(env, origin, ns, name, parseBody(schema.ForkBody, await jsonBody(req))), 201);
 }
 
 /** POST /v1/repos/:ns/:name/import {url, branch?, depth?, headers?}: a new repository from a remote. */
 export async function importRepo(req: IRequest, env: Env): Promise<Response> {
   const { ns, name, origin } = params(req, env);
-  const body = await jsonBody(req);
+  const body = parseBody(schema.ImportBody, await jsonBody(req));
   return jsonResponse(await svc.importRepo(env, origin, ns, name, body), 201);
 }
 
@@ -64,7 +66,7 @@ export async function listNamespaces(req: IRequest, env: Env): Promise<Response>
 
 export async function createToken(req: IRequest, env: Env): Promise<Response> {
   const { ns, name } = params(req, env);
-  const body = await jsonBody(req);
+  const body = parseBody(schema.TokenBody, await jsonBody(req));
   return jsonResponse(await svc.createToken(env, ns, name, body.scope ?? 'write', body.ttlSeconds ?? svc.DEFAULT_TOKEN_TTL, body.name), 201);
 }
 
@@ -88,7 +90,7 @@ export async function listEvents(req: IRequest, env: Env): Promise<Response> {
 
 export async function createWebhook(req: IRequest, env: Env): Promise<Response> {
   const { ns, name } = params(req, env);
-  return jsonResponse(await svc.createWebhook(env, ns, name, await jsonBody(req)), 201);
+  return jsonResponse(await svc.createWebhook(env, ns, name, parseBody(schema.WebhookBody, await jsonBody(req))), 201);
 }
 
 export async function listWebhooks(req: IRequest, env: Env): Promise<Response> {
@@ -105,7 +107,7 @@ export async function deleteWebhook(req: IRequest, env: Env): Promise<Response> 
 /** POST .../maintenance {"tasks":["repack","gc"],"prune"?} → 202 with the status (the run is queued). */
 export async function requestMaintenance(req: IRequest, env: Env): Promise<Response> {
   const { ns, name } = params(req, env);
-  return jsonResponse(await hk.requestMaintenance(env, ns, name, await jsonBody(req)), 202);
+  return jsonResponse(await hk.requestMaintenance(env, ns, name, parseBody(schema.MaintenanceBody, await jsonBody(req))), 202);
 }
 
 export async function getMaintenance(req: IRequest, env: Env): Promise<Response> {
@@ -115,7 +117,7 @@ export async function getMaintenance(req: IRequest, env: Env): Promise<Response>
 
 export async function updateMaintenance(req: IRequest, env: Env): Promise<Response> {
   const { ns, name } = params(req, env);
-  return jsonResponse(await hk.updateMaintenance(env, ns, name, await jsonBody(req)));
+  return jsonResponse(await hk.updateMaintenance(env, ns, name, parseBody(schema.MaintenanceSettingsBody, await jsonBody(req))));
 }
 
 export async function listDeliveries(req: IRequest, env: Env): Promise<Response> {

@@ -6,6 +6,8 @@ import { jsonResponse } from '../http/errors';
 import { readJsonObject } from '../http/body';
 import { requireAdmin } from '../http/admin';
 import * as svc from '../service/rules';
+import { RulesBody } from '../schema/control';
+import { parseBody } from '../schema/validate';
 
 function params(req: IRequest, env: Env) {
   requireAdmin(req, env.ARBOR_ADMIN_TOKEN);
@@ -21,6 +23,6 @@ export async function getRules(req: IRequest, env: Env): Promise<Response> {
 /** PUT {"rules":[...]} replaces every rule → the rules now in force. */
 export async function putRules(req: IRequest, env: Env): Promise<Response> {
   const { ns, name } = params(req, env);
-  const body = await readJsonObject(req as unknown as Request, 64 * 1024);
+  const body = parseBody(RulesBody, await readJsonObject(req as unknown as Request, 64 * 1024));
   return jsonResponse({ rules: await svc.setRules(env, ns, name, body) });
 }

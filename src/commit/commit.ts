@@ -28,8 +28,8 @@ export type ChangeAction = 'create' | 'update' | 'edit' | 'delete' | 'rename';
 export interface ChangeInput {
   action: ChangeAction;
   path: string;
-  content?: string;
-  encoding?: 'utf-8' | 'base64';
+  content?: string | null;
+  encoding?: 'utf-8' | 'utf8' | 'base64';
   mode?: '100644' | '100755' | '120000';
   edits?: EditSpec[];
   newPath?: string;

@@ -50,6 +50,8 @@ export interface LogFields {
   op: string;
   tokenId: string | null;
   objects: number | null;
+  /** Request body bytes, when the handler counts them itself (it asked for `countIn: false`). */
+  bytesIn?: number;
 }
 
 const handed = new WeakSet<Request>();
@@ -120,7 +122,13 @@ export class RequestLog {
   private bytesIn = 0;
   private bytesOut = 0;
 
-  /** `countIn: false` leaves the request as it is and takes bytesIn from its Content-Length. */
+  /**
+   * `countIn: false` leaves the request as it is and takes bytesIn from its Content-Length, or
+   * from `fields.bytesIn` if the handler sets it. A push body must stay as it came: wrapped in a
+   * counting stream it is no byte stream, so receive-pack cannot read it in 64 KiB pieces
+   * (readAtLeast) and falls back to workerd's ~4 KB ones, which cost a 128 MiB push ~2.5 s of its
+   * 11 s (profile of bench/push-profile.mjs, counted wrapper and per-read timers).
+   */
   constructor(request: Request, fields: Partial<LogFields> & { op: string }, opts: { countIn?: boolean } = {}) {
     this.fields = { repo: null, tokenId: null, objects: null, ...fields };
     if (request.body && opts.countIn !== false) {
@@ -133,7 +141,7 @@ export class RequestLog {
 
   finish(response: Response): Response {
     const write = () =>
-      logRequest({ ...this.fields, status: response.status, bytesIn: this.bytesIn, bytesOut: this.bytesOut, ms: Date.now() - this.start });
+      logRequest({ ...this.fields, status: response.status, bytesIn: this.fields.bytesIn ?? this.bytesIn, bytesOut: this.bytesOut, ms: Date.now() - this.start });
     const headers = new Headers(response.headers);
     headers.delete(TOKEN_ID_HEADER);
     if (!response.body || response.status === 101) {

@@ -11,6 +11,7 @@ import { readPushHead, type PushRequestHead } from './push-request';
 import { encodeReportStatus } from './report-status';
 import { BAND_DATA, BAND_PROGRESS, sideband } from './sideband';
 import { countLine, progressLine } from './progress';
+import { pumped } from './progress-pump';
 import type { PackStats } from './upload-pack';
 import { logError } from '../http/log';
 import { BODY_IDLE_TIMEOUT_MS, BodyStalledError } from '../http/body-idle';
@@ -45,6 +46,14 @@ export async function* receivePack(
     idleMs,
     fail: (kind, message) => new ProtocolError(kind === 'idle' ? new BodyStalledError(idleMs).message : message),
   });
+  try {
+    yield* serve(store, reader, opts);
+  } finally {
+    if (opts.stats) opts.stats.bytesIn = reader.bytesRead; // the request's log line (RequestLog)
+  }
+}
+
+async function* serve(store: RepoStore, reader: PktStream, opts: ReceiveOptions): AsyncGenerator<Uint8Array> {
   let head: PushRequestHead;
   try {
     head = await readPushHead(reader);
@@ -89,15 +98,20 @@ export async function* receivePack(
       // (possibly long) delta resolution.
       const declared = ingest.objectsDeclared;
       if (declared > 0) yield* progress(progressLine('Receiving objects', Math.min(ingest.objectsSeen, declared), declared));
-      const ticks: Uint8Array[] = [];
-      pack = await ingest.finish(async (done, total) => {
-        const all = ingest!.deltasSeen; // final once finish() runs: deferred deltas are the last `total`
-        ticks.push(...progress(progressLine('Resolving deltas', all - total + done, all)));
-      });
+      // Delta resolution reports as it goes (progress-pump.ts), so a long one is never silent. By
+      // the first tick every entry was parsed: receiving is done.
+      let received = false;
+      const receivedLine = (n: number) => (received ? [] : ((received = true), progress(progressLine('Receiving objects', n, n, true))));
+      const ing = ingest;
+      pack = yield* pumped((emit) =>
+        ing.finish(async (done, total) => {
+          const all = ing.deltasSeen; // final once finish() runs: deferred deltas are the last `total`
+          await emit([...receivedLine(ing.objectsSeen), ...progress(progressLine('Resolving deltas', all - total + done, all))]);
+        }),
+      );
       const n = pack.objectCount;
       const deltas = ingest.deltasSeen;
-      yield* progress(progressLine('Receiving objects', n, n, true));
-      yield* ticks;
+      yield* receivedLine(n);
       if (deltas > 0) yield* progress(progressLine('Resolving deltas', deltas, deltas, true));
       yield* progress(countLine('Checking connectivity', n)); // finish() checked every reference
       if (opts.stats) opts.stats.objects = n;

@@ -13,6 +13,8 @@ const enc = new TextEncoder();
 /** What a fetch or push tells its caller about the pack it moved (the request log's fields). */
 export interface PackStats {
   objects: number | null;
+  /** Request body bytes read (set by receive-pack, which reads the body itself). */
+  bytesIn?: number;
 }
 
 /** v2 ls-refs (the lines joined into large pieces: see coalesce.ts). */

@@ -27,7 +27,9 @@ export async function serveGit(host: RepoHost, request: Request): Promise<Respon
     if (s) return s.fetch(request); // the network's own DO logs it
   }
   // One JSON line per git operation, written when the answer's last byte is out (src/http/log.ts).
-  const log = new RequestLog(request, { repo: key, op: gitOp(url.pathname, url.searchParams.get('service')) });
+  // A push body is counted by receive-pack as it reads it (see RequestLog's countIn).
+  const push = request.method === 'POST' && rest === 'git-receive-pack';
+  const log = new RequestLog(request, { repo: key, op: gitOp(url.pathname, url.searchParams.get('service')) }, { countIn: !push });
   return log.finish(await serveHosted(host, key, rest, url, log.request, log.fields));
 }
 

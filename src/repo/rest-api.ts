@@ -25,6 +25,8 @@ import { HttpError, errorResponse, jsonResponse } from '../http/errors';
 import { TOKEN_ID_HEADER, logError } from '../http/log';
 import { readJsonObject } from '../http/body';
 import { createCommit } from '../commit';
+import { CommitBody } from '../schema/repo-api';
+import { parseBody } from '../schema/validate';
 import { handleMerge, handleRefDelete, handleRefWrite, handleTag } from './rest-writes';
 
 export type ApiRoute = 'commit' | 'refs' | 'commitInfo' | 'tree' | 'blob' | 'object' | 'log' | 'compare' | 'merge' | 'refWrite' | 'refDelete' | 'tag';
@@ -248,7 +250,7 @@ function bytesResponse(request: Request, data: Uint8Array, headers: Record<strin
 
 /** Reads the commit request's JSON body and makes the commit. */
 async function handleCommit(ctx: RepoContext, request: Request): Promise<Response> {
-  const body = await readJsonObject(request, MAX_COMMIT_BODY_BYTES);
+  const body = parseBody(CommitBody, await readJsonObject(request, MAX_COMMIT_BODY_BYTES));
   const result = await createCommit(ctx, body);
   const location = `${new URL(request.url).pathname.replace(/\/+$/, '')}/${result.commit}`;
   return jsonResponse(result, 201, { location });

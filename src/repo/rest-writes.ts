@@ -12,17 +12,19 @@
 import { createTag, deleteRef, mergeBranches, writeRef, type RepoContext } from '../commit';
 import { readJsonObject } from '../http/body';
 import { HttpError, jsonResponse } from '../http/errors';
+import { MergeBody, RefBody, TagBody } from '../schema/repo-api';
+import { parseBody } from '../schema/validate';
 
 /** Largest JSON body of these routes (a merge message is the biggest field). */
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 export async function handleMerge(ctx: RepoContext, request: Request): Promise<Response> {
-  const r = await mergeBranches(ctx, await readJsonObject(request, MAX_BODY_BYTES));
+  const r = await mergeBranches(ctx, parseBody(MergeBody, await readJsonObject(request, MAX_BODY_BYTES)));
   return jsonResponse(r, r.alreadyUpToDate ? 200 : 201);
 }
 
 export async function handleRefWrite(ctx: RepoContext, request: Request): Promise<Response> {
-  const r = await writeRef(ctx, await readJsonObject(request, MAX_BODY_BYTES));
+  const r = await writeRef(ctx, parseBody(RefBody, await readJsonObject(request, MAX_BODY_BYTES)));
   return jsonResponse(r, r.created ? 201 : 200);
 }
 
@@ -35,5 +37,5 @@ export async function handleRefDelete(ctx: RepoContext, segments: string[], requ
 }
 
 export async function handleTag(ctx: RepoContext, request: Request): Promise<Response> {
-  return jsonResponse(await createTag(ctx, await readJsonObject(request, MAX_BODY_BYTES)), 201);
+  return jsonResponse(await createTag(ctx, parseBody(TagBody, await readJsonObject(request, MAX_BODY_BYTES))), 201);
 }

@@ -9,7 +9,9 @@ import type { Env } from '../env';
 import * as svc from '../service/repos';
 import * as hk from '../service/maintenance';
 import * as rulesSvc from '../service/rules';
-import type { CommitInput, LogOptions, MergeInput, RefWriteInput, TagInput } from '../commit';
+import type {
+  CommitInput, CommitResult, FileJson, LogJson, LogOptions, MergeInput, MergeResult, RefWriteInput, RefWriteResult, TagInput, TagResult, TreeJson,
+} from '../commit';
 import { rpcError, type ArborErrorName } from './errors';
 import { unwrap } from '../service/errors';
 import type { GitFs } from '../repo/git-fs';
@@ -127,39 +129,39 @@ export class RepoHandle extends RpcTarget {
 
   // Commit/read API: the repository DO's own service methods (src/commit).
   commit(input: CommitInput) {
-    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).commit(this.key, input) as never));
+    return call(() => result<CommitResult>(svc.repoStub(this.env, this.namespace, this.name).commit(this.key, input) as never));
   }
 
   readFile(rev: string, path: string) {
-    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).readFile(this.key, rev, path) as never));
+    return call(() => result<FileJson>(svc.repoStub(this.env, this.namespace, this.name).readFile(this.key, rev, path) as never));
   }
 
   readTree(rev: string, path = '', opts: { recursive?: boolean } = {}) {
-    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).readTree(this.key, rev, path, opts) as never));
+    return call(() => result<TreeJson>(svc.repoStub(this.env, this.namespace, this.name).readTree(this.key, rev, path, opts) as never));
   }
 
   log(rev = 'HEAD', opts: LogOptions = {}) {
-    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).log(this.key, rev, opts) as never));
+    return call(() => result<LogJson>(svc.repoStub(this.env, this.namespace, this.name).log(this.key, rev, opts) as never));
   }
 
   /** Merges `head` into branch `base` ({base, head, strategy?, message?, author?, expectedHead?}): {sha, fastForward, ...}. */
   merge(input: MergeInput) {
-    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).merge(this.key, input) as never));
+    return call(() => result<MergeResult>(svc.repoStub(this.env, this.namespace, this.name).merge(this.key, input) as never));
   }
 
   /** Creates or moves a ref ({name, sha, expectedOld?}; expectedOld null = must not exist). */
   writeRef(input: RefWriteInput) {
-    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).writeRef(this.key, input) as never));
+    return call(() => result<RefWriteResult>(svc.repoStub(this.env, this.namespace, this.name).writeRef(this.key, input) as never));
   }
 
   /** Deletes a ref (only if it is at `expectedOld`, when given). */
   deleteRef(name: string, expectedOld?: string) {
-    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).deleteRef(this.key, name, expectedOld) as never));
+    return call(() => result<void>(svc.repoStub(this.env, this.namespace, this.name).deleteRef(this.key, name, expectedOld) as never));
   }
 
   /** An annotated tag ({name, target, message, tagger}). */
   createTag(input: TagInput) {
-    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).createTag(this.key, input) as never));
+    return call(() => result<TagResult>(svc.repoStub(this.env, this.namespace, this.name).createTag(this.key, input) as never));
   }
 
   /**

@@ -3,7 +3,9 @@
 // the RPC binding maps them to named errors.
 import { HttpError } from '../http/errors';
 
-export type ArborErrorName = 'BadRequest' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'Conflict' | 'Unprocessable' | 'Internal' | 'TooLarge' | 'Upstream';
+import type { ArborErrorName } from '../../client/src/errors';
+
+export type { ArborErrorName };
 
 export function errorName(status: number): ArborErrorName {
   switch (status) {

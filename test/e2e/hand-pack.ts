@@ -15,7 +15,7 @@ export function oidOf(type: ObjType, data: Buffer): string {
 }
 
 /** Pack entry header: type in bits 4-6 of the first byte, size as a little-endian base-128 varint. */
-export function entryHeader(type: number, size: number): Buffer {
+export function entryHeader(type: number, size: bigint | number): Buffer {
   let s = BigInt(size);
   const out: number[] = [];
   let b = (type << 4) | Number(s & 15n);
@@ -30,7 +30,7 @@ export function entryHeader(type: number, size: number): Buffer {
 }
 
 /** The OFS_DELTA base distance (big-endian base-128 with the +1 bias). */
-function ofsDistance(n: number): Buffer {
+export function ofsDistance(n: number): Buffer {
   const bytes = [n & 127];
   n >>>= 7;
   while (n > 0) {

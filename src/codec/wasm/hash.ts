@@ -80,32 +80,30 @@ export function wasmHashObject(type: ObjectType, data: Uint8Array): string {
 }
 
 
-/** CRC-32 of buf continuing from prev, as crc32() in src/codec/crc32.ts. */
-export function wasmCrc32(buf: Uint8Array, prev = 0): number {
+/**
+ * A running checksum of buf through the arena, CHUNK bytes at a time: `step` is the Wasm export,
+ * `twin` the TS function used when the arena cannot grow.
+ */
+function checksum(buf: Uint8Array, prev: number, step: (c: number, at: number, len: number) => number, twin: (b: Uint8Array, p: number) => number): number {
   const e = instance();
   const n = buf.length;
-  if (!reserve(e, Math.min(n, CHUNK))) return crc32Js(buf, prev);
+  if (!reserve(e, Math.min(n, CHUNK))) return twin(buf, prev);
   let c = prev >>> 0;
   for (let at = 0; at < n; at += CHUNK) {
     const len = Math.min(CHUNK, n - at);
     rt.mem.set(len === n ? buf : buf.subarray(at, at + len), rt.base);
-    c = e.crc32(c, rt.base, len);
+    c = step(c, rt.base, len);
   }
   release();
   return c >>> 0;
 }
 
+/** CRC-32 of buf continuing from prev, as crc32() in src/codec/crc32.ts. */
+export function wasmCrc32(buf: Uint8Array, prev = 0): number {
+  return checksum(buf, prev, (c, at, len) => instance().crc32(c, at, len), crc32Js);
+}
+
 /** Adler-32 of buf continuing from prev (1 to start), as adler32Ts. */
 export function wasmAdler32(buf: Uint8Array, prev = 1): number {
-  const e = instance();
-  const n = buf.length;
-  if (!reserve(e, Math.min(n, CHUNK))) return adler32Ts(buf, prev);
-  let a = prev >>> 0;
-  for (let at = 0; at < n; at += CHUNK) {
-    const len = Math.min(CHUNK, n - at);
-    rt.mem.set(len === n ? buf : buf.subarray(at, at + len), rt.base);
-    a = e.adler32(a, rt.base, len);
-  }
-  release();
-  return a >>> 0;
+  return checksum(buf, prev, (a, at, len) => instance().adler32(a, at, len), adler32Ts);
 }

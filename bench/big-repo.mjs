@@ -1,0 +1,203 @@
+// The large-repository row of `npm run bench` (issue 22): a generated repository of BIG_MIB MiB
+// (default 1024) of history and mostly incompressible blobs, pushed to and cloned from Arbor under
+// local workerd and native `git http-backend`, each through a proxy that times the silences.
+// Prints, per operation: time against native, the isolate's heap peak (inspector), the longest
+// wait the client had with no byte from the server, and workerd's CPU ms per MiB.
+//
+// How the figures are taken:
+// - heap peak: V8's used heap of the worker's isolate, sampled every 50 ms (heap.mjs);
+// - longest silent gap: at each byte the server sends, the time since the later of the previous
+//   byte it sent and the last byte the client sent (the client's own work between requests, such
+//   as git's pack-objects before a push, is not counted);
+// - CPU ms/MiB: utime+stime of the workerd processes below this one (/proc/<pid>/stat) across the
+//   operation, over the pack's MiB. Local workerd runs the Worker and the Durable Object in one
+//   process, so this is an upper bound of the DO's share (the Worker only streams bytes through).
+// Env: BIG_MIB (size), BIG_BLOB_KIB (blob size, default 1024), BENCH_RUNS (default 1: each run
+// moves gigabytes), BENCH_INSPECTOR_PORT.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { startHttpBackend } from './http-backend.mjs';
+import { median, startArbor } from './lib.mjs';
+
+const MIB = Number(process.env.BIG_MIB ?? 1024);
+const BLOB = Number(process.env.BIG_BLOB_KIB ?? 1024) * 1024;
+const RUNS = Number(process.env.BENCH_RUNS ?? 1);
+const INSPECTOR_PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? 9331);
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'arbor-big-'));
+const gitEnv = { ...process.env, HOME: tmp, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' };
+
+/** A bare repository of about MIB MiB: per commit, new random blobs plus an edited text file. */
+function generate(dir) {
+  execFileSync('git', ['init', '-q', '--bare', '-b', 'main', dir]);
+  const streamFile = path.join(tmp, 'fast-import.stream');
+  const fd = fs.openSync(streamFile, 'w');
+  const blobs = Math.max(1, Math.ceil((MIB * 1024 * 1024) / BLOB));
+  const perCommit = 8;
+  let text = Array.from({ length: 2000 }, (_, i) => `line ${i} of a text file that changes a little each commit`);
+  let t = 1_600_000_000;
+  for (let c = 0, b = 0; b < blobs; c++) {
+    const msg = `commit ${c}\n`;
+    fs.writeSync(fd, `commit refs/heads/main\ncommitter Bench <bench@example.com> ${t++} +0000\ndata ${msg.length}\n${msg}`);
+    for (let k = 0; k < perCommit && b < blobs; k++, b++) {
+      fs.writeSync(fd, `M 100644 inline blobs/d${b % 64}/blob-${b}.bin\ndata ${BLOB}\n`);
+      fs.writeSync(fd, randomBytes(BLOB));
+      fs.writeSync(fd, '\n');
+    }
+    text[c % text.length] = `line ${c % text.length} edited in commit ${c}`;
+    const body = text.join('\n') + '\n';
+    fs.writeSync(fd, `M 100644 inline README.txt\ndata ${Buffer.byteLength(body)}\n${body}\n`);
+  }
+  fs.closeSync(fd);
+  const input = fs.openSync(streamFile, 'r');
+  const r = spawnSync('git', ['fast-import', '--quiet'], { cwd: dir, env: gitEnv, stdio: [input, 'inherit', 'inherit'] });
+  fs.closeSync(input);
+  fs.rmSync(streamFile);
+  if (r.status !== 0) throw new Error('fast-import failed');
+  execFileSync('git', ['repack', '-adq'], { cwd: dir, env: gitEnv });
+}
+
+/** A TCP proxy that records the longest time the client waited for a byte from the server. */
+async function gapProxy(targetOrigin) {
+  const target = new URL(targetOrigin);
+  const st = { maxGap: 0, down: 0 };
+  let lastUp = 0;
+  let lastDown = 0;
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port), target.hostname);
+    client.on('data', () => { lastUp = Date.now(); });
+    upstream.on('data', (d) => {
+      const now = Date.now();
+      st.maxGap = Math.max(st.maxGap, now - Math.max(lastUp, lastDown));
+      lastDown = now;
+      st.down += d.length;
+    });
+    client.pipe(upstream).on('error', () => {});
+    upstream.pipe(client).on('error', () => {});
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { origin: `http://127.0.0.1:${server.address().port}`, st, reset() { st.maxGap = 0; st.down = 0; lastUp = lastDown = Date.now(); }, stop: () => new Promise((r) => server.close(r)) };
+}
+
+/** CPU ticks (1/100 s) of the workerd processes descending from this one. */
+function workerdCpuMs() {
+  const rows = execFileSync('ps', ['-eo', 'pid,ppid,comm']).toString().trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/));
+  const mine = new Set([process.pid]);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [pid, ppid] of rows) if (mine.has(+ppid) && !mine.has(+pid)) (mine.add(+pid), (changed = true));
+  }
+  let ticks = 0;
+  for (const [pid, , comm] of rows) {
+    if (!mine.has(+pid) || !comm.includes('workerd')) continue;
+    try {
+      const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(f[11]) + Number(f[12]); // utime, stime (fields 14 and 15 of stat)
+    } catch { /* gone */ }
+  }
+  return ticks * (1000 / 100);
+}
+
+function gitAsync(args, cwd) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, { cwd, env: gitEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`git ${args.join(' ')}: ${err.slice(-2000)}`))));
+  });
+}
+
+async function measure(label, proxy, arbor, fn) {
+  proxy.reset();
+  if (arbor?.heap) {
+    await arbor.heap.gc();
+    arbor.heap.start();
+  }
+  const cpu0 = arbor ? workerdCpuMs() : 0;
+  const t0 = Date.now();
+  await fn();
+  const ms = Date.now() - t0;
+  const heapPeak = arbor?.heap ? await arbor.heap.stop() : null;
+  const cpuMs = arbor ? workerdCpuMs() - cpu0 : null;
+  process.stderr.write(`  ${label}: ${(ms / 1000).toFixed(1)} s, longest silence ${proxy.st.maxGap} ms\n`);
+  return { ms, gap: proxy.st.maxGap, heapPeak, cpuMs };
+}
+
+async function main() {
+  const src = path.join(tmp, 'src.git');
+  process.stderr.write(`generating ${MIB} MiB in ${tmp}...\n`);
+  const g0 = Date.now();
+  generate(src);
+  const packBytes = fs.readdirSync(path.join(src, 'objects/pack')).filter((f) => f.endsWith('.pack'))
+    .reduce((a, f) => a + fs.statSync(path.join(src, 'objects/pack', f)).size, 0);
+  const packMiB = packBytes / 2 ** 20;
+  process.stderr.write(`  ${packMiB.toFixed(0)} MiB pack in ${((Date.now() - g0) / 1000).toFixed(0)} s\n`);
+
+  const nativeRoot = path.join(tmp, 'native');
+  fs.mkdirSync(path.join(nativeRoot, 'bench'), { recursive: true });
+  const native = await startHttpBackend(nativeRoot);
+  const arbor = await startArbor({ persist: path.join(tmp, 'state'), inspectorPort: INSPECTOR_PORT });
+  const results = { arbor: [], native: [] };
+  try {
+    for (let run = 0; run < RUNS; run++) {
+      for (const who of ['native', 'arbor']) {
+        const name = `big-${run}`;
+        let cfg = [];
+        let origin = native.origin;
+        if (who === 'native') {
+          execFileSync('git', ['init', '-q', '--bare', '-b', 'main', path.join(nativeRoot, 'bench', `${name}.git`)]);
+        } else {
+          origin = arbor.origin;
+          const r = await fetch(`${arbor.origin}/v1/repos/bench/${name}`, { method: 'POST', headers: { authorization: `Bearer ${arbor.admin}` } });
+          if (r.status !== 201) throw new Error(`create: ${r.status} ${await r.text()}`);
+          cfg = ['-c', `http.extraHeader=Authorization: Bearer ${(await r.json()).token}`];
+        }
+        const proxy = await gapProxy(origin);
+        const remote = `${proxy.origin}/git/bench/${name}.git`;
+        const a = who === 'arbor' ? arbor : null;
+        process.stderr.write(`${who} run ${run + 1}/${RUNS}\n`);
+        const push = await measure('push', proxy, a, () => gitAsync([...cfg, 'push', '-q', remote, 'main'], src));
+        const dest = path.join(tmp, `${who}-${run}.git`);
+        const clone = await measure('clone', proxy, a, () => gitAsync([...cfg, 'clone', '-q', '--bare', remote, dest], tmp));
+        execFileSync('git', ['fsck', '--strict', '--no-progress'], { cwd: dest, env: gitEnv });
+        fs.rmSync(dest, { recursive: true, force: true });
+        results[who].push({ push, clone });
+        await proxy.stop();
+      }
+    }
+  } finally {
+    await arbor.stop();
+    await native.stop();
+  }
+  const row = (op) => {
+    const m = (who, k) => median(results[who].map((r) => r[op][k]));
+    const spread = (who) => results[who].map((r) => (r[op].ms / 1000).toFixed(1)).join('/');
+    return {
+      op: `${op} ${packMiB.toFixed(0)} MiB`,
+      arbor: `${(m('arbor', 'ms') / 1000).toFixed(1)} s (${spread('arbor')})`,
+      native: `${(m('native', 'ms') / 1000).toFixed(1)} s (${spread('native')})`,
+      ratio: (m('arbor', 'ms') / m('native', 'ms')).toFixed(2) + 'x',
+      heapPeakMiB: (m('arbor', 'heapPeak') / 2 ** 20).toFixed(1),
+      longestSilenceMs: `${m('arbor', 'gap')} (native ${m('native', 'gap')})`,
+      cpuMsPerMiB: (m('arbor', 'cpuMs') / packMiB).toFixed(1),
+    };
+  };
+  const table = [row('push'), row('clone')];
+  console.table(table);
+  const heapOk = table.every((r) => Number(r.heapPeakMiB) <= 128);
+  const gapOk = ['push', 'clone'].every((op) => median(results.arbor.map((r) => r[op].gap)) < 5000);
+  console.log(`heap ≤ 128 MiB: ${heapOk ? 'met' : 'NOT met'}; longest silence < 5 s: ${gapOk ? 'met' : 'NOT met'}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  fs.mkdirSync(path.join(path.dirname(new URL(import.meta.url).pathname), 'out'), { recursive: true });
+  fs.writeFileSync(path.join(path.dirname(new URL(import.meta.url).pathname), 'out', 'big-repo.json'), JSON.stringify({ mib: MIB, packMiB, results, table }, null, 2));
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
