@@ -64,7 +64,7 @@ function finalState(store: RepoStore, sql: SqlStorage): void {
 }
 
 describe('housekeeping interrupted', () => {
-  for (const [point, skip] of [['build', 0], ['build', 3], ['built', 0], ['migrate', 0], ['migrate', 4], ['migrate-tx', 2], ['finish', 0], ['finish-tx', 0], ['cleanup', 0], ['cleanup', 1]] as const) {
+  for (const [point, skip] of [['build', 0], ['build', 3], ['built', 0], ['indexed-tx', 0], ['migrate', 0], ['migrate', 4], ['migrate-tx', 2], ['finish', 0], ['finish-tx', 0], ['cleanup', 0], ['cleanup', 1]] as const) {
     it(`at ${point}${skip ? ` (after ${skip} steps)` : ''}: nothing lost; a fresh instance finishes the run`, async () => {
       await withStore(`hk-crash-${point}`, async (store, state) => {
         const sql = state.storage.sql;
