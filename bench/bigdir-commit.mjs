@@ -8,48 +8,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { benchFetch, median, startArbor } from './lib.mjs';
+import { apiCaller, median, startArbor, workerdCpuMs } from './lib.mjs';
 
 const BIGDIR = Number(process.env.BENCH_BIGDIR ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 50);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'arbor-bigdir-'));
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
-/** CPU ms (user + system) used so far by the workerd processes below this one: unlike wall
- *  time, it does not grow with what other processes on a shared machine are doing. */
-function workerdCpuMs() {
-  const rows = execFileSync('ps', ['-eo', 'pid,ppid,comm']).toString().trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/));
-  const mine = new Set([process.pid]);
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const [pid, ppid] of rows) if (mine.has(+ppid) && !mine.has(+pid)) (mine.add(+pid), (changed = true));
-  }
-  const tick = 1000 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
-  let ms = 0;
-  for (const [pid, , comm] of rows) {
-    if (!mine.has(+pid) || !comm.includes('workerd')) continue;
-    try {
-      const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      ms += (Number(f[11]) + Number(f[12])) * tick; // utime, stime
-    } catch { /* gone */ }
-  }
-  return ms;
-}
-
 async function main() {
   const arbor = await startArbor({ persist: path.join(tmp, 'state') });
   try {
-    const call = async (method, p, body) => {
-      const res = await benchFetch(arbor.origin + p, {
-        method,
-        headers: { authorization: `Bearer ${arbor.admin}`, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 300)}`);
-      return JSON.parse(text);
-    };
+    const call = apiCaller(arbor);
     const repo = `/v1/repos/bench/bigdir${Date.now().toString(36)}`;
     await call('POST', repo);
     await call('PATCH', `${repo}/maintenance`, { auto: false });
