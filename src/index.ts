@@ -17,6 +17,7 @@ import { errorResponse, toErrorResponse } from './http/errors';
 import { preflight, withCors } from './http/cors';
 import { handOver } from './http/log';
 import { finishWorkerLog, workerLog } from './http/worker-log';
+import { webRouter } from './web/router';
 
 export { RepoObject } from './repo/repo-object';
 export { RegistryObject } from './registry/registry-object';
@@ -61,6 +62,7 @@ router
   .get('/', () => new Response('Arbor: Git repositories on Durable Objects. See README.md.\n'))
   .get('/healthz', healthz)
   .get('/v1/openapi.json', getOpenApi)
+  .all('/ui/*', webRouter.fetch) // the repository pages for people (src/web/router.ts)
   .get('/v1/namespaces', listNamespaces)
   .get('/v1/repos/:ns', listRepos)
   .post('/v1/repos/:ns/:name', createRepo)

@@ -208,7 +208,7 @@ export class PackParser {
       this.buf = EMPTY;
       this.ws = this.we = this.hashFrom = 0;
       this.owned = false;
-    } else if (!this.owned || (this.buf.length > 1 << 20 && have * 4 < this.buf.length)) {
+    } else if (!this.owned || (this.buf.length > 8 << 20 && have * 4 < this.buf.length)) {
       // Copy a caller's chunk we must not keep, or shrink a buffer a big entry left oversized.
       this.buf = this.buf.slice(this.ws, this.we);
       this.ws = this.hashFrom = 0;
@@ -352,7 +352,12 @@ export class PackParser {
     // (Capped, so a header that lies about a huge size cannot make us buffer
     // the rest of the pack before we find out.)
     const bound = p - s + deflateBound(size);
-    const firstTry = Math.min(bound, p - s + Math.min(Math.floor(size / 2), FIRST_TRY_CAP));
+    // ...except a stream whose first block is stored (BTYPE 00, after the 2-byte zlib header
+    // without a preset dictionary): incompressible data, which deflaters store whole, so it is
+    // about as long as its output. Trying at half its size and again at the window's double cost
+    // a 128 MiB push of random blobs two wasted inflates (and output buffers) per object.
+    const stored = p + 2 < e && (b[p + 1] & 0x20) === 0 && ((b[p + 2] >> 1) & 3) === 0;
+    const firstTry = stored ? bound : Math.min(bound, p - s + Math.min(Math.floor(size / 2), FIRST_TRY_CAP));
     if (!final && e - s < firstTry) {
       this.retryAt = firstTry;
       return null;

@@ -10,6 +10,16 @@ export function progressLine(title: string, n: number, total: number, done = fal
   return `${title}: ${String(pct).padStart(3)}% (${n}/${total})${done ? ', done.\n' : '\r'}`;
 }
 
+/**
+ * The last "Resolving deltas" line of a push. A thin pack's deltas against objects the repository
+ * already had end it as index-pack does: ", completed with N local objects." (N distinct bases).
+ */
+export function resolvedLine(deltas: number, localObjects: number): string {
+  if (localObjects === 0) return progressLine('Resolving deltas', deltas, deltas, true);
+  const line = progressLine('Resolving deltas', deltas, deltas).slice(0, -1); // without its \r
+  return `${line}, completed with ${localObjects} local object${localObjects === 1 ? '' : 's'}.\n`;
+}
+
 /** A line for a count whose total is not known in advance (git's "Enumerating objects: N, done."). */
 export function countLine(title: string, n: number): string {
   return `${title}: ${n}, done.\n`;

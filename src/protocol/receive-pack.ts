@@ -10,7 +10,7 @@ import { PktStream } from './pkt-stream';
 import { readPushHead, type PushRequestHead } from './push-request';
 import { encodeReportStatus } from './report-status';
 import { BAND_DATA, BAND_PROGRESS, sideband } from './sideband';
-import { countLine, progressLine } from './progress';
+import { countLine, progressLine, resolvedLine } from './progress';
 import { pumped } from './progress-pump';
 import type { PackStats } from './upload-pack';
 import { logError } from '../http/log';
@@ -112,7 +112,7 @@ async function* serve(store: RepoStore, reader: PktStream, opts: ReceiveOptions)
       const n = pack.objectCount;
       const deltas = ingest.deltasSeen;
       yield* receivedLine(n);
-      if (deltas > 0) yield* progress(progressLine('Resolving deltas', deltas, deltas, true));
+      if (deltas > 0) yield* progress(resolvedLine(deltas, ingest.localBaseCount));
       yield* progress(countLine('Checking connectivity', n)); // finish() checked every reference
       if (opts.stats) opts.stats.objects = n;
       // fsck findings git only warns about (git prints them even with --quiet)

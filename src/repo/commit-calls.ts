@@ -18,7 +18,7 @@ export async function serveApi(host: RepoHost, key: string, route: ApiRoute, res
   }
   const store = h?.store.withActor(null) ?? host.root; // this request's view: ref changes name its token
   const authorizeFor = (need: Scope) => {
-    const access = authorize(request, host.env.ARBOR_ADMIN_TOKEN, h?.tokens ?? NO_TOKENS, need); // a missing repository has none
+    const access = authorize(request, host.env.ARBOR_ADMIN_TOKEN, h?.tokens ?? NO_TOKENS, need, key); // a missing repository has none
     if (access.ok) (store as { actor: string | null }).actor = access.tokenId;
     return access;
   };

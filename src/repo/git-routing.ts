@@ -51,12 +51,19 @@ async function serveHosted(host: RepoHost, key: string, rest: string, url: URL, 
     return text(404, 'not found');
   }
   const need: Scope = service === 'git-receive-pack' ? 'write' : 'read';
-  const access = authorize(request, host.env.ARBOR_ADMIN_TOKEN, h?.tokens ?? NO_TOKENS, need);
+  const access = authorize(request, host.env.ARBOR_ADMIN_TOKEN, h?.tokens ?? NO_TOKENS, need, key);
   const refuse = async (status: number, message: string, headers: Record<string, string> = {}) => {
     await drainBody(request.body); // refusing before the body is read loses the refusal (workerd#1741)
     return text(status, message, headers);
   };
-  if (!access.ok) return refuse(access.status, access.message, access.status === 401 ? { 'www-authenticate': 'Basic realm="arbor"' } : {});
+  if (!access.ok) {
+    // git shows a refusal's text (`remote: ...`) for a 401 only when it sent Basic credentials
+    // itself; a refused Bearer header (http.extraHeader) on a 401 makes git ask for a username
+    // instead ("could not read Username"). A refused Bearer token is therefore answered 403.
+    const bearer = /^bearer\s+\S/i.test(request.headers.get('authorization') ?? '');
+    if (access.status === 401 && !bearer) return refuse(401, access.message, { 'www-authenticate': 'Basic realm="arbor"' });
+    return refuse(403, access.message);
+  }
   if (!h) return refuse(404, 'repository not found'); // the admin may know
   const idleMs = bodyIdleMs(host.env.ARBOR_BODY_IDLE_TIMEOUT_MS);
   fields.tokenId = access.tokenId ?? (access.scope === 'admin' ? 'admin' : null);

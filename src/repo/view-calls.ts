@@ -27,7 +27,7 @@ export async function gitFs(host: RepoHost, key: string, opts: { token?: string;
   let actor: string | null = null;
   let readOnly = opts.readOnly === true;
   if (typeof opts.token === 'string') {
-    const access = authorize(new Request('http://arbor/', { headers: { authorization: `Bearer ${opts.token}` } }), host.env.ARBOR_ADMIN_TOKEN, h.tokens, 'read');
+    const access = authorize(new Request('http://arbor/', { headers: { authorization: `Bearer ${opts.token}` } }), host.env.ARBOR_ADMIN_TOKEN, h.tokens, 'read', key);
     if (!access.ok) return { ok: false, status: access.status, code: access.status === 401 ? 'unauthorized' : 'forbidden', message: access.message };
     actor = access.tokenId;
     if (access.scope === 'read') readOnly = true;

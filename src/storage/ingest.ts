@@ -105,6 +105,8 @@ export class PackIngest {
   private readonly tagTargets = new Map<string, string>();
   /** Entry numbers of deltas whose base was not at hand when they arrived. */
   private deferred: number[] = [];
+  /** Stored objects thin deltas of this pack were resolved against (git's "local objects"). */
+  private localBases = new Set<string>();
   /** Inflated deferred deltas, by entry number, kept while the budget allows. */
   private readonly deltas = new Map<number, Uint8Array>();
   private deferredBytes = 0;
@@ -154,6 +156,11 @@ export class PackIngest {
   /** Entries parsed so far that are deltas (ofs or ref): git's "Resolving deltas" total. */
   get deltasSeen(): number {
     return this.deltaEntries;
+  }
+
+  /** How many stored objects served as bases of this (thin) pack's deltas, once finish() ran. */
+  get localBaseCount(): number {
+    return this.localBases.size;
   }
 
   /**
@@ -455,6 +462,7 @@ export class PackIngest {
       if (b < 0) {
         // Thin pack: the base is an object the repository already has.
         if (!this.usableBase(baseOid)) return null;
+        this.localBases.add(baseOid);
         const obj = this.store.read(baseOid);
         const row = this.store.row(baseOid)!;
         const starts = obj.type === 'tree' ? treeEntryOffsets(obj.data) : undefined;

@@ -27,7 +27,8 @@ describe('tokens', () => {
     await commitFiles(dir, { 'a.txt': 'two\n' }, 'two');
     const push = await pushAll(dir, repo.remote, w.token, { allowFail: true });
     expect(push.code).not.toBe(0);
-    expect(push.stderr).toMatch(/401|Authentication failed|could not read Username|invalid or expired/i);
+    // A refused Bearer token: 403, and git shows why (test/e2e/git-auth-messages.test.ts).
+    expect(push.stderr).toMatch(/remote: invalid token: not a token of repository .*\n(.*\n)*.*403/);
     const ls = await git(['ls-remote', repo.remote], { token: w.token, allowFail: true });
     expect(ls.code).not.toBe(0);
     // the original token is untouched

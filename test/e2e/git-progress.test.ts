@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { cloneRepo, createRepo, git, gitOut, initRepo, tmpDir, useArbor, type GitResult } from './harness';
+import { cloneRepo, createRepo, git, gitOut, initRepo, serveGitHttpBackend, tmpDir, useArbor, type GitResult } from './harness';
 
 useArbor();
 const reference = Boolean(process.env.ARBOR_E2E_REFERENCE);
@@ -86,7 +86,8 @@ function checkPush(r: GitResult): { n: number; d: number } {
   const ls = lines(r);
   const { n, d } = clientTotal(ls);
   one(ls, new RegExp(`^remote: Receiving objects: 100% \\(${n}/${n}\\), done\\.$`));
-  if (d > 0) one(ls, new RegExp(`^remote: Resolving deltas: 100% \\(${d}/${d}\\), done\\.$`));
+  // A thin pack (deltas against objects the remote has) ends as index-pack does.
+  if (d > 0) one(ls, new RegExp(`^remote: Resolving deltas: 100% \\(${d}/${d}\\)(, done\\.|, completed with \\d+ local objects?\\.)$`));
   else expect(ls.filter((l) => /Resolving deltas/.test(l))).toEqual([]);
   one(ls, new RegExp(`^remote: Checking connectivity: ${n}, done\\.$`));
   // Every "Receiving objects" line of the remote counts up to the same total.
@@ -169,5 +170,49 @@ describe.skipIf(reference)('git progress lines', () => {
       `push, native:\n${lines(theirs).filter((l) => l.startsWith('remote:')).filter((l) => l.includes('done')).join('\n')}\n` +
       `clone, Arbor:\n${lines(a.result).filter((l) => l.includes('done') || l.includes('Total')).join('\n')}\n` +
       `clone, native:\n${lines(b).filter((l) => l.includes('done') || l.includes('Total')).join('\n')}`);
+  });
+});
+
+describe.skipIf(reference)('git progress next to git http-backend', () => {
+  test('the same push and clone over HTTP: the same remote line titles and counts as git http-backend', async () => {
+    const src = await initRepo('progress-http-src');
+    await history(src, 60, 120);
+    const repo = await createRepo('progress-http');
+    const bare = await initRepo('progress-http-bare', { bare: true });
+    const native = await serveGitHttpBackend(path.dirname(bare));
+    try {
+      const nativeUrl = native.url(path.basename(bare));
+      const ours = await git(['push', '--progress', repo.remote, 'main'], { cwd: src, token: repo.token, ...progress });
+      const theirs = await git(['push', '--progress', nativeUrl, 'main'], { cwd: src, ...progress });
+      const p = checkPush(ours);
+      expect(p.n).toBe(clientTotal(lines(theirs)).n);
+      const nativeRemote = lines(theirs).filter((l) => l.startsWith('remote:'));
+      // http-backend's receive-pack resolves deltas with the same count the client sent.
+      if (p.d > 0) one(nativeRemote, new RegExp(`^remote: Resolving deltas: 100% \\(${p.d}/${p.d}\\), done\\.$`));
+
+      const a = await cloneRepo(repo.remote, { token: repo.token, args: ['--progress'], label: 'progress-http-ours', ...progress });
+      const parent = await tmpDir('progress-http-theirs');
+      const bDir = path.join(parent, 'wt');
+      const b = await git(['clone', '--progress', nativeUrl, bDir], progress);
+      expect(titles(a.result)).toEqual(titles(b));
+      const c1 = await checkClone(a.result, a.dir);
+      const c2 = await checkClone(b, bDir);
+      expect(c1.n).toBe(c2.n);
+      // An incremental push: a thin pack whose deltas are against objects the remote has. Arbor
+      // keeps every pushed pack (index-pack, never unpack-objects): git with unpackLimit 1 does too.
+      await git(['config', 'receive.unpackLimit', '1'], { cwd: bare });
+      await history(src, 5, 60, 60);
+      const ours3 = await git(['push', '--progress', repo.remote, 'main'], { cwd: src, token: repo.token, ...progress });
+      const theirs3 = await git(['push', '--progress', nativeUrl, 'main'], { cwd: src, ...progress });
+      const remoteLines = (r: GitResult) => lines(r).filter((l) => l.startsWith('remote:') && /done\.$|local objects/.test(l) && !l.includes('Receiving objects'));
+      expect(remoteLines(ours3)).toEqual(remoteLines(theirs3));
+      expect(remoteLines(ours3).join('\n')).toMatch(/Resolving deltas: 100% \(\d+\/\d+\), completed with \d+ local objects?\./);
+      const shown = (r: GitResult) => lines(r).filter((l) => /done\.$|local objects?\.$|^Total|^remote: Total|->/.test(l)).join('\n');
+      console.log(`push to Arbor:\n${shown(ours)}\n\npush to git http-backend:\n${shown(theirs)}\n\n` +
+        `incremental push to Arbor:\n${shown(ours3)}\n\nincremental push to git http-backend:\n${shown(theirs3)}\n\n` +
+        `clone from Arbor:\n${shown(a.result)}\n\nclone from git http-backend:\n${shown(b)}`);
+    } finally {
+      await native.close();
+    }
   });
 });

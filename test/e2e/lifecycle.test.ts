@@ -84,7 +84,7 @@ describe('create / get / delete', () => {
     const r = await git(['ls-remote', repo.remote], { token: repo.token, allowFail: true });
     expect(r.code).not.toBe(0);
     // A deleted repository answers as any repository the token does not open (no existence oracle).
-    expect(r.stderr).toMatch(/could not read Username|terminal prompts disabled|Authentication failed|401/i);
+    expect(r.stderr).toMatch(/remote: invalid token: not a token of repository .*\n(.*\n)*.*403/);
     // A second delete is a 404, and the name can be used again.
     const again = await api('DELETE', `/v1/repos/${NS}/${repo.name}`);
     expect(again.status).toBe(404);

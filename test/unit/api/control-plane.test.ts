@@ -54,7 +54,7 @@ describe('tokens: list and revoke', () => {
     expect(await gitInfoRefs(ns, 'r', read.json.token)).toBe(200);
     const del = await api('DELETE', `/v1/repos/${ns}/r/tokens/${read.json.id}`);
     expect(del.status).toBe(204);
-    expect(await gitInfoRefs(ns, 'r', read.json.token)).toBe(401); // the very next request
+    expect(await gitInfoRefs(ns, 'r', read.json.token)).toBe(403); // the very next request (a refused Bearer: 403, so git shows why)
     expect((await api('GET', `/v1/repos/${ns}/r/tokens`)).json.tokens).toHaveLength(1);
     // the write token from create still works
     expect(await gitInfoRefs(ns, 'r', created.json.token)).toBe(200);
@@ -235,7 +235,7 @@ describe('ArborService (Workers RPC binding)', () => {
     expect(listed.map((t) => t.id)).toContain(tok.id);
     expect(await gitInfoRefs(ns, 'one', tok.token)).toBe(200);
     await repo.revokeToken(tok.id);
-    expect(await gitInfoRefs(ns, 'one', tok.token)).toBe(401);
+    expect(await gitInfoRefs(ns, 'one', tok.token)).toBe(403);
 
     const commit = await repo.commit({ branch: 'main', message: 'via rpc', author: AUTHOR, changes: [{ action: 'create', path: 'x.txt', content: 'hi' }] } as never);
     expect((commit as { commit: string }).commit).toMatch(/^[0-9a-f]{40}$/);

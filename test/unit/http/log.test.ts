@@ -125,10 +125,10 @@ describe('through the Worker and the Durable Object', () => {
     await (await worker.fetch(`http://x/v1/repos/logs/${name}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_SECRET}` } })).arrayBuffer();
     logged = [];
     const res = await worker.fetch(`http://x/git/logs/${name}.git/info/refs?service=git-upload-pack`, { headers: { authorization: 'Bearer arb_v1_' + '0'.repeat(40) } });
-    expect(res.status).toBe(401);
+    expect(res.status).toBe(403); // a refused Bearer token (src/repo/git-routing.ts)
     await res.arrayBuffer();
     await settle();
-    expect(lines()).toEqual([expect.objectContaining({ op: 'info-refs:git-upload-pack', repo: `logs/${name}`, status: 401, tokenId: null })]);
+    expect(lines()).toEqual([expect.objectContaining({ op: 'info-refs:git-upload-pack', repo: `logs/${name}`, status: 403, tokenId: null })]);
     // /healthz and / are not API calls: no line, and no DO touched.
     const hz = await worker.fetch('http://x/healthz');
     expect(hz.status).toBe(200);

@@ -140,7 +140,7 @@ describe('info/refs', () => {
     expect((await worker.fetch(repo.url('HEAD'), { headers: bearer(repo.token) })).status).toBe(404);
     // A missing repository answers as one this token does not open (no existence oracle); the admin gets the 404.
     const missing = `http://x/git/${NS}/no-such-repo-${crypto.randomUUID().slice(0, 8)}.git/info/refs?service=git-upload-pack`;
-    expect((await worker.fetch(missing, { headers: bearer(repo.token) })).status).toBe(401);
+    expect((await worker.fetch(missing, { headers: bearer(repo.token) })).status).toBe(403); // a refused Bearer token
     expect((await worker.fetch(missing, { headers: { authorization: ADMIN } })).status).toBe(404);
   });
 });
@@ -462,7 +462,7 @@ describe('receive-pack request encodings and options', () => {
 });
 
 describe('authentication', () => {
-  it('no token → 401 with a Basic challenge; wrong or foreign tokens → 401', async () => {
+  it('no token → 401 with a Basic challenge; wrong or foreign Bearer tokens → 403 (git shows its text), Basic → 401', async () => {
     const repo = await createRepo('auth-a');
     const other = await createRepo('auth-b');
     for (const service of ['git-upload-pack', 'git-receive-pack']) {
@@ -470,10 +470,11 @@ describe('authentication', () => {
       expect(none.status).toBe(401);
       expect(none.headers.get('www-authenticate')).toBe('Basic realm="arbor"');
       const foreign = await infoRefs(repo, service, bearer(other.token));
-      expect(foreign.status).toBe(401);
-      expect(foreign.headers.get('www-authenticate')).toBe('Basic realm="arbor"');
-      expect((await infoRefs(repo, service, bearer('arb_v1_' + '0'.repeat(40)))).status).toBe(401);
-      expect((await infoRefs(repo, service, { authorization: 'Bearer nonsense' })).status).toBe(401);
+      expect(foreign.status).toBe(403);
+      expect(foreign.headers.get('www-authenticate')).toBeNull();
+      expect(await foreign.text()).toBe(`invalid token: not a token of repository ${NS}/${repo.name} (a token of another repository, or revoked)\n`);
+      expect((await infoRefs(repo, service, bearer('arb_v1_' + '0'.repeat(40)))).status).toBe(403);
+      expect((await infoRefs(repo, service, { authorization: 'Bearer nonsense' })).status).toBe(403);
       expect((await infoRefs(repo, service, { authorization: 'Digest abc' })).status).toBe(401);
     }
     const post401 = await worker.fetch(repo.url('git-upload-pack'), { method: 'POST', body: body('command=ls-refs', null), headers: V2 });
@@ -481,13 +482,16 @@ describe('authentication', () => {
     expect(post401.headers.get('www-authenticate')).toBe('Basic realm="arbor"');
   });
 
-  it('an expired token is refused with 401', async () => {
+  it('an expired token is refused: 403 for a Bearer header (git shows why), 401 for Basic', async () => {
     const repo = await createRepo('auth-expired');
     const expired = await runInDurableObject(repo.stub, (_i, state) => new TokenStore(state.storage.sql, `${NS}/${repo.name}`).issue('write', -5).token);
     const res = await infoRefs(repo, 'git-upload-pack', bearer(expired));
-    expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toBe('Basic realm="arbor"');
-    await res.arrayBuffer();
+    expect(res.status).toBe(403);
+    expect(await res.text()).toMatch(/^token expired at /);
+    const basicRes = await infoRefs(repo, 'git-upload-pack', basic('x', expired));
+    expect(basicRes.status).toBe(401);
+    expect(basicRes.headers.get('www-authenticate')).toBe('Basic realm="arbor"');
+    expect(await basicRes.text()).toMatch(/^token expired at /);
   });
 
   it('a read token can fetch but not push (403)', async () => {

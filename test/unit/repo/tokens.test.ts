@@ -65,7 +65,7 @@ describe('token format', () => {
     const bad = m![1] + (m![2][0] === 'a' ? 'b' : 'a') + m![2].slice(1);
     expect(tokenSecret(bad)).toBeNull();
     expect(tokenSecret(m![1].slice(0, -1) + (m![1].endsWith('0') ? '1' : '0') + m![2])).toBeNull();
-    expect((await infoRefs(ns, bad)).status).toBe(401);
+    expect((await infoRefs(ns, bad)).status).toBe(403);
     expect(tokenSecret(token)).toBe(m![1] + m![2]);
     expect(tokenSecret(`${m![1]}${m![2]}x`)).toBeNull();
     expect(tokenChecksum('arb_v1_' + '0'.repeat(40))).toBe(scannerChecksum('arb_v1_' + '0'.repeat(40)));
@@ -130,17 +130,18 @@ describe('name, last use, expiry, purge', () => {
     const now = Math.floor(Date.now() / 1000);
     await sql(ns, `UPDATE tokens SET expires_at = ?`, now - 10);
     const r = await infoRefs(ns, token);
-    expect(r.status).toBe(401);
+    expect(r.status).toBe(403); // a refused Bearer token: git shows the text
     expect(r.text.trim()).toBe(`token expired at ${new Date((now - 10) * 1000).toISOString()}: issue a new one`);
     const api401 = await worker.fetch(`http://x/v1/repos/${ns}/r/refs`, { headers: { authorization: `Bearer ${token}` } });
     expect(api401.status).toBe(401);
     expect((await api401.json() as any).error.message).toMatch(/^token expired at /);
-    expect((await infoRefs(ns, 'arb_v1_' + '12'.repeat(20))).text.trim()).toBe('invalid token');
+    expect((await infoRefs(ns, 'arb_v1_' + '12'.repeat(20))).text.trim()).toBe(`invalid token: not a token of repository ${ns}/r (a token of another repository, or revoked)`);
+    expect((await infoRefs(ns, 'arb_v1_12')).text.trim()).toBe('invalid token: not an Arbor token (they start with arb_v1_; was it copied whole?)');
     // still listed while recent, marked expired
     expect((await api('GET', `/v1/repos/${ns}/r/tokens`)).json.tokens).toMatchObject([{ expired: true }]);
     // long expired: refused as invalid, and gone from the table at the next listing or issue
     await sql(ns, `UPDATE tokens SET expires_at = ?`, now - PURGE_AFTER_S - 10);
-    expect((await infoRefs(ns, token)).text.trim()).toBe('invalid token');
+    expect((await infoRefs(ns, token)).text.trim()).toBe(`invalid token: not a token of repository ${ns}/r (a token of another repository, or revoked)`);
     expect((await api('GET', `/v1/repos/${ns}/r/tokens`)).json.tokens).toEqual([]);
     expect(await sql(ns, `SELECT id FROM tokens`)).toEqual([]);
   });
