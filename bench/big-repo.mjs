@@ -21,7 +21,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startHttpBackend } from './http-backend.mjs';
-import { median, startArbor } from './lib.mjs';
+import { median, startArbor, workerdCpuMs } from './lib.mjs';
 
 const MIB = Number(process.env.BIG_MIB ?? 1024);
 const BLOB = Number(process.env.BIG_BLOB_KIB ?? 1024) * 1024;
@@ -82,25 +82,6 @@ async function gapProxy(targetOrigin) {
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   return { origin: `http://127.0.0.1:${server.address().port}`, st, reset() { st.maxGap = 0; st.down = 0; lastUp = lastDown = Date.now(); }, stop: () => new Promise((r) => server.close(r)) };
-}
-
-/** CPU ticks (1/100 s) of the workerd processes descending from this one. */
-function workerdCpuMs() {
-  const rows = execFileSync('ps', ['-eo', 'pid,ppid,comm']).toString().trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/));
-  const mine = new Set([process.pid]);
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const [pid, ppid] of rows) if (mine.has(+ppid) && !mine.has(+pid)) (mine.add(+pid), (changed = true));
-  }
-  let ticks = 0;
-  for (const [pid, , comm] of rows) {
-    if (!mine.has(+pid) || !comm.includes('workerd')) continue;
-    try {
-      const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      ticks += Number(f[11]) + Number(f[12]); // utime, stime (fields 14 and 15 of stat)
-    } catch { /* gone */ }
-  }
-  return ticks * (1000 / 100);
 }
 
 function gitAsync(args, cwd) {

@@ -9,12 +9,13 @@
 //   3. A 1-file commit into a directory of BENCH_BIGDIR (10,000) entries.
 //   4. BENCH_REPO=small|large: the bench repository (gen-repo.mjs) pushed undeltified
 //      (`git repack -adf --window=0` first), then gc: bytes and time against `git repack -adf`.
-//   node bench/housekeeping.mjs            (BENCH_COMMITS=300 BENCH_AUTO=0 BENCH_BIGDIR=0 for a short run)
+//   node bench/housekeeping.mjs            (BENCH_COMMITS=300 BENCH_AUTO=0 BENCH_BIGDIR=0 for a short run;
+//                                           BENCH_MANUAL=0 runs only the automatic part)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { benchFetch, median, SIZES, startArbor } from './lib.mjs';
+import { apiCaller, median, SIZES, startArbor } from './lib.mjs';
 import { generateRepo } from './gen-repo.mjs';
 
 const N = Number(process.env.BENCH_COMMITS ?? 1000);
@@ -41,16 +42,7 @@ function packBytes(dir) {
 
 async function main() {
   const arbor = await startArbor({ persist: path.join(tmp, 'state'), inspectorPort: INSPECTOR_PORT });
-  const call = async (method, p, body, token = arbor.admin) => {
-    const res = await benchFetch(arbor.origin + p, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 300)}`);
-    return JSON.parse(text);
-  };
+  const call = apiCaller(arbor);
   let k = 0;
   const newRepo = async (auto) => {
     const name = `hk${Date.now().toString(36)}${++k}`;
@@ -69,13 +61,15 @@ async function main() {
     for (let j = 0; j < 24; j++) s.items.push({ id: j, label: `task ${j}`, done: (i + j) % 5 === 0, score: ((i * 31 + j * 17) % 1000) / 10 });
     return JSON.stringify(s, null, 2);
   };
-  const workload = async (repo, n) => {
+  /** `packs`: filled with the pack count every 100 commits (automatic housekeeping's bound). */
+  const workload = async (repo, n, packs = null) => {
     const times = [];
     for (let i = 0; i < n; i++) {
       times.push(await commit(repo, [
         { action: i ? 'update' : 'create', path: 'state.json', content: state(i) },
         { action: 'create', path: `log/${String(i).padStart(5, '0')}.json`, content: `{"step":${i},"event":"tick"}\n` },
       ]));
+      if (packs && (i + 1) % 100 === 0) packs.push((await call('GET', `${repo.path}/maintenance`)).current.packs);
     }
     return times;
   };
@@ -103,7 +97,8 @@ async function main() {
       const w = t.slice(Math.max(0, from), Math.min(t.length, to));
       return w.length ? median(w) : NaN;
     };
-    // 1. the agent workload, housekeeping off, then gc on request
+    // 1. the agent workload, housekeeping off, then gc on request (BENCH_MANUAL=0 skips it)
+    if (process.env.BENCH_MANUAL !== '0') {
     const a = await newRepo(false);
     const t = await workload(a, N);
     const before = (await call('GET', `${a.path}/maintenance`)).current;
@@ -138,12 +133,15 @@ async function main() {
     row('isolate heap peak during the run', Number.isFinite(heapPeak) ? fmtB(heapPeak) : 'n/a', arbor.heap ? `heap+buffers ${fmtB(arbor.heap.peakWithBuffers())}` : 'no inspector');
     row('longest step (the object not answering)', `${run.longestStepMs} ms`, `in ${run.longestStepIn}`);
     git(['fsck', '--strict', '--no-dangling'], m2);
+    }
 
     // 2. the same workload with automatic housekeeping
     if (AUTO) {
       const b = await newRepo(true);
-      const tb = await workload(b, N);
+      const packs = [];
+      const tb = await workload(b, N, packs);
       const sb = await waitIdle(b);
+      row('auto: most packs seen (every 100 commits)', `${Math.max(...packs, 0)} packs`, `counts: ${packs.join(' ')}`);
       row(`auto: median of commits 1-100 vs ${N - 99}-${N}`, `${fmtMs(windowMedian(tb, 0, 100))} / ${fmtMs(windowMedian(tb, N - 100, N))}`, `ratio ${(windowMedian(tb, N - 100, N) / windowMedian(tb, 0, 100)).toFixed(2)}x`);
       row('auto: packs and bytes after the workload', `${sb.current.packs} packs`, `${fmtB(sb.current.bytes)}; ${sb.history.length} runs in history`);
     }

@@ -41,6 +41,27 @@ export function rssSampler() {
   return { reset: () => { peak = 0; }, peak: () => (tick(), peak), stop: () => clearInterval(h) };
 }
 
+/** CPU ms (user + system) used so far by the workerd processes below this one: unlike wall
+ *  time, it does not grow with what other processes on a shared machine are doing. */
+export function workerdCpuMs() {
+  const rows = execFileSync('ps', ['-eo', 'pid,ppid,comm']).toString().trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/));
+  const mine = new Set([process.pid]);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [pid, ppid] of rows) if (mine.has(+ppid) && !mine.has(+pid)) (mine.add(+pid), (changed = true));
+  }
+  const tick = 1000 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+  let ms = 0;
+  for (const [pid, , comm] of rows) {
+    if (!mine.has(+pid) || !comm.includes('workerd')) continue;
+    try {
+      const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ms += (Number(f[11]) + Number(f[12])) * tick; // utime, stime
+    } catch { /* gone */ }
+  }
+  return ms;
+}
+
 /**
  * Arbor under local workerd (wrangler's unstable_startWorker), state in `persist`. With an
  * `inspectorPort`, the isolate's heap is sampled through the inspector (`heap`); without, no
@@ -119,7 +140,8 @@ export async function largestSqliteValue(dir) {
 
 /**
  * fetch, once more if the pooled keep-alive connection it reused turned out closed before any
- * answer (undici: UND_ERR_SOCKET "other side closed"). Local workerd drops connections left idle
+ * answer (undici: UND_ERR_SOCKET "other side closed", or EPIPE/ECONNRESET on writing the request
+ * after a minute of generating a repository). Local workerd drops connections left idle
  * during a long step (a 20 s push of 100,000 files), and undici does not retry a POST itself.
  * A bench request sent twice at worst adds a commit or a repository: fine for a benchmark.
  */
@@ -127,7 +149,22 @@ export async function benchFetch(url, init) {
   try {
     return await fetch(url, init);
   } catch (e) {
-    if (e?.cause?.code !== 'UND_ERR_SOCKET' || !/other side closed/.test(e.cause.message ?? '')) throw e;
+    const closed = (e?.cause?.code === 'UND_ERR_SOCKET' && /other side closed/.test(e.cause.message ?? '')) || e?.cause?.code === 'EPIPE' || e?.cause?.code === 'ECONNRESET';
+    if (!closed) throw e;
     return fetch(url, init);
   }
+}
+
+/** A JSON caller of Arbor's REST API (admin token unless given): the parsed answer, or throws. */
+export function apiCaller(arbor) {
+  return async (method, p, body, token = arbor.admin) => {
+    const res = await benchFetch(arbor.origin + p, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 300)}`);
+    return JSON.parse(text);
+  };
 }

@@ -44,6 +44,9 @@ export function liveStreams(storage: object): Map<number, ChunkedWriteStream> {
 
 type State = 'open' | 'closed' | 'aborted' | 'dead';
 
+/** The write buffer's first size. */
+const INITIAL_BUFFER = 64 * 1024;
+
 export class ChunkedWriteStream implements DofsWriteStream {
   private buf: Uint8Array;
   private fill = 0;
@@ -59,7 +62,10 @@ export class ChunkedWriteStream implements DofsWriteStream {
     private readonly path: string,
     private readonly displayPath: string,
   ) {
-    this.buf = new Uint8Array(csize);
+    // Grown as bytes arrive (up to one chunk): most files written this way are small (a
+    // commit's pack is a few hundred bytes) and a zeroed chunk-sized buffer each cost more
+    // than writing them.
+    this.buf = new Uint8Array(Math.min(csize, INITIAL_BUFFER));
     live.set(ino, this);
   }
 
@@ -86,6 +92,11 @@ export class ChunkedWriteStream implements DofsWriteStream {
         continue;
       }
       const n = Math.min(this.csize - this.fill, bytes.byteLength - off);
+      if (this.fill + n > this.buf.length) {
+        const grown = new Uint8Array(Math.min(this.csize, Math.max(this.buf.length * 2, this.fill + n)));
+        grown.set(this.buf.subarray(0, this.fill));
+        this.buf = grown;
+      }
       this.buf.set(bytes.subarray(off, off + n), this.fill);
       this.fill += n;
       off += n;

@@ -1194,7 +1194,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description 1-1000 (default 100) */
-                limit?: string;
+                limit?: number;
                 /** @description from the previous page */
                 cursor?: string;
             };
@@ -1237,7 +1237,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description 1-1000 (default 100) */
-                limit?: string;
+                limit?: number;
                 /** @description from the previous page */
                 cursor?: string;
             };
@@ -1689,7 +1689,7 @@ export interface operations {
                 ns: string;
                 /** @description repository name (same rules; not ending in .git) */
                 name: string;
-                /** @description token id (tok_...) or webhook id (wh_...) */
+                /** @description token id (tok_ and 16 hex digits) */
                 id: string;
             };
             cookie?: never;
@@ -1736,9 +1736,9 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description event id; only later events (default 0) */
-                after?: string;
+                after?: number;
                 /** @description 1-1000 (default 100) */
-                limit?: string;
+                limit?: number;
             };
             header?: never;
             path: {
@@ -1915,7 +1915,7 @@ export interface operations {
                 ns: string;
                 /** @description repository name (same rules; not ending in .git) */
                 name: string;
-                /** @description token id (tok_...) or webhook id (wh_...) */
+                /** @description webhook id (wh_ and 16 hex digits) */
                 id: string;
             };
             cookie?: never;
@@ -1962,7 +1962,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description 1-100 (default 100) */
-                limit?: string;
+                limit?: number;
             };
             header?: never;
             path: {
@@ -1970,7 +1970,7 @@ export interface operations {
                 ns: string;
                 /** @description repository name (same rules; not ending in .git) */
                 name: string;
-                /** @description token id (tok_...) or webhook id (wh_...) */
+                /** @description webhook id (wh_ and 16 hex digits) */
                 id: string;
             };
             cookie?: never;
@@ -2903,7 +2903,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description 1 for the whole subtree */
-                recursive?: string;
+                recursive?: boolean | ("0" | "1" | "true" | "yes" | "false" | "no");
             };
             header?: never;
             path: {
@@ -3070,11 +3070,11 @@ export interface operations {
                 /** @description only commits that change this path */
                 path?: string;
                 /** @description page size, 1-1000 (default 50) */
-                limit?: string;
+                limit?: number;
                 /** @description nextCursor of the previous page */
                 cursor?: string;
                 /** @description 1: follow first parents only */
-                firstParent?: string;
+                firstParent?: boolean | ("0" | "1" | "true" | "yes" | "false" | "no");
             };
             header?: never;
             path: {

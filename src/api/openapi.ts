@@ -8,15 +8,7 @@ import { Commit, ErrorBody, Ident, IdentInput } from '../schema/common';
 import { CreatedRepo, Maintenance, Repo, Rule, Webhook } from '../schema/control';
 import { Change } from '../schema/repo-api';
 import { OPERATIONS, type Operation } from './operations';
-
-const pathParam = (name: string, description: string) => ({ name, in: 'path', required: true, schema: { type: 'string' }, description });
-const PARAMS: Record<string, ReturnType<typeof pathParam>> = {
-  ns: pathParam('ns', 'namespace: 1-63 chars [A-Za-z0-9._-], starting alphanumeric'),
-  name: pathParam('name', 'repository name (same rules; not ending in .git)'),
-  id: pathParam('id', 'token id (tok_...) or webhook id (wh_...)'),
-  rest: pathParam('rest', 'revision and/or path; may contain "/" (e.g. main/src/a.ts)'),
-  repo: pathParam('repo', 'repository name, with or without .git'),
-};
+import { pathParams } from './params';
 
 const TAGS: Record<string, string> = {
   service: 'The service itself',
@@ -49,7 +41,8 @@ function named(schema: z.ZodType, fallback: string, out: Map<z.ZodType, string>)
 
 function operation(key: string, op: Operation, schemas: Map<z.ZodType, string>) {
   const route = key.slice(key.indexOf(' ') + 1);
-  const names = [...route.matchAll(/:(\w+)/g)].map((m) => m[1]);
+  const path = Object.entries(pathParams(key, op));
+  const names = path.map(([n]) => n);
   const [status, description, ok] = op.ok;
   const success: Record<string, unknown> = { description };
   if (ok instanceof z.ZodType) success.content = { 'application/json': { schema: named(ok, `${cap(op.id)}Response`, schemas) } };
@@ -66,7 +59,7 @@ function operation(key: string, op: Operation, schemas: Map<z.ZodType, string>) 
     ...(op.description ? { description: op.description } : {}),
     tags: [op.tag],
     parameters: [
-      ...names.map((n) => PARAMS[n]),
+      ...path.map(([name, s]) => ({ name, in: 'path', required: true, description: s.description, schema: inline(s) })),
       ...query.map(([name, s]) => ({
         name,
         in: 'query',

@@ -5,7 +5,7 @@
 import * as z from 'zod';
 import * as c from '../schema/control';
 import * as r from '../schema/repo-api';
-import { PageQuery } from '../schema/common';
+import { PageQuery, TokenId, WebhookId } from '../schema/params';
 
 export type Auth = 'admin' | 'repo' | 'none';
 
@@ -19,6 +19,8 @@ export interface Operation {
   tag: string;
   auth?: Auth; // default admin; repo: a repository token or the admin token
   query?: z.ZodObject;
+  /** Path parameters other than the usual ones (ns, name, rest, repo: see ./params.ts). */
+  path?: Record<string, z.ZodType>;
   body?: z.ZodType;
   /** An empty body is accepted as {} (every field optional). */
   bodyOptional?: boolean;
@@ -60,7 +62,7 @@ export const OPERATIONS: Record<string, Operation> = {
     summary: 'List tokens (never secrets); expired ones until 30 days after expiry, then purged; lastUsedAt to the minute',
     ok: [200, 'the tokens', c.TokenList],
   },
-  'DELETE /v1/repos/:ns/:name/tokens/:id': { id: 'revokeToken', tag: 'tokens', summary: 'Revoke a token (effective on the next request)', ok: [204, 'revoked', null] },
+  'DELETE /v1/repos/:ns/:name/tokens/:id': { id: 'revokeToken', tag: 'tokens', path: { id: TokenId }, summary: 'Revoke a token (effective on the next request)', ok: [204, 'revoked', null] },
   'GET /v1/repos/:ns/:name/events': { id: 'listEvents', tag: 'events', summary: 'Ref-change events (push, commit API, ref deletion), oldest first', query: c.EventsQuery, ok: [200, 'one page', c.EventPage] },
   'POST /v1/repos/:ns/:name/webhooks': {
     id: 'createWebhook', tag: 'webhooks',
@@ -69,10 +71,10 @@ export const OPERATIONS: Record<string, Operation> = {
     body: c.WebhookBody, ok: [201, 'the webhook (never the secret)', c.Webhook], extra: [409],
   },
   'GET /v1/repos/:ns/:name/webhooks': { id: 'listWebhooks', tag: 'webhooks', summary: 'List webhooks (never secrets)', ok: [200, 'the webhooks', c.WebhookList] },
-  'DELETE /v1/repos/:ns/:name/webhooks/:id': { id: 'deleteWebhook', tag: 'webhooks', summary: 'Remove a webhook and drop its queued deliveries', ok: [204, 'removed', null] },
+  'DELETE /v1/repos/:ns/:name/webhooks/:id': { id: 'deleteWebhook', tag: 'webhooks', path: { id: WebhookId }, summary: 'Remove a webhook and drop its queued deliveries', ok: [204, 'removed', null] },
   'GET /v1/repos/:ns/:name/webhooks/:id/deliveries': {
     id: 'listWebhookDeliveries', tag: 'webhooks', summary: "A webhook's recent deliveries, newest first",
-    query: z.object({ limit: z.string().optional().describe('1-100 (default 100)') }), ok: [200, 'the deliveries', c.DeliveryList],
+    path: { id: WebhookId }, query: c.DeliveriesQuery, ok: [200, 'the deliveries', c.DeliveryList],
   },
   'GET /v1/repos/:ns/:name/rules': { id: 'getRules', tag: 'rules', summary: "The repository's branch protection rules", ok: [200, 'the rules', c.RuleList] },
   'PUT /v1/repos/:ns/:name/rules': {
@@ -120,7 +122,7 @@ export const OPERATIONS: Record<string, Operation> = {
   },
   'DELETE /v1/repos/:ns/:name/refs/:rest+': {
     id: 'deleteRef', tag: 'refs', auth: 'repo', summary: 'Delete a ref (rest: heads/<branch>, tags/<tag>, ...); compare-and-swap with expectedOld. Write token',
-    query: z.object({ expectedOld: z.string().optional().describe('delete only if the ref is at this sha') }), ok: [204, 'deleted', null], extra: [403, 409],
+    query: r.RefDeleteQuery, ok: [204, 'deleted', null], extra: [403, 409],
   },
   'POST /v1/repos/:ns/:name/tags': {
     id: 'createTag', tag: 'refs', auth: 'repo', summary: 'Create an annotated tag; the tag must not exist. Write token',
@@ -136,23 +138,18 @@ export const OPERATIONS: Record<string, Operation> = {
   'GET /v1/repos/:ns/:name/commits/:rest+': { id: 'getCommit', tag: 'read', auth: 'repo', summary: 'One commit', ok: [200, 'the commit', r.Commit] },
   'GET /v1/repos/:ns/:name/tree/:rest+': {
     id: 'getTree', tag: 'read', auth: 'repo', summary: 'Directory listing at a revision',
-    query: z.object({ recursive: z.string().optional().describe('1 for the whole subtree') }), ok: [200, 'the listing', r.Tree],
+    query: r.TreeQuery, ok: [200, 'the listing', r.Tree],
   },
   'GET /v1/repos/:ns/:name/blob/:rest+': { id: 'getBlob', tag: 'read', auth: 'repo', summary: 'File bytes at a revision (Range, ETag)', ok: [200, 'the file', bytes('raw bytes')] },
   'GET /v1/repos/:ns/:name/objects/:rest': { id: 'getObject', tag: 'read', auth: 'repo', summary: 'Raw object by sha (X-Git-Object-Type)', ok: [200, 'the object', bytes('raw object content')] },
   'GET /v1/repos/:ns/:name/log/:rest+': {
     id: 'getLog', tag: 'read', auth: 'repo', summary: 'History',
-    query: z.object({
-      path: z.string().optional().describe('only commits that change this path'),
-      limit: z.string().optional().describe('page size, 1-1000 (default 50)'),
-      cursor: z.string().optional().describe('nextCursor of the previous page'),
-      firstParent: z.string().optional().describe('1: follow first parents only'),
-    }),
+    query: r.LogQuery,
     ok: [200, 'one page', r.Log],
   },
   'GET /v1/repos/:ns/:name/compare/:rest+': {
     id: 'compare', tag: 'read', auth: 'repo', summary: 'Diff base...head (or base..head)',
-    query: z.object({ format: z.enum(['json', 'patch', 'diff']).optional().describe('patch: git diff --binary; diff: the unified diff as text') }),
+    query: r.CompareQuery,
     ok: [200, 'the comparison', r.Compare],
   },
   'GET /git/:ns/:repo/info/refs': {

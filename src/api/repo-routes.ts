@@ -1,24 +1,18 @@
 // The commit and read routes (POST .../commits, GET .../refs, commits, tree, blob, objects, log,
 // compare), Worker side: each is forwarded untouched (streaming) with the name of its route to
 // the repository's Durable Object, which authorises and serves it (src/repo/rest-api.ts).
-import { errorResponse } from '../http/errors';
 import type { IRequest } from 'itty-router';
 import type { Env } from '../env';
 import type { ApiRoute } from '../repo/rest-api';
-import { nameProblem, repoKey } from '../service/names';
+import { repoKey } from '../service/names';
+import { requestParams } from './params';
 
 /** Worker side: a route handler that forwards to the repository's Durable Object. */
 export function forward(route: ApiRoute) {
   return (req: IRequest, env: Env): Promise<Response> | Response => {
-    let ns: string;
-    let name: string;
-    try {
-      ns = decodeURIComponent(req.params.ns);
-      name = decodeURIComponent(req.params.name);
-    } catch {
-      return errorResponse(400, 'bad_request', 'malformed percent-encoding in the URL');
-    }
-    if (nameProblem('namespace', ns) || nameProblem('repository', name)) return errorResponse(404, 'not_found', 'repository not found');
+    // Path parameters by the operation's schemas here; the query is parsed by the Durable Object,
+    // once it has authorised the call (src/repo/rest-api.ts).
+    const { ns, name } = requestParams<{ ns: string; name: string }>(req, { query: false }).path;
     const stub = env.REPO.get(env.REPO.idFromName(repoKey(ns, name)));
     return withLength(stub.api(repoKey(ns, name), route, String(req.params.rest ?? ''), req as unknown as Request));
   };

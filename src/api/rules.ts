@@ -6,12 +6,11 @@ import { jsonResponse } from '../http/errors';
 import { readJsonObject } from '../http/body';
 import { requireAdmin } from '../http/admin';
 import * as svc from '../service/rules';
-import { RulesBody } from '../schema/control';
-import { parseBody } from '../schema/validate';
+import { requestParams } from './params';
 
 function params(req: IRequest, env: Env) {
   requireAdmin(req, env.ARBOR_ADMIN_TOKEN);
-  return { ns: decodeURIComponent(req.params.ns), name: decodeURIComponent(req.params.name) };
+  return requestParams<{ ns: string; name: string }>(req).path;
 }
 
 /** GET → {"rules":[{pattern,allowForcePush,allowDeletion,mergeOnly}]} */
@@ -23,6 +22,5 @@ export async function getRules(req: IRequest, env: Env): Promise<Response> {
 /** PUT {"rules":[...]} replaces every rule → the rules now in force. */
 export async function putRules(req: IRequest, env: Env): Promise<Response> {
   const { ns, name } = params(req, env);
-  const body = parseBody(RulesBody, await readJsonObject(req as unknown as Request, 64 * 1024));
-  return jsonResponse({ rules: await svc.setRules(env, ns, name, body) });
+  return jsonResponse({ rules: await svc.setRules(env, ns, name, await readJsonObject(req as unknown as Request, 64 * 1024)) });
 }

@@ -4,7 +4,7 @@
 // tree, and the ingest checks only the entries the delta did not copy from the stored tree
 // (the others were checked when that tree came in): the commit's cost no longer grows with the
 // directory, and its pack is about as small as git's would be.
-import { accel } from '../codec';
+import { accel, spliceDelta } from '../codec';
 import type { ObjectType } from '../pack';
 import { TYPE_NUMBERS, type ObjectStore } from '../storage/object-store';
 
@@ -31,6 +31,8 @@ export function deltaAgainstStored(store: ObjectStore, type: ObjectType, data: U
   if (!base || data.length < 64) return null;
   const row = store.row(base);
   if (!row || row.type !== TYPE_NUMBERS[type] || row.depth >= MAX_COMMIT_DELTA_DEPTH || row.size > MAX_BASE_BYTES) return null;
-  const delta = accel.createDelta(store.content(row), data, (data.length >> 1) - 20);
+  const stored = store.content(row);
+  // An edit in one place (most commits' trees and many files) needs no search of the base.
+  const delta = spliceDelta(stored, data, data.length >> 3) ?? accel.createDelta(stored, data, (data.length >> 1) - 20);
   return delta ? { base, delta } : null;
 }

@@ -25,8 +25,9 @@ import { HttpError, errorResponse, jsonResponse } from '../http/errors';
 import { TOKEN_ID_HEADER, logError } from '../http/log';
 import { readJsonObject } from '../http/body';
 import { createCommit } from '../commit';
-import { CommitBody } from '../schema/repo-api';
-import { parseBody } from '../schema/validate';
+import { CommitBody, CompareQuery, LogQuery, NoQuery, RefDeleteQuery, TreeQuery } from '../schema/repo-api';
+import { parseBody, parseQuery } from '../schema/validate';
+import type * as z from 'zod';
 import { handleMerge, handleRefDelete, handleRefWrite, handleTag } from './rest-writes';
 
 export type ApiRoute = 'commit' | 'refs' | 'commitInfo' | 'tree' | 'blob' | 'object' | 'log' | 'compare' | 'merge' | 'refWrite' | 'refDelete' | 'tag';
@@ -93,12 +94,11 @@ export async function serveRepoApi(host: ApiHost, route: ApiRoute, rest: string,
   }
 }
 
-function flag(v: string | null): boolean {
-  return v !== null && v !== '0' && v !== 'false' && v !== 'no';
-}
+/** Each route's query parameters (the schemas the OpenAPI document describes them with). */
+const QUERIES: Partial<Record<ApiRoute, z.ZodType>> = { tree: TreeQuery, log: LogQuery, compare: CompareQuery, refDelete: RefDeleteQuery };
 
 async function dispatch(ctx: RepoContext, route: ApiRoute, rest: string, request: Request): Promise<Response> {
-  const q = new URL(request.url).searchParams;
+  const q = parseQuery(QUERIES[route] ?? NoQuery, new URL(request.url).searchParams) as Record<string, never>;
   switch (route) {
     case 'commit':
       return handleCommit(ctx, request);
@@ -109,14 +109,14 @@ async function dispatch(ctx: RepoContext, route: ApiRoute, rest: string, request
     case 'refWrite':
       return handleRefWrite(ctx, request);
     case 'refDelete':
-      return handleRefDelete(ctx, decodeSegments(rest), request);
+      return handleRefDelete(ctx, decodeSegments(rest), request, (q as z.output<typeof RefDeleteQuery>).expectedOld);
     case 'tag':
       return handleTag(ctx, request);
     case 'commitInfo':
       return jsonResponse(getCommit(ctx, decodeSegments(rest).join('/') || 'HEAD'));
     case 'tree': {
       const { rev, path } = splitRevPath(ctx, decodeSegments(rest));
-      return jsonResponse(readTree(ctx, rev, path, { recursive: flag(q.get('recursive')) }));
+      return jsonResponse(readTree(ctx, rev, path, { recursive: (q as z.output<typeof TreeQuery>).recursive ?? false }));
     }
     case 'blob': {
       const { rev, path } = splitRevPath(ctx, decodeSegments(rest));
@@ -133,22 +133,11 @@ async function dispatch(ctx: RepoContext, route: ApiRoute, rest: string, request
       });
     }
     case 'log': {
-      const limitText = q.get('limit');
-      const limit = limitText === null ? undefined : Number(limitText);
-      return jsonResponse(
-        log(ctx, decodeSegments(rest).join('/') || 'HEAD', {
-          path: q.get('path') ?? undefined,
-          limit,
-          cursor: q.get('cursor') ?? undefined,
-          firstParent: flag(q.get('firstParent') ?? q.get('first-parent')),
-        }),
-      );
+      const { path, limit, cursor, firstParent } = q as z.output<typeof LogQuery>;
+      return jsonResponse(log(ctx, decodeSegments(rest).join('/') || 'HEAD', { path, limit, cursor, firstParent }));
     }
     case 'compare': {
-      const format = q.get('format');
-      if (format !== null && format !== 'json' && format !== 'patch' && format !== 'diff') {
-        throw new HttpError(400, 'bad_request', 'format must be json, patch or diff');
-      }
+      const { format } = q as z.output<typeof CompareQuery>;
       const out = compare(ctx, decodeSegments(rest).join('/'), { format: format === 'patch' ? 'patch' : 'json' });
       if (format === 'patch') {
         return new Response(out.patch!, { headers: { 'content-type': 'text/x-patch; charset=utf-8', 'cache-control': 'no-store' } });

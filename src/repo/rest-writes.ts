@@ -7,7 +7,7 @@
 //                      -> 201 {"sha","fastForward","alreadyUpToDate","branch",("parents","tree")}
 //                         (200 when nothing moved); 409 merge_conflict {paths,...}, not_fast_forward, stale_head
 //   POST   .../refs    {"name","sha","expectedOld"?} -> 201 (created) / 200 (moved) {"name","sha","old","created"}
-//   DELETE .../refs/*name?expectedOld=<sha>         -> 204
+//   DELETE .../refs/*name?expectedOld=<sha>         -> 204 (query parsed by serveRepoApi)
 //   POST   .../tags    {"name","target","message","tagger"} -> 201 {"name","sha","target","targetType"}
 import { createTag, deleteRef, mergeBranches, writeRef, type RepoContext } from '../commit';
 import { readJsonObject } from '../http/body';
@@ -28,10 +28,10 @@ export async function handleRefWrite(ctx: RepoContext, request: Request): Promis
   return jsonResponse(r, r.created ? 201 : 200);
 }
 
-export async function handleRefDelete(ctx: RepoContext, segments: string[], request: Request): Promise<Response> {
+/** `expectedOld`: the query parameter, parsed by serveRepoApi (src/schema/repo-api.ts RefDeleteQuery). */
+export async function handleRefDelete(ctx: RepoContext, segments: string[], request: Request, expectedOld?: string): Promise<Response> {
   await request.body?.cancel().catch(() => {});
   if (segments.length === 0) throw new HttpError(400, 'bad_request', 'name the ref: DELETE .../refs/heads/<branch>');
-  const expectedOld = new URL(request.url).searchParams.get('expectedOld') ?? undefined;
   await deleteRef(ctx, `refs/${segments.join('/')}`, expectedOld);
   return new Response(null, { status: 204 });
 }

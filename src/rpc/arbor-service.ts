@@ -3,7 +3,9 @@
 // and calls `await env.ARBOR.create("ns", "name")`. Every method calls the same service
 // functions as the REST handlers (src/service). Failures throw an Error whose `name` is one of
 // ArborErrorName (NotFound, Conflict, BadRequest, ...) and whose message starts with that name,
-// e.g. "NotFound: repository not found" — see isArborError() in ./errors.
+// e.g. "NotFound: repository not found" — see isArborError() in ./errors. Arguments are checked
+// with the REST schemas of the same inputs (src/schema), by the service for the control plane and
+// here for the commit/read methods: a bad one is a BadRequest naming the field, like REST's 400.
 import { RpcTarget, WorkerEntrypoint } from 'cloudflare:workers';
 import type { Env } from '../env';
 import * as svc from '../service/repos';
@@ -15,6 +17,8 @@ import type {
 import { rpcError, type ArborErrorName } from './errors';
 import { unwrap } from '../service/errors';
 import type { GitFs } from '../repo/git-fs';
+import { CommitBody, DeleteRefArgs, FsArgs, LogArgs, MergeBody, ReadFileArgs, ReadTreeArgs, RefBody, TagBody } from '../schema/repo-api';
+import { parseArgs } from '../schema/validate';
 
 export type { ArborErrorName };
 export const DEFAULT_ORIGIN = 'http://localhost:8787';
@@ -45,6 +49,10 @@ export class RepoHandle extends RpcTarget {
 
   private get key(): string {
     return `${this.namespace}/${this.name}`;
+  }
+
+  private stub() {
+    return svc.repoStub(this.env, this.namespace, this.name);
   }
 
   /** Forks this repository (shares its objects): see ArborService.fork. */
@@ -129,39 +137,51 @@ export class RepoHandle extends RpcTarget {
 
   // Commit/read API: the repository DO's own service methods (src/commit).
   commit(input: CommitInput) {
-    return call(() => result<CommitResult>(svc.repoStub(this.env, this.namespace, this.name).commit(this.key, input) as never));
+    return call(() => result<CommitResult>(this.stub().commit(this.key, parseArgs(CommitBody, input) as CommitInput) as never));
   }
 
   readFile(rev: string, path: string) {
-    return call(() => result<FileJson>(svc.repoStub(this.env, this.namespace, this.name).readFile(this.key, rev, path) as never));
+    return call(() => {
+      const a = parseArgs(ReadFileArgs, { rev, path });
+      return result<FileJson>(this.stub().readFile(this.key, a.rev, a.path) as never);
+    });
   }
 
   readTree(rev: string, path = '', opts: { recursive?: boolean } = {}) {
-    return call(() => result<TreeJson>(svc.repoStub(this.env, this.namespace, this.name).readTree(this.key, rev, path, opts) as never));
+    return call(() => {
+      const a = parseArgs(ReadTreeArgs, { rev, path, opts: opts ?? {} });
+      return result<TreeJson>(this.stub().readTree(this.key, a.rev, a.path, a.opts) as never);
+    });
   }
 
   log(rev = 'HEAD', opts: LogOptions = {}) {
-    return call(() => result<LogJson>(svc.repoStub(this.env, this.namespace, this.name).log(this.key, rev, opts) as never));
+    return call(() => {
+      const a = parseArgs(LogArgs, { rev, opts: opts ?? {} });
+      return result<LogJson>(this.stub().log(this.key, a.rev, a.opts) as never);
+    });
   }
 
   /** Merges `head` into branch `base` ({base, head, strategy?, message?, author?, expectedHead?}): {sha, fastForward, ...}. */
   merge(input: MergeInput) {
-    return call(() => result<MergeResult>(svc.repoStub(this.env, this.namespace, this.name).merge(this.key, input) as never));
+    return call(() => result<MergeResult>(this.stub().merge(this.key, parseArgs(MergeBody, input) as MergeInput) as never));
   }
 
   /** Creates or moves a ref ({name, sha, expectedOld?}; expectedOld null = must not exist). */
   writeRef(input: RefWriteInput) {
-    return call(() => result<RefWriteResult>(svc.repoStub(this.env, this.namespace, this.name).writeRef(this.key, input) as never));
+    return call(() => result<RefWriteResult>(this.stub().writeRef(this.key, parseArgs(RefBody, input) as RefWriteInput) as never));
   }
 
   /** Deletes a ref (only if it is at `expectedOld`, when given). */
   deleteRef(name: string, expectedOld?: string) {
-    return call(() => result<void>(svc.repoStub(this.env, this.namespace, this.name).deleteRef(this.key, name, expectedOld) as never));
+    return call(() => {
+      const a = parseArgs(DeleteRefArgs, { name, expectedOld });
+      return result<void>(this.stub().deleteRef(this.key, a.name, a.expectedOld) as never);
+    });
   }
 
   /** An annotated tag ({name, target, message, tagger}). */
   createTag(input: TagInput) {
-    return call(() => result<TagResult>(svc.repoStub(this.env, this.namespace, this.name).createTag(this.key, input) as never));
+    return call(() => result<TagResult>(this.stub().createTag(this.key, parseArgs(TagBody, input) as TagInput) as never));
   }
 
   /**
@@ -171,7 +191,7 @@ export class RepoHandle extends RpcTarget {
    * token (a read token gives a read-only fs); `readOnly`: refuse writes.
    */
   fs(opts: { token?: string; readOnly?: boolean } = {}): Promise<GitFs> {
-    return call(() => result(svc.repoStub(this.env, this.namespace, this.name).gitFs(this.key, opts) as never));
+    return call(() => result(this.stub().gitFs(this.key, parseArgs(FsArgs, opts ?? {})) as never));
   }
 }
 
@@ -199,7 +219,7 @@ export class ArborService extends WorkerEntrypoint<Env> {
    * TooLarge, Upstream (the remote failed: unreachable, auth, not git, timeout).
    */
   import(namespace: string, name: string, opts: { url: string; branch?: string; depth?: number; headers?: Record<string, string> }) {
-    return call(() => svc.importRepo(this.env, this.origin, namespace, name, opts ?? {}));
+    return call(() => svc.importRepo(this.env, this.origin, namespace, name, opts));
   }
 
   /** Info about a repository (NotFound if absent). */
@@ -209,7 +229,11 @@ export class ArborService extends WorkerEntrypoint<Env> {
 
   /** A handle for token/commit/read calls (no round trip until a method is called). */
   repo(namespace: string, name: string): RepoHandle {
-    svc.checkNames(namespace, name);
+    try {
+      svc.checkNames(namespace, name);
+    } catch (e) {
+      throw rpcError(e); // a BadRequest, like every other method's
+    }
     return new RepoHandle(this.env, this.origin, namespace, name);
   }
 

@@ -35,8 +35,4 @@ export const Commit = z
   .object({ sha: Sha, tree: Sha, parents: z.array(Sha), author: Ident, committer: Ident, message: z.string() })
   .meta({ id: 'Commit' });
 
-/** Pagination parameters, as query strings. */
-export const PageQuery = z.object({
-  limit: z.string().optional().describe('1-1000 (default 100)'),
-  cursor: z.string().optional().describe('from the previous page'),
-});
+export { PageQuery } from './params';

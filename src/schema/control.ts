@@ -4,6 +4,10 @@
 import * as z from 'zod';
 import { PageQuery, Sha } from './common';
 
+/** Grace periods up to ten years (git's gc.pruneExpire "never" is prune: "never"). */
+export const MAX_GRACE_SECONDS = 10 * 365 * 86_400;
+const GRACE_MSG = { error: `must be an integer number of seconds from 0 to ${MAX_GRACE_SECONDS}` };
+
 export const Repo = z
   .object({
     namespace: z.string(),
@@ -77,7 +81,12 @@ const NAME_MSG = { error: 'name must be a string of 1-100 characters without con
 export const TokenBody = z.strictObject({
   scope: z.enum(['read', 'write'], SCOPE_MSG).optional().describe('default write'),
   ttlSeconds: z.int(TTL_MSG).min(60, TTL_MSG).max(31_536_000, TTL_MSG).optional().describe('default 86400'),
-  name: z.string(NAME_MSG).min(1, NAME_MSG).max(100, NAME_MSG).nullable().optional().describe('a note: what the token is for'),
+  name: z
+    .string(NAME_MSG)
+    .max(100, NAME_MSG)
+    .regex(/^[^\x00-\x1f\x7f]*$/, NAME_MSG)
+    .refine((v) => v.trim() !== '', NAME_MSG)
+    .nullable().optional().describe('a note: what the token is for'),
 });
 
 export const IssuedToken = z.object({
@@ -102,10 +111,7 @@ export const TokenList = z.object({
   ),
 });
 
-export const EventsQuery = z.object({
-  after: z.string().optional().describe('event id; only later events (default 0)'),
-  limit: z.string().optional().describe('1-1000 (default 100)'),
-});
+export { EventsQuery, DeliveriesQuery } from './params';
 
 export const EventPage = z.object({
   repo: z.string(),
@@ -125,10 +131,10 @@ export const EventPage = z.object({
 export const WebhookEvent = z.enum(['ref.update', 'ping']);
 
 export const WebhookBody = z.strictObject({
-  url: z.string().max(2048).describe('http:// or https://'),
+  url: z.string().min(1).max(2048).describe('http:// or https://'),
   secret: z.string().min(1).max(256),
-  events: z.array(WebhookEvent).optional().describe('default ["ref.update"]; "ping" sends one test delivery now'),
-});
+  events: z.array(WebhookEvent).min(1).optional().describe('default ["ref.update"]; "ping" sends one test delivery now'),
+}, { error: 'webhook must be an object {url, secret, events?}' });
 
 export const Webhook = z.object({ id: z.string(), url: z.string(), events: z.array(WebhookEvent), createdAt: z.string() }).meta({ id: 'Webhook' });
 
@@ -161,7 +167,7 @@ export const Rule = z
   })
   .meta({ id: 'RuleInput' });
 
-export const RulesBody = z.strictObject({ rules: z.array(Rule).max(100) });
+export const RulesBody = z.strictObject({ rules: z.array(Rule).max(100, { error: 'at most 100 rules per repository' }) });
 
 export const RuleList = z.object({
   rules: z.array(z.object({ pattern: z.string(), allowForcePush: z.boolean(), allowDeletion: z.boolean(), mergeOnly: z.boolean() })),
@@ -170,13 +176,13 @@ export const RuleList = z.object({
 export const MaintenanceBody = z.strictObject({
   tasks: z.array(z.enum(['repack', 'gc'])).min(1),
   prune: z
-    .union([z.enum(['now', 'never']), z.int().min(0)])
+    .union([z.enum(['now', 'never']), z.int(GRACE_MSG).min(0, GRACE_MSG).max(MAX_GRACE_SECONDS, GRACE_MSG)])
     .optional()
     .describe('gc only: "now" prunes every unreachable object, "never" none, a number is this run\'s grace period in seconds'),
 });
 
 export const MaintenanceSettingsBody = z.strictObject({
-  gracePeriodSeconds: z.int().min(0).optional().describe('default 1209600 (14 days)'),
+  gracePeriodSeconds: z.int(GRACE_MSG).min(0, GRACE_MSG).max(MAX_GRACE_SECONDS, GRACE_MSG).optional().describe('default 1209600 (14 days)'),
   auto: z.boolean().optional().describe('automatic runs (off only when every repository of the network turns them off)'),
 });
 

@@ -3,6 +3,7 @@
 // drop the compare-and-swap) is refused with 400 naming it.
 import * as z from 'zod';
 import { Commit, IdentInput, Sha } from './common';
+import { QueryFlag, queryInt } from './params';
 
 const AnySha = z.string().regex(/^[0-9a-fA-F]{40}$/);
 
@@ -117,3 +118,30 @@ export const Compare = z.object({
   deletions: z.number(),
   diff: z.string().optional().describe('unified diff as git diff prints it'),
 });
+
+// Query parameters of the read and ref routes (strict: an unknown one is refused, naming it).
+export const TreeQuery = z.strictObject({ recursive: QueryFlag.optional().describe('1 for the whole subtree') });
+
+export const LogQuery = z.strictObject({
+  path: z.string().optional().describe('only commits that change this path'),
+  limit: queryInt('limit', 1, 1000).optional().describe('page size, 1-1000 (default 50)'),
+  cursor: z.string().optional().describe('nextCursor of the previous page'),
+  firstParent: QueryFlag.optional().describe('1: follow first parents only'),
+});
+
+export const CompareQuery = z.strictObject({
+  format: z.enum(['json', 'patch', 'diff'], { error: 'format must be json, patch or diff' }).optional().describe('patch: git diff --binary; diff: the unified diff as text'),
+});
+
+export const RefDeleteQuery = z.strictObject({ expectedOld: AnySha.optional().describe('delete only if the ref is at this sha') });
+
+/** Routes without query parameters: any parameter is unknown. */
+export const NoQuery = z.strictObject({});
+
+// Arguments of the RPC repo handle that have no REST body (src/rpc/arbor-service.ts): positional
+// arguments are checked as one object, so a refusal names the argument ("rev": ...).
+export const ReadFileArgs = z.strictObject({ rev: z.string(), path: z.string() });
+export const ReadTreeArgs = z.strictObject({ rev: z.string(), path: z.string(), opts: TreeQuery });
+export const LogArgs = z.strictObject({ rev: z.string(), opts: LogQuery });
+export const DeleteRefArgs = z.strictObject({ name: z.string(), expectedOld: AnySha.optional() });
+export const FsArgs = z.strictObject({ token: z.string().optional(), readOnly: z.boolean().optional() });

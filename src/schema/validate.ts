@@ -32,3 +32,29 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.outp
   if (r.success) return r.data;
   throw new HttpError(400, 'bad_request', describeIssues(r.error.issues).slice(0, 5).join('; '));
 }
+
+/**
+ * A URL's query parameters as the schema's type, or a 400 naming each bad or unknown parameter.
+ * An empty value (`?limit=`) counts as absent; a parameter given twice is refused rather than one
+ * of its values silently chosen.
+ */
+export function parseQuery<S extends z.ZodType>(schema: S, params: URLSearchParams): z.output<S> {
+  const seen = new Map<string, string | undefined>();
+  for (const [k, v] of params) {
+    if (seen.has(k)) throw new HttpError(400, 'bad_request', `query parameter "${k.slice(0, 40)}" is given twice`);
+    seen.set(k, v === '' ? undefined : v);
+  }
+  const raw = Object.fromEntries(seen); // own properties only: "__proto__" is just a name here
+  const r = schema.safeParse(raw);
+  if (r.success) return r.data;
+  const lines = describeIssues(r.error.issues).map((l) => l.replace(/^unknown field(s?) /, 'unknown query parameter$1 '));
+  throw new HttpError(400, 'bad_request', lines.slice(0, 5).join('; '));
+}
+
+/** Path parameters (already decoded) as the schema's type, or a 400 naming the bad one. */
+export function parseParams<S extends z.ZodType>(schema: S, params: Record<string, string>): z.output<S> {
+  return parseBody(schema, params);
+}
+
+/** Arguments of an RPC method, checked with the REST schema of the same input: a 400 (BadRequest over RPC) naming the field. */
+export const parseArgs = parseBody;

@@ -1,51 +1,33 @@
 // Housekeeping requests (POST/GET/PATCH /v1/repos/:ns/:name/maintenance and the RPC twins):
-// checks the input, then hands it to the repository's Durable Object (src/repo/maintenance-calls.ts).
+// checks the input (src/schema), then hands it to the repository's Durable Object (src/repo/maintenance-calls.ts).
 import type { Env } from '../env';
 import { badRequest } from '../http/errors';
 import type { MaintenanceInput, MaintenanceSettings, MaintenanceView } from '../repo/maintenance-calls';
+import { MaintenanceBody, MaintenanceSettingsBody } from '../schema/control';
+import { parseArgs } from '../schema/validate';
 import { unwrap } from './errors';
 import { repoKey } from './names';
 import { repoStub } from './repos';
 
 export type { MaintenanceView };
 
-const TASKS = new Set(['repack', 'gc']);
-/** Grace periods up to ten years (git's gc.pruneExpire "never" is prune: "never"). */
-export const MAX_GRACE_SECONDS = 10 * 365 * 86_400;
+export { MAX_GRACE_SECONDS } from '../schema/control';
 
-function graceSeconds(v: unknown, what: string): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > MAX_GRACE_SECONDS) {
-    throw badRequest(`${what} must be an integer number of seconds from 0 to ${MAX_GRACE_SECONDS}`);
-  }
-  return v;
-}
-
-/** {"tasks": ["repack"|"gc", ...], "prune"?: "now" | "never" | seconds} */
+/** {"tasks": ["repack"|"gc", ...], "prune"?: "now" | "never" | seconds}: the shape by the schema, then its rule. */
 export function checkMaintenanceInput(body: unknown): MaintenanceInput {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body must be a JSON object {"tasks": ["repack", "gc"], "prune"?}');
-  const b = body as Record<string, unknown>;
-  for (const k of Object.keys(b)) if (k !== 'tasks' && k !== 'prune') throw badRequest(`unknown field "${k.slice(0, 40)}" (expected tasks, prune)`);
-  if (!Array.isArray(b.tasks) || b.tasks.length === 0 || b.tasks.some((t) => typeof t !== 'string' || !TASKS.has(t))) {
-    throw badRequest('tasks must be a non-empty array of "repack" and "gc"');
-  }
-  const tasks = [...new Set(b.tasks as ('repack' | 'gc')[])];
-  if (b.prune === undefined || b.prune === null) return { tasks };
+  const b = parseArgs(MaintenanceBody, body);
+  const tasks = [...new Set(b.tasks)];
+  if (b.prune === undefined) return { tasks };
   if (!tasks.includes('gc')) throw badRequest('prune applies to the gc task: add "gc" to tasks');
-  if (b.prune === 'now' || b.prune === 'never') return { tasks, prune: b.prune };
-  return { tasks, prune: graceSeconds(b.prune, 'prune (a grace period)') };
+  return { tasks, prune: b.prune };
 }
 
 /** {"gracePeriodSeconds"?: n, "auto"?: boolean} */
 export function checkMaintenanceSettings(body: unknown): MaintenanceSettings {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest('the body must be a JSON object {"gracePeriodSeconds"?, "auto"?}');
-  const b = body as Record<string, unknown>;
-  for (const k of Object.keys(b)) if (k !== 'gracePeriodSeconds' && k !== 'auto') throw badRequest(`unknown field "${k.slice(0, 40)}" (expected gracePeriodSeconds, auto)`);
+  const b = parseArgs(MaintenanceSettingsBody, body ?? {});
   const out: MaintenanceSettings = {};
-  if (b.gracePeriodSeconds !== undefined) out.gracePeriodSeconds = graceSeconds(b.gracePeriodSeconds, 'gracePeriodSeconds');
-  if (b.auto !== undefined) {
-    if (typeof b.auto !== 'boolean') throw badRequest('auto must be true or false');
-    out.auto = b.auto;
-  }
+  if (b.gracePeriodSeconds !== undefined) out.gracePeriodSeconds = b.gracePeriodSeconds;
+  if (b.auto !== undefined) out.auto = b.auto;
   return out;
 }
 

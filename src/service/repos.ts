@@ -4,7 +4,10 @@
 import type { Env } from '../env';
 import type { Scope } from '../auth/tokens';
 import { badRequest } from '../http/errors';
-import { nameProblem, repoKey } from './names';
+import { repoKey } from './names';
+import { DeliveriesQuery, EventsQuery, Namespace, PageQuery, RepoName, TokenId, WebhookId } from '../schema/params';
+import { ForkBody, ImportBody, TokenBody } from '../schema/control';
+import { parseArgs } from '../schema/validate';
 import type { RepoInfo, RpcResult, TokenListing } from '../repo/types';
 import type { RefEvent } from '../repo/event-store';
 import type { RegistryEntry } from '../registry/registry-object';
@@ -13,14 +16,11 @@ import { parseBranch, parseDepth, parseHeaders, parseRemoteUrl } from '../import
 import type { ImportSummary } from '../import/result';
 import { unwrap } from './errors';
 import type { DeliveryView, WebhookView } from '../repo/webhook-store';
-import { checkWebhookId, checkWebhookInput } from './webhook-input';
+import { checkWebhookInput } from './webhook-input';
 import { destinationProblem, privateNetworksAllowed } from '../net/outbound';
 
 export const DEFAULT_TOKEN_TTL = 86_400;
-export const MIN_TOKEN_TTL = 60;
-export const MAX_TOKEN_TTL = 31_536_000;
-export const DEFAULT_PAGE = 100;
-export const MAX_PAGE = 1000;
+const DEFAULT_PAGE = 100;
 
 export type RepoView = RepoInfo & { remote: string };
 export type CreatedRepo = RepoView & { token: string };
@@ -45,49 +45,27 @@ export function remoteUrl(origin: string, ns: string, name: string): string {
   return `${origin.replace(/\/+$/, '')}/git/${ns}/${name}.git`;
 }
 
-export function checkNamespace(ns: string): void {
-  const p = nameProblem('namespace', ns);
-  if (p) throw badRequest(p);
+// Shapes (names, ids, pages, bodies) are checked with the REST schemas (src/schema), here where
+// REST and RPC calls meet, so a bad RPC argument is refused with the same message as a bad
+// request field. What stays hand-written below are rules about the world (a URL's destination).
+export function checkNamespace(ns: unknown): string {
+  return parseArgs(Namespace, ns);
 }
 
-export function checkNames(ns: string, name: string): void {
-  const p = nameProblem('namespace', ns) ?? nameProblem('repository', name);
-  if (p) throw badRequest(p);
+export function checkNames(ns: unknown, name: unknown): void {
+  parseArgs(Namespace, ns);
+  parseArgs(RepoName, name);
+}
+
+/** A page request; RPC callers may pass the previous page's `cursor: null` (first page) as is. */
+function pageArgs(opts: unknown) {
+  const o = opts && typeof opts === 'object' && (opts as { cursor?: unknown }).cursor === null ? { ...opts, cursor: undefined } : opts;
+  return parseArgs(PageQuery, o ?? {});
 }
 
 function stub(env: Env, ns: string, name: string) {
   checkNames(ns, name);
   return env.REPO.get(env.REPO.idFromName(repoKey(ns, name)));
-}
-
-export function checkScope(scope: unknown): Scope {
-  if (scope !== 'read' && scope !== 'write') throw badRequest(`scope must be "read" or "write"`);
-  return scope;
-}
-
-export function checkTtl(ttl: unknown): number {
-  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < MIN_TOKEN_TTL || ttl > MAX_TOKEN_TTL) {
-    throw badRequest(`ttlSeconds must be an integer from ${MIN_TOKEN_TTL} to ${MAX_TOKEN_TTL}`);
-  }
-  return ttl;
-}
-
-export const MAX_TOKEN_NAME = 100;
-
-/** A token's name/note: optional, 1-100 characters, no control characters. */
-export function checkTokenName(name: unknown): string | null {
-  if (name === undefined || name === null) return null;
-  if (typeof name !== 'string' || name.trim() === '' || name.length > MAX_TOKEN_NAME || /[\x00-\x1f\x7f]/.test(name)) {
-    throw badRequest(`name must be a string of 1-${MAX_TOKEN_NAME} characters without control characters`);
-  }
-  return name;
-}
-
-export function checkLimit(limit: unknown, max = MAX_PAGE): number {
-  if (limit === undefined || limit === null || limit === '') return DEFAULT_PAGE;
-  const n = typeof limit === 'string' ? Number(limit) : limit;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > max) throw badRequest(`limit must be an integer from 1 to ${max}`);
-  return n;
 }
 
 /** Creates an empty repository (and its first write token) and registers it in its namespace. */
@@ -133,9 +111,10 @@ export async function deleteRepo(env: Env, ns: string, name: string): Promise<vo
 }
 
 /** One page of a namespace's repositories in name order (from the registry, not the repos). */
-export async function listRepos(env: Env, origin: string, ns: string, opts: { limit?: unknown; cursor?: string | null } = {}): Promise<RepoPage> {
+export async function listRepos(env: Env, origin: string, ns: string, opts: unknown = {}): Promise<RepoPage> {
   checkNamespace(ns);
-  const page = await registryFor(env, ns).list(checkLimit(opts.limit), opts.cursor || null);
+  const q = pageArgs(opts);
+  const page = await registryFor(env, ns).list(q.limit ?? DEFAULT_PAGE, q.cursor || null);
   return {
     repos: page.entries.map((e) => ({ ...e, namespace: ns, remote: remoteUrl(origin, ns, e.name) })),
     cursor: page.cursor,
@@ -143,18 +122,17 @@ export async function listRepos(env: Env, origin: string, ns: string, opts: { li
 }
 
 /** One page of the namespaces that hold at least one repository. */
-export async function listNamespaces(env: Env, opts: { limit?: unknown; cursor?: string | null } = {}): Promise<NamespacePage> {
-  const page = await namespaceIndex(env).list(checkLimit(opts.limit), opts.cursor || null);
+export async function listNamespaces(env: Env, opts: unknown = {}): Promise<NamespacePage> {
+  const q = pageArgs(opts);
+  const page = await namespaceIndex(env).list(q.limit ?? DEFAULT_PAGE, q.cursor || null);
   return { namespaces: page.entries, cursor: page.cursor };
 }
 
 export async function createToken(
   env: Env, ns: string, name: string, scope: unknown = 'write', ttlSeconds: unknown = DEFAULT_TOKEN_TTL, tokenName?: unknown,
 ): Promise<IssuedTokenView> {
-  const s = checkScope(scope);
-  const ttl = checkTtl(ttlSeconds);
-  const note = checkTokenName(tokenName);
-  return unwrap(await stub(env, ns, name).createToken(repoKey(ns, name), s, ttl, note));
+  const b = parseArgs(TokenBody, { scope, ttlSeconds, name: tokenName });
+  return unwrap(await stub(env, ns, name).createToken(repoKey(ns, name), b.scope ?? 'write', b.ttlSeconds ?? DEFAULT_TOKEN_TTL, b.name ?? null));
 }
 
 export async function listTokens(env: Env, ns: string, name: string): Promise<TokenListing[]> {
@@ -162,16 +140,15 @@ export async function listTokens(env: Env, ns: string, name: string): Promise<To
 }
 
 export async function revokeToken(env: Env, ns: string, name: string, id: string): Promise<void> {
-  if (typeof id !== 'string' || !/^tok_[0-9a-f]{16}$/.test(id)) throw badRequest(`invalid token id '${String(id).slice(0, 40)}'`);
+  parseArgs(TokenId, id);
   unwrap(await stub(env, ns, name).revokeToken(repoKey(ns, name), id));
 }
 
 /** Ref-change events after `after` (an event id; 0 = from the start), oldest first. */
-export async function listEvents(env: Env, ns: string, name: string, opts: { after?: unknown; limit?: unknown } = {}): Promise<{ events: RefEvent[]; next: number }> {
-  const raw = opts.after ?? 0;
-  const after = typeof raw === 'string' ? (raw === '' ? 0 : Number(raw)) : raw;
-  if (typeof after !== 'number' || !Number.isInteger(after) || after < 0) throw badRequest('after must be a non-negative integer (an event id)');
-  const events = unwrap(await stub(env, ns, name).listEvents(repoKey(ns, name), after, checkLimit(opts.limit)));
+export async function listEvents(env: Env, ns: string, name: string, opts: unknown = {}): Promise<{ events: RefEvent[]; next: number }> {
+  const q = parseArgs(EventsQuery, opts ?? {});
+  const after = q.after ?? 0;
+  const events = unwrap(await stub(env, ns, name).listEvents(repoKey(ns, name), after, q.limit ?? DEFAULT_PAGE));
   return { events, next: events.length ? events[events.length - 1].id : after };
 }
 
@@ -187,9 +164,10 @@ export async function importRepo(
   origin: string,
   ns: string,
   name: string,
-  opts: { url?: unknown; branch?: unknown; depth?: unknown; headers?: unknown },
+  input: unknown,
 ): Promise<ImportedRepo> {
   checkNames(ns, name);
+  const opts = parseArgs(ImportBody, input ?? {});
   const parsed = parseRemoteUrl(opts.url);
   const refused = destinationProblem(parsed, privateNetworksAllowed(env));
   if (refused) throw badRequest(`url: ${refused}`);
@@ -207,26 +185,14 @@ export function repoStub(env: Env, ns: string, name: string) {
   return stub(env, ns, name);
 }
 
-export interface ForkRequest {
-  name?: unknown;
-  namespace?: unknown;
-  readOnly?: unknown;
-  defaultBranchOnly?: unknown;
-}
-
 /**
  * Forks `ns/name` into `namespace/name` of the request (namespace defaults to the source's).
  * The fork shares the source's objects (same fork network, same DO): constant time, no copy.
  */
-export async function forkRepo(env: Env, origin: string, ns: string, name: string, req: ForkRequest): Promise<CreatedRepo> {
+export async function forkRepo(env: Env, origin: string, ns: string, name: string, input: unknown): Promise<CreatedRepo> {
   checkNames(ns, name);
-  if (req === null || typeof req !== 'object') throw badRequest('the body must be a JSON object {"name", "namespace"?, "readOnly"?, "defaultBranchOnly"?}');
-  const destNs = req.namespace === undefined ? ns : req.namespace;
-  if (typeof req.name !== 'string') throw badRequest('"name" (the new repository\'s name) is required');
-  if (typeof destNs !== 'string') throw badRequest('"namespace" must be a string');
-  for (const k of ['readOnly', 'defaultBranchOnly'] as const) {
-    if (req[k] !== undefined && typeof req[k] !== 'boolean') throw badRequest(`"${k}" must be true or false`);
-  }
+  const req = parseArgs(ForkBody, input);
+  const destNs = req.namespace ?? ns;
   checkNames(destNs, req.name);
   const opts = { readOnly: req.readOnly === true, defaultBranchOnly: req.defaultBranchOnly === true };
   return registered(env, origin, destNs, req.name, await stub(env, destNs, req.name).createFork(destNs, req.name, repoKey(ns, name), opts, DEFAULT_TOKEN_TTL));
@@ -244,11 +210,11 @@ export async function listWebhooks(env: Env, ns: string, name: string): Promise<
 
 /** Removes a webhook; deliveries still queued for it are dropped. */
 export async function deleteWebhook(env: Env, ns: string, name: string, id: string): Promise<void> {
-  unwrap(await stub(env, ns, name).deleteWebhook(repoKey(ns, name), checkWebhookId(id)));
+  unwrap(await stub(env, ns, name).deleteWebhook(repoKey(ns, name), parseArgs(WebhookId, id)));
 }
 
 /** A webhook's recent deliveries, newest first: state, attempts, last answer, next attempt. */
-export async function listDeliveries(env: Env, ns: string, name: string, id: string, opts: { limit?: unknown } = {}): Promise<DeliveryView[]> {
-  const limit = checkLimit(opts.limit, 100);
-  return unwrap(await stub(env, ns, name).listDeliveries(repoKey(ns, name), checkWebhookId(id), limit));
+export async function listDeliveries(env: Env, ns: string, name: string, id: string, opts: unknown = {}): Promise<DeliveryView[]> {
+  const q = parseArgs(DeliveriesQuery, opts ?? {});
+  return unwrap(await stub(env, ns, name).listDeliveries(repoKey(ns, name), parseArgs(WebhookId, id), q.limit ?? 100));
 }

@@ -3,6 +3,7 @@
 // id and two Maps to find them: tens of MiB of V8 heap and GC work. Columns live in ArrayBuffer
 // memory, a few dozen bytes per entry, with ids kept raw.
 import { bytesToHex, hexToBytes, isOid } from '../pack';
+import { OidIndex, widen } from './oid-index';
 
 export class PackEntries {
   count = 0;
@@ -22,9 +23,8 @@ export class PackEntries {
   oids = new Uint8Array(1024 * 20);
   /** ref-delta: hex id of the base (few entries: thin packs' deltas against stored objects). */
   readonly refBase = new Map<number, string>();
-  /** Open addressing over entry numbers + 1 (0 = empty), keyed by id: the first copy of each. */
-  private slots = new Int32Array(2048);
-  private owners = 0;
+  /** The first copy of each id. */
+  private readonly index = new OidIndex(1024);
   private readonly scratch = new Uint8Array(20);
 
   /** Appends an entry; returns its number. */
@@ -61,22 +61,13 @@ export class PackEntries {
   /** Records entry i's id; returns false if an earlier entry already has it (a duplicate). */
   setOid(i: number, hex: string): boolean {
     hexToBytes(hex, this.oids, i * 20);
-    const s = this.slot(this.oids, i * 20);
-    if (this.slots[s] !== 0) return false;
-    if ((this.owners + 1) * 2 > this.slots.length) {
-      this.rehash(this.slots.length * 2);
-      this.slots[this.slot(this.oids, i * 20)] = i + 1;
-    } else {
-      this.slots[s] = i + 1;
-    }
-    this.owners++;
-    return true;
+    return this.index.insert(this.oids, i);
   }
 
   /** The first resolved entry with this hex id, -1 if none (or not a lower-case hex id). */
   find(hex: string): number {
     if (!isOid(hex)) return -1;
-    return this.slots[this.slot(hexToBytes(hex, this.scratch, 0), 0)] - 1;
+    return this.index.find(this.oids, hexToBytes(hex, this.scratch, 0), 0);
   }
 
   oidHex(i: number): string {
@@ -85,52 +76,33 @@ export class PackEntries {
 
   /** The first copy of every resolved id, in id order (the order SQLite inserts are cheapest in). */
   ownersInOidOrder(): Int32Array {
-    const out = new Int32Array(this.owners);
-    let n = 0;
-    for (const v of this.slots) if (v !== 0) out[n++] = v - 1;
-    return inOidOrder(this.oids, out);
-  }
-
-  private slot(buf: Uint8Array, off: number): number {
-    // object ids are uniformly random: their first bytes are a good hash
-    const mask = this.slots.length - 1;
-    let s = ((buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]) & mask;
-    const oids = this.oids;
-    for (;;) {
-      const v = this.slots[s];
-      if (v === 0) return s;
-      const k = (v - 1) * 20;
-      let j = 0;
-      while (j < 20 && oids[k + j] === buf[off + j]) j++;
-      if (j === 20) return s;
-      s = (s + 1) & mask;
-    }
-  }
-
-  private rehash(size: number): void {
-    const old = this.slots;
-    this.slots = new Int32Array(size);
-    for (const v of old) if (v !== 0) this.slots[this.slot(this.oids, (v - 1) * 20)] = v;
+    return inOidOrder(this.oids, this.index.items());
   }
 
   private grow(): void {
     const n = Math.ceil(this.offset.length * 1.5); // 2x would leave up to half of it unused
-    const wider = <T extends Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array>(a: T, len: number): T => {
-      const b = new (a.constructor as new (n: number) => T)(len);
-      b.set(a);
-      return b;
-    };
-    this.offset = wider(this.offset, n);
-    this.header = wider(this.header, n);
-    this.end = wider(this.end, n);
-    this.rawType = wider(this.rawType, n);
-    this.rawSize = wider(this.rawSize, n);
-    this.base = wider(this.base, n);
-    this.type = wider(this.type, n);
-    this.size = wider(this.size, n);
-    this.depth = wider(this.depth, n);
-    this.oids = wider(this.oids, n * 20);
+    this.offset = widen(this.offset, n);
+    this.header = widen(this.header, n);
+    this.end = widen(this.end, n);
+    this.rawType = widen(this.rawType, n);
+    this.rawSize = widen(this.rawSize, n);
+    this.base = widen(this.base, n);
+    this.type = widen(this.type, n);
+    this.size = widen(this.size, n);
+    this.depth = widen(this.depth, n);
+    this.oids = widen(this.oids, n * 20);
   }
+}
+
+const SMALL_SORT = 256;
+
+/** Orders entries a and b by their ids (from byte `from` on: the bytes before are equal). */
+function compareIds(oids: Uint8Array, a: number, b: number, from = 0): number {
+  for (let j = from; j < 20; j++) {
+    const d = oids[a * 20 + j] - oids[b * 20 + j];
+    if (d !== 0) return d;
+  }
+  return 0;
 }
 
 /**
@@ -140,6 +112,8 @@ export class PackEntries {
  */
 export function inOidOrder(oids: Uint8Array, entries: Int32Array): Int32Array {
   const n = entries.length;
+  // A small pack (a commit's few objects): the buckets' 512 KB would cost more than a plain sort.
+  if (n <= SMALL_SORT) return entries.slice().sort((a, b) => compareIds(oids, a, b));
   const starts = new Uint32Array(65537);
   const key = (e: number) => (oids[e * 20] << 8) | oids[e * 20 + 1];
   for (let i = 0; i < n; i++) starts[key(entries[i]) + 1]++;
@@ -147,13 +121,7 @@ export function inOidOrder(oids: Uint8Array, entries: Int32Array): Int32Array {
   const out = new Int32Array(n);
   const next = starts.slice(0, 65536);
   for (let i = 0; i < n; i++) out[next[key(entries[i])]++] = entries[i];
-  const cmp = (a: number, b: number): number => {
-    for (let j = 2; j < 20; j++) {
-      const d = oids[a * 20 + j] - oids[b * 20 + j];
-      if (d !== 0) return d;
-    }
-    return 0;
-  };
+  const cmp = (a: number, b: number): number => compareIds(oids, a, b, 2);
   for (let k = 0; k < 65536; k++) {
     const lo = starts[k];
     const hi = starts[k + 1];

@@ -73,7 +73,7 @@ export class PackIngest {
    * bits 3-5 its type if the pack holds it (0 if not). One table for both keeps the memory of
    * a big push down (most ids are both) and lets the connectivity check run on raw ids.
    */
-  private readonly referenced = new OidTable();
+  private readonly referenced = new OidTable(1024); // grows with the pack: a commit's few ids need no 340 KB table
   private readonly roots: string[] = [];
   /** What trees of the pack name .gitmodules/.gitattributes: checked once all is resolved. */
   private readonly special = new SpecialFiles();
@@ -116,7 +116,8 @@ export class PackIngest {
   private closed = false;
   /** Sees every parsed entry (CRC-32 included) before it is indexed: the idx benchmark's tap. */
   onParsed: ((e: PackEntry) => void) | null = null;
-  private readonly pending = new Uint8Array(COALESCE);
+  /** Gathers small pieces (grown up to COALESCE bytes: a commit's pack is a few hundred). */
+  private pending = new Uint8Array(0);
   private conflict: string | null = null;
   private fill = 0;
 
@@ -180,6 +181,11 @@ export class PackIngest {
     if (chunk.length >= COALESCE / 2) {
       this.feed(chunk);
       return;
+    }
+    if (this.fill + chunk.length > this.pending.length) {
+      const grown = new Uint8Array(Math.min(COALESCE, Math.max(this.pending.length * 2, this.fill + chunk.length, 4096)));
+      grown.set(this.pending.subarray(0, this.fill));
+      this.pending = grown;
     }
     this.pending.set(chunk, this.fill);
     this.fill += chunk.length;

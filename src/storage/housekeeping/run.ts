@@ -63,8 +63,8 @@ export class Housekeeper {
   private build: Build | null = null;
   private busy = false;
   private readonly uploadsSeen = new Map<number, number>();
-  /** Tests: the named point ('build', 'built', 'migrate', 'migrate-tx', 'finish', 'finish-tx',
-   *  'cleanup') throws once, after being passed `faultSkip` times. */
+  /** Tests: the named point ('build', 'built', 'indexed-tx', 'migrate', 'migrate-tx', 'finish',
+   *  'finish-tx', 'cleanup') throws once, after being passed `faultSkip` times. */
   fault: string | null = null;
   faultSkip = 0;
   /** Index rows moved per migrate step. */
@@ -209,6 +209,7 @@ export class Housekeeper {
       run.unreachableKept = b.unreachableKept();
       run.errors = 0;
       this.state.saveRun(run);
+      this.maybeFail('indexed-tx'); // rolls the pack's row back: an unindexed file, built again
     });
     this.build = null;
     return 'more';

@@ -12,7 +12,7 @@ import type { ObjectStore } from '../object-store';
 import { packPath } from '../pack-files';
 import type { RunState } from './state';
 
-export const MIGRATE_BATCH = 1000;
+export const MIGRATE_BATCH = 500;
 const GITLINK = 0o160000;
 
 /** Moves the next batch of index rows to the new pack; true when all are moved. */

@@ -4,6 +4,7 @@
 // string each (the same reasoning as storage/entries.ts).
 import { bytesToHex, hexToBytes } from '../../pack';
 import type { ObjectRow } from '../object-store';
+import { OidIndex, widen } from '../oid-index';
 
 /** flags bits */
 export const REACHED = 1; // reachable from a ref
@@ -30,7 +31,7 @@ export class WorkList {
   flags: Uint8Array;
   /** When the object was first stored (ms): its pack's creation, or its cruft time. */
   time: Float64Array;
-  private slots: Int32Array;
+  private readonly index: OidIndex;
   private readonly scratch = new Uint8Array(20);
 
   constructor(capacity = 1024) {
@@ -50,9 +51,7 @@ export class WorkList {
     this.nameHash = new Uint32Array(c);
     this.flags = new Uint8Array(c);
     this.time = new Float64Array(c);
-    let s = 16;
-    while (s < c * 2) s <<= 1;
-    this.slots = new Int32Array(s);
+    this.index = new OidIndex(c);
   }
 
   /** Adds a stored object (an `objects` row); returns its item number, or -1 if already listed. */
@@ -73,8 +72,7 @@ export class WorkList {
     if (r.base_oid !== null) hexToBytes(r.base_oid, this.baseOids, i * 20);
     this.baseIdx[i] = -1;
     this.time[i] = time;
-    if ((this.n * 2) > this.slots.length) this.rehash(this.slots.length * 2);
-    else this.slots[this.slot(this.oids, i * 20)] = i + 1;
+    this.index.insert(this.oids, i);
     return i;
   }
 
@@ -89,7 +87,7 @@ export class WorkList {
 
   /** Item number of the id at buf[off..off+20), -1 if not listed. */
   find(buf: Uint8Array, off: number): number {
-    return this.slots[this.slot(buf, off)] - 1;
+    return this.index.find(this.oids, buf, off);
   }
 
   findHex(hex: string): number {
@@ -98,51 +96,26 @@ export class WorkList {
 
   /** Bytes of memory held (for the heap budget and the status report). */
   bytes(): number {
-    return this.type.length * 80 + this.slots.length * 4;
-  }
-
-  private slot(buf: Uint8Array, off: number): number {
-    const mask = this.slots.length - 1;
-    let s = ((buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]) & mask;
-    const oids = this.oids;
-    for (;;) {
-      const v = this.slots[s];
-      if (v === 0) return s;
-      const k = (v - 1) * 20;
-      let j = 0;
-      while (j < 20 && oids[k + j] === buf[off + j]) j++;
-      if (j === 20) return s;
-      s = (s + 1) & mask;
-    }
-  }
-
-  private rehash(size: number): void {
-    this.slots = new Int32Array(size);
-    for (let i = 0; i < this.n; i++) this.slots[this.slot(this.oids, i * 20)] = i + 1;
+    return this.type.length * 80 + this.index.bytes;
   }
 
   private grow(): void {
     const c = Math.ceil(this.type.length * 1.5);
-    const wider = <T extends Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array>(a: T, len: number): T => {
-      const b = new (a.constructor as new (n: number) => T)(len);
-      b.set(a);
-      return b;
-    };
-    this.oids = wider(this.oids, c * 20);
-    this.type = wider(this.type, c);
-    this.rawType = wider(this.rawType, c);
-    this.size = wider(this.size, c);
-    this.rawSize = wider(this.rawSize, c);
-    this.pack = wider(this.pack, c);
-    this.dataOffset = wider(this.dataOffset, c);
-    this.end = wider(this.end, c);
-    this.oldDepth = wider(this.oldDepth, c);
-    this.hasBase = wider(this.hasBase, c);
-    this.baseOids = wider(this.baseOids, c * 20);
-    this.baseIdx = wider(this.baseIdx, c);
-    this.nameHash = wider(this.nameHash, c);
-    this.flags = wider(this.flags, c);
-    this.time = wider(this.time, c);
+    this.oids = widen(this.oids, c * 20);
+    this.type = widen(this.type, c);
+    this.rawType = widen(this.rawType, c);
+    this.size = widen(this.size, c);
+    this.rawSize = widen(this.rawSize, c);
+    this.pack = widen(this.pack, c);
+    this.dataOffset = widen(this.dataOffset, c);
+    this.end = widen(this.end, c);
+    this.oldDepth = widen(this.oldDepth, c);
+    this.hasBase = widen(this.hasBase, c);
+    this.baseOids = widen(this.baseOids, c * 20);
+    this.baseIdx = widen(this.baseIdx, c);
+    this.nameHash = widen(this.nameHash, c);
+    this.flags = widen(this.flags, c);
+    this.time = widen(this.time, c);
   }
 }
 

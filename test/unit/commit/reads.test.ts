@@ -269,14 +269,17 @@ describe('empty and missing repositories', () => {
     expect((await call(r, 'GET', 'log/HEAD')).status).toBe(404);
   });
 
-  it('a repository that does not exist is 404', async () => {
+  it('a repository that does not exist is 404 (an invalid name: 400)', async () => {
     const gone = { ...repo, url: (rest: string) => `http://x/v1/repos/unit-commit/never-created/${rest}` };
     for (const p of ['refs', 'commits/main', 'tree/main', 'blob/main/a', 'log/main', 'compare/a...b', `objects/${c1}`]) {
       const r = await call(gone, 'GET', p);
       expect(r.status, p).toBe(404);
       expect(r.json.error.code).toBe('not_found');
     }
-    expect((await call({ ...repo, url: (rest: string) => `http://x/v1/repos/bad%20ns/x/${rest}` }, 'GET', 'refs')).status).toBe(404);
+    // An invalid name is a bad path parameter (400 naming it), as on the control plane, not a missing repository.
+    const bad = await call({ ...repo, url: (rest: string) => `http://x/v1/repos/bad%20ns/x/${rest}` }, 'GET', 'refs');
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.message).toMatch(/invalid namespace name 'bad ns'/);
   });
 
   it('read token can read, no token cannot', async () => {

@@ -169,9 +169,11 @@ describe('URLs with malformed percent-encoding answer 400', () => {
 });
 
 describe('no existence oracle: a missing repository answers as one you may not see', () => {
-  async function answer(url: string, init: RequestInit = {}): Promise<string> {
+  /** The answer to `url`, with the repository's own name (which a refusal may repeat) as <repo>. */
+  async function answer(url: string, init: RequestInit = {}, name = /\/(?:git|v1\/repos)\/[^/]+\/([^/.]+)/.exec(url)![1]): Promise<string> {
     const res = await worker.fetch(url, init);
-    return JSON.stringify([res.status, res.headers.get('www-authenticate'), res.headers.get('content-type'), await res.text()]);
+    const text = (await res.text()).split(name).join('<repo>');
+    return JSON.stringify([res.status, res.headers.get('www-authenticate'), res.headers.get('content-type'), text]);
   }
 
   it('git routes: no credentials, a wrong token, another repository\'s token, dumb HTTP, push', async () => {

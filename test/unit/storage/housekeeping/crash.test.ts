@@ -3,7 +3,9 @@
 // intact at the point of failure, and the next steps resume or restart the run to the same end.
 import { evictDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { hashObject } from '../../../../src/pack';
+import { concatBytes, hashObject, resolvePackInMemory } from '../../../../src/pack';
+import { generatePack, generateWholePack } from '../../../../src/storage/pack-out';
+import { planFetch } from '../../../../src/storage/walk';
 import { Budget } from '../../../../src/storage/housekeeping/budget';
 import type { RepoStore } from '../../../../src/storage/repo-store';
 import { blob, buildPack, commit, linearHistory, pushPack, repoStub, tree, withStore, ZERO } from '../helpers';
@@ -40,6 +42,13 @@ function intact(store: RepoStore, sql: SqlStorage): string[] {
   for (const id of new Set(sql.exec<{ pack_id: number }>(`SELECT DISTINCT pack_id FROM objects`).toArray().map((r) => r.pack_id))) {
     expect(store.fs.existsSync(`/packs/pack-${id}.pack`), `file of pack ${id}`).toBe(true);
   }
+  // what a clone would get right now: a walk of the refs, and the whole store as stored
+  const opts = { ofsDelta: true, thinPack: false, clientHas: new Set<string>() };
+  const plan = planFetch(store.objects, { wants: [h.commits[29].oid], haves: [], deepen: false, includeTag: false });
+  const walked = resolvePackInMemory(concatBytes([...generatePack(store.objects, plan.objects, opts)]));
+  expect(walked.objects.map((o) => o.oid).sort()).toEqual(reachable);
+  const whole = resolvePackInMemory(concatBytes([...generateWholePack(store.objects, opts)]));
+  expect(whole.objects.map((o) => o.oid).sort()).toEqual(oids);
   return oids;
 }
 
@@ -55,7 +64,7 @@ function finalState(store: RepoStore, sql: SqlStorage): void {
 }
 
 describe('housekeeping interrupted', () => {
-  for (const [point, skip] of [['build', 0], ['build', 3], ['built', 0], ['migrate', 0], ['migrate', 4], ['migrate-tx', 2], ['finish', 0], ['finish-tx', 0], ['cleanup', 0], ['cleanup', 1]] as const) {
+  for (const [point, skip] of [['build', 0], ['build', 3], ['built', 0], ['indexed-tx', 0], ['migrate', 0], ['migrate', 4], ['migrate-tx', 2], ['finish', 0], ['finish-tx', 0], ['cleanup', 0], ['cleanup', 1]] as const) {
     it(`at ${point}${skip ? ` (after ${skip} steps)` : ''}: nothing lost; a fresh instance finishes the run`, async () => {
       await withStore(`hk-crash-${point}`, async (store, state) => {
         const sql = state.storage.sql;
