@@ -4,15 +4,12 @@
 // as with everything in memory: judged by git fsck.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import { api, cloneRepo, commitFiles, createRepo, fsckStrict, git, initRepo, pushAll, revParse, treeOf, useArbor, type RepoInfo } from './harness';
+import { api, cloneRepo, commitFiles, createRepo, fsckStrict, git, initRepo, pushAll, revParse, treeOf, forkRepo, useArbor, type RepoInfo,
+} from './harness';
 
 useArbor({ vars: { ARBOR_SNAPSHOT_PREFETCH_BYTES: '0' } });
 
-async function fork(src: { namespace: string; name: string }, name: string): Promise<RepoInfo> {
-  const r = await api('POST', `/v1/repos/${src.namespace}/${src.name}/fork`, { body: { name } });
-  if (r.status !== 201) throw new Error(`fork: ${r.status} ${r.text}`);
-  return r.json as RepoInfo;
-}
+const fork = (src: RepoInfo, name: string) => forkRepo(src, { name });
 
 /** A repository whose pack spans several 1 MiB windows: incompressible files over a few commits. */
 async function bigRepo(label: string): Promise<string> {

@@ -10,16 +10,13 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import {
   api, buildSampleRepo, cloneRepo, commitFiles, createRepo, DELIM, FLUSH, fsckStrict, git, gitOut, lsRemote, NS, parseReportStatus, pkt,
   pushAll, rawService, receivePackBody, revParse, uniqueName, useArbor, ZERO_OID, type RepoInfo,
+  forkRepo,
 } from './harness';
 import { commitData, copyDelta, oidOf, pack, packObjectCountOf, refDelta, tagData, treeData, whole } from './packs';
 
 useArbor();
 
-async function fork(src: RepoInfo, name: string): Promise<RepoInfo> {
-  const r = await api('POST', `/v1/repos/${src.namespace}/${src.name}/fork`, { body: { name } });
-  if (r.status !== 201) throw new Error(`fork: ${r.status} ${r.text}`);
-  return r.json as RepoInfo;
-}
+const fork = (src: RepoInfo, name: string) => forkRepo(src, { name });
 
 const randomOid = () => randomBytes(20).toString('hex');
 

@@ -6,16 +6,13 @@
 import { describe, expect, test } from 'vitest';
 import {
   api, buildSampleRepo, cloneRepo, commitFiles, createRepo, fsckStrict, git, lsRemote, pushAll, revParse, treeOf, type RepoInfo,
+  forkRepo,
 } from './harness';
 import { useArbor } from './harness';
 
 useArbor();
 
-async function fork(src: { namespace: string; name: string }, body: Record<string, unknown>): Promise<RepoInfo> {
-  const r = await api('POST', `/v1/repos/${src.namespace}/${src.name}/fork`, { body });
-  if (r.status !== 201) throw new Error(`fork: ${r.status} ${r.text}`);
-  return r.json as RepoInfo;
-}
+const fork = forkRepo;
 
 const requests = async (r: { namespace: string; name: string }): Promise<number> => {
   const res = await api('GET', `/v1/repos/${r.namespace}/${r.name}/stats`);

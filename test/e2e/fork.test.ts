@@ -7,15 +7,12 @@ import { describe, expect, test } from 'vitest';
 import {
   adminToken, api, buildSampleRepo, cloneRepo, commitFiles, createRepo, fsckStrict, git, gitOut, lsRemote, NS, pushAll, revParse,
   treeOf, uniqueName, useArbor, type RepoInfo,
+  forkRepo,
 } from './harness';
 
 useArbor();
 
-async function fork(src: { namespace: string; name: string }, body: Record<string, unknown>): Promise<RepoInfo> {
-  const r = await api('POST', `/v1/repos/${src.namespace}/${src.name}/fork`, { body });
-  if (r.status !== 201) throw new Error(`fork: ${r.status} ${r.text}`);
-  return r.json as RepoInfo;
-}
+const fork = forkRepo;
 
 const refsOf = (remote: string, token: string) => lsRemote(remote, { token });
 

@@ -86,7 +86,8 @@ export class HandPack {
   }
 }
 
-function sizeVarint(n: number): Buffer {
+/** A delta header's size: little-endian base-128 (bigint for sizes past 2^53). */
+export function sizeVarint(n: bigint | number): Buffer {
   let s = BigInt(n);
   const out: number[] = [];
   do {
@@ -99,7 +100,7 @@ function sizeVarint(n: number): Buffer {
 }
 
 /** A delta: base size, result size, then instructions. */
-export const delta = (base: number, result: number, ...ops: Buffer[]): Buffer => Buffer.concat([sizeVarint(base), sizeVarint(result), ...ops]);
+export const delta = (base: bigint | number, result: bigint | number, ...ops: Buffer[]): Buffer => Buffer.concat([sizeVarint(base), sizeVarint(result), ...ops]);
 
 /** A copy instruction (offset < 2^32, 0 < size < 2^24; git's size 0 means 0x10000, not used here). */
 export function copyOp(offset: number, size: number): Buffer {

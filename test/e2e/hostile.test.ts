@@ -19,10 +19,10 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
-  adminToken, api, cloneRepo, commitFiles, createRepo, DELIM, FLUSH, fsckStrict, git, gitOut, initRepo, lsRemote, NS, origin,
+  adminToken, api, cloneRepo, commitFiles, createRepo, DELIM, FLUSH, forkRepo, fsckStrict, git, gitOut, initRepo, lsRemote, NS, origin,
   parsePkts, parseReportStatus, pkt, revParse, useArbor, ZERO_OID, type RepoInfo,
 } from './harness';
-import { entryHeader, ofsDistance } from './hand-pack';
+import { copyOp, delta, entryHeader, ofsDistance } from './hand-pack';
 
 useArbor();
 
@@ -84,19 +84,6 @@ function fixTrailer(pack: Buffer): Buffer {
   return Buffer.concat([body, sha1(body)]);
 }
 
-function sizeVarint(n: bigint | number): Buffer {
-  let s = BigInt(n);
-  const out: number[] = [];
-  do {
-    let b = Number(s & 127n);
-    s >>= 7n;
-    if (s > 0n) b |= 0x80;
-    out.push(b);
-  } while (s > 0n);
-  return Buffer.from(out);
-}
-/** Delta: source size, target size, then instructions. */
-const delta = (src: bigint | number, dst: bigint | number, ...ops: Buffer[]): Buffer => Buffer.concat([sizeVarint(src), sizeVarint(dst), ...ops]);
 function insertOp(data: Buffer): Buffer {
   const parts: Buffer[] = [];
   for (let i = 0; i < data.length; i += 127) {
@@ -104,19 +91,6 @@ function insertOp(data: Buffer): Buffer {
     parts.push(Buffer.from([c.length]), c);
   }
   return Buffer.concat(parts);
-}
-function copyOp(offset: number, size: number): Buffer {
-  let cmd = 0x80;
-  const bytes: number[] = [];
-  for (let i = 0; i < 4; i++) {
-    const b = (offset >>> (8 * i)) & 255;
-    if (b) { cmd |= 1 << i; bytes.push(b); }
-  }
-  for (let i = 0; i < 3; i++) {
-    const b = (size >>> (8 * i)) & 255;
-    if (b) { cmd |= 0x10 << i; bytes.push(b); }
-  }
-  return Buffer.from([cmd, ...bytes]);
 }
 
 type TreeEntry = [mode: string, name: string | Buffer, oid: string];
@@ -868,9 +842,7 @@ describe('cross-repository ids', () => {
   // object id from this repository's write token must treat the sibling's ids as missing
   // (issue 20, item 2; test/e2e/fork-reach.test.ts has the full matrix, with the REST routes).
   test('ids of a sibling fork\'s secret objects, named through push and fetch', async () => {
-    const fk = await api('POST', `${apiBase}/fork`, { body: { name: `${repo.name}-sib` } });
-    expect(fk.status, fk.text).toBe(201);
-    const sib = fk.json as RepoInfo;
+    const sib = await forkRepo(repo, { name: `${repo.name}-sib` });
     const { dir } = await cloneRepo(sib.remote, { token: sib.token, label: 'hostile-sib' });
     const secretText = Buffer.from(`sibling secret ${SEED}\n`);
     const secret = await commitFiles(dir, { 'secret.txt': secretText.toString() }, 'secret');

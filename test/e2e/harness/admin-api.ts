@@ -55,6 +55,13 @@ export async function createRepo(prefix = 'r', ns = NS): Promise<RepoInfo> {
   return res.json as RepoInfo;
 }
 
+/** Forks `src` through the admin API with `body` ({name, namespace?, readOnly?, ...}); throws unless 201. */
+export async function forkRepo(src: { namespace: string; name: string }, body: Record<string, unknown>): Promise<RepoInfo> {
+  const r = await api('POST', `/v1/repos/${src.namespace}/${src.name}/fork`, { body });
+  if (r.status !== 201) throw new Error(`fork: ${r.status} ${r.text}`);
+  return r.json as RepoInfo;
+}
+
 export async function deleteRepo(repo: { namespace: string; name: string }): Promise<ApiResponse> {
   return api('DELETE', `/v1/repos/${repo.namespace}/${repo.name}`);
 }

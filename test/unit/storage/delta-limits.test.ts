@@ -10,20 +10,13 @@ import { wasmApplyDelta, wasmMemoryBytes } from '../../../src/codec';
 import { IngestError, type RepoStore } from '../../../src/storage/repo-store';
 import { DEFAULT_RESOLVE_LIMITS, ResolveBudget, type ResolveLimits } from '../../../src/storage/delta-limits';
 import { blob, buildPack, concat, pushPack, randomChunks, storageSnapshot, withStore, type Obj, type PackItem } from './helpers';
+import { deltaVarint } from '../pack/helpers';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const LIMIT = 64 * MiB;
 
-function varint(n: number): number[] {
-  const out: number[] = [];
-  while (n >= 0x80) {
-    out.push((n % 0x80) | 0x80);
-    n = Math.floor(n / 0x80);
-  }
-  out.push(n);
-  return out;
-}
+const varint = deltaVarint;
 /** A copy of base bytes [off, off + size), size < 2^24. */
 function copy(off: number, size: number): number[] {
   let cmd = 0x80;

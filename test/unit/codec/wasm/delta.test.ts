@@ -6,6 +6,7 @@ import { applyDelta, createDelta } from '../../../../src/codec/delta';
 import { PackError } from '../../../../src/codec/errors';
 import { wasmApplyDelta, wasmCreateDelta } from '../../../../src/codec';
 import { concat, describe, outcome, randomBytes, repeatBytes, rng, sameBytes, textBytes } from './helpers';
+import { deltaVarint } from '../../pack/helpers';
 
 function diff(base: Uint8Array, delta: Uint8Array, max?: number): string | null {
   const t = outcome(() => (max === undefined ? applyDelta(base, delta) : applyDelta(base, delta, max)));
@@ -32,16 +33,7 @@ class Diffs {
   }
 }
 
-/** Encodes a git delta size varint. */
-function varint(n: number): number[] {
-  const out: number[] = [];
-  while (n >= 0x80) {
-    out.push((n % 0x80) | 0x80);
-    n = Math.floor(n / 0x80);
-  }
-  out.push(n);
-  return out;
-}
+const varint = deltaVarint;
 
 /** A copy instruction with every offset/size byte present (even zero ones). */
 function copyOp(off: number, size: number): number[] {
