@@ -123,15 +123,17 @@ export class RequestLog {
   private bytesOut = 0;
 
   /**
-   * `countIn: false` leaves the request as it is and takes bytesIn from its Content-Length, or
-   * from `fields.bytesIn` if the handler sets it. A push body must stay as it came: wrapped in a
-   * counting stream it is no byte stream, so receive-pack cannot read it in 64 KiB pieces
-   * (readAtLeast) and falls back to workerd's ~4 KB ones, which cost a 128 MiB push ~2.5 s of its
-   * 11 s (profile of bench/push-profile.mjs, counted wrapper and per-read timers).
+   * A body is wrapped in a counting stream only when it states no length and the handler does not
+   * count it (`countIn: false`: it sets `fields.bytesIn`); otherwise it stays as it came and
+   * bytesIn is its Content-Length (the runtime holds a body to it). The wrapper is not free: it is
+   * no byte stream, so receive-pack cannot read a wrapped push in 64 KiB pieces (readAtLeast) and
+   * falls back to workerd's ~4 KB ones, which cost a 128 MiB push ~2.5 s of its 11 s (profile of
+   * bench/push-profile.mjs), and every API call paid a JS hop per chunk.
    */
   constructor(request: Request, fields: Partial<LogFields> & { op: string }, opts: { countIn?: boolean } = {}) {
     this.fields = { repo: null, tokenId: null, objects: null, ...fields };
-    if (request.body && opts.countIn !== false) {
+    const stated = /^\d{1,15}$/.test(request.headers.get('content-length') ?? '');
+    if (request.body && opts.countIn !== false && !stated) {
       this.request = new Request(request, { body: counted(request.body, (n) => (this.bytesIn += n), () => {}) });
     } else {
       this.request = request;

@@ -3,13 +3,11 @@
 import { credentialFrom, safeEqual } from '../auth/tokens';
 import { RequestLog, TOKEN_ID_HEADER, gitOp, handedOver } from './log';
 
-/** The Worker's log for a /v1, /git or /ui request (null for anything else). /v1 bodies are
- *  counted unless they state their length (the API's JSON: the runtime holds a body to its
- *  Content-Length, and a counting JS stream cost every API call a hop per chunk on its way to the
- *  Durable Object); /git bodies are not touched here (the DO that serves them counts them). */
+/** The Worker's log for a /v1, /git or /ui request (null for anything else). /git bodies are not
+ *  touched here (the DO that serves them counts them). */
 export function workerLog(request: Request): RequestLog | null {
   const path = new URL(request.url).pathname;
-  if (path.startsWith('/v1/')) return new RequestLog(request, { op: request.method }, { countIn: !/^\d{1,15}$/.test(request.headers.get('content-length') ?? '') });
+  if (path.startsWith('/v1/')) return new RequestLog(request, { op: request.method });
   if (path.startsWith('/git/')) return new RequestLog(request, { op: request.method }, { countIn: false });
   if (path === '/ui' || path.startsWith('/ui/')) return new RequestLog(request, { op: request.method }); // pages: the cookie is never logged
   return null;
