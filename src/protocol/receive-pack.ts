@@ -101,7 +101,11 @@ async function* serve(store: RepoStore, reader: PktStream, opts: ReceiveOptions)
       // Delta resolution reports as it goes (progress-pump.ts), so a long one is never silent. By
       // the first tick every entry was parsed: receiving is done.
       let received = false;
-      const receivedLine = (n: number) => (received ? [] : ((received = true), progress(progressLine('Receiving objects', n, n, true))));
+      const receivedLine = (n: number): Uint8Array[] => {
+        if (received) return [];
+        received = true;
+        return progress(progressLine('Receiving objects', n, n, true));
+      };
       const ing = ingest;
       pack = yield* pumped((emit) =>
         ing.finish(async (done, total) => {

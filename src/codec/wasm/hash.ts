@@ -84,7 +84,12 @@ export function wasmHashObject(type: ObjectType, data: Uint8Array): string {
  * A running checksum of buf through the arena, CHUNK bytes at a time: `step` is the Wasm export,
  * `twin` the TS function used when the arena cannot grow.
  */
-function checksum(buf: Uint8Array, prev: number, step: (c: number, at: number, len: number) => number, twin: (b: Uint8Array, p: number) => number): number {
+function checksum(
+  buf: Uint8Array,
+  prev: number,
+  step: (e: ReturnType<typeof instance>, c: number, at: number, len: number) => number,
+  twin: (b: Uint8Array, p: number) => number,
+): number {
   const e = instance();
   const n = buf.length;
   if (!reserve(e, Math.min(n, CHUNK))) return twin(buf, prev);
@@ -92,7 +97,7 @@ function checksum(buf: Uint8Array, prev: number, step: (c: number, at: number, l
   for (let at = 0; at < n; at += CHUNK) {
     const len = Math.min(CHUNK, n - at);
     rt.mem.set(len === n ? buf : buf.subarray(at, at + len), rt.base);
-    c = step(c, rt.base, len);
+    c = step(e, c, rt.base, len);
   }
   release();
   return c >>> 0;
@@ -100,10 +105,10 @@ function checksum(buf: Uint8Array, prev: number, step: (c: number, at: number, l
 
 /** CRC-32 of buf continuing from prev, as crc32() in src/codec/crc32.ts. */
 export function wasmCrc32(buf: Uint8Array, prev = 0): number {
-  return checksum(buf, prev, (c, at, len) => instance().crc32(c, at, len), crc32Js);
+  return checksum(buf, prev, (e, c, at, len) => e.crc32(c, at, len), crc32Js);
 }
 
 /** Adler-32 of buf continuing from prev (1 to start), as adler32Ts. */
 export function wasmAdler32(buf: Uint8Array, prev = 1): number {
-  return checksum(buf, prev, (a, at, len) => instance().adler32(a, at, len), adler32Ts);
+  return checksum(buf, prev, (e, a, at, len) => e.adler32(a, at, len), adler32Ts);
 }
