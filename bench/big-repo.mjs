@@ -6,9 +6,8 @@
 //
 // How the figures are taken:
 // - heap peak: V8's used heap of the worker's isolate, sampled every 50 ms (heap.mjs);
-// - longest silent gap: at each byte the server sends, the time since the later of the previous
-//   byte it sent and the last byte the client sent (the client's own work between requests, such
-//   as git's pack-objects before a push, is not counted);
+// - longest silent gap: the proxy's maxGap (proxy.mjs): the longest the client waited for a byte
+//   from the server, not counting its own work between requests;
 // - CPU ms/MiB: utime+stime of the workerd processes below this one (/proc/<pid>/stat) across the
 //   operation, over the pack's MiB. Local workerd runs the Worker and the Durable Object in one
 //   process, so this is an upper bound of the DO's share (the Worker only streams bytes through).
@@ -17,11 +16,11 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startHttpBackend } from './http-backend.mjs';
 import { median, startArbor, workerdCpuMs } from './lib.mjs';
+import { startProxy } from './proxy.mjs';
 
 const MIB = Number(process.env.BIG_MIB ?? 1024);
 const BLOB = Number(process.env.BIG_BLOB_KIB ?? 1024) * 1024;
@@ -60,30 +59,6 @@ function generate(dir) {
   execFileSync('git', ['repack', '-adq'], { cwd: dir, env: gitEnv });
 }
 
-/** A TCP proxy that records the longest time the client waited for a byte from the server. */
-async function gapProxy(targetOrigin) {
-  const target = new URL(targetOrigin);
-  const st = { maxGap: 0, down: 0 };
-  let lastUp = 0;
-  let lastDown = 0;
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port), target.hostname);
-    client.on('data', () => { lastUp = Date.now(); });
-    upstream.on('data', (d) => {
-      const now = Date.now();
-      st.maxGap = Math.max(st.maxGap, now - Math.max(lastUp, lastDown));
-      lastDown = now;
-      st.down += d.length;
-    });
-    client.pipe(upstream).on('error', () => {});
-    upstream.pipe(client).on('error', () => {});
-    client.on('error', () => upstream.destroy());
-    upstream.on('error', () => client.destroy());
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { origin: `http://127.0.0.1:${server.address().port}`, st, reset() { st.maxGap = 0; st.down = 0; lastUp = lastDown = Date.now(); }, stop: () => new Promise((r) => server.close(r)) };
-}
-
 function gitAsync(args, cwd) {
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, { cwd, env: gitEnv, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -105,8 +80,8 @@ async function measure(label, proxy, arbor, fn) {
   const ms = Date.now() - t0;
   const heapPeak = arbor?.heap ? await arbor.heap.stop() : null;
   const cpuMs = arbor ? workerdCpuMs() - cpu0 : null;
-  process.stderr.write(`  ${label}: ${(ms / 1000).toFixed(1)} s, longest silence ${proxy.st.maxGap} ms\n`);
-  return { ms, gap: proxy.st.maxGap, heapPeak, cpuMs };
+  process.stderr.write(`  ${label}: ${(ms / 1000).toFixed(1)} s, longest silence ${proxy.counts.maxGap} ms\n`);
+  return { ms, gap: proxy.counts.maxGap, heapPeak, cpuMs };
 }
 
 async function main() {
@@ -138,7 +113,7 @@ async function main() {
           if (r.status !== 201) throw new Error(`create: ${r.status} ${await r.text()}`);
           cfg = ['-c', `http.extraHeader=Authorization: Bearer ${(await r.json()).token}`];
         }
-        const proxy = await gapProxy(origin);
+        const proxy = await startProxy(origin);
         const remote = `${proxy.origin}/git/bench/${name}.git`;
         const a = who === 'arbor' ? arbor : null;
         process.stderr.write(`${who} run ${run + 1}/${RUNS}\n`);

@@ -21,20 +21,24 @@ export const benchSizes = () => (process.env.BENCH_SIZES ?? 'small,large').split
 
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** The workerd processes below this one: [{pid, rss (KiB)}]. */
+export function workerdProcesses() {
+  const out = execFileSync('ps', ['-eo', 'pid,ppid,rss,comm']).toString().trim().split('\n').slice(1);
+  const rows = out.map((l) => l.trim().split(/\s+/)).map(([pid, ppid, rss, comm]) => ({ pid: +pid, ppid: +ppid, rss: +rss, comm }));
+  const mine = new Set([process.pid]);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const r of rows) if (mine.has(r.ppid) && !mine.has(r.pid)) (mine.add(r.pid), (changed = true));
+  }
+  return rows.filter((r) => mine.has(r.pid) && r.comm.includes('workerd'));
+}
+
 /** Peak RSS (KiB) of workerd processes below this one, sampled every 100 ms. */
 export function rssSampler() {
   let peak = 0;
   const tick = () => {
     try {
-      const out = execFileSync('ps', ['-eo', 'pid,ppid,rss,comm']).toString().trim().split('\n').slice(1);
-      const rows = out.map((l) => l.trim().split(/\s+/)).map(([pid, ppid, rss, comm]) => ({ pid: +pid, ppid: +ppid, rss: +rss, comm }));
-      const mine = new Set([process.pid]);
-      for (let changed = true; changed; ) {
-        changed = false;
-        for (const r of rows) if (mine.has(r.ppid) && !mine.has(r.pid)) (mine.add(r.pid), (changed = true));
-      }
-      const total = rows.filter((r) => mine.has(r.pid) && r.comm.includes('workerd')).reduce((a, r) => Math.max(a, r.rss), 0);
-      peak = Math.max(peak, total);
+      peak = Math.max(peak, workerdProcesses().reduce((a, r) => Math.max(a, r.rss), 0));
     } catch { /* ps raced a dying process */ }
   };
   const h = setInterval(tick, 100);
@@ -44,16 +48,9 @@ export function rssSampler() {
 /** CPU ms (user + system) used so far by the workerd processes below this one: unlike wall
  *  time, it does not grow with what other processes on a shared machine are doing. */
 export function workerdCpuMs() {
-  const rows = execFileSync('ps', ['-eo', 'pid,ppid,comm']).toString().trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/));
-  const mine = new Set([process.pid]);
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const [pid, ppid] of rows) if (mine.has(+ppid) && !mine.has(+pid)) (mine.add(+pid), (changed = true));
-  }
   const tick = 1000 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
   let ms = 0;
-  for (const [pid, , comm] of rows) {
-    if (!mine.has(+pid) || !comm.includes('workerd')) continue;
+  for (const { pid } of workerdProcesses()) {
     try {
       const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
       ms += (Number(f[11]) + Number(f[12])) * tick; // utime, stime
