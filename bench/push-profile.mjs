@@ -3,7 +3,9 @@
 // the inclusive time of the ingest stages; writes the raw profile to bench/out/push.cpuprofile
 // (open it in Chrome DevTools). Env: PROFILE_SIZE=small|large (default large); PROFILE_HEAP=1
 // samples the isolate's used heap every 50 ms instead and prints its peak; PROFILE_INCREMENTAL=N
-// profiles the push of N new commits on top of the pushed repository instead of the full push.
+// profiles the push of N new commits on top of the pushed repository instead of the full push;
+// PROFILE_INDEX=N profiles N runs of the pack indexer (POST /v1/admin/bench/index, what
+// bench/index-bench.mjs times) on the repository's pack instead of a push.
 // Usage: npx node bench/push-profile.mjs
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -40,7 +42,7 @@ process.env.WRANGLER_LOG ??= 'error';
 const { unstable_startWorker } = await import('wrangler');
 const admin = 'prof-' + randomBytes(8).toString('hex');
 const worker = await unstable_startWorker({
-  config: path.join(ROOT, 'wrangler.toml'),
+  config: path.join(ROOT, process.env.PROFILE_INDEX ? 'bench/wrangler.toml' : 'wrangler.toml'), // bench/: Arbor plus the benchmark routes
   bindings: { ARBOR_ADMIN_TOKEN: { type: 'secret_text', value: admin } },
   dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: { port }, persist: path.join(tmp, 'state'), watch: false, liveReload: false },
 });
@@ -94,11 +96,27 @@ try {
     await call('Profiler.start');
   }
   const t0 = Date.now();
-  const r = await spawnAsync('git', ['-c', `http.extraHeader=Authorization: Bearer ${token}`, 'push', '-q', `${origin}/git/prof/r.git`, 'main'], {
-    cwd: pushFrom, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', HOME: tmp },
-  });
+  const indexRuns = Number(process.env.PROFILE_INDEX ?? 0);
+  if (indexRuns > 0) {
+    const dir = path.join(src, 'objects/pack');
+    const pack = fs.readFileSync(path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.pack'))));
+    for (let i = 0; i < indexRuns; i++) {
+      const res = await fetch(`${origin}/v1/admin/bench/index`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, accept: 'application/octet-stream', 'content-type': 'application/x-git-pack' },
+        body: pack,
+      });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`bench/index: ${res.status}`);
+      console.log(`index run ${i + 1}: ${res.headers.get('x-arbor-bench')}`);
+    }
+  } else {
+    const r = await spawnAsync('git', ['-c', `http.extraHeader=Authorization: Bearer ${token}`, 'push', '-q', `${origin}/git/prof/r.git`, 'main'], {
+      cwd: pushFrom, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', HOME: tmp },
+    });
+    if (r.status !== 0) throw new Error(`push failed: ${r.stderr}`);
+  }
   const ms = Date.now() - t0;
-  if (r.status !== 0) throw new Error(`push failed: ${r.stderr}`);
   if (heapMode) {
     clearInterval(sampler);
     console.log(`push ${ms} ms wall; isolate heap peak ${(heapPeak / 2 ** 20).toFixed(1)} MiB`);

@@ -13,6 +13,12 @@ export interface IngestedPack {
   checksum: string;
   size: number;
   rows: () => Iterable<ObjectRow>;
+  /**
+   * The rows' ids and offsets without a string per object: `order` the entry numbers of the
+   * first copies in id order, each entry's raw id at oids[i*20..] and its offset at offsets[i]
+   * (entry numbers are pack order). What an .idx is built from.
+   */
+  ids: () => { order: Int32Array; oids: Uint8Array; offsets: Float64Array };
   /** Objects of the pack that no object in the pack references. */
   roots: string[];
   /** fsck findings git reports without refusing (e.g. a symlinked .gitignore): for the pusher. */
@@ -75,6 +81,7 @@ export function ingestedPack(p: IngestedParts): IngestedPack {
     checksum: p.checksum,
     size: p.size,
     rows,
+    ids: () => ({ order: E.ownersInOidOrder(), oids: E.oids, offsets: E.offset }),
     roots: p.roots,
     warnings: p.warnings,
     has: (oid) => E.find(oid) >= 0 || usable(oid),
