@@ -5,7 +5,8 @@
 // samples the isolate's used heap every 50 ms instead and prints its peak; PROFILE_INCREMENTAL=N
 // profiles the push of N new commits on top of the pushed repository instead of the full push;
 // PROFILE_INDEX=N profiles N runs of the pack indexer (POST /v1/admin/bench/index, what
-// bench/index-bench.mjs times) on the repository's pack instead of a push.
+// bench/index-bench.mjs times) on the repository's pack instead of a push; PROFILE_IMPORT=N
+// profiles N imports of the repository served by native `git http-backend` (bench/import-bench.mjs).
 // Usage: npx node bench/push-profile.mjs
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -42,8 +43,12 @@ process.env.WRANGLER_LOG ??= 'error';
 const { unstable_startWorker } = await import('wrangler');
 const admin = 'prof-' + randomBytes(8).toString('hex');
 const worker = await unstable_startWorker({
-  config: path.join(ROOT, process.env.PROFILE_INDEX ? 'bench/wrangler.toml' : 'wrangler.toml'), // bench/: Arbor plus the benchmark routes
-  bindings: { ARBOR_ADMIN_TOKEN: { type: 'secret_text', value: admin } },
+  config: path.join(ROOT, process.env.PROFILE_INDEX || process.env.PROFILE_IMPORT ? 'bench/wrangler.toml' : 'wrangler.toml'), // bench/: Arbor plus the benchmark routes
+  bindings: {
+    ARBOR_ADMIN_TOKEN: { type: 'secret_text', value: admin },
+    // PROFILE_IMPORT imports from a git http-backend on 127.0.0.1
+    ...(process.env.PROFILE_IMPORT ? { ARBOR_ALLOW_PRIVATE_NETWORKS: { type: 'plain_text', value: '1' } } : {}),
+  },
   dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: { port }, persist: path.join(tmp, 'state'), watch: false, liveReload: false },
 });
 await worker.ready;
@@ -97,7 +102,26 @@ try {
   }
   const t0 = Date.now();
   const indexRuns = Number(process.env.PROFILE_INDEX ?? 0);
-  if (indexRuns > 0) {
+  const importRuns = Number(process.env.PROFILE_IMPORT ?? 0);
+  if (importRuns > 0) {
+    const { startHttpBackend } = await import('./http-backend.mjs');
+    const native = await startHttpBackend(path.dirname(src));
+    try {
+      for (let i = 0; i < importRuns; i++) {
+        const t = Date.now();
+        const res = await fetch(`${origin}/v1/repos/prof/imp-${i}/import`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ url: `${native.origin}/git/${path.basename(src)}` }),
+        });
+        const body = await res.text();
+        if (res.status !== 201) throw new Error(`import: ${res.status} ${body}`);
+        console.log(`import run ${i + 1}: ${Date.now() - t} ms`);
+      }
+    } finally {
+      await native.stop();
+    }
+  } else if (indexRuns > 0) {
     const dir = path.join(src, 'objects/pack');
     const pack = fs.readFileSync(path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.pack'))));
     for (let i = 0; i < indexRuns; i++) {
