@@ -6,7 +6,8 @@
 // profiles the push of N new commits on top of the pushed repository instead of the full push;
 // PROFILE_INDEX=N profiles N runs of the pack indexer (POST /v1/admin/bench/index, what
 // bench/index-bench.mjs times) on the repository's pack instead of a push; PROFILE_IMPORT=N
-// profiles N imports of the repository served by native `git http-backend` (bench/import-bench.mjs).
+// profiles N imports of the repository served by native `git http-backend` (bench/import-bench.mjs);
+// PROFILE_CLONE=N pushes the repository (not profiled), then profiles N full clones of it.
 // Usage: npx node bench/push-profile.mjs
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -89,6 +90,12 @@ try {
       if (c.status !== 0) throw new Error(`commit failed: ${c.stderr}`);
     }
   }
+  const cloneRuns = Number(process.env.PROFILE_CLONE ?? 0);
+  if (cloneRuns > 0) {
+    const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', HOME: tmp };
+    const first = await spawnAsync('git', ['-c', `http.extraHeader=Authorization: Bearer ${token}`, 'push', '-q', `${origin}/git/prof/r.git`, 'main'], { cwd: src, env });
+    if (first.status !== 0) throw new Error(`push failed: ${first.stderr}`);
+  }
   const heapMode = !!process.env.PROFILE_HEAP;
   let heapPeak = 0;
   let sampler = null;
@@ -120,6 +127,17 @@ try {
       }
     } finally {
       await native.stop();
+    }
+  } else if (cloneRuns > 0) {
+    for (let i = 0; i < cloneRuns; i++) {
+      const t = Date.now();
+      const dir = path.join(tmp, `clone-${i}`);
+      const r = await spawnAsync('git', ['-c', `http.extraHeader=Authorization: Bearer ${token}`, 'clone', '-q', '--bare', `${origin}/git/prof/r.git`, dir], {
+        cwd: tmp, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', HOME: tmp },
+      });
+      if (r.status !== 0) throw new Error(`clone failed: ${r.stderr}`);
+      console.log(`clone run ${i + 1}: ${Date.now() - t} ms`);
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   } else if (indexRuns > 0) {
     const dir = path.join(src, 'objects/pack');
