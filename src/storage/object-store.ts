@@ -124,6 +124,20 @@ export class ObjectStore {
     return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM objects WHERE base_oid IS NULL AND size >= ?`, minSize).one().n;
   }
 
+  /**
+   * The one stored pack, if it holds exactly the indexed objects: no other pack, no snapshot, and
+   * every entry of its file indexed once (the header's count is the index's). A full clone may
+   * then send the file as it is (pack-out.ts).
+   */
+  verbatimPack(): { id: number; size: number } | null {
+    if (this.snapshot) return null;
+    const packs = this.sql.exec<{ id: number; size: number; objects: number }>(`SELECT id, size, objects FROM packs LIMIT 2`).toArray();
+    if (packs.length !== 1 || packs[0].objects !== this.localCount()) return null;
+    const { id, size, objects } = packs[0];
+    const indexed = this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM objects WHERE pack_id = ?`, id).one().n;
+    return indexed === objects ? { id, size } : null;
+  }
+
   /** Objects whose rows were deleted (housekeeping's prune). */
   noteRemoved(n: number): void {
     this.setCount(this.localCount() - n);
