@@ -17,8 +17,10 @@ export const AUTO = {
   gcIntervalMs: 7 * 86_400_000,
   /** After a failed run, no automatic run for this long. */
   backoffMs: 3_600_000,
-  /** Ref changes in a burst (an agent committing in a loop) are served first. */
-  delayMs: 2000,
+  /** After the ref change that made a run due. Short: a burst of commits (an agent committing in
+   *  a loop) is no longer served first by waiting, but by each slice holding back while requests
+   *  are in flight (traffic.ts); waiting seconds let ~100 packs pile up before the run starts. */
+  delayMs: 200,
 };
 
 /** The grace period of the network: the longest any of its repositories asks for. */

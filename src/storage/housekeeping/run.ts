@@ -16,13 +16,14 @@
 // being received (it may have found an old object it is about to reference).
 import type { ObjectStore } from '../object-store';
 import { packPath } from '../pack-files';
-import { Budget, yieldToOthers } from './budget';
+import { Budget, PER_ROW, STEP_UNITS, yieldToOthers } from './budget';
 import { Build } from './build';
 import { geometricRollup } from './geometry';
 import { autoEnabled, dueRequest, gracePeriodSeconds, packInfos } from './policy';
 import { ensureHkSchema } from './schema';
 import { HkState, sizesOf, type MaintenanceRequest, type RunState, type RunSummary, type Sizes } from './state';
 import { finishRun, MIGRATE_BATCH, migrateBatch, removeOldFiles } from './swap';
+import { HARD_CAP_PACKS, type Traffic } from './traffic';
 
 export type StepResult = 'more' | 'wait' | 'idle';
 
@@ -34,6 +35,8 @@ export interface HkHost {
   /** Pack ids of uploads (pushes, commits, imports) being received by this instance. */
   uploads(): ReadonlySet<number>;
   allocatePackId(): number;
+  /** Requests the object is serving: slices stand aside for them (traffic.ts). */
+  traffic?: Traffic;
 }
 
 /** A slice: steps until this much wall time went by (well inside an alarm's limits). */
@@ -69,6 +72,8 @@ export class Housekeeper {
   faultSkip = 0;
   /** Index rows moved per migrate step. */
   migrateBatch = MIGRATE_BATCH;
+  /** The budget of one turn of runSlice (tests make it small, to have runs of many turns). */
+  turnBudget = (): Budget => new Budget();
 
   constructor(private readonly h: HkHost) {
     ensureHkSchema(h.sql);
@@ -80,7 +85,16 @@ export class Housekeeper {
     this.state.saveRequest(req);
   }
 
-  /** Steps for up to `ms`, yielding between steps. 'wait': call again in a second or so. */
+  /** Steps started while a request was in flight (0 unless traffic forced a turn, traffic.ts). */
+  stepsDuringRequests = 0;
+
+  /**
+   * Turns of steps for up to `ms`, yielding between turns and holding back while requests are
+   * served (traffic.ts). A turn runs steps under one budget, so a run's many small steps (start,
+   * index, finish, cleanup of a merge of small packs) take one turn, not one each: under
+   * traffic that only gives housekeeping a turn now and then, small merges keep up with a commit
+   * burst. 'wait': call again in a second or so.
+   */
   async runSlice(ms = SLICE_MS): Promise<StepResult> {
     if (this.busy) return 'wait';
     this.busy = true;
@@ -88,7 +102,16 @@ export class Housekeeper {
       const end = Date.now() + ms;
       ensureHkSchema(this.h.sql); // the store may have been wiped since the last slice
       for (;;) {
-        const r = this.step();
+        const hold = this.h.traffic?.holdFor(() => this.packCount() > HARD_CAP_PACKS) ?? 0;
+        if (hold > 0) {
+          if (Date.now() >= end) return 'more';
+          await new Promise((resolve) => setTimeout(resolve, Math.min(hold, Math.max(1, end - Date.now()))));
+          continue;
+        }
+        const budget = this.turnBudget();
+        let r: StepResult;
+        do r = this.step(budget);
+        while (r === 'more' && !budget.over && Date.now() < end);
         if (r !== 'more' || Date.now() >= end) return r;
         await yieldToOthers();
       }
@@ -97,9 +120,14 @@ export class Housekeeper {
     }
   }
 
+  private packCount(): number {
+    return this.h.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM packs`).one().n;
+  }
+
   /** One synchronous step of the current run (or the start of the next). */
   step(budget = new Budget()): StepResult {
     const t0 = Date.now();
+    if ((this.h.traffic?.inFlight(t0) ?? 0) > 0) this.stepsDuringRequests++;
     let run: RunState | null;
     try {
       run = this.state.run();
@@ -108,7 +136,7 @@ export class Housekeeper {
       return 'idle';
     }
     try {
-      return run ? this.advance(run, budget) : this.startNext();
+      return run ? this.advance(run, budget) : this.startNext(budget);
     } catch (e) {
       // The step's transaction rolled back: the run as stored, not as the step left it in memory.
       return this.failed(this.state.run(), e);
@@ -128,8 +156,9 @@ export class Housekeeper {
     }
   }
 
-  private startNext(): StepResult {
+  private startNext(budget: Budget): StepResult {
     const now = Date.now();
+    budget.spend(STEP_UNITS / 8); // a few queries over packs (and, when due, the policy's)
     const req = this.state.request() ?? dueRequest(this.h.sql, this.state, now);
     if (!req) return 'idle';
     this.state.clearRequest();
@@ -171,6 +200,7 @@ export class Housekeeper {
       case 'migrate':
         if (this.readersActive()) return 'wait';
         this.maybeFail('migrate');
+        budget.spend(this.migrateBatch * PER_ROW * 2); // a row read and a row replaced
         this.h.transaction(() => {
           if (migrateBatch(this.h.sql, run, this.migrateBatch)) run.phase = 'finish';
           this.maybeFail('migrate-tx'); // rolls the batch back
@@ -181,9 +211,11 @@ export class Housekeeper {
       case 'finish':
         if (this.readersActive() || (run.cutoff !== null && this.uploadsActive())) return 'wait';
         this.maybeFail('finish');
+        budget.spend(run.cutoff !== null ? STEP_UNITS : STEP_UNITS / 4); // gc walks what refs moved to
         this.h.transaction(() => this.finishing(run));
         return 'more';
       case 'cleanup':
+        budget.spend(STEP_UNITS / 4); // up to 50 files or 2,000 work rows deleted
         return this.cleaning(run);
     }
   }
