@@ -5,8 +5,9 @@ import type { HkState, MaintenanceRequest } from './state';
 export const DEFAULT_GRACE_SECONDS = 14 * 86_400;
 
 export const AUTO = {
-  /** A geometric repack once its split would merge this many packs... */
-  rollupPacks: 8,
+  /** A geometric repack once its split would merge this many packs (a small merge takes a turn
+   *  or two, traffic.ts; waiting for 8 left ~25 packs at the peaks of a commit burst)... */
+  rollupPacks: 6,
   /** ...or once there are more packs than this. */
   maxPacks: 20,
   /** Everything is repacked (deltified) once packs that never went through housekeeping (pushed

@@ -21,11 +21,13 @@ import { Build } from './build';
 import { geometricRollup } from './geometry';
 import { autoEnabled, dueRequest, gracePeriodSeconds, packInfos } from './policy';
 import { ensureHkSchema } from './schema';
-import { HkState, sizesOf, type MaintenanceRequest, type RunState, type RunSummary, type Sizes } from './state';
+import { HkState, sizesOf, type HkStatus, type MaintenanceRequest, type RunState, type RunSummary, type Sizes } from './state';
 import { finishRun, MIGRATE_BATCH, migrateBatch, removeOldFiles } from './swap';
 import { HARD_CAP_PACKS, type Traffic } from './traffic';
+import { QuickMerger } from './quick';
 
 export type StepResult = 'more' | 'wait' | 'idle';
+export type { HkStatus } from './state';
 
 /** What housekeeping needs from the store (RepoStore provides it, see repo/maintenance-calls.ts). */
 export interface HkHost {
@@ -48,19 +50,6 @@ const UPLOAD_STALE_MS = 60 * 60_000;
 const MAX_ERRORS = 3;
 const WORK_DELETE_BATCH = 2000;
 
-export interface HkStatus {
-  state: 'idle' | 'queued' | 'running';
-  running: { id: string; tasks: string[]; trigger: string; reason: string; phase: string; startedAt: string; progress: Record<string, number | string> } | null;
-  queued: MaintenanceRequest | null;
-  lastRun: RunSummary | null;
-  history: RunSummary[];
-  current: Sizes;
-  gracePeriodSeconds: number;
-  auto: boolean;
-  /** What an automatic run would do now (null: nothing is due). */
-  due: { tasks: string[]; reason: string } | null;
-}
-
 export class Housekeeper {
   readonly state: HkState;
   private build: Build | null = null;
@@ -78,6 +67,7 @@ export class Housekeeper {
   constructor(private readonly h: HkHost) {
     ensureHkSchema(h.sql);
     this.state = new HkState(h.sql);
+    this.quick = new QuickMerger(h);
   }
 
   /** Queues a run (replacing a queued one); it starts once the current one, if any, is done. */
@@ -88,13 +78,10 @@ export class Housekeeper {
   /** Steps started while a request was in flight (0 unless traffic forced a turn, traffic.ts). */
   stepsDuringRequests = 0;
 
-  /**
-   * Turns of steps for up to `ms`, yielding between turns and holding back while requests are
-   * served (traffic.ts). A turn runs steps under one budget, so a run's many small steps (start,
-   * index, finish, cleanup of a merge of small packs) take one turn, not one each: under
-   * traffic that only gives housekeeping a turn now and then, small merges keep up with a commit
-   * burst. 'wait': call again in a second or so.
-   */
+  /** Turns for up to `ms`, yielding between them, held back while requests are served (traffic.ts).
+   *  A turn runs steps under one budget: a small merge's many tiny steps take one turn, not one
+   *  each, so under traffic that gives only a turn now and then it keeps up with a commit burst.
+   *  'wait': call again in a second or so. */
   async runSlice(ms = SLICE_MS): Promise<StepResult> {
     if (this.busy) return 'wait';
     this.busy = true;
@@ -102,7 +89,7 @@ export class Housekeeper {
       const end = Date.now() + ms;
       ensureHkSchema(this.h.sql); // the store may have been wiped since the last slice
       for (;;) {
-        const hold = this.h.traffic?.holdFor(() => this.packCount() > HARD_CAP_PACKS) ?? 0;
+        const hold = this.h.traffic?.holdFor(() => this.h.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM packs`).one().n > HARD_CAP_PACKS) ?? 0;
         if (hold > 0) {
           if (Date.now() >= end) return 'more';
           await new Promise((resolve) => setTimeout(resolve, Math.min(hold, Math.max(1, end - Date.now()))));
@@ -120,9 +107,6 @@ export class Housekeeper {
     }
   }
 
-  private packCount(): number {
-    return this.h.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM packs`).one().n;
-  }
 
   /** One synchronous step of the current run (or the start of the next). */
   step(budget = new Budget()): StepResult {
@@ -142,7 +126,9 @@ export class Housekeeper {
       return this.failed(this.state.run(), e);
     } finally {
       const ms = Date.now() - t0;
-      if (run && ms > this.longestStep.ms) this.longestStep = { ms, where: run.phase === 'build' ? `build:${this.build?.stage ?? 'start'}` : run.phase };
+      const where = this.lastStepWhere ?? (run?.phase === 'build' ? `build:${this.build?.stage ?? 'start'}` : run?.phase);
+      this.lastStepWhere = null;
+      if (run && ms > this.longestStep.ms) this.longestStep = { ms, where: where ?? '' };
     }
   }
 
@@ -194,6 +180,12 @@ export class Housekeeper {
   }
 
   private advance(run: RunState, budget: Budget): StepResult {
+    // the long phases (build; migrate and cleanup of a big store) leave room for a quick merge
+    if (run.phase !== 'finish' && !this.readersActive() && this.quick.maybe(run.maxPackAtStart, run.newPack)) {
+      this.lastStepWhere = 'quick-merge';
+      budget.spend(STEP_UNITS); // a turn of its own
+      return 'more';
+    }
     switch (run.phase) {
       case 'build':
         return this.building(run, budget);
@@ -219,6 +211,11 @@ export class Housekeeper {
         return this.cleaning(run);
     }
   }
+
+  /** Folds packs arriving during a long run together (quick.ts). */
+  readonly quick: QuickMerger;
+
+  private lastStepWhere: string | null = null;
 
   private building(run: RunState, budget: Budget): StepResult {
     if (!this.build || this.build.run.id !== run.id || this.build.run.newPack !== run.newPack) this.restartBuild(run);
