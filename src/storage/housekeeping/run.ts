@@ -22,7 +22,7 @@ import { geometricRollup } from './geometry';
 import { autoEnabled, dueRequest, gracePeriodSeconds, packInfos } from './policy';
 import { ensureHkSchema } from './schema';
 import { HkState, sizesOf, type HkStatus, type MaintenanceRequest, type RunState, type RunSummary, type Sizes } from './state';
-import { finishRun, MIGRATE_BATCH, migrateBatch, removeOldFiles } from './swap';
+import { finishRun, MIGRATE_BATCH, migrateRows, removeOldFiles } from './swap';
 import { HARD_CAP_PACKS, type Traffic } from './traffic';
 import { QuickMerger } from './quick';
 
@@ -194,7 +194,7 @@ export class Housekeeper {
         this.maybeFail('migrate');
         budget.spend(this.migrateBatch * PER_ROW * 2); // a row read and a row replaced
         this.h.transaction(() => {
-          if (migrateBatch(this.h.sql, run, this.migrateBatch)) run.phase = 'finish';
+          if (migrateRows(this.h.sql, run, this.migrateBatch)) run.phase = 'finish';
           this.maybeFail('migrate-tx'); // rolls the batch back
           run.errors = 0;
           this.state.saveRun(run);
