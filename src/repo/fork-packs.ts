@@ -39,8 +39,11 @@ export async function forkSource(host: RepoHost, source: string): Promise<RpcRes
   const defaultBranch = h.store.meta('default_branch');
   const whole = h.store.allReachable();
   const inherited = snapshotPacks(sql).map(({ key, size, objects }) => ({ key, size, objects }));
-  const own = await publishPacks(sql, host.root.fs, bucket, host.ctx.id.toString(), localPacks(sql), (key) => deleting.get(key) ?? Promise.resolve());
-  await retainKeys(host, inherited.map((p) => p.key), 1);
+  // Both at once: the inherited packs' counts live at their publishers, not here.
+  const [own] = await Promise.all([
+    publishPacks(sql, host.root.fs, bucket, host.ctx.id.toString(), localPacks(sql), (key) => deleting.get(key) ?? Promise.resolve()),
+    retainKeys(host, inherited.map((p) => p.key), 1),
+  ]);
   return { ok: true, value: { head, defaultBranch, refs, shallow, packs: [...inherited, ...own], whole } };
 }
 
