@@ -15,6 +15,7 @@
 // in storage order, or files the run would delete) and, before pruning, while a push or commit is
 // being received (it may have found an old object it is about to reference).
 import type { ObjectStore } from '../object-store';
+import { needBytesIn } from '../snapshot';
 import { packPath } from '../pack-files';
 import { Budget, yieldToOthers } from './budget';
 import { Build } from './build';
@@ -43,6 +44,8 @@ const READER_IDLE_MS = 5 * 60_000;
 /** An upload registered for this long is taken as abandoned (a client that never finished). */
 const UPLOAD_STALE_MS = 60 * 60_000;
 const MAX_ERRORS = 3;
+/** Snapshot faults filled per run (each restarts the step that faulted; see needsBytes). */
+const MAX_FILLS = 500;
 const WORK_DELETE_BATCH = 2000;
 
 export interface HkStatus {
@@ -89,6 +92,7 @@ export class Housekeeper {
       ensureHkSchema(this.h.sql); // the store may have been wiped since the last slice
       for (;;) {
         const r = this.step();
+        if (this.filling) await this.fill();
         if (r !== 'more' || Date.now() >= end) return r;
         await yieldToOthers();
       }
@@ -111,7 +115,9 @@ export class Housekeeper {
       return run ? this.advance(run, budget) : this.startNext();
     } catch (e) {
       // The step's transaction rolled back: the run as stored, not as the step left it in memory.
-      return this.failed(this.state.run(), e);
+      const stored = this.state.run();
+      if (this.needsBytes(stored, e)) return 'more';
+      return this.failed(stored, e);
     } finally {
       const ms = Date.now() - t0;
       if (run && ms > this.longestStep.ms) this.longestStep = { ms, where: run.phase === 'build' ? `build:${this.build?.stage ?? 'start'}` : run.phase };
@@ -281,6 +287,33 @@ export class Housekeeper {
       this.state.clearRun();
     });
     return 'more';
+  }
+
+  /** A fork's snapshot bytes being read from R2 for the step that faulted (see needsBytes). */
+  private filling: Promise<void> | null = null;
+  private fills = { run: '', n: 0 };
+
+  /**
+   * A step of a fork's run read snapshot bytes not in memory (NeedBytes): not an error. The
+   * step is dropped as a failed one is (its build restarts), the bytes are fetched before the
+   * next step, and the run goes on; up to MAX_FILLS times per run, then it fails as before.
+   */
+  private needsBytes(run: RunState | null, e: unknown): boolean {
+    const need = needBytesIn(e);
+    const snap = this.h.objects.snapshot;
+    if (!need || !snap || !run) return false;
+    if (this.fills.run !== String(run.id)) this.fills = { run: String(run.id), n: 0 };
+    if (++this.fills.n > MAX_FILLS) return false;
+    this.build?.discard();
+    this.build = null;
+    this.filling = snap.fill(need);
+    return true;
+  }
+
+  private async fill(): Promise<void> {
+    const f = this.filling;
+    this.filling = null;
+    await f;
   }
 
   private failed(run: RunState | null, e: unknown): StepResult {
