@@ -210,7 +210,7 @@ interface NewObject {
 const PACK_CHUNK = 1 << 20;
 
 /** Writes objects as one pack through the ingest path; returns the ingest (for discard) and pack. */
-async function ingestObjects(ctx: RepoContext, objects: Iterable<NewObject>, count: number) {
+async function ingestObjects(ctx: RepoContext, objects: Iterable<NewObject>, count: number, usable: (oid: string) => boolean) {
   const ingest = ctx.store.beginPack();
   try {
     const w = new PackWriter(count, { level: 1 });
@@ -231,7 +231,7 @@ async function ingestObjects(ctx: RepoContext, objects: Iterable<NewObject>, cou
       n = 0;
     };
     for (const obj of objects) {
-      const thin = deltaAgainstStored(ctx.store.objects, obj.type, obj.data, obj.base);
+      const thin = deltaAgainstStored(ctx.store.objects, obj.type, obj.data, obj.base, usable);
       const entry = thin ? w.refDelta(thin.base, thin.delta) : w.object(TYPE_NUM[obj.type as 'commit' | 'tree' | 'blob'], obj.data);
       buf.push(entry);
       n += entry.length;
@@ -366,7 +366,7 @@ export async function createCommit(ctx: RepoContext, body: unknown, nowMs = Date
   for (const t of trees.values()) objects.push(t);
   objects.push({ type: 'commit', data: commitData });
 
-  const { ingest, pack } = await ingestObjects(ctx, objects, objects.length);
+  const { ingest, pack } = await ingestObjects(ctx, objects, objects.length, batch.known);
   const [res] = store.commitPush(pack, [{ name: input.ref, oldOid: current ?? ZERO_OID, newOid: commitOid }], false, 'commit');
   if (!res.ok) {
     ingest.discardFile();
