@@ -14,7 +14,7 @@ import { treeDelta } from './tree-delta';
  * otherwise hang below the previous one without end; at this depth the next version is stored
  * whole again (git's pack.depth default), so reading any version applies at most 50 deltas
  * (housekeeping later rebuilds chains newest-first). A tree starts a new chain as a delta
- * against the oldest version of the old chain instead (see chainRoot).
+ * against an older version of the old chain instead (see chainStarts).
  */
 export const MAX_COMMIT_DELTA_DEPTH = 50;
 /** Bases above this size are not worth holding in memory for a delta (reading one costs more). */
@@ -26,19 +26,23 @@ export interface ThinDelta {
 }
 
 /**
- * The object a delta chain ends in (stored whole), if this repository may use it. A big
- * directory stored whole again every 50 commits cost a whole ingest of it: ~10,000 entries
- * validated and looked up one by one (0.3-0.8 s for a 10,000-entry directory, once in 50
- * commits). Against the chain's first version, the new one is a delta of the entries changed
- * since, and the new chain starts at depth 1.
+ * Where a directory's new version starts its next delta chain, when the chain it would extend is
+ * at the depth limit: versions of the old chain at depth 0 (its first) and at half the limit,
+ * the first first (the new chain is longer). Storing a big directory whole again cost a whole
+ * ingest of it, every entry validated and looked up one by one: ~0.8 s for a 10,000-entry
+ * directory once in 50 commits. Against an older version, the new one is a delta of the
+ * entries changed since. Only versions this repository may name are offered.
  */
-function chainRoot(store: ObjectStore, row: ObjectRow, usable: (oid: string) => boolean): ObjectRow | null {
-  let r: ObjectRow | null = row;
-  for (let n = 0; r && r.base_oid !== null; n++) {
-    if (n > 10_000) return null;
-    r = store.row(r.base_oid);
+function chainStarts(store: ObjectStore, row: ObjectRow, usable: (oid: string) => boolean): ObjectRow[] {
+  const chain: ObjectRow[] = [];
+  for (let r: ObjectRow | null = row; r; r = r.base_oid === null ? null : store.row(r.base_oid)) {
+    if (chain.length > 10_000) return [];
+    chain.push(r);
   }
-  return r && r.type === row.type && r.size <= MAX_BASE_BYTES && usable(r.oid) ? r : null;
+  const fits = (r: ObjectRow | undefined) => !!r && r.type === row.type && r.size <= MAX_BASE_BYTES && r.depth < MAX_COMMIT_DELTA_DEPTH - 1 && usable(r.oid);
+  const root = chain[chain.length - 1];
+  const mid = chain.find((r) => r.depth <= MAX_COMMIT_DELTA_DEPTH >> 1);
+  return [root, mid !== root ? mid : undefined].filter(fits) as ObjectRow[];
 }
 
 /**
@@ -54,15 +58,18 @@ export function deltaAgainstStored(
   usable: (oid: string) => boolean,
 ): ThinDelta | null {
   if (!base || data.length < 64) return null;
-  let row = store.row(base);
+  const row = store.row(base);
   if (!row || row.type !== TYPE_NUMBERS[type] || row.size > MAX_BASE_BYTES) return null;
+  const maxInsert = (data.length >> 1) - 20;
   if (row.depth >= MAX_COMMIT_DELTA_DEPTH) {
     if (type !== 'tree') return null;
-    row = chainRoot(store, row, usable);
-    if (!row) return null;
+    for (const start of chainStarts(store, row, usable)) {
+      const delta = treeDelta(store.content(start), data, maxInsert);
+      if (delta) return { base: start.oid, delta };
+    }
+    return null;
   }
   const stored = store.content(row);
-  const maxInsert = (data.length >> 1) - 20;
   // An edit in one place (most commits' trees and many files) needs no search of the base.
   const delta =
     spliceDelta(stored, data, data.length >> 3) ?? (type === 'tree' ? treeDelta(stored, data, maxInsert) : accel.createDelta(stored, data, maxInsert));
