@@ -376,6 +376,7 @@ export async function createCommit(ctx: RepoContext, body: unknown, nowMs = Date
     if (isProtectionRefusal(res.error)) throw new ServiceError(403, 'protected_branch', `branch '${input.branch}': ${res.error}`);
     throw new ServiceError(422, 'rejected', `ref update rejected: ${res.error ?? 'unknown reason'}`);
   }
+  for (const [oid, t] of trees) store.objects.remember(oid, t.data);
   return { commit: commitOid, tree: treeOid, branch: input.branch, parents };
 }
 
