@@ -206,6 +206,8 @@ interface NewObject {
   type: ObjectType;
   data: Uint8Array;
   base?: string | null;
+  /** A delta from `base` to this object, when making it gave one for free (trees: see raw-dir.ts). */
+  delta?: Uint8Array | null;
 }
 const PACK_CHUNK = 1 << 20;
 
@@ -231,7 +233,7 @@ async function ingestObjects(ctx: RepoContext, objects: Iterable<NewObject>, cou
       n = 0;
     };
     for (const obj of objects) {
-      const thin = deltaAgainstStored(ctx.store.objects, obj.type, obj.data, obj.base, usable);
+      const thin = deltaAgainstStored(ctx.store.objects, obj.type, obj.data, obj.base, usable, obj.delta);
       const entry = thin ? w.refDelta(thin.base, thin.delta) : w.object(TYPE_NUM[obj.type as 'commit' | 'tree' | 'blob'], obj.data);
       buf.push(entry);
       n += entry.length;
@@ -350,9 +352,9 @@ export async function createCommit(ctx: RepoContext, body: unknown, nowMs = Date
   const usedBlobs = new Set<string>();
   const trees = new Map<string, NewObject>();
   const treeOid = tree.write(
-    (type, data, base) => {
+    (type, data, base, delta) => {
       const oid = hashObject(type, data);
-      if (!trees.has(oid) && !batch.known(oid)) trees.set(oid, { type, data, base });
+      if (!trees.has(oid) && !batch.known(oid)) trees.set(oid, { type, data, base, delta });
       return oid;
     },
     (e) => usedBlobs.add(e.oid),

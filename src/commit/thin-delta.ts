@@ -4,7 +4,7 @@
 // tree, and the ingest checks only the entries the delta did not copy from the stored tree
 // (the others were checked when that tree came in): the commit's cost no longer grows with the
 // directory, and its pack is about as small as git's would be.
-import { accel, spliceDelta } from '../codec';
+import { accel, deltaBaseSize, spliceDelta } from '../codec';
 import type { ObjectType } from '../pack';
 import { TYPE_NUMBERS, type ObjectRow, type ObjectStore } from '../storage/object-store';
 import { treeDelta } from './tree-delta';
@@ -49,6 +49,8 @@ function chainStarts(store: ObjectStore, row: ObjectRow, usable: (oid: string) =
  * A delta turning stored object `base` into `data`, if the base is a stored object of the same
  * type at a shallow enough depth and the delta is under half the object's size; else null.
  * `usable`: which stored objects this repository may name (a chain's root may be one it does not reach).
+ * `made`: a delta from `base` the caller already has (a tree's, from putting it together): used
+ * as it is when it is small enough, so the base is neither read nor compared with `data`.
  */
 export function deltaAgainstStored(
   store: ObjectStore,
@@ -56,6 +58,7 @@ export function deltaAgainstStored(
   data: Uint8Array,
   base: string | null | undefined,
   usable: (oid: string) => boolean,
+  made: Uint8Array | null = null,
 ): ThinDelta | null {
   if (!base || data.length < 64) return null;
   const row = store.row(base);
@@ -69,6 +72,7 @@ export function deltaAgainstStored(
     }
     return null;
   }
+  if (made && deltaBaseSize(made) === row.size) return made.length < (data.length >> 1) ? { base, delta: made } : null;
   const stored = store.content(row);
   // An edit in one place (most commits' trees and many files) needs no search of the base.
   const delta =
