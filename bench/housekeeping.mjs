@@ -144,6 +144,8 @@ async function main() {
       row('auto: most packs seen (every 100 commits)', `${Math.max(...packs, 0)} packs`, `counts: ${packs.join(' ')}`);
       row(`auto: median of commits 1-100 vs ${N - 99}-${N}`, `${fmtMs(windowMedian(tb, 0, 100))} / ${fmtMs(windowMedian(tb, N - 100, N))}`, `ratio ${(windowMedian(tb, N - 100, N) / windowMedian(tb, 0, 100)).toFixed(2)}x`);
       row('auto: packs and bytes after the workload', `${sb.current.packs} packs`, `${fmtB(sb.current.bytes)}; ${sb.history.length} runs in history`);
+      const longest = sb.history.reduce((a, r) => (r.longestStepMs > a.longestStepMs ? r : a), { longestStepMs: 0, longestStepIn: '' });
+      row('auto: longest step of the last runs', `${longest.longestStepMs} ms`, `in ${longest.longestStepIn}; ${sb.history.length} runs`);
     }
 
     // 3. a 1-file commit into a directory of BIGDIR entries

@@ -12,6 +12,7 @@ import { refUpdateBodies } from './webhook-delivery';
 import { ScheduledJobs, earliest } from './scheduled-jobs';
 import { logError } from '../http/log';
 import type { Housekeeper } from '../storage/housekeeping/run';
+import { Traffic } from '../storage/housekeeping/traffic';
 import { afterWrite, makeHousekeeper } from './maintenance-calls';
 import { DEFAULT_BRANCH, nameOf, type RepoInfo } from './types';
 import { Snapshot } from '../storage/snapshot';
@@ -37,6 +38,8 @@ export class RepoHost {
   jobs: ScheduledJobs;
   /** Repack and gc of the object store (maintenance-calls.ts). */
   housekeeper: Housekeeper;
+  /** Requests being served (RepoObject counts them): housekeeping stands aside for them. */
+  readonly traffic = new Traffic();
   /** Names an import is fetching into right now (a second import or create is a conflict). */
   readonly importing = new Set<string>();
   private readonly views = new Map<string, Hosted>();
@@ -45,7 +48,7 @@ export class RepoHost {
     this.root = new RepoStore(ctx.storage);
     this.webhooks = new WebhookStore(ctx.storage.sql);
     this.jobs = new ScheduledJobs(ctx.storage.sql);
-    this.housekeeper = makeHousekeeper(ctx, this.root);
+    this.housekeeper = makeHousekeeper(ctx, this.root, this.traffic);
     this.loadSnapshot();
   }
 
@@ -80,7 +83,7 @@ export class RepoHost {
     this.root = new RepoStore(this.ctx.storage);
     this.webhooks = new WebhookStore(this.ctx.storage.sql);
     this.jobs = new ScheduledJobs(this.ctx.storage.sql);
-    this.housekeeper = makeHousekeeper(this.ctx, this.root);
+    this.housekeeper = makeHousekeeper(this.ctx, this.root, this.traffic);
     this.loadSnapshot();
   }
 

@@ -6,6 +6,7 @@
 import { Housekeeper, type HkStatus } from '../storage/housekeeping/run';
 import { AUTO, dueRequest } from '../storage/housekeeping/policy';
 import type { Task } from '../storage/housekeeping/state';
+import type { Traffic } from '../storage/housekeeping/traffic';
 import type { RepoStore } from '../storage/repo-store';
 import type { RepoHost } from './host';
 import { notFound, type RpcResult } from './types';
@@ -28,8 +29,9 @@ export type MaintenanceView = HkStatus & {
   repoGracePeriodSeconds: number | null;
 };
 
-export function makeHousekeeper(ctx: DurableObjectState, root: RepoStore): Housekeeper {
+export function makeHousekeeper(ctx: DurableObjectState, root: RepoStore, traffic: Traffic): Housekeeper {
   return new Housekeeper({
+    traffic,
     sql: ctx.storage.sql,
     transaction: (fn) => ctx.storage.transactionSync(fn),
     objects: root.objects,

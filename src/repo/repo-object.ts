@@ -110,9 +110,11 @@ export class RepoObject extends DurableObject<Env> {
    */
   private async count<T>(fn: () => Promise<T>): Promise<T> {
     const t0 = Date.now();
+    const done = this.host.traffic.begin(); // housekeeping stands aside meanwhile
     try {
       return await withSnapshotBytes(this.host.root.objects.snapshot, fn);
     } finally {
+      done();
       this.host.countRequest(Date.now() - t0);
     }
   }
@@ -192,14 +194,28 @@ export class RepoObject extends DurableObject<Env> {
     // Git traffic streams: only the snapshot's readiness here, no re-run (the steps that may
     // fault settle inside, see FetchSource.settle); busy until the answer's last byte.
     const t0 = Date.now();
+    const done = this.host.traffic.begin(); // housekeeping stands aside until the last byte
     const snap = this.host.root.objects.snapshot;
-    const res = await (snap ? snap.ready().then(() => serveGit(this.host, request)) : serveGit(this.host, request));
+    let res: Response;
+    try {
+      res = await (snap ? snap.ready().then(() => serveGit(this.host, request)) : serveGit(this.host, request));
+    } catch (e) {
+      done();
+      throw e;
+    }
     if (!res.body) {
+      done();
       this.host.countRequest(Date.now() - t0);
       return res;
     }
     const host = this.host;
-    const timed = res.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ flush: () => host.countRequest(Date.now() - t0) }));
+    const end = () => {
+      done();
+      host.countRequest(Date.now() - t0);
+    };
+    // cancel: the client went away mid-answer (a newer Streams API hook; Traffic also drops
+    // requests it has counted for too long)
+    const timed = res.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ flush: end, cancel: () => done() } as Transformer<Uint8Array, Uint8Array>));
     return new Response(timed, res);
   }
 

@@ -5,8 +5,9 @@ import type { HkState, MaintenanceRequest } from './state';
 export const DEFAULT_GRACE_SECONDS = 14 * 86_400;
 
 export const AUTO = {
-  /** A geometric repack once its split would merge this many packs... */
-  rollupPacks: 8,
+  /** A geometric repack once its split would merge this many packs (a small merge takes a turn
+   *  or two, traffic.ts; waiting for 8 left ~25 packs at the peaks of a commit burst)... */
+  rollupPacks: 6,
   /** ...or once there are more packs than this. */
   maxPacks: 20,
   /** Everything is repacked (deltified) once packs that never went through housekeeping (pushed
@@ -17,8 +18,10 @@ export const AUTO = {
   gcIntervalMs: 7 * 86_400_000,
   /** After a failed run, no automatic run for this long. */
   backoffMs: 3_600_000,
-  /** Ref changes in a burst (an agent committing in a loop) are served first. */
-  delayMs: 2000,
+  /** After the ref change that made a run due. Short: a burst of commits (an agent committing in
+   *  a loop) is no longer served first by waiting, but by each slice holding back while requests
+   *  are in flight (traffic.ts); waiting seconds let ~100 packs pile up before the run starts. */
+  delayMs: 200,
 };
 
 /** The grace period of the network: the longest any of its repositories asks for. */

@@ -16,15 +16,18 @@
 // being received (it may have found an old object it is about to reference).
 import type { ObjectStore } from '../object-store';
 import { packPath } from '../pack-files';
-import { Budget, yieldToOthers } from './budget';
+import { Budget, PER_ROW, STEP_UNITS, yieldToOthers } from './budget';
 import { Build } from './build';
 import { geometricRollup } from './geometry';
 import { autoEnabled, dueRequest, gracePeriodSeconds, packInfos } from './policy';
 import { ensureHkSchema } from './schema';
-import { HkState, sizesOf, type MaintenanceRequest, type RunState, type RunSummary, type Sizes } from './state';
-import { finishRun, MIGRATE_BATCH, migrateBatch, removeOldFiles } from './swap';
+import { HkState, sizesOf, type HkStatus, type MaintenanceRequest, type RunState, type RunSummary, type Sizes } from './state';
+import { finishRun, MIGRATE_BATCH, migrateRows, removeOldFiles } from './swap';
+import { HARD_CAP_PACKS, type Traffic } from './traffic';
+import { QuickMerger } from './quick';
 
 export type StepResult = 'more' | 'wait' | 'idle';
+export type { HkStatus } from './state';
 
 /** What housekeeping needs from the store (RepoStore provides it, see repo/maintenance-calls.ts). */
 export interface HkHost {
@@ -34,6 +37,8 @@ export interface HkHost {
   /** Pack ids of uploads (pushes, commits, imports) being received by this instance. */
   uploads(): ReadonlySet<number>;
   allocatePackId(): number;
+  /** Requests the object is serving: slices stand aside for them (traffic.ts). */
+  traffic?: Traffic;
 }
 
 /** A slice: steps until this much wall time went by (well inside an alarm's limits). */
@@ -44,19 +49,6 @@ const READER_IDLE_MS = 5 * 60_000;
 const UPLOAD_STALE_MS = 60 * 60_000;
 const MAX_ERRORS = 3;
 const WORK_DELETE_BATCH = 2000;
-
-export interface HkStatus {
-  state: 'idle' | 'queued' | 'running';
-  running: { id: string; tasks: string[]; trigger: string; reason: string; phase: string; startedAt: string; progress: Record<string, number | string> } | null;
-  queued: MaintenanceRequest | null;
-  lastRun: RunSummary | null;
-  history: RunSummary[];
-  current: Sizes;
-  gracePeriodSeconds: number;
-  auto: boolean;
-  /** What an automatic run would do now (null: nothing is due). */
-  due: { tasks: string[]; reason: string } | null;
-}
 
 export class Housekeeper {
   readonly state: HkState;
@@ -69,10 +61,13 @@ export class Housekeeper {
   faultSkip = 0;
   /** Index rows moved per migrate step. */
   migrateBatch = MIGRATE_BATCH;
+  /** The budget of one turn of runSlice (tests make it small, to have runs of many turns). */
+  turnBudget = (): Budget => new Budget();
 
   constructor(private readonly h: HkHost) {
     ensureHkSchema(h.sql);
     this.state = new HkState(h.sql);
+    this.quick = new QuickMerger(h);
   }
 
   /** Queues a run (replacing a queued one); it starts once the current one, if any, is done. */
@@ -80,7 +75,13 @@ export class Housekeeper {
     this.state.saveRequest(req);
   }
 
-  /** Steps for up to `ms`, yielding between steps. 'wait': call again in a second or so. */
+  /** Steps started while a request was in flight (0 unless traffic forced a turn, traffic.ts). */
+  stepsDuringRequests = 0;
+
+  /** Turns for up to `ms`, yielding between them, held back while requests are served (traffic.ts).
+   *  A turn runs steps under one budget: a small merge's many tiny steps take one turn, not one
+   *  each, so under traffic that gives only a turn now and then it keeps up with a commit burst.
+   *  'wait': call again in a second or so. */
   async runSlice(ms = SLICE_MS): Promise<StepResult> {
     if (this.busy) return 'wait';
     this.busy = true;
@@ -88,7 +89,16 @@ export class Housekeeper {
       const end = Date.now() + ms;
       ensureHkSchema(this.h.sql); // the store may have been wiped since the last slice
       for (;;) {
-        const r = this.step();
+        const hold = this.h.traffic?.holdFor(() => this.h.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM packs`).one().n > HARD_CAP_PACKS) ?? 0;
+        if (hold > 0) {
+          if (Date.now() >= end) return 'more';
+          await new Promise((resolve) => setTimeout(resolve, Math.min(hold, Math.max(1, end - Date.now()))));
+          continue;
+        }
+        const budget = this.turnBudget();
+        let r: StepResult;
+        do r = this.step(budget);
+        while (r === 'more' && !budget.over && Date.now() < end);
         if (r !== 'more' || Date.now() >= end) return r;
         await yieldToOthers();
       }
@@ -97,9 +107,11 @@ export class Housekeeper {
     }
   }
 
+
   /** One synchronous step of the current run (or the start of the next). */
   step(budget = new Budget()): StepResult {
     const t0 = Date.now();
+    if ((this.h.traffic?.inFlight(t0) ?? 0) > 0) this.stepsDuringRequests++;
     let run: RunState | null;
     try {
       run = this.state.run();
@@ -108,13 +120,15 @@ export class Housekeeper {
       return 'idle';
     }
     try {
-      return run ? this.advance(run, budget) : this.startNext();
+      return run ? this.advance(run, budget) : this.startNext(budget);
     } catch (e) {
       // The step's transaction rolled back: the run as stored, not as the step left it in memory.
       return this.failed(this.state.run(), e);
     } finally {
       const ms = Date.now() - t0;
-      if (run && ms > this.longestStep.ms) this.longestStep = { ms, where: run.phase === 'build' ? `build:${this.build?.stage ?? 'start'}` : run.phase };
+      const where = this.lastStepWhere ?? (run?.phase === 'build' ? `build:${this.build?.stage ?? 'start'}` : run?.phase);
+      this.lastStepWhere = null;
+      if (run && ms > this.longestStep.ms) this.longestStep = { ms, where: where ?? '' };
     }
   }
 
@@ -128,8 +142,9 @@ export class Housekeeper {
     }
   }
 
-  private startNext(): StepResult {
+  private startNext(budget: Budget): StepResult {
     const now = Date.now();
+    budget.spend(STEP_UNITS / 8); // a few queries over packs (and, when due, the policy's)
     const req = this.state.request() ?? dueRequest(this.h.sql, this.state, now);
     if (!req) return 'idle';
     this.state.clearRequest();
@@ -165,14 +180,21 @@ export class Housekeeper {
   }
 
   private advance(run: RunState, budget: Budget): StepResult {
+    // the long phases (build; migrate and cleanup of a big store) leave room for a quick merge
+    if (run.phase !== 'finish' && !this.readersActive() && this.quick.maybe(run.maxPackAtStart, run.newPack)) {
+      this.lastStepWhere = 'quick-merge';
+      budget.spend(STEP_UNITS); // a turn of its own
+      return 'more';
+    }
     switch (run.phase) {
       case 'build':
         return this.building(run, budget);
       case 'migrate':
         if (this.readersActive()) return 'wait';
         this.maybeFail('migrate');
+        budget.spend(this.migrateBatch * PER_ROW * 2); // a row read and a row replaced
         this.h.transaction(() => {
-          if (migrateBatch(this.h.sql, run, this.migrateBatch)) run.phase = 'finish';
+          if (migrateRows(this.h.sql, run, this.migrateBatch)) run.phase = 'finish';
           this.maybeFail('migrate-tx'); // rolls the batch back
           run.errors = 0;
           this.state.saveRun(run);
@@ -181,12 +203,19 @@ export class Housekeeper {
       case 'finish':
         if (this.readersActive() || (run.cutoff !== null && this.uploadsActive())) return 'wait';
         this.maybeFail('finish');
+        budget.spend(run.cutoff !== null ? STEP_UNITS : STEP_UNITS / 4); // gc walks what refs moved to
         this.h.transaction(() => this.finishing(run));
         return 'more';
       case 'cleanup':
+        budget.spend(STEP_UNITS / 4); // up to 50 files or 2,000 work rows deleted
         return this.cleaning(run);
     }
   }
+
+  /** Folds packs arriving during a long run together (quick.ts). */
+  readonly quick: QuickMerger;
+
+  private lastStepWhere: string | null = null;
 
   private building(run: RunState, budget: Budget): StepResult {
     if (!this.build || this.build.run.id !== run.id || this.build.run.newPack !== run.newPack) this.restartBuild(run);

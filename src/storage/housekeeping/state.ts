@@ -155,3 +155,17 @@ export function sizesOf(sql: SqlStorage): Sizes {
   const objects = o ? Number(o.value) : sql.exec<{ n: number }>(`SELECT count(*) AS n FROM objects`).one().n;
   return { packs: p.n, bytes: p.b ?? 0, objects };
 }
+
+/** What GET .../maintenance shows of housekeeping (run.ts). */
+export interface HkStatus {
+  state: 'idle' | 'queued' | 'running';
+  running: { id: string; tasks: string[]; trigger: string; reason: string; phase: string; startedAt: string; progress: Record<string, number | string> } | null;
+  queued: MaintenanceRequest | null;
+  lastRun: RunSummary | null;
+  history: RunSummary[];
+  current: Sizes;
+  gracePeriodSeconds: number;
+  auto: boolean;
+  /** What an automatic run would do now (null: nothing is due). */
+  due: { tasks: string[]; reason: string } | null;
+}

@@ -10,9 +10,11 @@
 import { bytesToHex, parseCommit, parseTag, walkTree } from '../../pack';
 import type { ObjectStore } from '../object-store';
 import { packPath } from '../pack-files';
+import { STEP_MS } from './budget';
 import type { RunState } from './state';
 
 export const MIGRATE_BATCH = 500;
+const MIGRATE_PIECE = 100;
 const GITLINK = 0o160000;
 
 /** Moves the next batch of index rows to the new pack; true when all are moved. */
@@ -27,6 +29,21 @@ export function migrateBatch(sql: SqlStorage, run: RunState, batch = MIGRATE_BAT
   );
   run.migrated = to;
   return to >= run.rows;
+}
+
+/**
+ * Up to `batch` rows in pieces of MIGRATE_PIECE while the step is young: on a loaded machine a
+ * whole batch of 500 replaced rows took 189 ms (load 9.6 on 2 cores), a piece stops it near the
+ * step's 40 ms. Deployed, where the clock stands still during a step, the batch is the bound.
+ */
+export function migrateRows(sql: SqlStorage, run: RunState, batch = MIGRATE_BATCH): boolean {
+  const t0 = Date.now();
+  for (let moved = 0; ; ) {
+    const n = Math.min(MIGRATE_PIECE, batch - moved);
+    if (migrateBatch(sql, run, n)) return true;
+    moved += n;
+    if (moved >= batch || Date.now() - t0 >= STEP_MS) return false;
+  }
 }
 
 /**

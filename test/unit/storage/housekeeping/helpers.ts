@@ -3,9 +3,11 @@
 import type { RepoStore } from '../../../../src/storage/repo-store';
 import { Housekeeper, type StepResult } from '../../../../src/storage/housekeeping/run';
 import type { MaintenanceRequest } from '../../../../src/storage/housekeeping/state';
+import type { Traffic } from '../../../../src/storage/housekeeping/traffic';
 
-export function housekeeper(store: RepoStore, state: DurableObjectState): Housekeeper {
+export function housekeeper(store: RepoStore, state: DurableObjectState, traffic?: Traffic): Housekeeper {
   return new Housekeeper({
+    traffic,
     sql: state.storage.sql,
     transaction: (fn) => state.storage.transactionSync(fn),
     objects: store.objects,
