@@ -213,6 +213,11 @@ export class ObjectStore {
     return out;
   }
 
+  /** Every id of the DO's own index (not its snapshot's), streamed from SQLite. */
+  *localOids(): Generator<{ oid: string }> {
+    yield* this.sql.exec<{ oid: string }>(`SELECT oid FROM objects`);
+  }
+
   /** Every row in storage order (pack, offset), streamed from SQLite. */
   *allRows(): Generator<ObjectRow> {
     yield* this.sql.exec<ObjectRow>(`SELECT * FROM objects ORDER BY pack_id, offset`);

@@ -3,6 +3,7 @@
 // its base is in this pack (OFS_DELTA if the client accepts it and the base is already written,
 // else REF_DELTA) or when the client has the base and accepts thin packs. Only deltas whose base
 // the client will not have are re-inflated and sent whole.
+import { wholeRows, type WholeRows } from './snapshot-whole';
 import { concatBytes, PackWriter } from '../pack';
 import { accel } from '../codec';
 import type { ObjectRow, ObjectStore } from './object-store';
@@ -82,10 +83,14 @@ export class OutgoingPack implements PackOut {
     return new OutgoingPack(store, rows, new Set(oids), rows.length, opt);
   }
 
-  /** Every stored object (see generateWholePack). */
-  static whole(store: ObjectStore, opt: PackOutOptions): OutgoingPack {
-    return new OutgoingPack(store, null, null, store.count(), opt);
+  /** Every stored object, each once (see generateWholePack, snapshot-whole.ts). */
+  static whole(store: ObjectStore, opt: PackOutOptions, all: WholeRows = wholeRows(store)): OutgoingPack {
+    const out = new OutgoingPack(store, null, null, all.count, opt);
+    out.all = all;
+    return out;
   }
+
+  private all: WholeRows | null = null;
 
   /**
    * git's "Compressing objects" total: the objects that are not sent as a stored delta and have
@@ -93,14 +98,14 @@ export class OutgoingPack implements PackOut {
    * fresh deltas only for thin fetches; the rest are sent as stored, already compressed.)
    */
   deltaCandidates(): number {
-    if (this.rows === null) return this.store.countWhole(MIN_DELTA_CANDIDATE_BYTES);
+    if (this.rows === null) return this.all!.candidates(MIN_DELTA_CANDIDATE_BYTES);
     let n = 0;
     for (const r of this.rows) if (!reusesDelta(r, this.sending, this.opt) && r.size >= MIN_DELTA_CANDIDATE_BYTES) n++;
     return n;
   }
 
   chunks(): Generator<Uint8Array | PendingBytes> {
-    return writeRows(this.store, this.rows ?? this.store.allRows(), this.count, this.sending, this.opt);
+    return writeRows(this.store, this.rows ?? this.all!.rows(), this.count, this.sending, this.opt);
   }
 }
 
