@@ -15,12 +15,14 @@
 // by inflating it, and a stream cut by a chunk boundary fails and is retried.
 // Retries wait until the buffered bytes have doubled, so a large entry
 // arriving in small chunks is inflated O(log n) times with total work O(n).
-import { createHash, type Hash } from 'node:crypto';
 import { NeedMoreInput, PackError } from '../codec/errors';
 import { bytesToHex } from '../codec/hex';
 // The accelerator picks Wasm or the native/TS twin per call, by size (src/codec/accel.ts).
 import { accel, Walk, type WalkedEntry } from '../codec';
 import type { PackTypeNum } from './object';
+import { readEntryHeader } from './entry-header';
+import { EntryOffsets } from './entry-offsets';
+import { EMPTY, PackWindow } from './window';
 
 /**
  * A parsed pack entry: the walker's record (src/codec/wasm/walk.ts) with baseOffset checked
@@ -53,8 +55,6 @@ const enum State {
   Failed,
 }
 
-const EMPTY = new Uint8Array(0);
-
 const FIRST_TRY_CAP = 4 << 20;
 
 /** Upper bound of zlib output for n input bytes (above zlib's deflateBound, which allows ~n + n/1000 + 13). */
@@ -62,7 +62,7 @@ function deflateBound(n: number): number {
   return n + Math.ceil(n / 1024) + 64;
 }
 
-export class PackParser {
+export class PackParser extends PackWindow {
   /** Pack version from the header (2 or 3), 0 until the header was read. */
   version = 0;
   /** Object count from the header, -1 until the header was read. */
@@ -74,24 +74,16 @@ export class PackParser {
   private readonly keepCompressed: boolean;
   private state = State.Header;
   private error: PackError | null = null;
-  private readonly hash: Hash = createHash('sha1');
   private checksum = '';
 
-  // The window: buf[ws, we) are unconsumed bytes; buf[ws] is at pack offset `pos`.
-  // `owned` says whether buf is ours (growable) or a caller's chunk we only read.
-  private buf: Uint8Array = EMPTY;
-  private ws = 0;
-  private hashFrom = 0;
-  private we = 0;
-  private owned = false;
-  private pos = 0;
   /** Don't retry the current entry until this many bytes are buffered (see file comment). */
   private retryAt = 0;
 
   // Offsets of all entries so far, ascending, for ofs-delta base checks.
-  private offsets = new Float64Array(1024);
+  private readonly offsets = new EntryOffsets();
 
   constructor(opts: PackParserOptions = {}) {
+    super();
     this.maxObjectSize = opts.maxObjectSize ?? 0x7ffffffe;
     this.keepCompressed = opts.keepCompressed ?? false;
   }
@@ -169,70 +161,6 @@ export class PackParser {
     );
   }
 
-  /** Adds a chunk to the window; when the window is empty, parse the chunk in place (no copy). */
-  private append(chunk: Uint8Array): void {
-    this.flushHash();
-    const have = this.we - this.ws;
-    if (have === 0) {
-      this.buf = chunk;
-      this.ws = 0;
-      this.we = chunk.length;
-      this.hashFrom = 0;
-      this.owned = false;
-      return;
-    }
-    if (!this.owned || this.we + chunk.length > this.buf.length) {
-      const need = have + chunk.length;
-      if (this.owned && need <= this.buf.length) {
-        this.buf.copyWithin(0, this.ws, this.we);
-      } else {
-        const cap = this.owned ? Math.max(need, this.buf.length * 2) : Math.max(need, 64 * 1024);
-        const grown = new Uint8Array(cap);
-        grown.set(this.buf.subarray(this.ws, this.we));
-        this.buf = grown;
-        this.owned = true;
-      }
-      this.ws = 0;
-      this.we = have;
-      this.hashFrom = 0;
-    }
-    this.buf.set(chunk, this.we);
-    this.we += chunk.length;
-  }
-
-  /** After parsing, stop referencing a caller's chunk: copy what is left into our own buffer. */
-  private detach(): void {
-    this.flushHash();
-    const have = this.we - this.ws;
-    if (have === 0) {
-      this.buf = EMPTY;
-      this.ws = this.we = this.hashFrom = 0;
-      this.owned = false;
-    } else if (!this.owned || (this.buf.length > 8 << 20 && have * 4 < this.buf.length)) {
-      // Copy a caller's chunk we must not keep, or shrink a buffer a big entry left oversized.
-      this.buf = this.buf.slice(this.ws, this.we);
-      this.ws = this.hashFrom = 0;
-      this.we = have;
-      this.owned = true;
-    }
-  }
-
-  /** Drops n consumed bytes from the front of the window (they are hashed later, in bulk). */
-  private consume(n: number): void {
-    this.ws += n;
-    this.pos += n;
-  }
-
-  /**
-   * Feeds consumed-but-unhashed bytes buf[hashFrom, ws) to the SHA-1. Called
-   * before the window buffer is replaced or moved, and before the trailer is
-   * checked: one hash call per chunk instead of one per entry.
-   */
-  private flushHash(): void {
-    if (this.ws > this.hashFrom) this.hash.update(this.buf.subarray(this.hashFrom, this.ws));
-    this.hashFrom = this.ws;
-  }
-
   private parse(out: PackEntry[], final: boolean): void {
     for (;;) {
       const have = this.we - this.ws;
@@ -302,50 +230,11 @@ export class PackParser {
     const s = this.ws;
     const e = this.we;
     const offset = this.pos;
-    let p = s;
 
-    // Type and size: 3 type bits and 4 size bits, then 7 size bits per byte.
-    if (p >= e) return this.needMore(final);
-    let c = b[p++];
-    const type = (c >> 4) & 7;
-    let size = c & 15;
-    let mul = 16;
-    while (c & 0x80) {
-      if (p >= e) return this.needMore(final);
-      c = b[p++];
-      size += (c & 0x7f) * mul;
-      mul *= 128;
-      if (mul > 2 ** 53) throw new PackError(`object at offset ${offset}: size header is too long`);
-    }
-    if (type === 0 || type === 5) throw new PackError(`object at offset ${offset}: invalid type ${type}`);
-    if (size > this.maxObjectSize) {
-      throw new PackError(`object at offset ${offset}: size ${size} exceeds the limit of ${this.maxObjectSize}`);
-    }
-
-    let baseOffset: number | undefined;
-    let baseOid: string | undefined;
-    if (type === 6) {
-      // Big-endian base-128 distance, with +1 per continuation byte (so encodings are unique).
-      if (p >= e) return this.needMore(final);
-      c = b[p++];
-      let dist = c & 0x7f;
-      while (c & 0x80) {
-        if (p >= e) return this.needMore(final);
-        c = b[p++];
-        dist = (dist + 1) * 128 + (c & 0x7f);
-        if (dist > 2 ** 53) throw new PackError(`ofs-delta at offset ${offset}: base distance is too long`);
-      }
-      baseOffset = offset - dist;
-      if (dist === 0 || baseOffset < 12 || !this.isEntryOffset(baseOffset)) {
-        throw new PackError(
-          `ofs-delta at offset ${offset}: base offset ${baseOffset} is not the start of an earlier object`,
-        );
-      }
-    } else if (type === 7) {
-      if (p + 20 > e) return this.needMore(final);
-      baseOid = bytesToHex(b, p);
-      p += 20;
-    }
+    const h = readEntryHeader(b, s, e, offset, this.maxObjectSize, (o) => this.isEntryOffset(o));
+    if (h === null) return this.needMore(final);
+    const { type, size, baseOffset, baseOid } = h;
+    const p = h.p;
 
     // Most deflated data is at least half the size of its output, so don't try
     // before that much has arrived: each failed try costs a partial inflate.
@@ -446,27 +335,11 @@ export class PackParser {
   }
 
   private recordOffset(offset: number): void {
-    const n = this.entriesParsed;
-    if (n === this.offsets.length) {
-      const grown = new Float64Array(n * 2);
-      grown.set(this.offsets);
-      this.offsets = grown;
-    }
-    this.offsets[n] = offset;
+    this.offsets.record(this.entriesParsed, offset);
   }
 
   private isEntryOffset(offset: number): boolean {
-    const a = this.offsets;
-    let lo = 0;
-    let hi = this.entriesParsed - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const v = a[mid];
-      if (v === offset) return true;
-      if (v < offset) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return false;
+    return this.offsets.has(offset, this.entriesParsed);
   }
 }
 
