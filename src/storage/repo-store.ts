@@ -5,18 +5,17 @@
 import { DOFS } from '../../dofs';
 import { parseTag } from '../pack';
 import { migrate } from './schema';
-import { isAncestor, type ObjectReader } from './ancestry';
 import { IngestError, PackIngest, type IngestedPack } from './ingest';
 import { PACK_DIR, sweepUnownedPacks } from './pack-files';
 import { dropViewData } from './git-view/pending';
 import { ObjectStore, TYPE_NAMES, TYPE_NUMBERS } from './object-store';
 import { ShallowStore } from './shallow';
-import { needBytesIn } from './snapshot';
 import { ReachCache, ReachWalker } from './reach';
 import { guideByParents } from './reach-guide';
-import { RefStore, ZERO_OID, isValidRefName, type RefUpdate, type RefUpdateResult } from './refs';
+import { RefStore, ZERO_OID, type RefUpdate, type RefUpdateResult } from './refs';
 import { RuleStore, type WriteRoute } from './rules';
-import { refsWithPeeled, rememberPushedTags, type PeeledRef } from './peel-cache';
+import { refsWithPeeled, type PeeledRef } from './peel-cache';
+import { commitPushTo, type PushInternals } from './push-commit';
 
 export interface DoStorage {
   sql: SqlStorage;
@@ -281,67 +280,15 @@ export class RepoStore {
    * at least one ref moves (or the push only carried objects the repo lacked before).
    */
   commitPush(pack: IngestedPack | null, updates: RefUpdate[], atomic: boolean, via: WriteRoute = 'push'): RefUpdateResult[] {
-    // A new tip must be in the pack or reachable already (pack.has asks the same of the store).
-    const has = pack ? (oid: string) => pack.has(oid) : this.visibility();
-    const typeOf = (oid: string) => (pack ? pack.typeOf(oid) : this.typeNumber(oid));
-    const rules = this.rules().set();
-    const read = (oid: string) => pack?.read(oid) ?? (this.objects.has(oid) ? this.objects.read(oid) : null);
-    const pre: (RefUpdateResult | null)[] = updates.map((u) => {
-      if (!isValidRefName(u.name)) return { name: u.name, ok: false, error: 'funny refname' };
-      if (u.newOid !== ZERO_OID) {
-        if (!has(u.newOid)) return { name: u.name, ok: false, error: 'missing necessary objects' };
-        if (u.name.startsWith('refs/heads/') && typeOf(u.newOid) !== 1) {
-          return { name: u.name, ok: false, error: 'trying to write non-commit object to branch' };
-        }
-      }
-      const refused = rules.empty ? null : rules.refusal(u, via, () => this.isAncestor(u.oldOid, u.newOid, read));
-      return refused ? { name: u.name, ok: false, error: refused } : null;
-    });
-    if (atomic && pre.some((p) => p !== null)) {
-      return updates.map((u, i) => pre[i] ?? { name: u.name, ok: false, error: 'atomic transaction failed' });
-    }
-    const live = updates.filter((_, i) => pre[i] === null);
-    if (pack) this.shared.livePacks.delete(pack.packId); // indexed below, or discarded by the caller
-    const walked = this.shared.reach.keyOf(this.repo) !== null ? ReachCache.key(this.refs.list()) : null;
-    let moved: RefUpdate[] = [];
-    const out = this.storage.transactionSync(() => {
-      const results = this.refs.update(live, atomic);
-      const indexPack = pack !== null && (results.some((r) => r.ok) || updates.length === 0);
-      // Keep "every stored object is reachable" (the full-clone fast path) only if this push
-      // provably preserves it: no deletions, only fast-forwards, every new root a new tip.
-      moved = live.filter((_, i) => results[i].ok);
-      if (moved.length > 0) this.onRefChange?.(moved, this.actor);
-      const tips = new Set(moved.map((u) => u.newOid));
-      const rootsAreTips = !indexPack || pack!.roots.every((r) => tips.has(r) || this.objects.has(r));
-      if (pack && indexPack) {
-        this.objects.insert(pack.rows(), pack.objectCount);
-        this.othersMayNotReachAll(); // the other repositories' refs do not reach the new objects
-        this.sql.exec(
-          `INSERT INTO packs (id, path, size, checksum, objects, created) VALUES (?, ?, ?, ?, ?, ?)`,
-          pack.packId,
-          `pack-${pack.packId}`,
-          pack.size,
-          pack.checksum,
-          pack.objectCount,
-          Date.now(),
-        );
-        rememberPushedTags(this.sql, moved, pack.tagTarget, (oid) => this.peeled(oid));
-      }
-      if (
-        this.allReachable() &&
-        !(rootsAreTips && moved.every((u) => u.newOid !== ZERO_OID && (u.oldOid === ZERO_OID || this.ancestorOrFalse(u.oldOid, u.newOid))))
-      ) {
-        this.setMeta('all_reachable', '0');
-        if (this.objects.snapshot) this.setMeta('snapshot_reachable', '0');
-      }
-      let k = 0;
-      return updates.map((u, i) => pre[i] ?? results[k++]);
-    });
-    if (walked !== null && moved.length > 0) {
-      const forward = moved.every((u) => u.newOid !== ZERO_OID && (u.oldOid === ZERO_OID || this.ancestorOrFalse(u.oldOid, u.newOid)));
-      this.shared.reach.moved(this.repo, walked, forward ? moved.map((u) => u.newOid) : null, () => this.refs.list());
-    }
-    return out;
+    const internals: PushInternals = {
+      sql: this.sql,
+      transactionSync: (fn) => this.storage.transactionSync(fn),
+      livePacks: this.shared.livePacks,
+      reach: this.shared.reach,
+      othersMayNotReachAll: () => this.othersMayNotReachAll(),
+      typeNumber: (oid) => this.typeNumber(oid),
+    };
+    return commitPushTo(this, internals, pack, updates, atomic, via);
   }
 
   /**
@@ -364,25 +311,6 @@ export class RepoStore {
   markAllReachable(): void {
     if (this.objects.snapshot) this.setMeta('snapshot_reachable', '1');
     this.setMeta('all_reachable', '1');
-  }
-
-  /**
-   * isAncestor for bookkeeping inside or after a ref update: a fork's snapshot bytes not in
-   * memory yet (NeedBytes) answer "not known to be", which only costs a later walk, instead of
-   * failing an update that is already decided.
-   */
-  private ancestorOrFalse(a: string, b: string): boolean {
-    try {
-      return this.isAncestor(a, b);
-    } catch (e) {
-      if (needBytesIn(e)) return false;
-      throw e;
-    }
-  }
-
-  /** isAncestor over the store (and, when given, the pack being pushed). */
-  private isAncestor(a: string, b: string, read: ObjectReader = (oid) => (this.objects.has(oid) ? this.objects.read(oid) : null)): boolean {
-    return isAncestor(a, b, read);
   }
 
   private typeNumber(oid: string): number | null {
