@@ -1,8 +1,11 @@
 // Is a gc's memory live or garbage? (issue 19; not part of `npm run bench` or the tests)
 // Pushes a generated repository undeltified (`git repack -adf --window=0`), starts a repack+gc,
 // and every BENCH_EVERY ms reads the isolate's heap and ArrayBuffer memory through the inspector
-// twice: as found, and right after a forced full GC (a heap snapshot, which collects first). What survives
-// the forced GC is live. BENCH_SNAPSHOT=file writes a heap snapshot at the largest live sample.
+// twice: as found, and right after a forced full GC (a heap snapshot, which collects first).
+// The second reading comes back only after the steps that ran while the snapshot was sent, so it
+// still counts their fresh garbage; the snapshot itself holds only live objects:
+// BENCH_SNAPSHOT=prefix writes up to BENCH_SNAPS of them (when the reading passes BENCH_SNAP_AT
+// MiB of buffers), and bench/heap-holders.mjs sums their buffers by holder.
 //   node bench/housekeeping-memory.mjs [small|large|<commits>]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -73,7 +76,7 @@ async function main() {
     console.log(`after push, forced gc: heap ${MiB(base.heap)} MiB, buffers ${MiB(base.buf)} MiB`);
     await call('POST', `${repo}/maintenance`, { tasks: ['repack', 'gc'], prune: 'now' });
     const samples = [];
-    let peakLive = { heap: 0, buf: 0 }, peakSeen = { heap: 0, buf: 0 }, snapDone = false;
+    let peakLive = { heap: 0, buf: 0 }, peakSeen = { heap: 0, buf: 0 }, snaps = 0, lastSnap = -3;
     for (;;) {
       const st = await call('GET', `${repo}/maintenance`);
       if (st.state === 'idle' && st.nextDue === null) { console.log(`run: ${JSON.stringify({ ms: Date.parse(st.lastRun.finishedAt) - Date.parse(st.lastRun.startedAt), before: st.lastRun.before, after: st.lastRun.after })}`); break; }
@@ -84,10 +87,11 @@ async function main() {
       console.log(`${String(Math.round((Date.now() - t0) / 1000)).padStart(5)}s seen heap ${MiB(seen.heap).padStart(6)} + buf ${MiB(seen.buf).padStart(7)} | after gc heap ${MiB(live.heap).padStart(6)} + buf ${MiB(live.buf).padStart(7)}  ${JSON.stringify(st.progress ?? st.state)}`);
       if (seen.heap + seen.buf > peakSeen.heap + peakSeen.buf) peakSeen = seen;
       if (live.heap + live.buf > peakLive.heap + peakLive.buf) peakLive = live;
-      if (process.env.BENCH_SNAPSHOT && !snapDone && live.buf > Number(process.env.BENCH_SNAP_AT ?? 64) * 2 ** 20) {
-        snapDone = true;
-        await insp.fullGc(process.env.BENCH_SNAPSHOT);
-        console.log(`heap snapshot written: ${process.env.BENCH_SNAPSHOT}`);
+      if (process.env.BENCH_SNAPSHOT && snaps < Number(process.env.BENCH_SNAPS ?? 1) && live.buf > Number(process.env.BENCH_SNAP_AT ?? 64) * 2 ** 20 && samples.length - lastSnap >= 3) {
+        lastSnap = samples.length;
+        const file = process.env.BENCH_SNAPSHOT.replace(/(\.heapsnapshot)?$/, `-${++snaps}.heapsnapshot`);
+        await insp.fullGc(file);
+        console.log(`heap snapshot written: ${file}`);
       }
       await new Promise((r) => setTimeout(r, EVERY));
     }
