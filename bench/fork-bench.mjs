@@ -67,12 +67,14 @@ async function scale(arbor, api, repo) {
   const stats = (name) => api('GET', `/v1/repos/${NS}/${name}/stats`);
   const originBefore = await stats(repo);
   const times = [];
+  const t0 = performance.now();
   const names = await pool(FORKS, WIDTH, async (i) => {
     const t0 = performance.now();
     const f = await api('POST', `/v1/repos/${NS}/${repo}/fork`, { name: `${repo}-s${i}`, namespace: `${NS}-scale` });
     times.push(performance.now() - t0);
     return f;
   });
+  const wall = performance.now() - t0;
   const originAfter = await stats(repo);
   const sample = names.filter((_, i) => i % Math.max(1, Math.floor(FORKS / 20)) === 0);
   const perFork = [];
@@ -85,7 +87,7 @@ async function scale(arbor, api, repo) {
     clones.fork.push(timedClone(last.remote.replace(/^https?:\/\/[^/]+/, arbor.origin), last.token, path.join(tmp, `cf-${r}`)));
   }
   console.log(`\n## ${FORKS} forks of ${repo} (${originInfo.objects} objects), each its own DO, ${WIDTH} at a time`);
-  console.log(`fork ms: median ${median(times).toFixed(1)}, p99 ${p99(times).toFixed(1)}`);
+  console.log(`fork ms: median ${median(times).toFixed(1)}, p99 ${p99(times).toFixed(1)} (all ${FORKS}: ${(wall / 1000).toFixed(1)} s wall)`);
   const empty = (await api('GET', `/v1/repos/${NS}/empty/stats`)).databaseBytes; // an empty repository's DO: the schema's pages
   console.log(`origin DO database: ${fmtB(originBefore.databaseBytes)} before, ${fmtB(originAfter.databaseBytes)} after; fork DO database: median ${fmtB(median(perFork))} (of ${perFork.length}; an empty repository's: ${fmtB(empty)})`);
   const om = median(clones.origin.map((c) => c.ms));

@@ -143,12 +143,15 @@ export async function largestSqliteValue(dir) {
  * A bench request sent twice at worst adds a commit or a repository: fine for a benchmark.
  */
 export async function benchFetch(url, init) {
-  try {
-    return await fetch(url, init);
-  } catch (e) {
-    const closed = (e?.cause?.code === 'UND_ERR_SOCKET' && /other side closed/.test(e.cause.message ?? '')) || e?.cause?.code === 'EPIPE' || e?.cause?.code === 'ECONNRESET';
-    if (!closed) throw e;
-    return fetch(url, init);
+  // Several times: with many requests in flight, every pooled connection may have been dropped
+  // (the bench's agents leave theirs idle while git clones), and a retry can draw another.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fetch(url, init);
+    } catch (e) {
+      const closed = (e?.cause?.code === 'UND_ERR_SOCKET' && /other side closed/.test(e.cause.message ?? '')) || e?.cause?.code === 'EPIPE' || e?.cause?.code === 'ECONNRESET';
+      if (!closed || attempt >= 8) throw e;
+    }
   }
 }
 

@@ -3,7 +3,11 @@
 // the inclusive time of the ingest stages; writes the raw profile to bench/out/push.cpuprofile
 // (open it in Chrome DevTools). Env: PROFILE_SIZE=small|large (default large); PROFILE_HEAP=1
 // samples the isolate's used heap every 50 ms instead and prints its peak; PROFILE_INCREMENTAL=N
-// profiles the push of N new commits on top of the pushed repository instead of the full push.
+// profiles the push of N new commits on top of the pushed repository instead of the full push;
+// PROFILE_INDEX=N profiles N runs of the pack indexer (POST /v1/admin/bench/index, what
+// bench/index-bench.mjs times) on the repository's pack instead of a push; PROFILE_IMPORT=N
+// profiles N imports of the repository served by native `git http-backend` (bench/import-bench.mjs);
+// PROFILE_CLONE=N pushes the repository (not profiled), then profiles N full clones of it.
 // Usage: npx node bench/push-profile.mjs
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -40,8 +44,12 @@ process.env.WRANGLER_LOG ??= 'error';
 const { unstable_startWorker } = await import('wrangler');
 const admin = 'prof-' + randomBytes(8).toString('hex');
 const worker = await unstable_startWorker({
-  config: path.join(ROOT, 'wrangler.toml'),
-  bindings: { ARBOR_ADMIN_TOKEN: { type: 'secret_text', value: admin } },
+  config: path.join(ROOT, process.env.PROFILE_INDEX || process.env.PROFILE_IMPORT ? 'bench/wrangler.toml' : 'wrangler.toml'), // bench/: Arbor plus the benchmark routes
+  bindings: {
+    ARBOR_ADMIN_TOKEN: { type: 'secret_text', value: admin },
+    // PROFILE_IMPORT imports from a git http-backend on 127.0.0.1
+    ...(process.env.PROFILE_IMPORT ? { ARBOR_ALLOW_PRIVATE_NETWORKS: { type: 'plain_text', value: '1' } } : {}),
+  },
   dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: { port }, persist: path.join(tmp, 'state'), watch: false, liveReload: false },
 });
 await worker.ready;
@@ -82,6 +90,12 @@ try {
       if (c.status !== 0) throw new Error(`commit failed: ${c.stderr}`);
     }
   }
+  const cloneRuns = Number(process.env.PROFILE_CLONE ?? 0);
+  if (cloneRuns > 0) {
+    const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', HOME: tmp };
+    const first = await spawnAsync('git', ['-c', `http.extraHeader=Authorization: Bearer ${token}`, 'push', '-q', `${origin}/git/prof/r.git`, 'main'], { cwd: src, env });
+    if (first.status !== 0) throw new Error(`push failed: ${first.stderr}`);
+  }
   const heapMode = !!process.env.PROFILE_HEAP;
   let heapPeak = 0;
   let sampler = null;
@@ -94,11 +108,57 @@ try {
     await call('Profiler.start');
   }
   const t0 = Date.now();
-  const r = await spawnAsync('git', ['-c', `http.extraHeader=Authorization: Bearer ${token}`, 'push', '-q', `${origin}/git/prof/r.git`, 'main'], {
-    cwd: pushFrom, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', HOME: tmp },
-  });
+  const indexRuns = Number(process.env.PROFILE_INDEX ?? 0);
+  const importRuns = Number(process.env.PROFILE_IMPORT ?? 0);
+  if (importRuns > 0) {
+    const { startHttpBackend } = await import('./http-backend.mjs');
+    const native = await startHttpBackend(path.dirname(src));
+    try {
+      for (let i = 0; i < importRuns; i++) {
+        const t = Date.now();
+        const res = await fetch(`${origin}/v1/repos/prof/imp-${i}/import`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ url: `${native.origin}/git/${path.basename(src)}` }),
+        });
+        const body = await res.text();
+        if (res.status !== 201) throw new Error(`import: ${res.status} ${body}`);
+        console.log(`import run ${i + 1}: ${Date.now() - t} ms`);
+      }
+    } finally {
+      await native.stop();
+    }
+  } else if (cloneRuns > 0) {
+    for (let i = 0; i < cloneRuns; i++) {
+      const t = Date.now();
+      const dir = path.join(tmp, `clone-${i}`);
+      const r = await spawnAsync('git', ['-c', `http.extraHeader=Authorization: Bearer ${token}`, 'clone', '-q', '--bare', `${origin}/git/prof/r.git`, dir], {
+        cwd: tmp, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', HOME: tmp },
+      });
+      if (r.status !== 0) throw new Error(`clone failed: ${r.stderr}`);
+      console.log(`clone run ${i + 1}: ${Date.now() - t} ms`);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  } else if (indexRuns > 0) {
+    const dir = path.join(src, 'objects/pack');
+    const pack = fs.readFileSync(path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.pack'))));
+    for (let i = 0; i < indexRuns; i++) {
+      const res = await fetch(`${origin}/v1/admin/bench/index`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, accept: 'application/octet-stream', 'content-type': 'application/x-git-pack' },
+        body: pack,
+      });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`bench/index: ${res.status}`);
+      console.log(`index run ${i + 1}: ${res.headers.get('x-arbor-bench')}`);
+    }
+  } else {
+    const r = await spawnAsync('git', ['-c', `http.extraHeader=Authorization: Bearer ${token}`, 'push', '-q', `${origin}/git/prof/r.git`, 'main'], {
+      cwd: pushFrom, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', HOME: tmp },
+    });
+    if (r.status !== 0) throw new Error(`push failed: ${r.stderr}`);
+  }
   const ms = Date.now() - t0;
-  if (r.status !== 0) throw new Error(`push failed: ${r.stderr}`);
   if (heapMode) {
     clearInterval(sampler);
     console.log(`push ${ms} ms wall; isolate heap peak ${(heapPeak / 2 ** 20).toFixed(1)} MiB`);

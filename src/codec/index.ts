@@ -24,6 +24,7 @@ export { inflateAt, deflate } from './inflate';
 export { applyDelta, checkDeltaHeader, deltaResultSize, deltaBaseSize, createDelta, DeltaIndex } from './delta';
 export { deltaCopies } from './delta-copies';
 export { spliceDelta } from './delta-splice';
+export { DeltaWriter } from './delta-writer';
 export { crc32, crc32Js } from './crc32';
 export { adler32Ts, createSha1Ts, sha1Ts, type Sha1Hasher } from './twins';
 export { accel, setAccelerator, getAccelerator, type AcceleratorMode } from './accel';

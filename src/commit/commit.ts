@@ -206,11 +206,13 @@ interface NewObject {
   type: ObjectType;
   data: Uint8Array;
   base?: string | null;
+  /** A delta from `base` to this object, when making it gave one for free (trees: see raw-dir.ts). */
+  delta?: Uint8Array | null;
 }
 const PACK_CHUNK = 1 << 20;
 
 /** Writes objects as one pack through the ingest path; returns the ingest (for discard) and pack. */
-async function ingestObjects(ctx: RepoContext, objects: Iterable<NewObject>, count: number) {
+async function ingestObjects(ctx: RepoContext, objects: Iterable<NewObject>, count: number, usable: (oid: string) => boolean) {
   const ingest = ctx.store.beginPack();
   try {
     const w = new PackWriter(count, { level: 1 });
@@ -231,7 +233,7 @@ async function ingestObjects(ctx: RepoContext, objects: Iterable<NewObject>, cou
       n = 0;
     };
     for (const obj of objects) {
-      const thin = deltaAgainstStored(ctx.store.objects, obj.type, obj.data, obj.base);
+      const thin = deltaAgainstStored(ctx.store.objects, obj.type, obj.data, obj.base, usable, obj.delta);
       const entry = thin ? w.refDelta(thin.base, thin.delta) : w.object(TYPE_NUM[obj.type as 'commit' | 'tree' | 'blob'], obj.data);
       buf.push(entry);
       n += entry.length;
@@ -350,9 +352,9 @@ export async function createCommit(ctx: RepoContext, body: unknown, nowMs = Date
   const usedBlobs = new Set<string>();
   const trees = new Map<string, NewObject>();
   const treeOid = tree.write(
-    (type, data, base) => {
+    (type, data, base, delta) => {
       const oid = hashObject(type, data);
-      if (!trees.has(oid) && !batch.known(oid)) trees.set(oid, { type, data, base });
+      if (!trees.has(oid) && !batch.known(oid)) trees.set(oid, { type, data, base, delta });
       return oid;
     },
     (e) => usedBlobs.add(e.oid),
@@ -366,7 +368,7 @@ export async function createCommit(ctx: RepoContext, body: unknown, nowMs = Date
   for (const t of trees.values()) objects.push(t);
   objects.push({ type: 'commit', data: commitData });
 
-  const { ingest, pack } = await ingestObjects(ctx, objects, objects.length);
+  const { ingest, pack } = await ingestObjects(ctx, objects, objects.length, batch.known);
   const [res] = store.commitPush(pack, [{ name: input.ref, oldOid: current ?? ZERO_OID, newOid: commitOid }], false, 'commit');
   if (!res.ok) {
     ingest.discardFile();
@@ -376,6 +378,7 @@ export async function createCommit(ctx: RepoContext, body: unknown, nowMs = Date
     if (isProtectionRefusal(res.error)) throw new ServiceError(403, 'protected_branch', `branch '${input.branch}': ${res.error}`);
     throw new ServiceError(422, 'rejected', `ref update rejected: ${res.error ?? 'unknown reason'}`);
   }
+  for (const [oid, t] of trees) store.objects.remember(oid, t.data);
   return { commit: commitOid, tree: treeOid, branch: input.branch, parents };
 }
 

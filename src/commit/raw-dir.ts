@@ -3,6 +3,7 @@
 // sorting them again to write it back took ~100 ms; here a lookup is a binary search over the
 // stored (sorted) entries and the new tree is the old bytes with the changed entries spliced in.
 // Names are byte strings (see bytes.ts); `name + '/'` for directories is git's sort key.
+import { DeltaWriter } from '../codec';
 import { bytesToHex, hexToBytes, treeEntryOffsets } from '../pack';
 import { byteString, bytesOf, concatBytes } from './bytes';
 
@@ -86,6 +87,29 @@ export class Dir {
 
   /** The tree's bytes: stored entries copied in runs, changed ones spliced in at their place. */
   serialize(): Uint8Array {
+    return concatBytes(this.parts(null));
+  }
+
+  /**
+   * serialize() and, when there is a stored tree, a delta from it to the result: the runs copied
+   * from it and the entries spliced in, as the new bytes are put together (no scan of the two
+   * trees for what they share, however many places changed). Copies are whole entries.
+   */
+  serializeWithDelta(): { data: Uint8Array; delta: Uint8Array | null } {
+    if (!this.raw) return { data: this.serialize(), delta: null };
+    const ops: number[] = []; // a copy: offset, length; an insert: -1 - its index in parts, 0
+    const parts = this.parts(ops);
+    const data = concatBytes(parts);
+    const w = new DeltaWriter(this.raw.length, data.length, 32 + ops.length * 4);
+    for (let k = 0; k < ops.length; k += 2) {
+      if (ops[k] >= 0) w.copy(ops[k], ops[k + 1]);
+      else w.insert(parts[-1 - ops[k]], 0, parts[-1 - ops[k]].length);
+    }
+    return { data, delta: w.finish() };
+  }
+
+  /** The pieces of the new tree in order; `ops` receives what each is (see serializeWithDelta). */
+  private parts(ops: number[] | null): Uint8Array[] {
     const adds = [...this.loaded()].map(([k, e]) => ({ k, e, key: sortKey(k, e) }));
     adds.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const parts: Uint8Array[] = [];
@@ -97,16 +121,23 @@ export class Dir {
       while (i < end) {
         while (si < skip.length && skip[si] < i) si++;
         const stop = si < skip.length && skip[si] < end ? skip[si] : end;
-        if (stop > i) parts.push(this.raw!.subarray(this.starts![i], stop < n ? this.starts![stop] : this.raw!.length));
+        if (stop > i) {
+          const from = this.starts![i];
+          const to = stop < n ? this.starts![stop] : this.raw!.length;
+          parts.push(this.raw!.subarray(from, to));
+          ops?.push(from, to - from);
+        }
         i = stop === end ? end : stop + 1;
       }
     };
     for (const a of adds) {
       copyTo(this.lowerBound(a.key));
-      parts.push(bytesOf(`${a.e.mode} ${a.k}\0`), hexToBytes(a.e.oid));
+      const entry = concatBytes([bytesOf(`${a.e.mode} ${a.k}\0`), hexToBytes(a.e.oid)]);
+      ops?.push(-1 - parts.length, 0);
+      parts.push(entry);
     }
     copyTo(n);
-    return concatBytes(parts);
+    return parts;
   }
 
   private count(): number {

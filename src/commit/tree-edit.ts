@@ -23,8 +23,11 @@ export interface ParsedDir {
 }
 
 export type TreeReader = (oid: string) => Uint8Array;
-/** Takes a new tree; `base` is the tree it replaces at the same path (a delta base), if any. */
-export type ObjectSink = (type: 'tree', data: Uint8Array, base: string | null) => string;
+/**
+ * Takes a new tree; `base` is the tree it replaces at the same path (a delta base), if any, and
+ * `delta` the delta from it (made while the new tree was put together: see Dir.serializeWithDelta).
+ */
+export type ObjectSink = (type: 'tree', data: Uint8Array, base: string | null, delta: Uint8Array | null) => string;
 
 /** Parses tree bytes into entries (names as byte strings). */
 export function parseDir(data: Uint8Array): ParsedDir {
@@ -156,7 +159,8 @@ export class TreeEditor {
     if (dir.size === 0 && !isRoot) return null;
     // Entries nobody looked at are stored objects: only looked-up or set ones can be new.
     if (onEntry) for (const [, e] of dir.loaded()) onEntry(e);
-    const oid = sink('tree', dir.serialize(), base);
+    const { data, delta } = dir.serializeWithDelta();
+    const oid = sink('tree', data, base, base ? delta : null);
     dir.dirty = false;
     return oid;
   }

@@ -60,6 +60,15 @@ export class IdxColumns {
     this.n++;
   }
 
+  /** add() for an id already in raw form: the 20 bytes at oids[at..at+20). */
+  addRaw(oids: Uint8Array, at: number, offset: number, crc32: number): void {
+    if (this.n === this.offsets.length) this.grow();
+    this.oids.set(oids.subarray(at, at + 20), this.n * 20);
+    this.offsets[this.n] = offset;
+    this.crcs[this.n] = crc32 >>> 0;
+    this.n++;
+  }
+
   /** The .idx v2 bytes: entries sorted by id, whatever order they were added in. */
   build(packChecksum: string): Uint8Array {
     const { oids, offsets, crcs, n } = this;

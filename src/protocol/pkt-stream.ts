@@ -124,12 +124,27 @@ export class PktStream {
     return value;
   }
 
+  /**
+   * Buffers at least n bytes (false if the stream ends first). The pieces are joined once, when
+   * enough are in: joining at every read copied a 64 KiB side-band packet arriving in 4 KB
+   * pieces ~8 times over (concatBytes was 4.7% of an import's CPU in a profile).
+   */
   private async fill(n: number): Promise<boolean> {
-    while (this.buf.length < n && !this.eof) {
-      const v = await this.read();
-      if (v && v.length) this.buf = this.buf.length ? concatBytes([this.buf, v]) : v;
+    if (this.buf.length >= n) return true;
+    const parts = this.buf.length ? [this.buf] : [];
+    let have = this.buf.length;
+    try {
+      while (have < n && !this.eof) {
+        const v = await this.read();
+        if (v && v.length) {
+          parts.push(v);
+          have += v.length;
+        }
+      }
+    } finally {
+      if (parts.length > 0) this.buf = parts.length === 1 ? parts[0] : concatBytes(parts, have);
     }
-    return this.buf.length >= n;
+    return have >= n;
   }
 
   /** The next pkt-line, or null at a clean end of the stream (no byte of a next packet). */

@@ -15,6 +15,8 @@ export interface ForkSource {
   refs: { name: string; oid: string }[];
   shallow: string[];
   packs: PublishedPack[];
+  /** Every object the packs index is reachable from `refs` (a fork taking them all clones without a walk). */
+  whole?: boolean;
 }
 
 /**
@@ -35,10 +37,14 @@ export async function forkSource(host: RepoHost, source: string): Promise<RpcRes
   const refs = h.store.refs.list();
   const shallow = h.store.shallow().list();
   const defaultBranch = h.store.meta('default_branch');
+  const whole = h.store.allReachable();
   const inherited = snapshotPacks(sql).map(({ key, size, objects }) => ({ key, size, objects }));
-  const own = await publishPacks(sql, host.root.fs, bucket, host.ctx.id.toString(), localPacks(sql), (key) => deleting.get(key) ?? Promise.resolve());
-  await retainKeys(host, inherited.map((p) => p.key), 1);
-  return { ok: true, value: { head, defaultBranch, refs, shallow, packs: [...inherited, ...own] } };
+  // Both at once: the inherited packs' counts live at their publishers, not here.
+  const [own] = await Promise.all([
+    publishPacks(sql, host.root.fs, bucket, host.ctx.id.toString(), localPacks(sql), (key) => deleting.get(key) ?? Promise.resolve()),
+    retainKeys(host, inherited.map((p) => p.key), 1),
+  ]);
+  return { ok: true, value: { head, defaultBranch, refs, shallow, packs: [...inherited, ...own], whole } };
 }
 
 /** Raises or lowers the counts of `keys` at each publisher (this DO's own directly). */

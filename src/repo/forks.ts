@@ -42,7 +42,11 @@ export async function createFork(host: RepoHost, namespace: string, name: string
       store.setMeta('default_branch', s.defaultBranch ?? DEFAULT_BRANCH);
       store.setMeta('forked_from', source);
       store.markShared(); // objects by id only as far as this repository's refs reach
-      store.setMeta('all_reachable', '0');
+      // All refs of an origin that reached every object it stored: so does the fork (see
+      // RepoStore.allReachable); one branch of them may not.
+      const whole = s.whole === true && !opts.defaultBranchOnly;
+      store.setMeta('all_reachable', whole ? '1' : '0');
+      if (whole) store.setMeta('snapshot_reachable', '1');
       if (opts.readOnly) store.setMeta('read_only', '1');
       store.refs.setHead(head);
       store.refs.load(opts.defaultBranchOnly ? s.refs.filter((r) => r.name === head) : s.refs);

@@ -91,7 +91,8 @@ export class RepoObject extends DurableObject<Env> {
 
   /** In the origin's DO: what a new fork copies (refs, published pack keys), see fork-packs.ts. */
   forkSource(source: string): Promise<RpcResult<ForkSource>> {
-    return this.count(() => forkSource(this.host, source));
+    // Refs and pack keys only, no object read: a fork of a fork need not load its snapshot first.
+    return this.count(() => forkSource(this.host, source), false);
   }
 
   /** In a publishing DO: a fork names (1) or stops naming (-1) these published packs. */
@@ -108,11 +109,11 @@ export class RepoObject extends DurableObject<Env> {
    * Counts a request and, in a fork's DO, runs it with its snapshot ready: indexes loaded, and
    * bytes read from R2 as the synchronous read path faults for them (storage/snapshot.ts).
    */
-  private async count<T>(fn: () => Promise<T>): Promise<T> {
+  private async count<T>(fn: () => Promise<T>, snapshot = true): Promise<T> {
     const t0 = Date.now();
     const done = this.host.traffic.begin(); // housekeeping stands aside meanwhile
     try {
-      return await withSnapshotBytes(this.host.root.objects.snapshot, fn);
+      return await (snapshot ? withSnapshotBytes(this.host.root.objects.snapshot, fn) : fn());
     } finally {
       done();
       this.host.countRequest(Date.now() - t0);

@@ -28,7 +28,8 @@ import { createCommit } from '../commit';
 import { CommitBody, CompareQuery, LogQuery, NoQuery, RefDeleteQuery, TreeQuery } from '../schema/repo-api';
 import { parseBody, parseQuery } from '../schema/validate';
 import type * as z from 'zod';
-import { handleMerge, handleRefDelete, handleRefWrite, handleTag } from './rest-writes';
+import { MAX_BODY_BYTES, handleMerge, handleRefDelete, handleRefWrite, handleTag } from './rest-writes';
+import { withReplay } from './rest-replay';
 
 export type ApiRoute = 'commit' | 'refs' | 'commitInfo' | 'tree' | 'blob' | 'object' | 'log' | 'compare' | 'merge' | 'refWrite' | 'refDelete' | 'tag';
 
@@ -82,7 +83,8 @@ export async function serveRepoApi(host: ApiHost, route: ApiRoute, rest: string,
       await request.body?.cancel().catch(() => {});
       return errorResponse(403, 'forbidden', `this repository is a read-only fork: ${route === 'commit' ? 'commits' : 'ref changes'} are refused`);
     }
-    const res = await dispatch(host.ctx, route, rest, request);
+    const max = route === 'commit' ? MAX_COMMIT_BODY_BYTES : MAX_BODY_BYTES;
+    const res = await withReplay(host.ctx, request, max, (req) => dispatch(host.ctx, route, rest, req));
     // Names the token in the Worker's log line (the Worker removes the header).
     res.headers.set(TOKEN_ID_HEADER, access.tokenId ?? (access.scope === 'admin' ? 'admin' : '-'));
     return res;

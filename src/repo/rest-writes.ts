@@ -16,7 +16,7 @@ import { MergeBody, RefBody, TagBody } from '../schema/repo-api';
 import { parseBody } from '../schema/validate';
 
 /** Largest JSON body of these routes (a merge message is the biggest field). */
-const MAX_BODY_BYTES = 2 * 1024 * 1024;
+export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 export async function handleMerge(ctx: RepoContext, request: Request): Promise<Response> {
   const r = await mergeBranches(ctx, parseBody(MergeBody, await readJsonObject(request, MAX_BODY_BYTES)));

@@ -9,10 +9,12 @@ import { OutgoingPack } from './pack-out';
 import type { RepoStore } from './repo-store';
 import { planFetch, type WalkPlan } from './walk';
 import { withSnapshotBytes } from './snapshot';
+import { wholeRows, type WholeRows } from './snapshot-whole';
 
-/** A plan with what pack() needs: the walk's result, or null for "every stored object". */
+/** A plan with what pack() needs: the walk's result, or null for "every stored object" (`all`). */
 interface StorePlan extends FetchPlan {
   walk: WalkPlan | null;
+  all?: WholeRows;
 }
 
 const OID_RE = /^[0-9a-f]{40}$/;
@@ -78,21 +80,22 @@ export class StoreFetchSource implements FetchSource {
   quickPlan(req: PlanRequest): StorePlan | null {
     // A shallow repository's clone needs the walk: it names the boundary commits it sends.
     if (!this.store.allReachable() || !this.wantsEverything(req) || this.store.shallow().list().length > 0) return null;
-    return { count: this.store.objects.count(), shallow: [], unshallow: [], walk: null };
+    const all = wholeRows(this.store.objects); // a fork's snapshot may index an object twice
+    return { count: all.count, shallow: [], unshallow: [], walk: null, all };
   }
 
   plan(req: PlanRequest): StorePlan {
     const walk = this.walk(req);
     // A full walk that reached every stored object re-enables the no-walk clone path.
-    if (!this.store.allReachable() && this.wantsEverything(req) && walk.objects.length === this.store.objects.count()) {
+    if (!this.store.allReachable() && this.wantsEverything(req) && walk.objects.length === wholeRows(this.store.objects).count) {
       this.store.markAllReachable();
     }
     return { count: walk.objects.length, shallow: walk.shallow, unshallow: walk.unshallow, walk };
   }
 
   pack(plan: FetchPlan, opts: PackOptions): PackOut {
-    const { walk } = plan as StorePlan;
-    if (walk === null) return OutgoingPack.whole(this.store.objects, { ...opts, clientHas: new Set() });
+    const { walk, all } = plan as StorePlan;
+    if (walk === null) return OutgoingPack.whole(this.store.objects, { ...opts, clientHas: new Set() }, all);
     return OutgoingPack.of(this.store.objects, walk.objects, { ...opts, clientHas: walk.clientHas, deltaBases: walk.deltaBases });
   }
 

@@ -124,6 +124,20 @@ export class ObjectStore {
     return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM objects WHERE base_oid IS NULL AND size >= ?`, minSize).one().n;
   }
 
+  /**
+   * The one stored pack, if it holds exactly the indexed objects: no other pack, no snapshot, and
+   * every entry of its file indexed once (the header's count is the index's). A full clone may
+   * then send the file as it is (pack-out.ts).
+   */
+  verbatimPack(): { id: number; size: number } | null {
+    if (this.snapshot) return null;
+    const packs = this.sql.exec<{ id: number; size: number; objects: number }>(`SELECT id, size, objects FROM packs LIMIT 2`).toArray();
+    if (packs.length !== 1 || packs[0].objects !== this.localCount()) return null;
+    const { id, size, objects } = packs[0];
+    const indexed = this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM objects WHERE pack_id = ?`, id).one().n;
+    return indexed === objects ? { id, size } : null;
+  }
+
   /** Objects whose rows were deleted (housekeeping's prune). */
   noteRemoved(n: number): void {
     this.setCount(this.localCount() - n);
@@ -137,6 +151,15 @@ export class ObjectStore {
     const row = this.row(oid);
     if (!row) throw new MissingObjectError(oid);
     return { type: TYPE_NAMES[row.type], data: this.content(row) };
+  }
+
+  /**
+   * Caches the content of an object just stored (its id was computed from these bytes): the
+   * commit API's new trees, which its next commit reads first (a 10,000-entry directory would
+   * otherwise be rebuilt from its delta, 440 KB allocated and copied).
+   */
+  remember(oid: string, data: Uint8Array): void {
+    this.cache.set(oid, data);
   }
 
   /** Object content for a row; walks the delta chain iteratively (chains can be deep). */
@@ -202,6 +225,11 @@ export class ObjectStore {
       }
     }
     return out;
+  }
+
+  /** Every id of the DO's own index (not its snapshot's), streamed from SQLite. */
+  *localOids(): Generator<{ oid: string }> {
+    yield* this.sql.exec<{ oid: string }>(`SELECT oid FROM objects`);
   }
 
   /** Every row in storage order (pack, offset), streamed from SQLite. */

@@ -3,6 +3,7 @@
 // its base is in this pack (OFS_DELTA if the client accepts it and the base is already written,
 // else REF_DELTA) or when the client has the base and accepts thin packs. Only deltas whose base
 // the client will not have are re-inflated and sent whole.
+import { wholeRows, type WholeRows } from './snapshot-whole';
 import { concatBytes, PackWriter } from '../pack';
 import { accel } from '../codec';
 import type { ObjectRow, ObjectStore } from './object-store';
@@ -23,6 +24,9 @@ export interface PackOutOptions {
 const MIN_DELTA_CANDIDATE_BYTES = 50;
 
 const MAX_FRESH_DELTA_BYTES = 4 * 1024 * 1024;
+
+/** Pieces of a pack file sent as it is: above PackFiles' 1 MiB cache bypass, so one pass over the file does not flush the windows. */
+const VERBATIM_PIECE = 2 * 1024 * 1024;
 
 /**
  * A fresh REF_DELTA against an object the client has, if it is smaller than `wholeBytes`:
@@ -82,10 +86,14 @@ export class OutgoingPack implements PackOut {
     return new OutgoingPack(store, rows, new Set(oids), rows.length, opt);
   }
 
-  /** Every stored object (see generateWholePack). */
-  static whole(store: ObjectStore, opt: PackOutOptions): OutgoingPack {
-    return new OutgoingPack(store, null, null, store.count(), opt);
+  /** Every stored object, each once (see generateWholePack, snapshot-whole.ts). */
+  static whole(store: ObjectStore, opt: PackOutOptions, all: WholeRows = wholeRows(store)): OutgoingPack {
+    const out = new OutgoingPack(store, null, null, all.count, opt);
+    out.all = all;
+    return out;
   }
+
+  private all: WholeRows | null = null;
 
   /**
    * git's "Compressing objects" total: the objects that are not sent as a stored delta and have
@@ -93,14 +101,44 @@ export class OutgoingPack implements PackOut {
    * fresh deltas only for thin fetches; the rest are sent as stored, already compressed.)
    */
   deltaCandidates(): number {
-    if (this.rows === null) return this.store.countWhole(MIN_DELTA_CANDIDATE_BYTES);
+    if (this.rows === null) return this.all!.candidates(MIN_DELTA_CANDIDATE_BYTES);
     let n = 0;
     for (const r of this.rows) if (!reusesDelta(r, this.sending, this.opt) && r.size >= MIN_DELTA_CANDIDATE_BYTES) n++;
     return n;
   }
 
   chunks(): Generator<Uint8Array | PendingBytes> {
-    return writeRows(this.store, this.rows ?? this.store.allRows(), this.count, this.sending, this.opt);
+    if (this.rows === null) {
+      // (a fork's whole clone, snapshot-whole.ts, has a snapshot: verbatimPack() is null there)
+      const file = this.opt.ofsDelta ? this.store.verbatimPack() : null;
+      if (file && this.store.count() === this.count) return this.verbatim(file.id, file.size);
+    }
+    return writeRows(this.store, this.rows ?? this.all!.rows(), this.count, this.sending, this.opt);
+  }
+
+  /**
+   * Every stored object when they are exactly one stored pack: its file as it is, header and
+   * trailer included (git's pack reuse). A clone's profile spent most of its time reading every
+   * row (two 40-char ids each) and re-framing entries this file already holds in this order;
+   * its OFS_DELTA offsets and REF_DELTA bases all point inside it. Held as a reader, as
+   * writeRows is, so housekeeping leaves the file alone while it streams.
+   */
+  private *verbatim(id: number, size: number): Generator<Uint8Array> {
+    const store = this.store;
+    const reader = {};
+    store.readers.set(reader, Date.now());
+    try {
+      for (let at = 0; at < size; at += VERBATIM_PIECE) {
+        yield store.packs.read(id, at, Math.min(size, at + VERBATIM_PIECE));
+        store.readers.set(reader, Date.now());
+      }
+      const whole = store.countWhole(0);
+      this.totals.total = this.count;
+      this.totals.reused = this.count;
+      this.totals.deltas = this.totals.reusedDeltas = this.count - whole;
+    } finally {
+      store.readers.delete(reader);
+    }
   }
 }
 

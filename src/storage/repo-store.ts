@@ -11,6 +11,7 @@ import { PACK_DIR, sweepUnownedPacks } from './pack-files';
 import { dropViewData } from './git-view/pending';
 import { ObjectStore, TYPE_NAMES, TYPE_NUMBERS } from './object-store';
 import { ShallowStore } from './shallow';
+import { needBytesIn } from './snapshot';
 import { ReachCache, ReachWalker } from './reach';
 import { guideByParents } from './reach-guide';
 import { RefStore, ZERO_OID, isValidRefName, type RefUpdate, type RefUpdateResult } from './refs';
@@ -328,15 +329,16 @@ export class RepoStore {
       }
       if (
         this.allReachable() &&
-        !(rootsAreTips && moved.every((u) => u.newOid !== ZERO_OID && (u.oldOid === ZERO_OID || this.isAncestor(u.oldOid, u.newOid))))
+        !(rootsAreTips && moved.every((u) => u.newOid !== ZERO_OID && (u.oldOid === ZERO_OID || this.ancestorOrFalse(u.oldOid, u.newOid))))
       ) {
         this.setMeta('all_reachable', '0');
+        if (this.objects.snapshot) this.setMeta('snapshot_reachable', '0');
       }
       let k = 0;
       return updates.map((u, i) => pre[i] ?? results[k++]);
     });
     if (walked !== null && moved.length > 0) {
-      const forward = moved.every((u) => u.newOid !== ZERO_OID && (u.oldOid === ZERO_OID || this.isAncestor(u.oldOid, u.newOid)));
+      const forward = moved.every((u) => u.newOid !== ZERO_OID && (u.oldOid === ZERO_OID || this.ancestorOrFalse(u.oldOid, u.newOid)));
       this.shared.reach.moved(this.repo, walked, forward ? moved.map((u) => u.newOid) : null, () => this.refs.list());
     }
     return out;
@@ -349,16 +351,33 @@ export class RepoStore {
    * every registered repository); a view of an unregistered key in a shared store gets false.
    */
   allReachable(): boolean {
-    // A snapshot holds whatever its origin stored, and may hold an object twice: always walk.
-    if (this.objects.snapshot) return false;
+    // A fork's snapshot counts only if its origin reached all it stored when the fork took all
+    // its refs, and every ref update since kept that (commitPush drops snapshot_reachable with
+    // all_reachable; a housekeeping run, which sets all_reachable back, sees only the DO's own
+    // packs). Objects indexed twice are sent once (snapshot-whole.ts).
+    if (this.objects.snapshot && this.meta('snapshot_reachable') !== '1') return false;
     const v = this.meta('all_reachable');
     return v !== null ? v !== '0' : !this.sharesObjects() || this.hosts();
   }
 
   /** A full walk found every object reachable: the fast path may be used again. */
   markAllReachable(): void {
-    if (this.objects.snapshot) return;
+    if (this.objects.snapshot) this.setMeta('snapshot_reachable', '1');
     this.setMeta('all_reachable', '1');
+  }
+
+  /**
+   * isAncestor for bookkeeping inside or after a ref update: a fork's snapshot bytes not in
+   * memory yet (NeedBytes) answer "not known to be", which only costs a later walk, instead of
+   * failing an update that is already decided.
+   */
+  private ancestorOrFalse(a: string, b: string): boolean {
+    try {
+      return this.isAncestor(a, b);
+    } catch (e) {
+      if (needBytesIn(e)) return false;
+      throw e;
+    }
   }
 
   /** isAncestor over the store (and, when given, the pack being pushed). */

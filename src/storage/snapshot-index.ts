@@ -15,6 +15,11 @@ function hexToBytes(hex: string, out: Uint8Array, at: number): void {
   for (let i = 0; i < 20; i++) out[at + i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
 }
 
+/** Hex digit value by char code (-1: not a lowercase hex digit); the search key's bytes. */
+const HEX_VALUE = new Int16Array(128).fill(-256);
+for (let i = 0; i < 16; i++) HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
+const FIND_KEY = new Uint8Array(20);
+
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 function bytesToHex(b: Uint8Array, at: number): string {
@@ -55,6 +60,7 @@ export function encodeIndex(rows: ObjectRow[]): Uint8Array {
 export class SnapshotIndex {
   readonly count: number;
   private readonly dv: DataView;
+  private order: Uint32Array | null = null;
 
   constructor(private readonly bytes: Uint8Array) {
     this.dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -65,6 +71,54 @@ export class SnapshotIndex {
 
   get byteLength(): number {
     return this.bytes.length;
+  }
+
+  /** Position of the record with id `oid` (40 hex digits), or -1: compared as bytes, no strings made. */
+  find(oid: string): number {
+    if (oid.length !== 40) return -1;
+    const key = FIND_KEY;
+    for (let k = 0; k < 20; k++) {
+      const v = HEX_VALUE[oid.charCodeAt(2 * k)] * 16 + HEX_VALUE[oid.charCodeAt(2 * k + 1)];
+      if (!(v >= 0 && v < 256)) return -1;
+      key[k] = v;
+    }
+    const b = this.bytes;
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = HEADER + mid * REC;
+      let c = 0;
+      for (let k = 0; k < 20 && c === 0; k++) c = b[at + k] - key[k];
+      if (c === 0) return mid;
+      if (c < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return -1;
+  }
+
+  /** The record at `i` is a whole object (no delta base) of at least `minSize` bytes. */
+  wholeAtLeast(i: number, minSize: number): boolean {
+    const at = HEADER + i * REC;
+    for (let k = 44; k < 64; k++) if (this.bytes[at + k] !== 0) return false;
+    return this.dv.getUint32(at + 32) >= minSize;
+  }
+
+  /** The object id at `i`, as hex. */
+  oid(i: number): string {
+    return this.oidAt(i);
+  }
+
+  /** Record positions in pack order (by offset), computed once (indexes are immutable and shared). */
+  byOffset(): Uint32Array {
+    if (this.order) return this.order;
+    const offs = new Float64Array(this.count);
+    for (let i = 0; i < this.count; i++) offs[i] = this.dv.getUint32(HEADER + i * REC + 20);
+    const order = new Uint32Array(this.count);
+    for (let i = 0; i < this.count; i++) order[i] = i;
+    order.sort((a, b) => offs[a] - offs[b]);
+    this.order = order;
+    return order;
   }
 
   /** Position of the first record whose oid is >= `hex` (a full id or a prefix). */
@@ -81,11 +135,6 @@ export class SnapshotIndex {
 
   private oidAt(i: number): string {
     return bytesToHex(this.bytes, HEADER + i * REC);
-  }
-
-  find(oid: string): number {
-    const i = this.lowerBound(oid);
-    return i < this.count && this.oidAt(i) === oid ? i : -1;
   }
 
   /** The row at position `i`, as if it lived in pack `packId` of the local index. */

@@ -147,6 +147,11 @@ export class Snapshot {
     return idx;
   }
 
+  /** Every pack with its (loaded) index, oldest first: the order its origin stored them in. */
+  indexed(): { pack: SnapshotPack; idx: SnapshotIndex }[] {
+    return [...this.order].reverse().map((pack) => ({ pack, idx: this.index(pack) }));
+  }
+
   row(oid: string): ObjectRow | null {
     for (const p of this.order) {
       const idx = this.index(p);

@@ -15,6 +15,7 @@
 // in storage order, or files the run would delete) and, before pruning, while a push or commit is
 // being received (it may have found an old object it is about to reference).
 import type { ObjectStore } from '../object-store';
+import { needBytesIn } from '../snapshot';
 import { packPath } from '../pack-files';
 import { Budget, PER_ROW, STEP_UNITS, yieldToOthers } from './budget';
 import { Build } from './build';
@@ -48,6 +49,8 @@ const READER_IDLE_MS = 5 * 60_000;
 /** An upload registered for this long is taken as abandoned (a client that never finished). */
 const UPLOAD_STALE_MS = 60 * 60_000;
 const MAX_ERRORS = 3;
+/** Snapshot faults filled per run (each restarts the step that faulted; see needsBytes). */
+const MAX_FILLS = 500;
 const WORK_DELETE_BATCH = 2000;
 
 export class Housekeeper {
@@ -98,7 +101,8 @@ export class Housekeeper {
         const budget = this.turnBudget();
         let r: StepResult;
         do r = this.step(budget);
-        while (r === 'more' && !budget.over && Date.now() < end);
+        while (r === 'more' && !this.filling && !budget.over && Date.now() < end);
+        if (this.filling) await this.fill(); // a fork's step faulted for snapshot bytes
         if (r !== 'more' || Date.now() >= end) return r;
         await yieldToOthers();
       }
@@ -123,7 +127,9 @@ export class Housekeeper {
       return run ? this.advance(run, budget) : this.startNext(budget);
     } catch (e) {
       // The step's transaction rolled back: the run as stored, not as the step left it in memory.
-      return this.failed(this.state.run(), e);
+      const stored = this.state.run();
+      if (this.needsBytes(stored, e)) return 'more';
+      return this.failed(stored, e);
     } finally {
       const ms = Date.now() - t0;
       const where = this.lastStepWhere ?? (run?.phase === 'build' ? `build:${this.build?.stage ?? 'start'}` : run?.phase);
@@ -310,6 +316,33 @@ export class Housekeeper {
       this.state.clearRun();
     });
     return 'more';
+  }
+
+  /** A fork's snapshot bytes being read from R2 for the step that faulted (see needsBytes). */
+  private filling: Promise<void> | null = null;
+  private fills = { run: '', n: 0 };
+
+  /**
+   * A step of a fork's run read snapshot bytes not in memory (NeedBytes): not an error. The
+   * step is dropped as a failed one is (its build restarts), the bytes are fetched before the
+   * next step, and the run goes on; up to MAX_FILLS times per run, then it fails as before.
+   */
+  private needsBytes(run: RunState | null, e: unknown): boolean {
+    const need = needBytesIn(e);
+    const snap = this.h.objects.snapshot;
+    if (!need || !snap || !run) return false;
+    if (this.fills.run !== String(run.id)) this.fills = { run: String(run.id), n: 0 };
+    if (++this.fills.n > MAX_FILLS) return false;
+    this.build?.discard();
+    this.build = null;
+    this.filling = snap.fill(need);
+    return true;
+  }
+
+  private async fill(): Promise<void> {
+    const f = this.filling;
+    this.filling = null;
+    await f;
   }
 
   private failed(run: RunState | null, e: unknown): StepResult {

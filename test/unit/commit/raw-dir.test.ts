@@ -3,6 +3,7 @@
 // writing them all back in git's order gives (serializeDir), whatever the edits.
 import { describe, expect, it } from 'vitest';
 import { Dir } from '../../../src/commit/raw-dir';
+import { applyDelta, deltaCopies, treeEntryOffsets } from '../../../src/pack';
 import { serializeDir, type Entry } from '../../../src/commit/tree-edit';
 import { rng } from '../pack/helpers';
 
@@ -28,7 +29,8 @@ describe('raw-backed directory', () => {
     for (let seed = 1; seed <= 300; seed++) {
       const r = rng(seed);
       const model = randomModel(r, r() % 40);
-      const dir = new Dir(model.size ? serializeDir(model) : null);
+      const raw = model.size ? serializeDir(model) : null;
+      const dir = new Dir(raw);
       const names = [...model.keys()];
       for (let k = r() % 12; k > 0; k--) {
         const op = r() % 3;
@@ -45,6 +47,19 @@ describe('raw-backed directory', () => {
       }
       expect(dir.size, `seed ${seed}`).toBe(model.size);
       expect(Buffer.from(dir.serialize()).toString('hex'), `seed ${seed}`).toBe(Buffer.from(serializeDir(model)).toString('hex'));
+      // The delta made while putting the tree together applies back, copying whole entries only.
+      const { data, delta } = dir.serializeWithDelta();
+      expect(Buffer.from(data).equals(Buffer.from(serializeDir(model))), `seed ${seed}`).toBe(true);
+      if (!raw) {
+        expect(delta).toBeNull();
+        continue;
+      }
+      expect(Buffer.from(applyDelta(raw, delta!)).equals(Buffer.from(data)), `seed ${seed} delta`).toBe(true);
+      const rawStarts = new Set([...treeEntryOffsets(raw), raw.length]);
+      const runs = deltaCopies(delta!);
+      for (let i = 0; i < runs.length; i += 3) {
+        expect(rawStarts.has(runs[i + 2]) && rawStarts.has(runs[i + 2] + runs[i + 1] - runs[i]), `seed ${seed} run`).toBe(true);
+      }
     }
   });
 

@@ -34,4 +34,24 @@ describe('thin commits', () => {
     expect(depth).toBe(MAX_COMMIT_DELTA_DEPTH);
     for (const i of [0, 1, 49, 50, 51, 59]) expect((await call(repo, 'GET', `blob/${shas[i]}/f.txt`)).text).toBe(text(i));
   });
+  it('a directory past 50 deltas starts a new chain as a delta against an older version, not whole', async () => {
+    const repo = await newRepo('thin-tree-chain');
+    await runInDurableObject(repo.stub, (_i, state) => state.storage.sql.exec(`INSERT INTO repo_info (repo, key, value) VALUES (?, 'hk_auto', '0')`, `${NS}/${repo.name}`));
+    // 100, 200 (both whole: half of each is new), 300 and 400 entries (deltas), then one by one: the
+    // first version of the chain (200 entries) is too far from the 450th to start the next chain
+    // from, the version at half the depth limit is not.
+    for (let k = 0; k < 4; k++) await commitOk(repo, Array.from({ length: 100 }, (_, i) => create(`d/e-${String(k * 100 + i).padStart(4, '0')}.txt`, `entry ${i}\n`)));
+    const shas: string[] = [];
+    for (let i = 0; i < 120; i++) shas.push(await commitOk(repo, [create(`d/n-${String(i).padStart(4, '0')}.txt`, `n ${i}\n`)]));
+    const trees = await runInDurableObject(repo.stub, (_i, state) =>
+      state.storage.sql.exec<{ whole: number; deepest: number }>(`SELECT sum(base_oid IS NULL) AS whole, max(depth) AS deepest FROM objects WHERE type = 2 AND size > 1000`).one(),
+    );
+    expect(trees.whole).toBe(2); // the versions of 100 and 200 entries
+    expect(trees.deepest).toBeLessThanOrEqual(MAX_COMMIT_DELTA_DEPTH);
+    for (const i of [0, 48, 49, 50, 51, 99, 100, 119]) {
+      const tree = await call(repo, 'GET', `tree/${shas[i]}/d`);
+      expect(tree.json.entries, `commit ${i}`).toHaveLength(401 + i);
+    }
+    expect((await call(repo, 'GET', `blob/${shas[119]}/d/n-0077.txt`)).text).toBe('n 77\n');
+  });
 });

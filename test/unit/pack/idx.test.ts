@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildIdxV2, readIdxV2, PackError } from '../../../src/pack';
+import { buildIdxV2, hexToBytes, IdxColumns, readIdxV2, PackError } from '../../../src/pack';
 import { fixtureIdx, fixtures, hex, rng } from './helpers';
 
 describe('pack idx v2', () => {
@@ -14,6 +14,20 @@ describe('pack idx v2', () => {
       // Input order must not matter.
       const shuffled = parsed.entries.slice().reverse();
       expect(hex(buildIdxV2(shuffled, parsed.packChecksum))).toBe(hex(git));
+    }
+  });
+
+  it('builds the same bytes from raw ids (addRaw) as from hex ids', () => {
+    for (const name of Object.keys(fixtures)) {
+      const git = fixtureIdx(name);
+      const parsed = readIdxV2(git);
+      const raw = new Uint8Array(parsed.entries.length * 20 + 7);
+      const cols = new IdxColumns(1); // grows
+      parsed.entries.forEach((e, i) => {
+        hexToBytes(e.oid, raw, 7 + i * 20);
+        cols.addRaw(raw, 7 + i * 20, e.offset, e.crc32);
+      });
+      expect(hex(cols.build(parsed.packChecksum))).toBe(hex(git));
     }
   });
 
