@@ -62,9 +62,9 @@ export function workerdCpuMs() {
 /**
  * Arbor under local workerd (wrangler's unstable_startWorker), state in `persist`. With an
  * `inspectorPort`, the isolate's heap is sampled through the inspector (`heap`); without, no
- * inspector is opened.
+ * inspector is opened (`sampler: false`: opened, left for the caller to attach).
  */
-export async function startArbor({ persist, inspectorPort }) {
+export async function startArbor({ persist, inspectorPort, sampler = true }) {
   process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
   process.env.WRANGLER_LOG ??= 'error';
   const { unstable_startWorker } = await import('wrangler');
@@ -83,7 +83,7 @@ export async function startArbor({ persist, inspectorPort }) {
   const origin = (await worker.url).origin;
   await fetch(origin + '/'); // make sure the isolate exists before attaching the inspector
   let heap = null;
-  if (inspectorPort) try {
+  if (inspectorPort && sampler) try {
     heap = await heapSampler(inspectorPort);
   } catch (e) {
     process.stderr.write(`heap sampling unavailable: ${e.message}\n`);
