@@ -69,18 +69,22 @@ export async function readBody(request: Request, max: number, idleMs?: number): 
   return concatBytes(parts, n);
 }
 
+/** A body of at most `max` bytes, with its refusals as HttpErrors a REST client understands (413, 400). */
+export async function readRestBody(request: Request, max: number): Promise<Uint8Array> {
+  try {
+    return await readBody(request, max);
+  } catch (e) {
+    if (e instanceof BodyError) throw new HttpError(e.kind === 'too_large' ? 413 : 400, e.kind === 'too_large' ? 'too_large' : 'bad_request', e.message);
+    throw e;
+  }
+}
+
 /**
  * A JSON object body of at most `max` bytes, as HttpErrors a REST client understands (413, 400).
  * `optional`: an empty body is `{}` (routes whose fields are all optional).
  */
 export async function readJsonObject(request: Request, max: number, opts: { optional?: boolean } = {}): Promise<Record<string, unknown>> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readBody(request, max);
-  } catch (e) {
-    if (e instanceof BodyError) throw new HttpError(e.kind === 'too_large' ? 413 : 400, e.kind === 'too_large' ? 'too_large' : 'bad_request', e.message);
-    throw e;
-  }
+  const bytes = await readRestBody(request, max);
   const text = new TextDecoder().decode(bytes);
   if (!text.trim()) {
     if (opts.optional) return {};

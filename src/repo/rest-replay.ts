@@ -2,8 +2,7 @@
 // NeedBytes) and runs again once they are fetched, instead of answering 500. A body can be read
 // only once, so a fork's request body is read first, with the limit its handler applies, and
 // every run gets its own copy.
-import { readBody, BodyError } from '../http/body';
-import { HttpError } from '../http/errors';
+import { readRestBody } from '../http/body';
 import { withSnapshotBytes } from '../storage/snapshot';
 import type { RepoContext } from '../commit';
 
@@ -11,13 +10,7 @@ export async function withReplay(ctx: RepoContext, request: Request, max: number
   const snap = ctx.store.objects.snapshot;
   if (!snap) return run(request);
   if (!request.body) return withSnapshotBytes(snap, () => run(request), false);
-  let bytes: Uint8Array;
-  try {
-    bytes = await readBody(request, max);
-  } catch (e) {
-    if (e instanceof BodyError) throw new HttpError(e.kind === 'too_large' ? 413 : 400, e.kind === 'too_large' ? 'too_large' : 'bad_request', e.message);
-    throw e;
-  }
+  const bytes = await readRestBody(request, max);
   const headers = new Headers(request.headers);
   headers.delete('content-encoding'); // decoded above
   headers.delete('content-length');
