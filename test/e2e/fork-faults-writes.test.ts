@@ -47,6 +47,15 @@ const commitOn = async (dir: string, parent: string, file: string, msg: string, 
   return (await git(['commit-tree', t, ...ps, '-m', msg], { cwd: dir, env })).stdout.trim();
 };
 
+const ZERO = '0'.repeat(40);
+
+/** The fork's ref events since it was made: what moved, in order. */
+async function refEvents(fork: RepoInfo): Promise<{ ref: string; old: string; new: string }[]> {
+  const r = await api('GET', `/v1/repos/${fork.namespace}/${fork.name}/events`);
+  expect(r.status, r.text).toBe(200);
+  return r.json.events.map((e: any) => ({ ref: e.ref, old: e.old, new: e.new }));
+}
+
 describe('writes on a fork through snapshot faults', () => {
   test('a protected branch: a non-fast-forward push is refused with ng, a fast-forward through old history lands', async () => {
     const { fork, src } = await forkOf('ffw-rule');
@@ -64,6 +73,8 @@ describe('writes on a fork through snapshot faults', () => {
     const merged = await commitOn(src, tip, 'merge.txt', 'merge old', rewrite);
     const ok = await git(['push', fork.remote, `${merged}:refs/heads/main`], { cwd: src, token: fork.token, allowFail: true });
     expect(ok.code, ok.stderr).toBe(0);
+    // The refused push moved nothing, the accepted one moved main once.
+    expect(await refEvents(fork)).toEqual([{ ref: 'refs/heads/main', old: tip, new: merged }]);
     const c = await cloneRepo(fork.remote, { token: fork.token, label: 'ffw-rule-c', args: ['--mirror'] });
     await fsckStrict(c.dir);
     expect(await revParse(c.dir, 'main')).toBe(merged);
@@ -87,6 +98,12 @@ describe('writes on a fork through snapshot faults', () => {
     const refs = refMap(await lsRemote(fork.remote, { token: fork.token }));
     expect(refs['refs/heads/main']).toBe(m.json.sha);
     expect(refs['refs/tags/v-old^{}']).toBe(old);
+    // Each call ran again after its faults, and each moved its ref exactly once.
+    expect(await refEvents(fork)).toEqual([
+      { ref: 'refs/heads/side', old: ZERO, new: side },
+      { ref: 'refs/tags/v-old', old: ZERO, new: refs['refs/tags/v-old'] },
+      { ref: 'refs/heads/main', old: tip, new: m.json.sha },
+    ]);
     const c = await cloneRepo(fork.remote, { token: fork.token, label: 'ffw-iso-c', args: ['--mirror'] });
     await fsckStrict(c.dir);
     expect(await revParse(c.dir, 'main^2')).toBe(side);
