@@ -47,7 +47,7 @@ export function commitPushTo(
         return { name: u.name, ok: false, error: 'trying to write non-commit object to branch' };
       }
     }
-    const refused = rules.empty ? null : rules.refusal(u, via, () => decided?.get(`${u.oldOid}..${u.newOid}`) ?? isAncestorIn(store, u.oldOid, u.newOid, read));
+    const refused = rules.empty ? null : rules.refusal(u, via, () => decided?.get(ffKey(u)) ?? isAncestorIn(store, u.oldOid, u.newOid, read));
     return refused ? { name: u.name, ok: false, error: refused } : null;
   });
   if (atomic && pre.some((p) => p !== null)) {
@@ -98,6 +98,9 @@ export function commitPushTo(
   }
   return out;
 }
+
+/** The key a decided fast-forward answer is looked up by (push-settle.ts). */
+export const ffKey = (u: RefUpdate): string => `${u.oldOid}..${u.newOid}`;
 
 /** Runs the ref update; a NeedBytes out of it leaves `pack` live (not swept) for the retry. */
 function relive<T>(internals: PushInternals, pack: IngestedPack | null, fn: () => T): T {

@@ -4,15 +4,12 @@
 // NeedBytes, which would fail a push that is otherwise fine. Here every read those checks make
 // is done first, awaiting the bytes it faults for, and its answer is handed to commitPush, so
 // the refs move once, after every check is decided, and never on a guess.
-import { isAncestorIn } from './push-commit';
+import { ffKey, isAncestorIn } from './push-commit';
 import type { IngestedPack } from './ingested';
 import type { RefUpdate, RefUpdateResult } from './refs';
 import type { RepoStore } from './repo-store';
 import type { WriteRoute } from './rules';
 import { needBytesIn, withSnapshotBytes } from './snapshot';
-
-/** The key commitPush looks a decided fast-forward answer up by. */
-export const ffKey = (u: RefUpdate): string => `${u.oldOid}..${u.newOid}`;
 
 /** RepoStore.commitPush with the reads its checks make settled first (a no-op for a DO without a snapshot). */
 export async function commitPushSettled(
