@@ -64,6 +64,12 @@ export class PackEntries {
     return this.index.insert(this.oids, i);
   }
 
+  /** setOid for an id the walker gave raw (no hex string made and parsed back). */
+  setOidBytes(i: number, id: Uint8Array): boolean {
+    this.oids.set(id, i * 20);
+    return this.index.insert(this.oids, i);
+  }
+
   /** The first resolved entry with this hex id, -1 if none (or not a lower-case hex id). */
   find(hex: string): number {
     if (!isOid(hex)) return -1;

@@ -66,7 +66,7 @@ export abstract class DeltaResolution {
   abstract get received(): number;
 
   /** Checks, records and keeps a resolved object (entry i); `known` is its id if already hashed. */
-  protected abstract resolved(i: number, type: number, data: Uint8Array, depth: number, copiedFrom?: ValidateOptions['copiedFrom'], known?: string): void;
+  protected abstract resolved(i: number, type: number, data: Uint8Array, depth: number, copiedFrom?: ValidateOptions['copiedFrom'], known?: Uint8Array): void;
 
   /** Replaces the resolve limits (tests use small ones); call before the first write. */
   set resolveLimits(limits: ResolveLimits) {

@@ -7,7 +7,7 @@
 // base class), the reference bookkeeping and connectivity ingest-refs.ts, the result ingested.ts.
 import type { DOFS, DofsWriteStream } from '../../dofs';
 import { PackParser, parseCommit, parseTag, SpecialFiles, validateObject, type ValidateOptions } from '../pack';
-import { accel } from '../codec';
+import { accel, bytesToHex } from '../codec';
 import type { PackEntry } from '../pack';
 import { IngestError } from './ingest-error';
 import { DeltaResolution } from './ingest-resolve';
@@ -187,7 +187,7 @@ export class PackIngest extends DeltaResolution {
     const E = this.entries;
     const i = E.add(e.offset, e.dataOffset, e.end, e.type, e.size);
     if (e.type >= 1 && e.type <= 4) {
-      this.resolved(i, e.type, e.data, 0, undefined, e.oid);
+      this.resolved(i, e.type, e.data, 0, undefined, e.id);
       return;
     }
     this.deltaEntries++;
@@ -200,12 +200,14 @@ export class PackIngest extends DeltaResolution {
     this.deltaArrived(i, e.data);
   }
 
-  protected resolved(i: number, type: number, data: Uint8Array, depth: number, copiedFrom?: ValidateOptions['copiedFrom'], known?: string): void {
+  protected resolved(i: number, type: number, data: Uint8Array, depth: number, copiedFrom?: ValidateOptions['copiedFrom'], known?: Uint8Array): void {
     const E = this.entries;
     if (depth > MAX_DELTA_DEPTH) throw new IngestError(`delta chain deeper than ${MAX_DELTA_DEPTH} at offset ${E.offset[i]}`);
     if (data.length > MAX_OBJECT_BYTES) throw new IngestError(`object at offset ${E.offset[i]} exceeds ${MAX_OBJECT_BYTES} bytes`);
     const name = TYPE_NAMES[type];
-    const oid = known ?? accel.hashObject(name, data);
+    // A blob's id as text is only needed for messages: most objects of a pack are blobs, so an
+    // id the walker gave raw stays raw for them.
+    const oid = known === undefined ? accel.hashObject(name, data) : type === 3 ? '' : bytesToHex(known);
     // A tree's entries are recorded as referenced while it is validated (one pass over it).
     let problem: string | null;
     if (type === 2) {
@@ -218,13 +220,13 @@ export class PackIngest extends DeltaResolution {
     } else {
       problem = validateObject(type, data, NO_OPTIONS);
     }
-    if (problem) throw new IngestError(`invalid ${name} ${oid}: ${problem}`);
+    if (problem) throw new IngestError(`invalid ${name} ${oid || bytesToHex(known!)}: ${problem}`);
     this.refs.throwConflict();
     E.type[i] = type;
     E.size[i] = data.length;
     E.depth[i] = depth;
     this.deltas.delete(i);
-    if (E.setOid(i, oid)) this.refs.holds(E.oids, i * 20, type);
+    if (known === undefined ? E.setOid(i, oid) : E.setOidBytes(i, known)) this.refs.holds(E.oids, i * 20, type);
     if (type === 1) {
       const c = parseCommit(data);
       this.refs.expectHex(c.tree, 2);

@@ -6,6 +6,7 @@ import type { ObjectType } from '../pack';
 import { accel } from '../codec';
 import { ByteLru } from './lru';
 import { PackFiles } from './pack-files';
+import { rowTuple } from './row-sql';
 import type { Snapshot } from './snapshot';
 
 export const TYPE_NAMES: Record<number, ObjectType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
@@ -253,6 +254,11 @@ export class ObjectStore {
    * a failure in the caller's transaction puts the index back with everything else.
    */
   insert(rows: Iterable<ObjectRow>, expected = 0): void {
+    this.insertTuples(map(rows, rowTuple), expected);
+  }
+
+  /** insert() for rows already written as checked SQL tuples (row-sql.ts: rowTuple, packTuples). */
+  insertTuples(tuples: Iterable<string>, expected = 0): void {
     const MAX_SQL = 90_000;
     const head = `INSERT OR IGNORE INTO objects (oid, pack_id, offset, data_offset, end_offset, type, size, raw_type, raw_size, base_oid, depth) VALUES `;
     let sql = head;
@@ -268,8 +274,7 @@ export class ObjectStore {
       this.sql.exec(sql);
       sql = head;
     };
-    for (const r of rows) {
-      const tuple = `('${oidLiteral(r.oid)}',${int(r.pack_id)},${int(r.offset)},${int(r.data_offset)},${int(r.end_offset)},${int(r.type)},${int(r.size)},${int(r.raw_type)},${int(r.raw_size)},${r.base_oid === null ? 'NULL' : `'${oidLiteral(r.base_oid)}'`},${int(r.depth)})`;
+    for (const tuple of tuples) {
       if (sql.length + tuple.length + 1 > MAX_SQL) flush();
       sql += sql.length === head.length ? tuple : ',' + tuple;
     }
@@ -291,16 +296,6 @@ export const LOCATION_INDEX_DDL = `CREATE INDEX IF NOT EXISTS ${LOCATION_INDEX} 
 /** Below this, keeping the index up to date row by row is cheap enough. */
 const REBUILD_MIN_ROWS = 4096;
 
-const OID_RE = /^[0-9a-f]{40}$/;
-
-/** An object id that is safe to write into SQL text between quotes. */
-function oidLiteral(oid: string): string {
-  if (!OID_RE.test(oid)) throw new Error(`not an object id: ${JSON.stringify(String(oid).slice(0, 50))}`);
-  return oid;
-}
-
-/** A number that is safe to write into SQL text. */
-function int(n: number): number {
-  if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${String(n)}`);
-  return n;
+function* map<T, U>(items: Iterable<T>, f: (t: T) => U): Generator<U> {
+  for (const t of items) yield f(t);
 }

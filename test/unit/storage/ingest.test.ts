@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { deflate, type PackWriter } from '../../../src/pack';
 import { IngestError } from '../../../src/storage/repo-store';
+import { rowTuple } from '../../../src/storage/row-sql';
 import type { RepoStore } from '../../../src/storage/repo-store';
 import {
   blob, buildPack, commit, concat, enc, ingestPack, linearHistory, pushPack, rng, sameBytes, storageSnapshot, tag, tree,
@@ -102,6 +103,8 @@ describe('PackIngest + commitPush', () => {
         const ing = await ingestPack(store, pack, seed, max);
         expect(ing.objectCount).toBe(objs.length);
         expect(ing.size).toBe(pack.length);
+        // The index rows written straight from the entry columns are the checked rows' tuples.
+        expect([...ing.tuples()]).toEqual([...ing.rows()].map(rowTuple));
         // Nothing is visible before commitPush.
         expect(store.objects.has(c1.oid)).toBe(false);
         expect(store.objects.count()).toBe(0);

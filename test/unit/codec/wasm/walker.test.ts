@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { createDelta, deflate, encodeEntryHeader, encodeOfsDistance, hashObject, PackParser, typeName, type PackEntry } from '../../../../src/pack';
-import { setAccelerator, wasmWalkPack, Walk, type AcceleratorMode, type WalkedEntry } from '../../../../src/codec';
+import { bytesToHex, setAccelerator, wasmWalkPack, Walk, type AcceleratorMode, type WalkedEntry } from '../../../../src/codec';
 import { fixturePack } from '../../pack/helpers';
 import { concat, randomBytes, rng, sameBytes, textBytes } from './helpers';
 
@@ -82,11 +82,11 @@ function expectSame(a: Outcome, b: Outcome, what: string): void {
   expect(b.checksum).toBe(a.checksum);
   expect(b.entries.length, what).toBe(a.entries.length);
   for (let i = 0; i < a.entries.length; i++) {
-    const { data, oid, ...rest } = a.entries[i];
-    const { data: bdata, oid: boid, ...brest } = b.entries[i];
+    const { data, id: oid, ...rest } = a.entries[i];
+    const { data: bdata, id: boid, ...brest } = b.entries[i];
     expect(brest, `${what}: entry ${i}`).toEqual(rest);
     expect(sameBytes(bdata, data), `${what}: entry ${i} bytes`).toBe(true);
-    for (const id of [oid, boid]) if (id !== undefined) expect(id).toBe(hashObject(typeName(rest.type), data));
+    for (const id of [oid, boid]) if (id !== undefined) expect(bytesToHex(id)).toBe(hashObject(typeName(rest.type), data));
   }
 }
 
@@ -124,10 +124,10 @@ describe('Wasm pack walker vs the TS parser', () => {
       if ('error' in o) throw new Error(o.error);
       return o.entries;
     };
-    expect(got('ts').some((e) => e.oid !== undefined)).toBe(false);
+    expect(got('ts').some((e) => e.id !== undefined)).toBe(false);
     const auto = got('auto');
-    for (const e of auto) if (e.type <= 4) expect(e.oid !== undefined, `size ${e.size}`).toBe(e.size <= 1536);
-    for (const e of got('wasm')) if (e.type <= 4) expect(e.oid).toBe(hashObject(typeName(e.type), e.data));
+    for (const e of auto) if (e.type <= 4) expect(e.id !== undefined, `size ${e.size}`).toBe(e.size <= 1536);
+    for (const e of got('wasm')) if (e.type <= 4) expect(bytesToHex(e.id!)).toBe(hashObject(typeName(e.type), e.data));
   });
 
   it('reports the same error as the TS parser for every truncation and every flipped byte', () => {
@@ -189,7 +189,7 @@ describe('Wasm pack walker vs the TS parser', () => {
     let r = wasmWalkPack(pack, 12, pack.length, 12, 2, 1 << 30, 8192, 1536, out);
     expect(r.status).toBe(Walk.Fallback);
     expect(out.length).toBe(1);
-    expect(out[0].oid).toBeUndefined(); // 3000 B > hashMax
+    expect(out[0].id).toBeUndefined(); // 3000 B > hashMax
     expect(sameBytes(out[0].data, small)).toBe(true);
     // The first entry cut short: wait for half its size first (the TS parser's first try).
     out.length = 0;
@@ -201,7 +201,7 @@ describe('Wasm pack walker vs the TS parser', () => {
     r = wasmWalkPack(pack, 12, pack.length, 12, 1, 1 << 30, 1 << 20, 1 << 30, out);
     expect(r.status).toBe(Walk.More);
     expect(out.length).toBe(1);
-    expect(out[0].oid).toBe(hashObject('blob', small));
+    expect(bytesToHex(out[0].id!)).toBe(hashObject('blob', small));
   });
 
   for (const mode of MODES) {
