@@ -3,6 +3,9 @@
 // sampler) and without the repack that follows it there. Each commit updates a 2 KB JSON state
 // file and adds one small file to log/; automatic housekeeping is off (BENCH_AUTO=1 leaves it
 // on). Prints the wall median and the workerd CPU per commit of each window of 100 commits.
+// BENCH_PACKS_EVERY=k (with BENCH_AUTO=1): reads the pack count every k commits (one GET
+// .../maintenance, itself a request housekeeping stands aside for) and prints, per window, the
+// most seen and the running phase; at the end the most over the whole run and the final count.
 //   node bench/commit-history.mjs            (BENCH_COMMITS=1000)
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,6 +13,7 @@ import path from 'node:path';
 import { apiCaller, median, startArbor, workerdCpuMs } from './lib.mjs';
 
 const N = Number(process.env.BENCH_COMMITS ?? 1000);
+const PACKS_EVERY = Number(process.env.BENCH_PACKS_EVERY ?? 0);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'arbor-history-'));
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
 
@@ -31,6 +35,9 @@ async function main() {
     console.log(`# ${N} commits, load average ${load()} (${os.cpus().length} cores)`);
     const times = [];
     let cpu = workerdCpuMs();
+    let windowMax = 0;
+    let allMax = 0;
+    let phases = new Set();
     for (let i = 0; i < N; i++) {
       const t = process.hrtime.bigint();
       await call('POST', `${repo}/commits`, { branch: 'main', message: 'agent step', author, changes: [
@@ -38,15 +45,28 @@ async function main() {
         { action: 'create', path: `log/${String(i).padStart(5, '0')}.json`, content: `{"step":${i},"event":"tick"}\n` },
       ] });
       times.push(Number(process.hrtime.bigint() - t) / 1e6);
+      if (PACKS_EVERY > 0 && (i + 1) % PACKS_EVERY === 0) {
+        const m = await call('GET', `${repo}/maintenance`);
+        windowMax = Math.max(windowMax, m.current.packs);
+        allMax = Math.max(allMax, m.current.packs);
+        if (m.running) phases.add(`${m.running.phase}:${m.running.progress?.packs ?? ''}`);
+      }
       if ((i + 1) % 100 === 0) {
         const now = workerdCpuMs();
         const w = times.slice(i - 99, i + 1);
-        console.log(`commits ${i - 98}-${i + 1}: median ${median(w).toFixed(1)} ms, max ${Math.max(...w).toFixed(1)} ms, workerd CPU ${((now - cpu) / 100).toFixed(1)} ms/commit, load ${load()}`);
+        const packs = PACKS_EVERY > 0 ? `, packs <= ${windowMax} [${[...phases].join(' ')}]` : '';
+        console.log(`commits ${i - 98}-${i + 1}: median ${median(w).toFixed(1)} ms, max ${Math.max(...w).toFixed(1)} ms, workerd CPU ${((now - cpu) / 100).toFixed(1)} ms/commit, load ${load()}${packs}`);
+        windowMax = 0;
+        phases = new Set();
         cpu = now;
       }
     }
     const first = median(times.slice(0, 100));
     const last = median(times.slice(-100));
+    if (PACKS_EVERY > 0) {
+      const m = await call('GET', `${repo}/maintenance`);
+      console.log(`packs: most seen ${allMax} (every ${PACKS_EVERY} commits), at the end ${m.current.packs}; runs: ${m.history.map((r) => `${r.mode}/${r.outcome}`).join(' ')}`);
+    }
     console.log(`median of commits 1-100 vs ${N - 99}-${N}: ${first.toFixed(1)} / ${last.toFixed(1)} ms, ratio ${(last / first).toFixed(2)}x (target <= 1.3x)`);
   } finally {
     await arbor.stop();

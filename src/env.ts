@@ -9,6 +9,7 @@ export interface Env {
   PACKS?: R2Bucket;
   /** Test knob: a fork's snapshot up to this many bytes is read whole before a request (default 32 MiB; 0: every read faults). */
   ARBOR_SNAPSHOT_PREFETCH_BYTES?: string;
+  ARBOR_SNAPSHOT_WINDOW_BYTES?: string;
   /** Admin secret for the control plane (wrangler secret / .dev.vars / --var). */
   ARBOR_ADMIN_TOKEN?: string;
   /** Force the accelerator: 'wasm', 'ts' or 'auto' (default: measured per function and size). */

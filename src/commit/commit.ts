@@ -9,6 +9,7 @@ import { hashObject, isOid, parseCommit, PackWriter, OBJ_BLOB, OBJ_COMMIT, OBJ_T
 import { IngestError } from '../storage/ingest';
 import { isNameConflict, isValidRefName, ZERO_OID } from '../storage/refs';
 import { isProtectionRefusal } from '../storage/rules';
+import { commitPushSettled } from '../storage/push-settle';
 import { decodeBase64, keyOf, utf8 } from './bytes';
 import type { RepoContext } from './context';
 import { applyEdits, EditError, validateEdits, type EditSpec } from './edits';
@@ -369,7 +370,7 @@ export async function createCommit(ctx: RepoContext, body: unknown, nowMs = Date
   objects.push({ type: 'commit', data: commitData });
 
   const { ingest, pack } = await ingestObjects(ctx, objects, objects.length, batch.known);
-  const [res] = store.commitPush(pack, [{ name: input.ref, oldOid: current ?? ZERO_OID, newOid: commitOid }], false, 'commit');
+  const [res] = await commitPushSettled(store, pack, [{ name: input.ref, oldOid: current ?? ZERO_OID, newOid: commitOid }], false, 'commit');
   if (!res.ok) {
     ingest.discardFile();
     const now = store.refs.get(input.ref);

@@ -125,6 +125,6 @@ export async function mergeBranches(ctx: RepoContext, body: unknown, nowMs = Dat
     return done(result.oid!, false, { parents: [current, headOid], tree: result.tree });
   } catch (e) {
     view.discardUnused();
-    throw fromViewError(e, input.branch, input.ref, ctx);
+    throw fromViewError(view.faultOr(e), input.branch, input.ref, ctx); // a fault: fetched, run again
   }
 }

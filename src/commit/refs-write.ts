@@ -123,6 +123,7 @@ export async function createTag(ctx: RepoContext, body: unknown, nowMs = Date.no
     await git.annotatedTag({ fs, gitdir, ref: short, object: target, message: message.replace(/\n$/, ''), tagger: isoIdent(tagger) });
   } catch (e) {
     view.discardUnused();
+    if (view.fault) throw view.fault; // isomorphic-git read it as "not found": fetched, run again
     if ((e as { code?: string }).code === 'AlreadyExistsError') throw new ServiceError(409, 'already_exists', `tag '${short}' already exists`);
     throw fromViewError(e, ref, ref, ctx, 'stale_ref');
   }

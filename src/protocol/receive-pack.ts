@@ -16,6 +16,7 @@ import type { PackStats } from './upload-pack';
 import { logError } from '../http/log';
 import { BODY_IDLE_TIMEOUT_MS, BodyStalledError } from '../http/body-idle';
 import { pushRefusal } from './push-limits';
+import { commitPushSettled } from '../storage/push-settle';
 
 const enc = new TextEncoder();
 
@@ -138,7 +139,7 @@ async function* serve(store: RepoStore, reader: PktStream, opts: ReceiveOptions)
   if (unpackError) {
     results = head.commands.map((c) => ({ name: c.name, ok: false, error: 'unpacker error' }));
   } else {
-    results = store.commitPush(pack, head.commands, head.caps.has('atomic'));
+    results = await commitPushSettled(store, pack, head.commands, head.caps.has('atomic'));
     if (pack && !results.some((r) => r.ok)) ingest?.discardFile();
   }
   const report = encodeReportStatus({ unpackError, refs: results });

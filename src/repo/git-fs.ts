@@ -9,6 +9,7 @@
 import { RpcTarget } from 'cloudflare:workers';
 import { normalizePath, type DOFS, type DofsStats } from '../../dofs';
 import { logError } from '../http/log';
+import { retryOnFault, type SnapshotFaults } from './git-fs-faults';
 
 export interface FsStat {
   type: 'file' | 'dir' | 'symlink';
@@ -31,6 +32,8 @@ export class GitFs extends RpcTarget {
     private readonly fs: DOFS,
     /** Where the view is mounted on `fs`; the caller's `/`. */
     private readonly gitdir: string,
+    /** A fork's view: a call that faulted for snapshot bytes fetches them and runs again. */
+    private readonly faults?: SnapshotFaults,
   ) {
     super();
   }
@@ -44,7 +47,7 @@ export class GitFs extends RpcTarget {
   /** Runs an fs call; errors leave with their code first in the message and our mount point removed. */
   private async run<T>(fn: () => T | Promise<T>): Promise<T> {
     try {
-      return await fn();
+      return await retryOnFault(fn, this.faults);
     } catch (e) {
       const err = e as Error & { code?: unknown };
       const code = typeof err?.code === 'string' ? err.code : null;

@@ -74,7 +74,8 @@ export class RepoHost {
   loadSnapshot(): void {
     const packs = snapshotPacks(this.ctx.storage.sql);
     const knob = Number(this.env.ARBOR_SNAPSHOT_PREFETCH_BYTES ?? NaN);
-    this.root.objects.attachSnapshot(packs.length > 0 ? new Snapshot(packs, this.env.PACKS, Number.isFinite(knob) ? knob : undefined) : null);
+    const win = Number(this.env.ARBOR_SNAPSHOT_WINDOW_BYTES ?? NaN); // test knob: faults mid-walk
+    this.root.objects.attachSnapshot(packs.length > 0 ? new Snapshot(packs, this.env.PACKS, Number.isFinite(knob) ? knob : undefined, win > 0 ? win : undefined) : null);
   }
 
   /** After the last repository left (or a wipe): fresh tables and caches. */

@@ -32,8 +32,9 @@ export async function gitFs(host: RepoHost, key: string, opts: { token?: string;
     actor = access.tokenId;
     if (access.scope === 'read') readOnly = true;
   }
-  const { fs, gitdir } = openGitView(h.store.withActor(actor), { readOnly });
-  return { ok: true, value: new GitFs(fs, gitdir) };
+  const { fs, gitdir, view } = openGitView(h.store.withActor(actor), { readOnly });
+  const snapshot = h.store.objects.snapshot;
+  return { ok: true, value: new GitFs(fs, gitdir, snapshot && !snapshot.empty ? { snapshot, view } : undefined) };
 }
 
 /** Runs a service function that changes the repository (refused on a read-only fork). */

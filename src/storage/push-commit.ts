@@ -31,6 +31,8 @@ export function commitPushTo(
   updates: RefUpdate[],
   atomic: boolean,
   via: WriteRoute,
+  /** Fast-forward answers decided before (push-settle.ts: a fork fetched the bytes they read). */
+  decided?: ReadonlyMap<string, boolean>,
 ): RefUpdateResult[] {
   // A new tip must be in the pack or reachable already (pack.has asks the same of the store).
   const has = pack ? (oid: string) => pack.has(oid) : store.visibility();
@@ -45,17 +47,19 @@ export function commitPushTo(
         return { name: u.name, ok: false, error: 'trying to write non-commit object to branch' };
       }
     }
-    const refused = rules.empty ? null : rules.refusal(u, via, () => isAncestorIn(store, u.oldOid, u.newOid, read));
+    const refused = rules.empty ? null : rules.refusal(u, via, () => decided?.get(ffKey(u)) ?? isAncestorIn(store, u.oldOid, u.newOid, read));
     return refused ? { name: u.name, ok: false, error: refused } : null;
   });
   if (atomic && pre.some((p) => p !== null)) {
     return updates.map((u, i) => pre[i] ?? { name: u.name, ok: false, error: 'atomic transaction failed' });
   }
   const live = updates.filter((_, i) => pre[i] === null);
-  if (pack) internals.livePacks.delete(pack.packId); // indexed below, or discarded by the caller
+  // Indexed below, or discarded by the caller; live again if the update faulted for snapshot
+  // bytes (rolled back: the caller fetches them and runs it again, push-settle.ts).
+  if (pack) internals.livePacks.delete(pack.packId);
   const walked = internals.reach.keyOf(store.repo) !== null ? ReachCache.key(store.refs.list()) : null;
   let moved: RefUpdate[] = [];
-  const out = internals.transactionSync(() => {
+  const out = relive(internals, pack, () => internals.transactionSync(() => {
     const results = store.refs.update(live, atomic);
     const indexPack = pack !== null && (results.some((r) => r.ok) || updates.length === 0);
     // Keep "every stored object is reachable" (the full-clone fast path) only if this push
@@ -87,12 +91,25 @@ export function commitPushTo(
     }
     let k = 0;
     return updates.map((u, i) => pre[i] ?? results[k++]);
-  });
+  }));
   if (walked !== null && moved.length > 0) {
     const forward = moved.every((u) => u.newOid !== ZERO_OID && (u.oldOid === ZERO_OID || ancestorOrFalse(store, u.oldOid, u.newOid)));
     internals.reach.moved(store.repo, walked, forward ? moved.map((u) => u.newOid) : null, () => store.refs.list());
   }
   return out;
+}
+
+/** The key a decided fast-forward answer is looked up by (push-settle.ts). */
+export const ffKey = (u: RefUpdate): string => `${u.oldOid}..${u.newOid}`;
+
+/** Runs the ref update; a NeedBytes out of it leaves `pack` live (not swept) for the retry. */
+function relive<T>(internals: PushInternals, pack: IngestedPack | null, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (pack && needBytesIn(e)) internals.livePacks.add(pack.packId);
+    throw e;
+  }
 }
 
 /**
@@ -110,6 +127,6 @@ function ancestorOrFalse(store: RepoStore, a: string, b: string): boolean {
 }
 
 /** isAncestor over the store (and, when given, the pack being pushed). */
-function isAncestorIn(store: RepoStore, a: string, b: string, read: ObjectReader = (oid) => (store.objects.has(oid) ? store.objects.read(oid) : null)): boolean {
+export function isAncestorIn(store: RepoStore, a: string, b: string, read: ObjectReader = (oid) => (store.objects.has(oid) ? store.objects.read(oid) : null)): boolean {
   return isAncestor(a, b, read);
 }

@@ -279,7 +279,7 @@ export class RepoStore {
    * pack's objects and applies the updates with compare-and-swap. Objects are indexed only if
    * at least one ref moves (or the push only carried objects the repo lacked before).
    */
-  commitPush(pack: IngestedPack | null, updates: RefUpdate[], atomic: boolean, via: WriteRoute = 'push'): RefUpdateResult[] {
+  commitPush(pack: IngestedPack | null, updates: RefUpdate[], atomic: boolean, via: WriteRoute = 'push', decided?: ReadonlyMap<string, boolean>): RefUpdateResult[] {
     const internals: PushInternals = {
       sql: this.sql,
       transactionSync: (fn) => this.storage.transactionSync(fn),
@@ -288,7 +288,7 @@ export class RepoStore {
       othersMayNotReachAll: () => this.othersMayNotReachAll(),
       typeNumber: (oid) => this.typeNumber(oid),
     };
-    return commitPushTo(this, internals, pack, updates, atomic, via);
+    return commitPushTo(this, internals, pack, updates, atomic, via, decided);
   }
 
   /**

@@ -78,9 +78,16 @@ export class Snapshot {
     private readonly bucket: R2Bucket | undefined,
     /** Test knob (ARBOR_SNAPSHOT_PREFETCH_BYTES): 0 makes every byte a fault. */
     private readonly prefetchMax = PREFETCH_MAX,
+    /** Test knob (ARBOR_SNAPSHOT_WINDOW_BYTES): small windows make faults land mid-walk. */
+    private readonly window = WINDOW,
   ) {
     for (const p of packs) this.bySeq.set(p.seq, p);
     this.order = [...packs].sort((a, b) => b.seq - a.seq);
+  }
+
+  /** Cache key of window `w` of pack `p` (the default size keeps the plain key). */
+  private winKey(p: SnapshotPack, w: number): string {
+    return this.window === WINDOW ? `${p.key}:${w}` : `${p.key}:${this.window}:${w}`;
   }
 
   get empty(): boolean {
@@ -109,25 +116,25 @@ export class Snapshot {
   }
 
   private hasAll(p: SnapshotPack): boolean {
-    for (let w = 0; w * WINDOW < p.size; w++) if (!WINDOWS.get(`${p.key}:${w}`)) return false;
+    for (let w = 0; w * this.window < p.size; w++) if (!WINDOWS.get(this.winKey(p, w))) return false;
     return true;
   }
 
   private async loadWhole(p: SnapshotPack): Promise<void> {
-    await this.loadWindows(p, 0, Math.ceil(p.size / WINDOW));
+    await this.loadWindows(p, 0, Math.ceil(p.size / this.window));
   }
 
   /** Windows [from, to) of pack `p`, in one ranged read. */
   private async loadWindows(p: SnapshotPack, from: number, to: number): Promise<void> {
-    const offset = from * WINDOW;
-    const length = Math.min(p.size, to * WINDOW) - offset;
+    const offset = from * this.window;
+    const length = Math.min(p.size, to * this.window) - offset;
     if (length <= 0) return;
     const obj = await this.r2().get(p.key, { range: { offset, length } });
     if (!obj) throw new Error(`published pack ${p.key} is missing`);
     const bytes = new Uint8Array(await obj.arrayBuffer());
     for (let w = from; w < to; w++) {
-      const part = bytes.slice((w - from) * WINDOW, Math.min(bytes.length, (w - from + 1) * WINDOW));
-      WINDOWS.set(`${p.key}:${w}`, part, part.length);
+      const part = bytes.slice((w - from) * this.window, Math.min(bytes.length, (w - from + 1) * this.window));
+      WINDOWS.set(this.winKey(p, w), part, part.length);
     }
   }
 
@@ -135,9 +142,9 @@ export class Snapshot {
   async fill(e: NeedBytes): Promise<void> {
     const p = this.packs.find((x) => x.key === e.key);
     if (!p) throw e;
-    const last = Math.ceil(p.size / WINDOW);
-    const from = Math.floor(e.start / WINDOW);
-    const to = Math.min(last, Math.floor((e.end - 1) / WINDOW) + 1 + READ_AHEAD);
+    const last = Math.ceil(p.size / this.window);
+    const from = Math.floor(e.start / this.window);
+    const to = Math.min(last, Math.floor((e.end - 1) / this.window) + 1 + READ_AHEAD);
     await this.loadWindows(p, from, to);
   }
 
@@ -180,21 +187,21 @@ export class Snapshot {
   read(packId: number, start: number, end: number): Uint8Array {
     const p = this.bySeq.get(-packId);
     if (!p) throw new Error(`no snapshot pack ${packId}`);
-    const first = Math.floor(start / WINDOW);
-    const last = Math.floor((end - 1) / WINDOW);
+    const first = Math.floor(start / this.window);
+    const last = Math.floor((end - 1) / this.window);
     const parts: Uint8Array[] = [];
     for (let w = first; w <= last; w++) {
-      const win = WINDOWS.get(`${p.key}:${w}`);
+      const win = WINDOWS.get(this.winKey(p, w));
       if (!win) throw new NeedBytes(p.key, start, end);
       parts.push(win);
     }
-    if (parts.length === 1) return parts[0].subarray(start - first * WINDOW, end - first * WINDOW);
+    if (parts.length === 1) return parts[0].subarray(start - first * this.window, end - first * this.window);
     const out = new Uint8Array(end - start);
     let o = 0;
     parts.forEach((win, k) => {
       const w = first + k;
-      const from = w === first ? start - w * WINDOW : 0;
-      const to = w === last ? end - w * WINDOW : win.length;
+      const from = w === first ? start - w * this.window : 0;
+      const to = w === last ? end - w * this.window : win.length;
       out.set(win.subarray(from, to), o);
       o += to - from;
     });

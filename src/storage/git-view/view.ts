@@ -17,6 +17,8 @@ import { PendingObjects } from './pending';
 import { ingestPending, MissingObject, pendingClosure } from './promote';
 import { RefFiles, TOP_FILES, type Entry } from './refs-view';
 import type { WriteRoute } from '../rules';
+import { commitPushSettled } from '../push-settle';
+import { needBytesIn, type NeedBytes } from '../snapshot';
 
 export interface GitViewOptions {
   /** Refuse every write (a read token). A read-only fork refuses them whatever this says. */
@@ -46,24 +48,46 @@ export class GitView implements DofsMount {
     this.objects = new ObjectFiles(store, this.pending);
   }
 
+  /**
+   * A read of this session that faulted for a fork's snapshot bytes (storage/snapshot.ts).
+   * isomorphic-git turns a failed read into "not found", so the fault is kept here: the caller
+   * fetches the bytes and runs again (faultOr), and no ref moves after a read that faulted.
+   */
+  fault: NeedBytes | null = null;
+
+  private noting<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      const need = needBytesIn(e);
+      if (need) this.fault = need;
+      throw e;
+    }
+  }
+
+  /** The fault this session met, if any (it explains `e`), else `e`. */
+  faultOr(e: unknown): unknown {
+    return this.fault ?? e;
+  }
+
   readFile(rel: string): Uint8Array | null {
-    return isObjects(rel) ? this.objects.read(rel) : this.refs.read(rel);
+    return this.noting(() => (isObjects(rel) ? this.objects.read(rel) : this.refs.read(rel)));
   }
 
   stat(rel: string): Entry | null {
     if (rel === '') return { type: 'dir', size: 0 };
-    return isObjects(rel) ? this.objects.stat(rel) : this.refs.stat(rel);
+    return this.noting(() => (isObjects(rel) ? this.objects.stat(rel) : this.refs.stat(rel)));
   }
 
   readdir(rel: string): string[] | null {
     if (rel === '') return [...TOP_FILES, 'objects', 'refs', ...(this.refs.stat('shallow') ? ['shallow'] : [])];
-    return isObjects(rel) ? this.objects.readdir(rel) : this.refs.readdir(rel);
+    return this.noting(() => (isObjects(rel) ? this.objects.readdir(rel) : this.refs.readdir(rel)));
   }
 
   async writeFile(rel: string, data: Uint8Array): Promise<void> {
     this.assertWritable();
     if (isObjects(rel)) {
-      const oid = this.objects.write(rel, data);
+      const oid = this.noting(() => this.objects.write(rel, data));
       if (oid) this.added.add(oid);
       return;
     }
@@ -93,6 +117,7 @@ export class GitView implements DofsMount {
    */
   async updateRef(name: string, newOid: string, expectedOld?: string, via: WriteRoute = 'push'): Promise<void> {
     this.assertWritable();
+    if (this.fault) throw this.fault; // what led here may rest on a read that faulted: run again
     if (!isValidRefName(name)) throw new MountRefusal('EINVAL', `'${name}' is not a valid ref name`);
     const expected = expectedOld ?? this.refs.expected(name);
     const current = this.store.refs.get(name) ?? ZERO_OID;
@@ -111,7 +136,7 @@ export class GitView implements DofsMount {
         throw e;
       }
     }
-    const [res] = this.store.commitPush(ingested?.pack ?? null, [{ name, oldOid: expected, newOid }], false, via);
+    const [res] = await commitPushSettled(this.store, ingested?.pack ?? null, [{ name, oldOid: expected, newOid }], false, via);
     if (!res.ok) {
       ingested?.ingest.discardFile();
       const now = this.store.refs.get(name) ?? ZERO_OID;

@@ -6,8 +6,9 @@ export const DEFAULT_GRACE_SECONDS = 14 * 86_400;
 
 export const AUTO = {
   /** A geometric repack once its split would merge this many packs (a small merge takes a turn
-   *  or two, traffic.ts; waiting for 8 left ~25 packs at the peaks of a commit burst)... */
-  rollupPacks: 6,
+   *  or two, traffic.ts; waiting for 8 left ~25 packs at the peaks of a commit burst, and for 6
+   *  still 23: the run starts a hold and a delay later, and by then ~10 more have come)... */
+  rollupPacks: 4,
   /** ...or once there are more packs than this. */
   maxPacks: 20,
   /** Everything is repacked (deltified) once packs that never went through housekeeping (pushed
@@ -20,8 +21,9 @@ export const AUTO = {
   backoffMs: 3_600_000,
   /** After the ref change that made a run due. Short: a burst of commits (an agent committing in
    *  a loop) is no longer served first by waiting, but by each slice holding back while requests
-   *  are in flight (traffic.ts); waiting seconds let ~100 packs pile up before the run starts. */
-  delayMs: 200,
+   *  are in flight (traffic.ts); waiting seconds let ~100 packs pile up before the run starts,
+   *  and 200 ms with the hold after it ~10 packs (a commit takes ~30 ms locally). */
+  delayMs: 50,
 };
 
 /** The grace period of the network: the longest any of its repositories asks for. */

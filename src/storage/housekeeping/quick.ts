@@ -15,7 +15,7 @@
 // finishing later finds no delta in it based on something it drops.
 import type { ObjectRow, ObjectStore } from '../object-store';
 import { packPath } from '../pack-files';
-import { Budget } from './budget';
+import { Budget, PER_OBJECT } from './budget';
 import { PackBuilder, type BuiltEntry } from './pack-builder';
 import { WorkList } from './work';
 
@@ -104,20 +104,22 @@ export class QuickMerger {
 
   constructor(private readonly h: QuickHost) {}
 
-  /** Merges the packs that arrived after pack `after` (not `exclude`), if enough did. */
-  maybe(after: number, exclude: number | null): boolean {
-    if (Date.now() < this.offUntil) return false;
+  /** Merges the packs that arrived after pack `after` (not `exclude`), if enough did; returns
+   *  the work done in budget units (0: no merge), so that a turn goes on with the long run when
+   *  the merge was small: a whole turn per merge let the long run fall behind a commit burst. */
+  maybe(after: number, exclude: number | null): number {
+    if (Date.now() < this.offUntil) return 0;
     const take = quickSelection(this.h.sql, after, exclude);
-    if (!take) return false;
+    if (!take) return 0;
     try {
       quickMerge(this.h, take);
       this.merges++;
-      return true;
+      return take.reduce((a, p) => a + p.objects * PER_OBJECT + p.size, 0);
     } catch (e) {
       // its transaction rolled back (or never ran): the arrivals stay as they are
       console.error('housekeeping: quick merge failed', e);
       this.offUntil = Date.now() + 60_000;
-      return false;
+      return 0;
     }
   }
 }

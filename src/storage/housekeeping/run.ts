@@ -20,12 +20,14 @@ import { packPath } from '../pack-files';
 import { Budget, PER_ROW, STEP_UNITS, yieldToOthers } from './budget';
 import { Build } from './build';
 import { geometricRollup } from './geometry';
-import { autoEnabled, dueRequest, gracePeriodSeconds, packInfos } from './policy';
+import { Activity } from './activity';
+import { dueRequest, gracePeriodSeconds, packInfos } from './policy';
 import { ensureHkSchema } from './schema';
 import { HkState, sizesOf, type HkStatus, type MaintenanceRequest, type RunState, type RunSummary, type Sizes } from './state';
 import { finishRun, MIGRATE_BATCH, migrateRows, removeOldFiles } from './swap';
 import { HARD_CAP_PACKS, type Traffic } from './traffic';
 import { QuickMerger } from './quick';
+import { hkStatus, runSummary } from './status';
 
 export type StepResult = 'more' | 'wait' | 'idle';
 export type { HkStatus } from './state';
@@ -44,10 +46,6 @@ export interface HkHost {
 
 /** A slice: steps until this much wall time went by (well inside an alarm's limits). */
 export const SLICE_MS = 2000;
-/** A pack stream silent for this long is taken as abandoned (its consumer went away). */
-const READER_IDLE_MS = 5 * 60_000;
-/** An upload registered for this long is taken as abandoned (a client that never finished). */
-const UPLOAD_STALE_MS = 60 * 60_000;
 const MAX_ERRORS = 3;
 /** Snapshot faults filled per run (each restarts the step that faulted; see needsBytes). */
 const MAX_FILLS = 500;
@@ -57,7 +55,7 @@ export class Housekeeper {
   readonly state: HkState;
   private build: Build | null = null;
   private busy = false;
-  private readonly uploadsSeen = new Map<number, number>();
+  private readonly activity: Activity;
   /** Tests: the named point ('build', 'built', 'indexed-tx', 'migrate', 'migrate-tx', 'finish',
    *  'finish-tx', 'cleanup') throws once, after being passed `faultSkip` times. */
   fault: string | null = null;
@@ -71,6 +69,7 @@ export class Housekeeper {
     ensureHkSchema(h.sql);
     this.state = new HkState(h.sql);
     this.quick = new QuickMerger(h);
+    this.activity = new Activity(h.objects, h.uploads);
   }
 
   /** Queues a run (replacing a queued one); it starts once the current one, if any, is done. */
@@ -187,9 +186,10 @@ export class Housekeeper {
 
   private advance(run: RunState, budget: Budget): StepResult {
     // the long phases (build; migrate and cleanup of a big store) leave room for a quick merge
-    if (run.phase !== 'finish' && !this.readersActive() && this.quick.maybe(run.maxPackAtStart, run.newPack)) {
+    const quick = run.phase !== 'finish' && !this.readersActive() ? this.quick.maybe(run.maxPackAtStart, run.newPack) : 0;
+    if (quick > 0) {
       this.lastStepWhere = 'quick-merge';
-      budget.spend(STEP_UNITS); // a turn of its own
+      budget.spend(quick); // the turn goes on with the run if there is time left
       return 'more';
     }
     switch (run.phase) {
@@ -371,62 +371,19 @@ export class Housekeeper {
   }
 
   private summary(run: RunState, outcome: RunSummary['outcome'], after: Sizes, error: string | null): RunSummary {
-    return {
-      id: run.id, tasks: run.tasks, trigger: run.trigger, reason: run.reason, mode: run.mode,
-      startedAt: new Date(run.started).toISOString(), finishedAt: new Date().toISOString(), outcome,
-      before: run.before, after, objectsPruned: run.cutoff !== null ? run.dropped : 0, unreachableKept: run.unreachableKept,
-      newDeltas: run.built?.newDeltas ?? 0, reusedDeltas: run.built?.reusedDeltas ?? 0, restarts: run.restarts,
-      longestStepMs: this.longestStep.ms, longestStepIn: this.longestStep.where, note: run.note, error,
-    };
+    return runSummary(run, outcome, after, error, this.longestStep);
   }
 
   private readersActive(): boolean {
-    const now = Date.now();
-    for (const last of this.h.objects.readers.values()) if (now - last < READER_IDLE_MS) return true;
-    return false;
+    return this.activity.readersActive();
   }
 
   private uploadsActive(): boolean {
-    const now = Date.now();
-    const live = this.h.uploads();
-    for (const id of [...this.uploadsSeen.keys()]) if (!live.has(id)) this.uploadsSeen.delete(id);
-    let active = false;
-    for (const id of live) {
-      const first = this.uploadsSeen.get(id) ?? now;
-      this.uploadsSeen.set(id, first);
-      if (now - first < UPLOAD_STALE_MS) active = true;
-    }
-    return active;
+    return this.activity.uploadsActive();
   }
 
   status(): HkStatus {
     ensureHkSchema(this.h.sql);
-    const run = this.state.run();
-    const req = this.state.request();
-    const history = this.state.history(5);
-    const due = run || req ? null : dueRequest(this.h.sql, this.state, Date.now());
-    return {
-      state: run ? 'running' : req ? 'queued' : 'idle',
-      running: run ? {
-        id: run.id, tasks: run.tasks, trigger: run.trigger, reason: run.reason, phase: run.phase,
-        startedAt: new Date(run.started).toISOString(), progress: this.progress(run),
-      } : null,
-      queued: req,
-      lastRun: history[0] ?? null,
-      history,
-      current: sizesOf(this.h.sql),
-      gracePeriodSeconds: gracePeriodSeconds(this.h.sql),
-      auto: autoEnabled(this.h.sql),
-      due: due ? { tasks: due.tasks, reason: due.reason ?? '' } : null,
-    };
-  }
-
-  private progress(run: RunState): Record<string, number | string> {
-    if (run.phase === 'build') {
-      const b = this.build?.run.id === run.id ? this.build : null;
-      return { packs: run.packs.length, stage: b?.stage ?? 'starting', objects: b?.work.n ?? 0, done: b?.progress ?? 0 };
-    }
-    if (run.phase === 'migrate') return { rows: run.rows, migrated: run.migrated };
-    return { oldFiles: run.oldFiles.length };
+    return hkStatus(this.h.sql, this.state, this.build);
   }
 }

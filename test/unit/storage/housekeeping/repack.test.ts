@@ -90,18 +90,22 @@ describe('repack', () => {
   });
 });
 
-describe('geometric rollup (git repack --geometric=2)', () => {
+describe('geometric rollup (git repack --geometric=<factor>)', () => {
   const packs = (...objects: number[]): PackInfo[] => objects.map((n, i) => ({ id: i + 1, objects: n, size: n * 100, created: 0 }));
   const ids = (p: PackInfo[]) => p.map((x) => x.id).sort((a, b) => a - b);
   it('leaves an intact progression alone', () => {
-    expect(geometricRollup(packs(3, 6, 12))).toEqual([]);
-    expect(geometricRollup(packs(100))).toEqual([]);
+    expect(geometricRollup(packs(3, 6, 12), 2)).toEqual([]);
+    expect(geometricRollup(packs(100), 2)).toEqual([]);
   });
   it('merges the packs below the split, and those the merged pack would overtake', () => {
-    expect(ids(geometricRollup(packs(1, 1, 1, 1, 100)))).toEqual([1, 2, 3, 4]);
-    expect(ids(geometricRollup(packs(5, 5, 40, 100, 300)))).toEqual([1, 2]);
-    expect(ids(geometricRollup(packs(8, 8, 20, 100)))).toEqual([1, 2, 3]); // 16 then 36 >= 20/2
-    expect(ids(geometricRollup(packs(2, 3, 4, 1000, 3000)))).toEqual([1, 2, 3]);
+    expect(ids(geometricRollup(packs(1, 1, 1, 1, 100), 2))).toEqual([1, 2, 3, 4]);
+    expect(ids(geometricRollup(packs(5, 5, 40, 100, 300), 2))).toEqual([1, 2]);
+    expect(ids(geometricRollup(packs(8, 8, 20, 100), 2))).toEqual([1, 2, 3]); // 16 then 36 >= 20/2
+    expect(ids(geometricRollup(packs(2, 3, 4, 1000, 3000), 2))).toEqual([1, 2, 3]);
+  });
+  it('the default factor is 3: a factor-2 progression is merged', () => {
+    expect(geometricRollup(packs(3, 9, 27))).toEqual([]);
+    expect(ids(geometricRollup(packs(3, 6, 12)))).toEqual([1, 2, 3]);
   });
   it('keeps the count logarithmic: 10,000 commits of 5 objects, rolled at 8 packs below the split', () => {
     let list: PackInfo[] = [];
@@ -116,7 +120,7 @@ describe('geometric rollup (git repack --geometric=2)', () => {
       }
       maxPacks = Math.max(maxPacks, list.length);
     }
-    expect(maxPacks).toBeLessThanOrEqual(21);
-    expect(list.length).toBeLessThanOrEqual(20);
+    expect(maxPacks).toBeLessThanOrEqual(12); // 14 with factor 2
+    expect(list.length).toBeLessThanOrEqual(12);
   });
 });
