@@ -8,6 +8,9 @@
 // bench/index-bench.mjs times) on the repository's pack instead of a push; PROFILE_IMPORT=N
 // profiles N imports of the repository served by native `git http-backend` (bench/import-bench.mjs);
 // PROFILE_CLONE=N pushes the repository (not profiled), then profiles N full clones of it.
+// PROFILE_FETCH=1 with PROFILE_INCREMENTAL=N: the push of the N commits is not profiled either;
+// profiles the fetch that brings them into a bare copy of the generated repository (the bench's
+// "fetch incremental"); PROFILE_FETCH=1 alone profiles a fetch that brings nothing (no-op).
 // Usage: npx node bench/push-profile.mjs
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -96,6 +99,21 @@ try {
     const first = await spawnAsync('git', ['-c', `http.extraHeader=Authorization: Bearer ${token}`, 'push', '-q', `${origin}/git/prof/r.git`, 'main'], { cwd: src, env });
     if (first.status !== 0) throw new Error(`push failed: ${first.stderr}`);
   }
+  const fetchInto = process.env.PROFILE_FETCH ? path.join(tmp, 'fetcher.git') : null;
+  if (fetchInto) {
+    const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', HOME: tmp };
+    const auth = ['-c', `http.extraHeader=Authorization: Bearer ${token}`];
+    if (incremental === 0) {
+      const first = await spawnAsync('git', [...auth, 'push', '-q', `${origin}/git/prof/r.git`, 'main'], { cwd: src, env });
+      if (first.status !== 0) throw new Error(`push failed: ${first.stderr}`);
+    }
+    const cl = await spawnAsync('git', ['clone', '-q', '--bare', src, fetchInto], { cwd: tmp, env });
+    if (cl.status !== 0) throw new Error(`clone failed: ${cl.stderr}`);
+    if (incremental > 0) {
+      const r = await spawnAsync('git', [...auth, 'push', '-q', `${origin}/git/prof/r.git`, 'HEAD:main'], { cwd: pushFrom, env });
+      if (r.status !== 0) throw new Error(`push failed: ${r.stderr}`);
+    }
+  }
   const heapMode = !!process.env.PROFILE_HEAP;
   let heapPeak = 0;
   let sampler = null;
@@ -139,6 +157,11 @@ try {
       console.log(`clone run ${i + 1}: ${Date.now() - t} ms`);
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  } else if (fetchInto) {
+    const r = await spawnAsync('git', ['-c', `http.extraHeader=Authorization: Bearer ${token}`, 'fetch', '-q', `${origin}/git/prof/r.git`, 'main:main'], {
+      cwd: fetchInto, env: { ...process.env, GIT_TERMINAL_PROMPT: '0', HOME: tmp },
+    });
+    if (r.status !== 0) throw new Error(`fetch failed: ${r.stderr}`);
   } else if (indexRuns > 0) {
     const dir = path.join(src, 'objects/pack');
     const pack = fs.readFileSync(path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.pack'))));

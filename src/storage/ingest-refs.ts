@@ -63,14 +63,25 @@ export class PackReferences {
     }
   }
 
+  /**
+   * The stored type (TYPE_NUMBERS, 0: absent or not usable) of each object the pack references
+   * but does not carry, found by lookUp() for check(): an incremental push's new trees name
+   * every unchanged entry beside the changed one (~1,200 ids for 10 commits in the large bench
+   * repository), and asking twice per id was ~40% of that push's time in the DO.
+   */
+  private stored: Map<string, number> | null = null;
+
   /** Asks the repository about every object the pack references but does not carry (walks, under settle()). */
   lookUp(usable: (oid: string) => boolean, store: ObjectStore): void {
+    const stored = new Map<string, number>();
     this.referenced.forEach((ids, at, v) => {
       if ((v & WANT) !== 0 && v >> HAVE_SHIFT === 0) {
         const oid = bytesToHex(ids, at);
-        if (usable(oid)) store.typeOf(oid);
+        const type = usable(oid) ? store.typeOf(oid) : null;
+        stored.set(oid, type ? TYPE_NUMBERS[type] : 0);
       }
     });
+    this.stored = stored;
   }
 
   /** Judges connectivity and types, collects the roots, and frees the table. */
@@ -88,14 +99,18 @@ export class PackReferences {
       }
       if (have === 0) {
         const oid = bytesToHex(ids, at);
-        const stored = usable(oid) ? store.typeOf(oid) : null; // its type only if usable
+        // its type only if usable (as lookUp() found it, when it ran)
+        const known = this.stored?.get(oid);
+        const type = known === undefined && usable(oid) ? store.typeOf(oid) : null;
+        const stored = known ?? (type ? TYPE_NUMBERS[type] : 0);
         if (!stored) throw new IngestError(`missing object ${oid} referenced by the pack`);
-        have = TYPE_NUMBERS[stored];
+        have = stored;
       }
       if (have !== want) {
         throw new IngestError(`object ${bytesToHex(ids, at)} is a ${TYPE_NAMES[have]} but is referenced as a ${TYPE_NAMES[want]}`);
       }
     });
     this.referenced.clear();
+    this.stored = null;
   }
 }

@@ -7,6 +7,7 @@ import { DateQueue } from './date-queue';
 import { filterDescends, filterKeeps, type FilterSpec } from './filter';
 import { computeDeepen, type ShallowOptions } from './deepen';
 import { CommitCache, type ObjectSource } from './commit-graph';
+import { sparseTrees } from './sparse-walk';
 
 export type { ShallowOptions } from './deepen';
 export { CommitCache, peel, type CommitInfo, type ObjectSource } from './commit-graph';
@@ -201,10 +202,15 @@ export function planFetch(src: ObjectSource, req: WalkRequest): WalkPlan {
   const trackPaths = haves.length > 0 && interesting.length <= MAX_DELTA_SEARCH_COMMITS;
   const clientByPath = new Map<string, string>();
   const recordClient = trackPaths ? (oid: string, path: string) => void (clientByPath.has(path) || clientByPath.set(path, oid)) : undefined;
+  // Without a filter, the client's trees are read only along the paths the sent trees take
+  // (sparse-walk.ts); a filter's depth rules keep the whole-tree walk.
+  const sparse = !req.filter && edge.size > 0;
+  const edgeTrees: string[] = [];
   for (const e of edge) {
     clientHas.add(e);
     try {
-      addTree(src, cc.get(e).tree, clientHas, new Set(), null, undefined, recordClient);
+      if (sparse) edgeTrees.push(cc.get(e).tree);
+      else addTree(src, cc.get(e).tree, clientHas, new Set(), null, undefined, recordClient);
     } catch {
       /* a have we cannot read fully: it only costs a bigger pack */
     }
@@ -227,7 +233,8 @@ export function planFetch(src: ObjectSource, req: WalkRequest): WalkPlan {
         if (base && base !== oid) deltaBases.set(oid, base);
       }
     : undefined;
-  for (const c of interesting) addTree(src, cc.get(c).tree, sent, clientHas, treesAndBlobs, filter, recordSent);
+  if (sparse) sparseTrees(src, interesting.map((c) => cc.get(c).tree), edgeTrees, sent, clientHas, treesAndBlobs, recordClient, recordSent);
+  else for (const c of interesting) addTree(src, cc.get(c).tree, sent, clientHas, treesAndBlobs, filter, recordSent);
   for (const o of wantOthers) {
     // Named in a want: sent whatever the filter says; what is below it is filtered.
     if (!sent.has(o)) {
