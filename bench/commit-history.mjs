@@ -65,6 +65,7 @@ async function main() {
     const last = median(times.slice(-100));
     if (PACKS_EVERY > 0) {
       const m = await call('GET', `${repo}/maintenance`);
+      console.log(`housekeeping steps by kind (count, longest ms, total ms): ${JSON.stringify(m.steps ?? {})}`);
       console.log(`packs: most seen ${allMax} (every ${PACKS_EVERY} commits), at the end ${m.current.packs}; runs: ${m.history.map((r) => `${r.mode}/${r.outcome}`).join(' ')}`);
     }
     console.log(`median of commits 1-100 vs ${N - 99}-${N}: ${first.toFixed(1)} / ${last.toFixed(1)} ms, ratio ${(last / first).toFixed(2)}x (target <= 1.3x)`);

@@ -237,5 +237,9 @@ export const Maintenance = z
     due: z.object({ tasks: z.array(z.string()), reason: z.string() }).nullable().describe('what an automatic run would do now'),
     nextDue: z.string().nullable().describe('when the alarm next runs housekeeping'),
     repoGracePeriodSeconds: z.number().nullable().describe("this repository's own setting"),
+    steps: z
+      .record(z.string(), z.object({ n: z.number(), maxMs: z.number(), totalMs: z.number() }))
+      .optional()
+      .describe("this instance's housekeeping steps by kind (count, longest, total ms): each blocks the repository while it runs"),
   })
   .meta({ id: 'Maintenance' });

@@ -28,6 +28,7 @@ import { finishRun, MIGRATE_BATCH, migrateRows, removeOldFiles } from './swap';
 import { HARD_CAP_PACKS, type Traffic } from './traffic';
 import { QuickMerger } from './quick';
 import { hkStatus, runSummary } from './status';
+import { StepTrace } from './step-trace';
 
 export type StepResult = 'more' | 'wait' | 'idle';
 export type { HkStatus } from './state';
@@ -98,9 +99,11 @@ export class Housekeeper {
           continue;
         }
         const budget = this.turnBudget();
+        const t0 = performance.now();
         let r: StepResult;
         do r = this.step(budget);
         while (r === 'more' && !this.filling && !budget.over && Date.now() < end);
+        if (r !== 'idle') this.stepTrace.note(this.h.traffic?.inFlight() ? 'turn (forced)' : 'turn', performance.now() - t0);
         if (this.filling) await this.fill(); // a fork's step faulted for snapshot bytes
         if (r !== 'more' || Date.now() >= end) return r;
         await yieldToOthers();
@@ -114,6 +117,7 @@ export class Housekeeper {
   /** One synchronous step of the current run (or the start of the next). */
   step(budget = new Budget()): StepResult {
     const t0 = Date.now();
+    const p0 = performance.now();
     if ((this.h.traffic?.inFlight(t0) ?? 0) > 0) this.stepsDuringRequests++;
     let run: RunState | null;
     try {
@@ -134,8 +138,12 @@ export class Housekeeper {
       const where = this.lastStepWhere ?? (run?.phase === 'build' ? `build:${this.build?.stage ?? 'start'}` : run?.phase);
       this.lastStepWhere = null;
       if (run && ms > this.longestStep.ms) this.longestStep = { ms, where: where ?? '' };
+      if (run) this.stepTrace.note(where ?? '', performance.now() - p0);
     }
   }
+
+  /** Steps by kind (count, longest, total ms) since this instance started: tests and benches. */
+  readonly stepTrace = new StepTrace();
 
   /** The longest step of the current run in this instance (ms the object was not answering). */
   private longestStep = { ms: 0, where: '' };
@@ -384,6 +392,6 @@ export class Housekeeper {
 
   status(): HkStatus {
     ensureHkSchema(this.h.sql);
-    return hkStatus(this.h.sql, this.state, this.build);
+    return { ...hkStatus(this.h.sql, this.state, this.build), steps: this.stepTrace.toJSON() };
   }
 }

@@ -168,4 +168,6 @@ export interface HkStatus {
   auto: boolean;
   /** What an automatic run would do now (null: nothing is due). */
   due: { tasks: string[]; reason: string } | null;
+  /** This instance's steps by kind (step-trace.ts). */
+  steps?: Record<string, { n: number; maxMs: number; totalMs: number }>;
 }
