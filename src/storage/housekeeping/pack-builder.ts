@@ -53,6 +53,15 @@ interface Slot {
   data: Uint8Array;
 }
 
+interface Search {
+  i: number;
+  stored: Uint8Array | null;
+  data: Uint8Array;
+  /** The next window slot to try (counting down). */
+  k: number;
+  best: { base: number; delta: Uint8Array; depth: number } | null;
+}
+
 export class PackBuilder {
   readonly count: number;
   private readonly reuse: Uint8Array;
@@ -127,7 +136,8 @@ export class PackBuilder {
 
   /** Writes objects until the budget is spent; returns the pack's trailer stats once done. */
   step(budget: Budget): BuildStats | null {
-    while (this.phase === 'search' && !budget.over) {
+    if (this.cur && !budget.over) this.searchOn(budget);
+    while (this.phase === 'search' && !this.cur && !budget.over) {
       if (this.pos === this.order.length) {
         this.phase = 'reuse';
         this.pos = 0;
@@ -151,6 +161,11 @@ export class PackBuilder {
     return { objects: this.count, bytes: this.writer.offset, checksum: this.writer.checksum, ...this.stats };
   }
 
+  /** The object whose delta search is under way: a search of a big object against a window of
+   *  big ones (versions of a 10,000-entry directory, ~400 KB each) is cut between candidates at
+   *  the budget and goes on at the next step, so no step compares a whole window at once. */
+  private cur: Search | null = null;
+
   private searchOne(i: number, budget: Budget): void {
     const W = this.W;
     const stored = W.hasBase[i] === 0 ? this.store.packs.read(W.pack[i], W.dataOffset[i], W.end[i]) : null;
@@ -161,28 +176,43 @@ export class PackBuilder {
     }
     const data = stored ? accel.inflateAt(stored, 0, W.rawSize[i]).data : this.store.read(W.oidHex(i)).data;
     budget.spend(data.length);
-    const best = this.search(i, data, budget);
+    this.cur = { i, stored, data, k: this.win.length - 1, best: null };
+    this.searchOn(budget);
+  }
+
+  /** Goes on with the current search until the budget is spent or the window is done; then the
+   *  object is written (whole or as a delta on the best base) and joins the window. */
+  private searchOn(budget: Budget): void {
+    const c = this.cur!;
+    if (!this.search(c, budget)) return; // more candidates: the next step goes on
+    this.cur = null;
+    const { i, data } = c;
+    const best = c.best ? this.verified(i, data, c.best) : null;
     if (best) {
       this.delta(i, best.base, best.delta);
       this.stats.newDeltas++;
     } else {
-      this.whole(i, stored, data);
+      this.whole(i, c.stored, data);
     }
     const md = MAX_DEPTH - this.height[i];
     if (data.length <= MAX_SEARCH_BYTES && this.newDepth[i] < md) this.remember(i, data, best?.base ?? -1);
   }
 
-  /** git's find_deltas/try_delta over the window, newest candidate first. */
-  private search(i: number, data: Uint8Array, budget: Budget): { base: number; delta: Uint8Array } | null {
+  /** git's find_deltas/try_delta over the window, newest candidate first, from candidate c.k
+   *  down; false when the budget ran out before the window did (at least one candidate is tried
+   *  per call, so a search always advances). */
+  private search(c: Search, budget: Budget): boolean {
     const W = this.W;
+    const { i, data } = c;
     const md = MAX_DEPTH - this.height[i];
-    if (md <= 0 || data.length <= 64) return null;
-    let best: { base: number; delta: Uint8Array; depth: number } | null = null;
-    for (let k = this.win.length - 1; k >= 0; k--) {
-      const s = this.win[k];
-      if (W.type[s.item] !== W.type[i]) break; // sorted by type: the rest differ too
+    if (md <= 0 || data.length <= 64) return true;
+    let tried = false;
+    for (; c.k >= 0; c.k--) {
+      const s = this.win[c.k];
+      if (W.type[s.item] !== W.type[i]) return true; // sorted by type: the rest differ too
       const srcDepth = this.newDepth[s.item];
       if (srcDepth >= md) continue;
+      const best = c.best;
       let maxSize: number = best ? best.delta.length : (data.length >> 1) - 20;
       const refDepth = best ? best.depth : 1;
       maxSize = Math.floor((maxSize * (md - srcDepth)) / (md - refDepth + 1));
@@ -190,16 +220,22 @@ export class PackBuilder {
       const srcSize = s.data.length;
       if (srcSize < data.length && data.length - srcSize >= maxSize) continue;
       if (data.length < srcSize / 32) continue;
+      if (tried && budget.over) return false;
+      tried = true;
       budget.spend(srcSize + data.length);
       const delta: Uint8Array | null = accel.createDelta(s.data, data, maxSize);
       if (!delta) continue;
       if (best && delta.length === best.delta.length && srcDepth + 1 >= best.depth) continue;
-      best = { base: s.item, delta, depth: srcDepth + 1 };
+      c.best = { base: s.item, delta, depth: srcDepth + 1 };
     }
-    if (!best) return null;
-    const base = this.win.find((s) => s.item === best!.base)!.data;
-    if (!sameBytes(accel.applyDelta(base, best.delta, data.length), data)) { // it must make `data`: no more
-      console.error(`housekeeping: a delta for ${W.oidHex(i)} did not rebuild the object; stored whole`);
+    return true;
+  }
+
+  /** The delta must make `data` again when applied to its base: no more, no less. */
+  private verified(i: number, data: Uint8Array, best: { base: number; delta: Uint8Array }): { base: number; delta: Uint8Array } | null {
+    const base = this.win.find((s) => s.item === best.base)!.data;
+    if (!sameBytes(accel.applyDelta(base, best.delta, data.length), data)) {
+      console.error(`housekeeping: a delta for ${this.W.oidHex(i)} did not rebuild the object; stored whole`);
       return null;
     }
     return best;
