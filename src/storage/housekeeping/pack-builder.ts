@@ -177,7 +177,7 @@ export class PackBuilder {
     const data = stored ? accel.inflateAt(stored, 0, W.rawSize[i]).data : this.store.read(W.oidHex(i)).data;
     budget.spend(data.length);
     this.cur = { i, stored, data, k: this.win.length - 1, best: null };
-    this.searchOn(budget);
+    if (!budget.over) this.searchOn(budget); // else the comparisons start at the next step
   }
 
   /** Goes on with the current search until the budget is spent or the window is done; then the
