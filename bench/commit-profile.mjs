@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import WebSocket from 'ws';
+import { connectInspector, summarizeCpuProfile, topLines } from './inspector.mjs';
 import { apiCaller, ROOT } from './lib.mjs';
 
 const BIGDIR = Number(process.env.PROFILE_BIGDIR ?? 10_000);
@@ -30,19 +30,8 @@ const worker = await unstable_startWorker({
 await worker.ready;
 const origin = (await worker.url).origin;
 await fetch(origin + '/');
-const targets = await (await fetch(`http://127.0.0.1:${port}/json`)).json();
-const ws = await new Promise((resolve, reject) => {
-  const s = new WebSocket(targets.find((t) => t.webSocketDebuggerUrl).webSocketDebuggerUrl, { headers: { Origin: 'http://localhost' } });
-  s.onopen = () => resolve(s);
-  s.onerror = (e) => reject(e);
-});
-let id = 0;
-const pending = new Map();
-ws.onmessage = (m) => {
-  const msg = JSON.parse(m.data);
-  if (msg.id && pending.has(msg.id)) (pending.get(msg.id)(msg.result), pending.delete(msg.id));
-};
-const inspect = (method, params = {}) => new Promise((r) => { const i = ++id; pending.set(i, r); ws.send(JSON.stringify({ id: i, method, params })); });
+const inspector = await connectInspector(port);
+const inspect = inspector.call;
 
 try {
   const call = apiCaller({ origin, admin });
@@ -75,7 +64,7 @@ try {
   const ms = Date.now() - t0;
   report(await inspect('Profiler.stop'), ms);
 } finally {
-  ws.close();
+  inspector.close();
   await worker.dispose();
   fs.rmSync(tmp, { recursive: true, force: true });
 }
@@ -83,32 +72,11 @@ try {
 function report({ profile }, ms) {
   fs.mkdirSync(path.join(ROOT, 'bench/out'), { recursive: true });
   fs.writeFileSync(path.join(ROOT, 'bench/out/commit.cpuprofile'), JSON.stringify(profile));
-  const dt = new Map();
-  for (let i = 0; i < profile.samples.length; i++) dt.set(profile.samples[i], (dt.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0));
-  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
-  const parent = new Map();
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const key = (n) => `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber + 1}`;
-  const self = new Map();
-  const incl = new Map();
-  let total = 0;
-  for (const [nid, us] of dt) {
-    total += us;
-    const k = key(nodes.get(nid));
-    self.set(k, (self.get(k) ?? 0) + us);
-    const seen = new Set();
-    for (let p = nid; p !== undefined; p = parent.get(p)) {
-      const pk = key(nodes.get(p));
-      if (seen.has(pk)) continue;
-      seen.add(pk);
-      incl.set(pk, (incl.get(pk) ?? 0) + us);
-    }
-  }
-  const idle = [...self].filter(([k]) => k.startsWith('(idle)')).reduce((a, [, v]) => a + v, 0);
+  const { self, inclusive, total, idle } = summarizeCpuProfile(profile);
   const per = (us) => (us / 1000 / ROUNDS).toFixed(2).padStart(7);
   console.log(`${ROUNDS} commits in ${ms} ms wall (${(ms / ROUNDS).toFixed(1)} ms each); sampled busy ${per(total - idle)} ms per commit`);
-  const top = (m, n) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${per(v)} ms  ${k}`).join('\n');
   const n = Number(process.env.PROFILE_TOP ?? 40);
-  console.log('\n# self time per commit\n' + top(self, n));
-  console.log('\n# inclusive time per commit\n' + top(new Map([...incl].filter(([k]) => !k.startsWith('(root)') && !k.startsWith('(idle)'))), n));
+  const fmt = (us) => `${per(us)} ms`;
+  console.log('\n# self time per commit\n' + topLines(self, n, fmt));
+  console.log('\n# inclusive time per commit\n' + topLines(inclusive, n, fmt));
 }

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import WebSocket from 'ws';
+import { connectInspector } from './inspector.mjs';
 import { apiCaller, SIZES, startArbor } from './lib.mjs';
 import { generateRepo } from './gen-repo.mjs';
 
@@ -25,23 +25,10 @@ const env = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1'
 const MiB = (n) => (n / 2 ** 20).toFixed(1);
 
 async function inspector(port) {
-  const targets = await (await fetch(`http://127.0.0.1:${port}/json`)).json();
-  const ws = new WebSocket(targets.find((t) => t.webSocketDebuggerUrl).webSocketDebuggerUrl, { headers: { Origin: 'http://localhost' } });
-  await new Promise((r, j) => ((ws.onopen = r), (ws.onerror = j)));
-  let id = 0;
-  const pending = new Map();
+  const conn = await connectInspector(port);
   const events = [];
-  ws.onmessage = (m) => {
-    const msg = JSON.parse(m.data);
-    if (msg.id && pending.has(msg.id)) (pending.get(msg.id)(msg.result ?? msg.error), pending.delete(msg.id));
-    else if (msg.method) events.push(msg);
-  };
-  const call = (method, params = {}, ms = 120_000) => new Promise((r, j) => {
-    const i = ++id;
-    const timer = setTimeout(() => (pending.delete(i), j(new Error(`${method}: no answer in ${ms} ms`))), ms);
-    pending.set(i, (v) => (clearTimeout(timer), r(v)));
-    ws.send(JSON.stringify({ id: i, method, params }));
-  });
+  conn.on((msg) => events.push(msg));
+  const call = (method, params = {}, ms = 120_000) => conn.call(method, params, ms);
   await call('HeapProfiler.enable');
   // workerd does not answer HeapProfiler.collectGarbage; a heap snapshot collects all garbage first.
   const fullGc = async (file) => {
@@ -50,7 +37,7 @@ async function inspector(port) {
     if (file) fs.writeFileSync(file, events.filter((e) => e.method === 'HeapProfiler.addHeapSnapshotChunk').map((e) => e.params.chunk).join(''));
     events.length = 0;
   };
-  return { call, fullGc, events, close: () => ws.close() };
+  return { call, fullGc, events, close: conn.close };
 }
 
 async function main() {

@@ -65,7 +65,7 @@ try {
   console.log(`repository: ${objects} objects`);
   console.log(`git clone --bare (native http-backend): ${c.toFixed(0)} ms  [runs: ${clone.map((x) => x.toFixed(0)).join(', ')}]`);
   console.log(`Arbor import:                            ${i.toFixed(0)} ms  [runs: ${imp.map((x) => x.toFixed(0)).join(', ')}]`);
-  console.log(`ratio import/clone: ${(i / c).toFixed(2)}`);
+  console.log(`ratio import/clone: ${(i / c).toFixed(2)} (issue 22 target ≤ 1.2: ${i <= 1.2 * c ? 'MET' : 'not met'})`);
 } finally {
   await arbor.stop();
   await native.stop();

@@ -18,8 +18,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import WebSocket from 'ws';
 import { generateRepo } from './gen-repo.mjs';
+import { connectInspector, summarizeCpuProfile, topLines } from './inspector.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SIZES = {
@@ -58,19 +58,8 @@ const worker = await unstable_startWorker({
 await worker.ready;
 const origin = (await worker.url).origin;
 await fetch(origin + '/');
-const targets = await (await fetch(`http://127.0.0.1:${port}/json`)).json();
-const ws = await new Promise((resolve, reject) => {
-  const s = new WebSocket(targets.find((t) => t.webSocketDebuggerUrl).webSocketDebuggerUrl, { headers: { Origin: 'http://localhost' } });
-  s.onopen = () => resolve(s);
-  s.onerror = (e) => reject(e);
-});
-let id = 0;
-const pending = new Map();
-ws.onmessage = (m) => {
-  const msg = JSON.parse(m.data);
-  if (msg.id && pending.has(msg.id)) (pending.get(msg.id)(msg.result), pending.delete(msg.id));
-};
-const call = (method, params = {}) => new Promise((r) => { const i = ++id; pending.set(i, r); ws.send(JSON.stringify({ id: i, method, params })); });
+const inspector = await connectInspector(port);
+const call = inspector.call;
 
 try {
   const created = await fetch(`${origin}/v1/repos/prof/r`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
@@ -189,7 +178,7 @@ try {
     report(await call('Profiler.stop'), ms);
   }
 } finally {
-  ws.close();
+  inspector.close();
   await worker.dispose();
   fs.rmSync(tmp, { recursive: true, force: true });
 }
@@ -197,30 +186,10 @@ try {
 function report({ profile }, ms) {
   fs.mkdirSync(path.join(ROOT, 'bench/out'), { recursive: true });
   fs.writeFileSync(path.join(ROOT, 'bench/out/push.cpuprofile'), JSON.stringify(profile));
-  const dt = new Map(); // node id -> sampled microseconds
-  for (let i = 0; i < profile.samples.length; i++) dt.set(profile.samples[i], (dt.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0));
-  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
-  const parent = new Map();
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const key = (n) => `${n.callFrame.functionName || '(anon)'} ${n.callFrame.url.split('/').pop()}:${n.callFrame.lineNumber + 1}`;
-  const self = new Map();
-  const incl = new Map();
-  let total = 0;
-  for (const [nid, us] of dt) {
-    total += us;
-    const k = key(nodes.get(nid));
-    self.set(k, (self.get(k) ?? 0) + us);
-    const seen = new Set();
-    for (let p = nid; p !== undefined; p = parent.get(p)) {
-      const pk = key(nodes.get(p));
-      if (seen.has(pk)) continue;
-      seen.add(pk);
-      incl.set(pk, (incl.get(pk) ?? 0) + us);
-    }
-  }
-  const idle = [...self].filter(([k]) => k.startsWith('(idle)')).reduce((a, [, v]) => a + v, 0);
+  const { self, inclusive, total, idle } = summarizeCpuProfile(profile);
   console.log(`push ${ms} ms wall; profiled ${(total / 1000).toFixed(0)} ms, busy ${((total - idle) / 1000).toFixed(0)} ms`);
-  const top = (m, n) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${(v / 1000).toFixed(0).padStart(7)} ms  ${k}`).join('\n');
-  console.log('\n# self time\n' + top(self, Number(process.env.PROFILE_TOP ?? 40)));
-  console.log('\n# inclusive time\n' + top(new Map([...incl].filter(([k]) => !k.startsWith('(root)') && !k.startsWith('(idle)'))), Number(process.env.PROFILE_TOP ?? 40)));
+  const ms0 = (us) => (us / 1000).toFixed(0).padStart(7) + ' ms';
+  const n = Number(process.env.PROFILE_TOP ?? 40);
+  console.log('\n# self time\n' + topLines(self, n, ms0));
+  console.log('\n# inclusive time\n' + topLines(inclusive, n, ms0));
 }

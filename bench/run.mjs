@@ -65,41 +65,43 @@ function addCommits(work, n, tag) {
   }
 }
 
-/** One target (Arbor or native) through a byte-counting proxy: every scenario once. */
-async function scenarios(label, origin, makeRepo, src, rss, heap) {
-  const proxy = await startProxy(origin);
+/**
+ * One round of every scenario against one target (Arbor or native), through its byte-counting
+ * proxy, on a fresh repository. The heap sampler is not preceded by a forced collection: on
+ * workerd the inspector's collectGarbage costs the next request 60-130 ms of CPU (measured:
+ * no-op fetch 50 -> ~125 ms, incremental fetch ~105 -> ~185 ms), which native never paid, so
+ * the peak is as found (it may include garbage not yet collected: an upper bound).
+ */
+async function round(label, run, proxy, makeRepo, src, rss, heap) {
   const out = {};
   const measure = async (name, fn) => {
     if (process.env.BENCH_VERBOSE) process.stderr.write(`  ${label} ${name}...\n`);
     proxy.reset();
     rss?.reset();
-    if (heap) {
-      await heap.gc();
-      heap.start();
-    }
+    heap?.start();
     const ms = await timed(fn);
     const heapPeak = heap ? await heap.stop() : undefined;
     out[name] = { ms, up: proxy.counts.up, down: proxy.counts.down, rssKiB: rss ? rss.peak() : undefined, heapPeak };
   };
-  const runs = [];
-  for (let run = 0; run < RUNS; run++) {
-    const repo = await makeRepo(run);
-    const cfg = repo.token ? ['-c', `http.extraHeader=Authorization: Bearer ${repo.token}`] : [];
-    const remote = `${proxy.origin}/git/bench/${repo.name}.git`;
-    const d = fs.mkdtempSync(path.join(tmp, `${label}-`));
-    await measure('push full', () => gitAsync([...cfg, 'push', '-q', remote, 'main'], src));
-    await measure('clone full', () => gitAsync([...cfg, 'clone', '-q', '--bare', remote, path.join(d, 'full')], d));
-    await measure('clone --depth 1', () => gitAsync([...cfg, 'clone', '-q', '--depth', '1', remote, path.join(d, 'shallow')], d));
-    await measure('fetch no-op', () => gitAsync([...cfg, 'fetch', '-q', remote, 'main'], path.join(d, 'full')));
-    const work = path.join(d, 'work');
-    git(['clone', '-q', src, work], d);
-    addCommits(work, 10, label + run);
-    await measure('push incremental (10 commits)', () => gitAsync([...cfg, 'push', '-q', remote, 'HEAD:main'], work));
-    await measure('fetch incremental (10 commits)', () => gitAsync([...cfg, 'fetch', '-q', remote, 'main:main'], path.join(d, 'full')));
-    runs.push(structuredClone(out));
-    fs.rmSync(d, { recursive: true, force: true });
-  }
-  await proxy.stop();
+  const repo = await makeRepo(run);
+  const cfg = repo.token ? ['-c', `http.extraHeader=Authorization: Bearer ${repo.token}`] : [];
+  const remote = `${proxy.origin}/git/bench/${repo.name}.git`;
+  const d = fs.mkdtempSync(path.join(tmp, `${label}-`));
+  await measure('push full', () => gitAsync([...cfg, 'push', '-q', remote, 'main'], src));
+  await measure('clone full', () => gitAsync([...cfg, 'clone', '-q', '--bare', remote, path.join(d, 'full')], d));
+  await measure('clone --depth 1', () => gitAsync([...cfg, 'clone', '-q', '--depth', '1', remote, path.join(d, 'shallow')], d));
+  await measure('fetch no-op', () => gitAsync([...cfg, 'fetch', '-q', remote, 'main'], path.join(d, 'full')));
+  const work = path.join(d, 'work');
+  git(['clone', '-q', src, work], d);
+  addCommits(work, 10, label + run);
+  await measure('push incremental (10 commits)', () => gitAsync([...cfg, 'push', '-q', remote, 'HEAD:main'], work));
+  await measure('fetch incremental (10 commits)', () => gitAsync([...cfg, 'fetch', '-q', remote, 'main:main'], path.join(d, 'full')));
+  fs.rmSync(d, { recursive: true, force: true });
+  return out;
+}
+
+/** Medians over the rounds (peaks: the maximum). */
+function summarize(runs, rss, heap) {
   const result = {};
   for (const k of Object.keys(runs[0])) {
     result[k] = {
@@ -111,6 +113,35 @@ async function scenarios(label, origin, makeRepo, src, rss, heap) {
     };
   }
   return result;
+}
+
+/**
+ * Arbor and native round by round (A, N, A, N...), not all of one then all of the other: the
+ * machine's load drifts over minutes, and blocks put that drift into the ratio.
+ */
+async function alternate(size, arbor, native, nativeRoot, src, rss) {
+  const aProxy = await startProxy(arbor.origin);
+  const nProxy = await startProxy(native.origin);
+  const aRuns = [];
+  const nRuns = [];
+  try {
+    for (let run = 0; run < RUNS; run++) {
+      process.stderr.write(`${size} round ${run + 1}/${RUNS}: arbor, native...\n`);
+      aRuns.push(await round('arbor', run, aProxy, async (r) => {
+        const name = `${size}-${r}`;
+        return { name, token: await createArborRepo(arbor, name) };
+      }, src, rss, arbor.heap));
+      nRuns.push(await round('native', run, nProxy, async (r) => {
+        const name = `${size}-${r}`;
+        git(['init', '-q', '--bare', '-b', 'main', path.join(nativeRoot, 'bench', `${name}.git`)], tmp);
+        return { name, token: null };
+      }, src, null, null));
+    }
+  } finally {
+    await aProxy.stop();
+    await nProxy.stop();
+  }
+  return { a: summarize(aRuns, rss, arbor.heap), n: summarize(nRuns, null, null) };
 }
 
 const fmtB = (n) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(2)} MiB` : `${(n / 1024).toFixed(1)} KiB`);
@@ -132,17 +163,7 @@ async function main() {
       generateRepo(src, SIZES[size]);
       const objects = Number(/in-pack: (\d+)/.exec(git(['count-objects', '-v'], src))[1]);
       const packBytes = Number(/size-pack: (\d+)/.exec(git(['count-objects', '-v'], src))[1]) * 1024;
-      process.stderr.write(`arbor ${size}...\n`);
-      const a = await scenarios('arbor', arbor.origin, async (run) => {
-        const name = `${size}-${run}`;
-        return { name, token: await createArborRepo(arbor, name) };
-      }, src, rss, arbor.heap);
-      process.stderr.write(`native ${size}...\n`);
-      const n = await scenarios('native', native.origin, async (run) => {
-        const name = `${size}-${run}`;
-        git(['init', '-q', '--bare', '-b', 'main', path.join(nativeRoot, 'bench', `${name}.git`)], tmp);
-        return { name, token: null };
-      }, src, null);
+      const { a, n } = await alternate(size, arbor, native, nativeRoot, src, rss);
       report.sizes[size] = { objects, packBytes, arbor: a, native: n };
       console.log(`\n## ${size}: ${objects} objects, ${fmtB(packBytes)} pack (median of ${RUNS})`);
       console.log('| scenario | arbor ms | native ms | time ratio | arbor bytes | native bytes | bytes ratio | workerd peak RSS (above rest) | isolate heap peak |');
@@ -184,7 +205,7 @@ async function main() {
     ? `\nlargest SQLite value Arbor stored in this run: ${largest.bytes} bytes (${largest.where}; ${largest.databases} databases; platform limit 2 MB: ${largest.bytes <= 2 * 1000 * 1000 ? 'within' : 'OVER'})`
     : '\nlargest SQLite value: not checked (node:sqlite needs Node 22)');
   report.targets = targets(report);
-  console.log('\n## issue 7 targets (goals, not gates)');
+  console.log('\n## targets (issues 7 and 22; goals, not gates)');
   for (const t of report.targets) console.log(`- ${t.met ? 'MET    ' : 'not met'}  ${t.what}: ${t.got}`);
   fs.mkdirSync(path.join(ROOT, 'bench/out'), { recursive: true });
   fs.writeFileSync(path.join(ROOT, 'bench/out/results.json'), JSON.stringify(report, null, 2));
@@ -192,7 +213,7 @@ async function main() {
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 
-/** Issue 7's targets, judged on this run's figures (pack indexing: bench/index-bench.mjs). */
+/** Issue 22's speed targets and issue 7's limits, judged on this run's figures (pack indexing: bench/index-bench.mjs; 1 GiB: bench/big-repo.mjs). */
 function targets(report) {
   const out = [];
   const ratio = (x, k) => x.arbor[k].ms / x.native[k].ms;
@@ -204,11 +225,15 @@ function targets(report) {
   for (const [size, x] of Object.entries(report.sizes)) {
     const keys = Object.keys(x.arbor);
     const clones = keys.filter((k) => k.startsWith('clone'));
-    out.push({ what: `${size}: clone time ≤ 1.3x native`, got: clones.map((k) => `${k} ${fx(ratio(x, k))}`).join(', '), met: clones.every((k) => ratio(x, k) <= 1.3) });
-    out.push({ what: `${size}: clone wire bytes ≤ 1.05x native`, got: clones.map((k) => `${k} ${bytes(x, k).toFixed(3)}x`).join(', '), met: clones.every((k) => bytes(x, k) <= 1.05) });
-    out.push({ what: `${size}: full push ≤ 1.5x native`, got: fx(ratio(x, 'push full')), met: ratio(x, 'push full') <= 1.5 });
-    const inc = keys.filter((k) => k.includes('incremental'));
-    out.push({ what: `${size}: incremental push and fetch ≤ 2x native`, got: inc.map((k) => `${k.split(' (')[0]} ${fx(ratio(x, k))}`).join(', '), met: inc.every((k) => ratio(x, k) <= 2) });
+    const judge = (what, keysJudged, f, limit, fmt = fx) =>
+      out.push({ what: `${size}: ${what}`, got: keysJudged.map((k) => `${k.split(' (')[0]} ${fmt(f(x, k))}`).join(', '), met: keysJudged.every((k) => f(x, k) <= limit) });
+    judge('full push ≤ 1.2x native', ['push full'], ratio, 1.2);
+    judge('full clone ≤ 1.0x native', ['clone full'], ratio, 1.0);
+    judge('shallow clone ≤ 1.3x native', ['clone --depth 1'], ratio, 1.3);
+    judge('fetch no-op ≤ 1.2x native', ['fetch no-op'], ratio, 1.2);
+    judge('incremental push and fetch ≤ 1.2x native', keys.filter((k) => k.includes('incremental')), ratio, 1.2);
+    judge('clone wire bytes ≤ 1.0x native', clones, bytes, 1.0, (n) => `${n.toFixed(3)}x`);
+    judge('incremental fetch wire bytes ≤ 0.95x native', keys.filter((k) => k.startsWith('fetch incremental')), bytes, 0.95, (n) => `${n.toFixed(3)}x`);
     const heap = Math.max(...['push full', 'clone full'].map((k) => x.arbor[k].heapPeak ?? NaN));
     if (size === 'large') out.push({ what: 'large: push and clone with the isolate heap under 128 MB', got: `${(heap / 2 ** 20).toFixed(1)} MiB peak`, met: heap < 128e6 });
   }
