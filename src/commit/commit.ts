@@ -5,8 +5,9 @@
 // as one pack through the same ingest (hashing, fsck checks, connectivity) and the same ref
 // compare-and-swap that a `git push` uses. If anything fails, no ref moves and the pack file is
 // removed.
-import { hashObject, isOid, parseCommit, PackWriter, OBJ_BLOB, OBJ_COMMIT, OBJ_TREE, type ObjectType } from '../pack';
+import { hashObject, hexToBytes, isOid, parseCommit, PackWriter, OBJ_BLOB, OBJ_COMMIT, OBJ_TREE, type ObjectType } from '../pack';
 import { IngestError } from '../storage/ingest';
+import type { Presolved } from '../storage/ingest-resolve';
 import { isNameConflict, isValidRefName, ZERO_OID } from '../storage/refs';
 import { isProtectionRefusal } from '../storage/rules';
 import { commitPushSettled } from '../storage/push-settle';
@@ -209,6 +210,9 @@ interface NewObject {
   base?: string | null;
   /** A delta from `base` to this object, when making it gave one for free (trees: see raw-dir.ts). */
   delta?: Uint8Array | null;
+  /** Its id, when already hashed (trees), and the entry offsets of `base` (a stored tree) if known. */
+  oid?: string;
+  baseStarts?: Int32Array | null;
 }
 const PACK_CHUNK = 1 << 20;
 
@@ -233,11 +237,21 @@ async function ingestObjects(ctx: RepoContext, objects: Iterable<NewObject>, cou
       buf = [];
       n = 0;
     };
+    // A tree written as a delta: the ingest takes the tree this commit already put together and
+    // hashed instead of applying the delta and hashing it again (it still validates it).
+    const presolved = new Map<number, Presolved>();
+    ingest.presolved = (i) => presolved.get(i);
+    let entry = 0;
     for (const obj of objects) {
       const thin = deltaAgainstStored(ctx.store.objects, obj.type, obj.data, obj.base, usable, obj.delta);
-      const entry = thin ? w.refDelta(thin.base, thin.delta) : w.object(TYPE_NUM[obj.type as 'commit' | 'tree' | 'blob'], obj.data);
-      buf.push(entry);
-      n += entry.length;
+      if (thin && obj.oid) {
+        const baseStarts = thin.base === obj.base ? obj.baseStarts ?? undefined : undefined;
+        presolved.set(entry, { base: thin.base, data: obj.data, oid: hexToBytes(obj.oid), baseStarts });
+      }
+      entry++;
+      const bytes = thin ? w.refDelta(thin.base, thin.delta) : w.object(TYPE_NUM[obj.type as 'commit' | 'tree' | 'blob'], obj.data);
+      buf.push(bytes);
+      n += bytes.length;
       if (n >= PACK_CHUNK) flush();
     }
     buf.push(w.finish());
@@ -353,9 +367,9 @@ export async function createCommit(ctx: RepoContext, body: unknown, nowMs = Date
   const usedBlobs = new Set<string>();
   const trees = new Map<string, NewObject>();
   const treeOid = tree.write(
-    (type, data, base, delta) => {
+    (type, data, base, delta, baseStarts) => {
       const oid = hashObject(type, data);
-      if (!trees.has(oid) && !batch.known(oid)) trees.set(oid, { type, data, base, delta });
+      if (!trees.has(oid) && !batch.known(oid)) trees.set(oid, { type, data, base, delta, oid, baseStarts });
       return oid;
     },
     (e) => usedBlobs.add(e.oid),

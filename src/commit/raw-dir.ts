@@ -140,6 +140,11 @@ export class Dir {
     return parts;
   }
 
+  /** Entry offsets of the stored tree, or null for a new directory (the ingest's check of a delta against it wants them). */
+  storedStarts(): Int32Array | null {
+    return this.raw ? this.entryStarts() : null;
+  }
+
   private count(): number {
     return this.entryStarts().length;
   }

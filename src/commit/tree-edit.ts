@@ -27,7 +27,7 @@ export type TreeReader = (oid: string) => Uint8Array;
  * Takes a new tree; `base` is the tree it replaces at the same path (a delta base), if any, and
  * `delta` the delta from it (made while the new tree was put together: see Dir.serializeWithDelta).
  */
-export type ObjectSink = (type: 'tree', data: Uint8Array, base: string | null, delta: Uint8Array | null) => string;
+export type ObjectSink = (type: 'tree', data: Uint8Array, base: string | null, delta: Uint8Array | null, baseStarts: Int32Array | null) => string;
 
 /** Parses tree bytes into entries (names as byte strings). */
 export function parseDir(data: Uint8Array): ParsedDir {
@@ -160,7 +160,7 @@ export class TreeEditor {
     // Entries nobody looked at are stored objects: only looked-up or set ones can be new.
     if (onEntry) for (const [, e] of dir.loaded()) onEntry(e);
     const { data, delta } = dir.serializeWithDelta();
-    const oid = sink('tree', data, base, base ? delta : null);
+    const oid = sink('tree', data, base, base ? delta : null, base ? dir.storedStarts() : null);
     dir.dirty = false;
     return oid;
   }

@@ -19,7 +19,7 @@ export {
 } from './object';
 export { bytesToHex, hexToBytes, isOid } from '../codec/hex';
 export { concatBytes } from '../codec/bytes';
-export { parseTree, walkTree, decodeName, treeEntryOffsets, type TreeEntry, type TreeVisitor } from './tree';
+export { parseTree, walkTree, decodeName, treeEntryOffsets, noteTreeEntryOffsets, type TreeEntry, type TreeVisitor } from './tree';
 export { parseCommit, parseTag, parseIdent, type Commit, type Tag, type Ident } from './commit';
 export { validateObject, type EntryStarts, type ValidateOptions, type TreeEntrySink } from './validate';
 export { deltaCopies } from '../codec/delta-copies';

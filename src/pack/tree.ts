@@ -87,10 +87,25 @@ export function parseTree(data: Uint8Array): TreeEntry[] {
 }
 
 /**
+ * Offsets already known of tree contents, by the very bytes (read only): the commit API's new
+ * tree is validated by the ingest (which records its offsets), cached by the object store, and
+ * read back by the next commit into the same directory, which would walk its 10,000 entries again.
+ */
+const knownOffsets = new WeakMap<Uint8Array, Int32Array>();
+
+/** Records the entry offsets of `data`, a tree that passed validation, for treeEntryOffsets. */
+export function noteTreeEntryOffsets(data: Uint8Array, offsets: Int32Array): void {
+  knownOffsets.set(data, offsets);
+}
+
+/**
  * Offsets of the entries of a well-formed tree (one that passed validation: no checks here), e.g.
- * to binary-search it or to tell which entries a delta against it copied whole.
+ * to binary-search it or to tell which entries a delta against it copied whole. Do not modify
+ * the result: it may be shared (noteTreeEntryOffsets).
  */
 export function treeEntryOffsets(data: Uint8Array): Int32Array {
+  const known = knownOffsets.get(data);
+  if (known !== undefined) return known;
   let out = new Int32Array(64);
   let n = 0;
   for (let p = 0; p < data.length; ) {

@@ -42,18 +42,24 @@ export interface EntryStarts {
 /** (tree data, entry mode, offset of the entry's 20-byte object id). */
 export type TreeEntrySink = (data: Uint8Array, mode: number, oidAt: number) => void;
 
-/** Is v in the ascending array a? */
-function contains(a: Int32Array, v: number): boolean {
+/**
+ * The first index of ascending `a` whose value is not below v, looked for from `from` on (the
+ * entries of a copy run come in ascending order: a step or a few from the last one) and by
+ * binary search when it is further or behind (a later run may copy from earlier in the base).
+ */
+function seek(a: Int32Array, v: number, from: number): number {
   let lo = 0;
-  let hi = a.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const x = a[mid];
-    if (x === v) return true;
-    if (x < v) lo = mid + 1;
-    else hi = mid - 1;
+  let hi = a.length;
+  if (from < hi && (from === 0 || a[from - 1] < v)) {
+    for (let k = 0; k < 4; k++, from++) if (from === hi || a[from] >= v) return from;
+    lo = from;
   }
-  return false;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Returns a description of the first problem found, or null if the object is acceptable. */
@@ -162,44 +168,62 @@ function validateTree(d: Uint8Array, opts: ValidateOptions): string | null {
   // Non-directory names that a later directory of the same name could
   // duplicate without being adjacent: "foo", "foo.c", "foo/" sort that way.
   let pending: number[] | null = null;
+  let bk = 0; // baseStarts cursor (copied offsets mostly ascend: see seek)
   let p = 0;
   while (p < n) {
     const modeStart = p;
     let mode = 0;
-    for (;;) {
-      if (p >= n) return `tree is malformed: truncated entry at byte ${modeStart}`;
-      const c = d[p];
-      if (c === 0x20) break;
-      if (c < 0x30 || c > 0x37 || p - modeStart >= 7) return `tree is malformed: bad mode at byte ${modeStart}`;
-      mode = mode * 8 + (c - 0x30);
-      p++;
-    }
-    if (p === modeStart) return `tree is malformed: empty mode at byte ${modeStart}`;
-    const nameStart = ++p;
+    // An entry copied whole from an entry of the checked base: the same bytes parse as the same
+    // entry, so it is only placed among its neighbours (order, duplicates) below. Its end is the
+    // first NUL (mode and name hold none) plus the id: found without the byte-by-byte scan.
+    let copied = false;
+    let nameStart = 0;
+    let nameEnd = 0;
     let slash = false;
     let high = false;
     let backslash = false;
-    for (;;) {
-      if (p >= n) return `tree is malformed: unterminated name at byte ${nameStart}`;
-      const c = d[p];
-      if (c === 0) break;
-      if (c === SLASH) slash = true;
-      else if (c >= 0x80) high = true;
-      else if (c === 0x5c) backslash = true;
-      p++;
-    }
-    const nameEnd = p++;
-    if (p + 20 > n) return `tree is malformed: truncated object id at byte ${p}`;
-    const oidAt = p;
-    p += 20;
-
-    // Copied whole from an entry of the checked base: the same bytes parse as the same entry.
-    let copied = false;
     if (runs !== undefined) {
-      while (ri < runs.length && runs[ri + 1] <= modeStart) ri += 3;
-      copied = ri < runs.length && runs[ri] <= modeStart && p <= runs[ri + 1] &&
-        contains(baseStarts!, runs[ri + 2] + (modeStart - runs[ri]));
+      const nul = d.indexOf(0, p);
+      if (nul >= 0 && nul + 21 <= n) {
+        while (ri < runs.length && runs[ri + 1] <= modeStart) ri += 3;
+        if (ri < runs.length && runs[ri] <= modeStart && nul + 21 <= runs[ri + 1]) {
+          const at = runs[ri + 2] + (modeStart - runs[ri]);
+          bk = seek(baseStarts!, at, bk);
+          copied = bk < baseStarts!.length && baseStarts![bk] === at;
+        }
+        if (copied) {
+          for (; d[p] !== 0x20; p++) mode = mode * 8 + (d[p] - 0x30);
+          nameStart = p + 1;
+          nameEnd = nul;
+          p = nul + 21;
+        }
+      }
     }
+    if (!copied) {
+      for (;;) {
+        if (p >= n) return `tree is malformed: truncated entry at byte ${modeStart}`;
+        const c = d[p];
+        if (c === 0x20) break;
+        if (c < 0x30 || c > 0x37 || p - modeStart >= 7) return `tree is malformed: bad mode at byte ${modeStart}`;
+        mode = mode * 8 + (c - 0x30);
+        p++;
+      }
+      if (p === modeStart) return `tree is malformed: empty mode at byte ${modeStart}`;
+      nameStart = ++p;
+      for (;;) {
+        if (p >= n) return `tree is malformed: unterminated name at byte ${nameStart}`;
+        const c = d[p];
+        if (c === 0) break;
+        if (c === SLASH) slash = true;
+        else if (c >= 0x80) high = true;
+        else if (c === 0x5c) backslash = true;
+        p++;
+      }
+      nameEnd = p++;
+      if (p + 20 > n) return `tree is malformed: truncated object id at byte ${p}`;
+      p += 20;
+    }
+    const oidAt = nameEnd + 1;
     if (!copied) {
       if (d[modeStart] === 0x30 && !allowZeroPadded) {
         return `tree contains zero-padded file mode ${showName(d, modeStart, nameStart - 1)} for ${showName(d, nameStart, nameEnd)}`;

@@ -3,8 +3,8 @@
 // thin pack), what each result is charged against the resolve budget, and the deltas that must
 // wait for the last byte. Apart from ingest.ts, which parses and streams the pack: this half
 // never sees the wire, only entry numbers, and hands each result to resolved() to be checked.
-import { deltaCopies, treeEntryOffsets, type ValidateOptions } from '../pack';
-import { accel } from '../codec';
+import { deltaCopies, noteTreeEntryOffsets, treeEntryOffsets, type ValidateOptions } from '../pack';
+import { accel, deltaResultSize } from '../codec';
 import { PackEntries } from './entries';
 import { IngestError } from './ingest-error';
 import { ByteLru } from './lru';
@@ -24,6 +24,18 @@ export interface Base {
   entry?: number;
   /** A stored tree's entry offsets (its entries were checked when it was ingested). */
   starts?: Int32Array;
+}
+
+/**
+ * What the writer of a pack already knows of one of its delta entries (the commit API puts each
+ * changed tree together with its delta: src/commit/commit.ts): the result, its raw id, and the
+ * base the delta was made against with that base's entry offsets when known.
+ */
+export interface Presolved {
+  base: string;
+  data: Uint8Array;
+  oid: Uint8Array;
+  baseStarts?: Int32Array;
 }
 
 export abstract class DeltaResolution {
@@ -49,6 +61,12 @@ export abstract class DeltaResolution {
   usableBase: (oid: string) => boolean = (oid) => this.usable(oid);
   /** Entry offsets of validated trees of this pack, by entry number (up to 256k offsets, 1 MB). */
   protected readonly treeStarts = new ByteLru<number, Int32Array>(1 << 18);
+  /**
+   * Results of this pack's deltas its writer already has, by entry number: used instead of
+   * applying the delta and hashing the result again (the result is still validated like any
+   * other). Only for packs written in this process (the commit API); a pushed pack has none.
+   */
+  presolved: ((i: number) => Presolved | undefined) | null = null;
   /** Entry numbers of deltas whose base was not at hand when they arrived. */
   private deferred: number[] = [];
   /** Stored objects thin deltas of this pack were resolved against (git's "local objects"). */
@@ -85,9 +103,19 @@ export abstract class DeltaResolution {
 
   /** A delta entry just parsed: resolved now if its base is at hand, else deferred to the end. */
   protected deltaArrived(i: number, delta: Uint8Array): void {
-    const base = this.baseNow(i);
+    const pre = this.presolved?.(i);
+    const base = this.baseNow(i, pre);
     if (base) {
       this.charge(i, delta);
+      // The writer's result stands for the delta's only when it is the same size and of the base's
+      // type (the writer made the delta from those bytes); anything else is applied as usual.
+      if (pre && base.known && deltaResultSize(delta) === pre.data.length) {
+        this.resolved(i, base.type, pre.data, base.depth + 1, this.copiedFrom(base, delta), pre.oid);
+        // The writer keeps this tree for its next commit, which then need not walk it again.
+        const starts = base.type === 2 ? this.treeStarts.get(i) : undefined;
+        if (starts) noteTreeEntryOffsets(pre.data, starts);
+        return;
+      }
       this.resolved(i, base.type, this.apply(i, base.data, delta), base.depth + 1, this.copiedFrom(base, delta));
     } else {
       if (this.deferredBytes + delta.length <= DEFERRED_DELTA_BUDGET) {
@@ -141,7 +169,7 @@ export abstract class DeltaResolution {
   }
 
   /** Content of the base of delta entry i, or null if not available (yet). */
-  private baseContent(i: number, allowReread: boolean): Base | null {
+  private baseContent(i: number, allowReread: boolean, pre?: Presolved): (Base & { known?: boolean }) | null {
     const E = this.entries;
     let b = E.base[i];
     if (b < 0) {
@@ -153,8 +181,9 @@ export abstract class DeltaResolution {
         this.localBases.add(baseOid);
         const obj = this.store.read(baseOid);
         const row = this.store.row(baseOid)!;
-        const starts = obj.type === 'tree' ? treeEntryOffsets(obj.data) : undefined;
-        return { type: TYPE_NUMBERS[obj.type], data: obj.data, depth: row.depth, starts };
+        const known = pre !== undefined && pre.base === baseOid && obj.data.length > (pre.baseStarts?.at(-1) ?? -1);
+        const starts = obj.type === 'tree' ? ((known ? pre.baseStarts : undefined) ?? treeEntryOffsets(obj.data)) : undefined;
+        return { type: TYPE_NUMBERS[obj.type], data: obj.data, depth: row.depth, starts, known };
       }
     }
     if (E.type[b] === 0) return null;
@@ -187,9 +216,9 @@ export abstract class DeltaResolution {
    * The base of a delta met while the pack streams in, if it can be had without waiting: a thin
    * base in a fork's snapshot whose bytes are not in memory (NeedBytes) waits with the deferred.
    */
-  private baseNow(i: number): Base | null {
+  private baseNow(i: number, pre?: Presolved): (Base & { known?: boolean }) | null {
     try {
-      return this.baseContent(i, false);
+      return this.baseContent(i, false, pre);
     } catch (e) {
       if (needBytesIn(e)) return null;
       throw e;
