@@ -5,94 +5,47 @@
 // its writes must be what `git clone` then sees (fsck --strict clean, events recorded), and a
 // ref write racing a push must lose (or win) cleanly. Also measures the latency of one fs call
 // over the binding and git.log({depth: 100}) against the REST log route.
-import { mkdtempSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildRepo, gitAnswers } from '../fixtures/isogit/make-repo.mjs';
+import { describe, expect, test } from 'vitest';
 import {
-  PROJECT_ROOT, adminToken, api, cloneRepo, commitFiles, createRepo, createToken, fsckStrict, git, lsRemote, origin, refMap, revParse, sleep, tmpDir, useArbor,
+  adminToken, api, cloneRepo, commitFiles, createRepo, createToken, fsckStrict, git, lsRemote, origin, refMap, revParse, sleep,
   type RepoInfo,
 } from './harness';
+import { isogitClientAvailable, useIsogitClient } from './harness/isogit-client';
 
-const external = Boolean(process.env.ARBOR_E2E_ORIGIN || process.env.ARBOR_E2E_REFERENCE);
-const registry = mkdtempSync(path.join(os.tmpdir(), 'arbor-devreg-'));
-useArbor({ registry });
-
-let client: { dispose(): Promise<void> } | undefined;
-let clientOrigin = '';
-let answers: any;
-let fixtureDir = '';
-
-type Result = { ok: true; value: any } | { ok: false; error: { message: string; code: string | null; stack?: string } };
-
-async function run(op: string, repo: { namespace: string; name: string }, args: unknown = {}): Promise<any> {
-  const res = await fetch(`${clientOrigin}/run`, { method: 'POST', body: JSON.stringify({ op, ns: repo.namespace, name: repo.name, args }), signal: AbortSignal.timeout(170_000) });
-  expect(res.status).toBe(200);
-  const r = (await res.json()) as Result;
-  if (!r.ok) throw new Error(`${op} failed: ${r.error.code ?? ''} ${r.error.message}\n${r.error.stack ?? ''}`);
-  return r.value;
-}
+const iso = useIsogitClient();
+const run = iso.run;
 
 /** A repository holding the fixture, pushed with git. */
 async function pushedFixture(label: string): Promise<RepoInfo> {
   const repo = await createRepo(label);
-  await git(['push', '--porcelain', repo.remote, 'refs/heads/*:refs/heads/*', 'refs/tags/*:refs/tags/*'], { cwd: fixtureDir, token: repo.token });
+  await git(['push', '--porcelain', repo.remote, 'refs/heads/*:refs/heads/*', 'refs/tags/*:refs/tags/*'], { cwd: iso.fixtureDir, token: repo.token });
   return repo;
 }
 
-beforeAll(async () => {
-  if (external) return;
-  fixtureDir = path.join(await tmpDir('isogit-fixture'), 'repo.git');
-  buildRepo(fixtureDir);
-  answers = gitAnswers(fixtureDir);
-  const { unstable_startWorker } = await import('wrangler');
-  const worker = await unstable_startWorker({
-    config: path.join(PROJECT_ROOT, 'test/fixtures/isogit-client/wrangler.toml'),
-    dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: false, persist: await tmpDir('isogit-client-state'), watch: false, liveReload: false, registry },
-  });
-  client = worker;
-  await worker.ready;
-  clientOrigin = (await worker.url).origin;
-  // The client learns about Arbor through the registry: wait until a call gets through.
-  const end = Date.now() + 30_000;
-  for (;;) {
-    const res = await fetch(`${clientOrigin}/run`, { method: 'POST', body: JSON.stringify({ op: 'reads', ns: 'probe', name: 'missing', args: { answers: {} } }) }).then((r) => r.json() as Promise<Result>).catch(() => null);
-    if (res && !res.ok && /NotFound/.test(res.error.message)) break;
-    if (Date.now() > end) throw new Error(`the client Worker never reached Arbor: ${JSON.stringify(res)}`);
-    await sleep(200);
-  }
-}, 240_000);
-
-afterAll(async () => {
-  await client?.dispose();
-  rmSync(registry, { recursive: true, force: true });
-}, 60_000);
-
-describe.skipIf(external)('isomorphic-git over the RPC fs, from a second Worker', () => {
+describe.skipIf(!isogitClientAvailable)('isomorphic-git over the RPC fs, from a second Worker', () => {
   test('18 read commands over RPC answer exactly as git does (3,210-commit log, walk, merge bases, tags, ...)', async () => {
     const repo = await pushedFixture('iso-reads');
-    const got = await run('reads', repo, { answers });
-    expect(got.branches).toEqual(answers.branches);
-    expect(got.listRefs).toEqual(answers.branches);
-    expect(got.tags).toEqual(answers.tags);
-    expect(got.currentBranch).toBe(answers.currentBranch);
-    expect(got.head).toBe(answers.head);
-    expect(got.resolve).toEqual(answers.resolve);
-    expect(got.config).toEqual(answers.config);
-    expect(got.log.length).toBe(answers.log.length);
-    expect(got.log).toEqual(answers.log);
-    expect(got.logTopic100).toEqual(answers.logTopic100);
-    expect(got.trees).toEqual(answers.trees);
-    expect(got.blobs).toEqual(answers.blobs);
-    expect(got.tagObjects).toEqual(answers.tagObjects);
-    expect(got.files).toEqual(answers.files);
-    expect(got.expand).toEqual(answers.expand);
-    expect(got.mergeBases).toEqual(answers.mergeBases.map((m: any) => ({ ...m, bases: [...m.bases].sort() })));
-    expect(got.descendent).toEqual(answers.descendent);
+    const got = await run('reads', repo, { answers: iso.answers });
+    expect(got.branches).toEqual(iso.answers.branches);
+    expect(got.listRefs).toEqual(iso.answers.branches);
+    expect(got.tags).toEqual(iso.answers.tags);
+    expect(got.currentBranch).toBe(iso.answers.currentBranch);
+    expect(got.head).toBe(iso.answers.head);
+    expect(got.resolve).toEqual(iso.answers.resolve);
+    expect(got.config).toEqual(iso.answers.config);
+    expect(got.log.length).toBe(iso.answers.log.length);
+    expect(got.log).toEqual(iso.answers.log);
+    expect(got.logTopic100).toEqual(iso.answers.logTopic100);
+    expect(got.trees).toEqual(iso.answers.trees);
+    expect(got.blobs).toEqual(iso.answers.blobs);
+    expect(got.tagObjects).toEqual(iso.answers.tagObjects);
+    expect(got.files).toEqual(iso.answers.files);
+    expect(got.expand).toEqual(iso.answers.expand);
+    expect(got.mergeBases).toEqual(iso.answers.mergeBases.map((m: any) => ({ ...m, bases: [...m.bases].sort() })));
+    expect(got.descendent).toEqual(iso.answers.descendent);
     const byPath = (x: string[], y: string[]) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0);
-    for (const name of Object.keys(answers.walk)) expect([name, got.walk[name]]).toEqual([name, [...answers.walk[name]].sort(byPath)]);
+    for (const name of Object.keys(iso.answers.walk)) expect([name, got.walk[name]]).toEqual([name, [...iso.answers.walk[name]].sort(byPath)]);
   });
 
   test('commit, branch, merge, tag, annotatedTag, writeRef, deleteRef over RPC; git clone sees them; fsck --strict clean; events recorded', async () => {
@@ -110,7 +63,7 @@ describe.skipIf(external)('isomorphic-git over the RPC fs, from a second Worker'
     expect(after['refs/tags/iso-annotated']).toBe(w.annotated);
     expect(after['refs/tags/iso-annotated^{}']).toBe(w.merge);
     expect(after['refs/heads/iso-doomed']).toBeUndefined();
-    expect(w.branches.split(',')).toEqual([...answers.branches, 'iso-branch', 'iso-side', 'iso-written'].sort());
+    expect(w.branches.split(',')).toEqual([...iso.answers.branches, 'iso-branch', 'iso-side', 'iso-written'].sort());
     for (const [ref, oid] of Object.entries(before)) if (!['HEAD', 'refs/heads/main'].includes(ref)) expect(after[ref]).toBe(oid);
 
     const { dir } = await cloneRepo(repo.remote, { label: 'iso-clone', token: repo.token, args: ['--mirror'] });
@@ -130,7 +83,7 @@ describe.skipIf(external)('isomorphic-git over the RPC fs, from a second Worker'
     expect(await revParse(work, 'HEAD^{tree}')).toBe(await revParse(dir, 'main^{tree}'));
 
     const events = (await api('GET', `/v1/repos/${repo.namespace}/${repo.name}/events?limit=100`)).json.events as { ref: string; old: string; new: string; actor: string | null }[];
-    const isoEvents = events.filter((e) => e.ref.includes('iso') || (e.ref === 'refs/heads/main' && e.new !== answers.refs['refs/heads/main']));
+    const isoEvents = events.filter((e) => e.ref.includes('iso') || (e.ref === 'refs/heads/main' && e.new !== iso.answers.refs['refs/heads/main']));
     expect(isoEvents.map((e) => e.ref)).toEqual([
       'refs/heads/main', 'refs/heads/iso-branch', 'refs/heads/iso-side', 'refs/heads/main', 'refs/tags/iso-light', 'refs/tags/iso-annotated',
       'refs/heads/iso-written', 'refs/heads/iso-doomed', 'refs/heads/iso-doomed',
@@ -216,7 +169,7 @@ describe.skipIf(external)('isomorphic-git over the RPC fs, from a second Worker'
 
   test('latency: one fs call over the binding, and git.log({depth: 100}) against the REST log route', async () => {
     const repo = await pushedFixture('iso-latency');
-    const m = await run('latency', repo, { calls: 200, rounds: 7, origin: origin(), token: adminToken(), expected: answers.log.length });
+    const m = await run('latency', repo, { calls: 200, rounds: 7, origin: origin(), token: adminToken(), expected: iso.answers.log.length });
     console.log(
       `[isogit-view latency] fs.stat over RPC: median ${m.statMedianMs.toFixed(2)} ms, p90 ${m.statP90Ms.toFixed(2)} ms (200 calls); ` +
         `git.log({depth:100}) over RPC: median ${m.logMedianMs.toFixed(1)} ms; REST GET …/log/main?limit=100: median ${m.restLogMedianMs.toFixed(1)} ms ` +
