@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { generateRepo } from './gen-repo.mjs';
-import { benchFetch, ROOT, startArbor } from './lib.mjs';
+import { apiCaller, ROOT, startArbor } from './lib.mjs';
 
 const SIZES = {
   small: { commits: 800, files: 1500, perCommit: 6, binBytes: 5000 },
@@ -134,16 +134,7 @@ const fmtB = (n) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(2)} MiB` : `${(n 
 
 async function main() {
   const arbor = await startArbor({ persist: path.join(tmp, 'state') });
-  const api = async (method, p, body) => {
-    const res = await benchFetch(arbor.origin + p, {
-      method,
-      headers: { authorization: `Bearer ${arbor.admin}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  };
+  const api = apiCaller(arbor);
   let n = 0;
   const forkTimes = async (src) => {
     const ms = [];

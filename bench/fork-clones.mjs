@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { generateRepo } from './gen-repo.mjs';
-import { benchFetch, rssSampler, startArbor, SIZES, workerdCpuMs } from './lib.mjs';
+import { apiCaller, rssSampler, startArbor, SIZES, workerdCpuMs } from './lib.mjs';
 
 const size = (process.env.BENCH_SIZES ?? 'large').split(',')[0];
 const FORKS = Number(process.env.BENCH_FORKS ?? 8);
@@ -51,16 +51,7 @@ async function rawFetch(remote, token) {
 
 async function main() {
   const arbor = await startArbor({ persist: path.join(tmp, 'state') });
-  const api = async (method, p, body) => {
-    const res = await benchFetch(arbor.origin + p, {
-      method,
-      headers: { authorization: `Bearer ${arbor.admin}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  };
+  const api = apiCaller(arbor);
   try {
     const src = path.join(tmp, `src-${size}.git`);
     process.stderr.write(`generating ${size} repository...\n`);

@@ -165,6 +165,6 @@ export function apiCaller(arbor) {
     });
     const text = await res.text();
     if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${text.slice(0, 300)}`);
-    return JSON.parse(text);
+    return text ? JSON.parse(text) : null; // some routes answer 204
   };
 }
