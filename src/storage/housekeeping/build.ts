@@ -8,6 +8,7 @@ import { walkTree } from '../../pack';
 import type { ObjectRow, ObjectStore } from '../object-store';
 import { packPath } from '../pack-files';
 import { Budget, PER_OBJECT, PER_ROW } from './budget';
+import { readWithin } from './chain-read';
 import { Marker } from './mark';
 import { PackBuilder, type BuildStats, type BuiltEntry } from './pack-builder';
 import { NAMED, nameHash, REACHED, WorkList, YOUNG } from './work';
@@ -141,9 +142,15 @@ export class Build {
     const W = this.work;
     if (this.prune) return;
     while (!budget.over && this.namePos < W.n) {
-      const i = this.namePos++;
-      if (W.type[i] !== 2) continue;
-      const data = this.objects.read(W.oidHex(i)).data;
+      const i = this.namePos;
+      if (W.type[i] !== 2) {
+        this.namePos++;
+        continue;
+      }
+      const obj = readWithin(this.objects, W.oidHex(i), budget); // a chain is read across steps
+      if (!obj) return;
+      this.namePos++;
+      const data = obj.data;
       budget.spend(PER_OBJECT + data.length);
       walkTree(data, (_mode, _m, nameStart, nameEnd, at) => {
         const j = W.find(data, at);

@@ -16,6 +16,7 @@ import { accel } from '../../codec';
 import { PackWriter, type PackTypeNum } from '../../pack';
 import type { ObjectStore } from '../object-store';
 import { Budget, PER_OBJECT } from './budget';
+import { readWithin } from './chain-read';
 import { searchOrder } from './search-order';
 import type { WorkList } from './work';
 
@@ -174,7 +175,18 @@ export class PackBuilder {
       this.whole(i, stored, null); // too big to search: copied as stored
       return;
     }
-    const data = stored ? accel.inflateAt(stored, 0, W.rawSize[i]).data : this.store.read(W.oidHex(i)).data;
+    let data: Uint8Array;
+    if (stored) {
+      data = accel.inflateAt(stored, 0, W.rawSize[i]).data;
+    } else {
+      // a stored delta (a thin one's chain can be 50 deep): read across steps if need be
+      const obj = readWithin(this.store, W.oidHex(i), budget);
+      if (!obj) {
+        this.pos--; // the budget is spent: the same object at the next step
+        return;
+      }
+      data = obj.data;
+    }
     budget.spend(data.length);
     this.cur = { i, stored, data, k: this.win.length - 1, best: null };
     if (!budget.over) this.searchOn(budget); // else the comparisons start at the next step
