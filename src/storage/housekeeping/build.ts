@@ -14,7 +14,7 @@ import { PackBuilder, type BuildStats, type BuiltEntry } from './pack-builder';
 import { NAMED, nameHash, REACHED, WorkList, YOUNG } from './work';
 import type { RunState } from './state';
 
-const ROWS_PER_QUERY = 1000;
+const ROWS_PER_QUERY = 500; // collect steps of 1,000-row queries reached 74 ms at load 5-7 on 2 cores
 const HK_WORK_COLUMNS = 'seq, oid, offset, data_offset, end_offset, type, size, raw_type, raw_size, base_oid, depth, cruft_time';
 
 type Stage = 'collect' | 'mark' | 'young' | 'names' | 'write';

@@ -205,9 +205,8 @@ export class Housekeeper {
       case 'migrate':
         if (this.readersActive()) return 'wait';
         this.maybeFail('migrate');
-        budget.spend(this.migrateBatch * PER_ROW * 2); // a row read and a row replaced
         this.h.transaction(() => {
-          if (migrateRows(this.h.sql, run, this.migrateBatch)) run.phase = 'finish';
+          if (migrateRows(this.h.sql, run, this.migrateBatch, budget)) run.phase = 'finish';
           this.maybeFail('migrate-tx'); // rolls the batch back
           run.errors = 0;
           this.state.saveRun(run);
