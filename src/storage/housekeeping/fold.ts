@@ -17,7 +17,8 @@
 //
 // Being one synchronous step, an interruption leaves nothing half done: the file is complete
 // before the transaction that indexes it, moves the rows and drops the old packs' rows; a file
-// no row names (the isolate died in between) is swept like an interrupted upload's. It never
+// no row names (the isolate died in between) is swept like an interrupted upload's. The old
+// files go once no request is in flight (Folder.sweep). It never
 // touches a run's packs or its new pack, runs only when no pack stream reads rows or files, and
 // a gc finishing later checks the fold's deltas like any other arrival's (swap.ts pruneConflict:
 // the fold's id is above the run's maxPackAtStart).
@@ -83,7 +84,9 @@ export interface FoldHost {
   allocatePackId(): number;
 }
 
-/** Concatenates `packs` into one new pack (see the file comment); returns its id. */
+/** Concatenates `packs` into one new pack (see the file comment); returns its id. The old
+ *  files stay: the caller deletes them (Folder.sweep) once no request that may hold their rows
+ *  is in flight. */
 export function fold(h: FoldHost, packs: FoldPack[]): number {
   const id = h.allocatePackId();
   const fs = h.objects.fs;
@@ -143,10 +146,6 @@ export function fold(h: FoldHost, packs: FoldPack[]): number {
     if (fs.existsSync(packPath(id)) && h.sql.exec(`SELECT 1 FROM packs WHERE id = ?`, id).toArray().length === 0) fs.rmrf(packPath(id));
     throw e;
   }
-  for (const p of packs) {
-    fs.rmrf(packPath(p.id));
-    h.objects.packs.forget(p.id);
-  }
   return id;
 }
 
@@ -155,26 +154,52 @@ export class Folder {
   folds = 0;
   bytes = 0;
   private offUntil = 0;
+  /** Packs folded whose files are still there (see sweep). */
+  private retired: number[] = [];
 
-  constructor(private readonly h: FoldHost) {}
+  /** `idle`: no request is in flight (none can hold index rows read before a fold). */
+  constructor(
+    private readonly h: FoldHost,
+    private readonly idle: () => boolean = () => true,
+  ) {}
 
   /** Folds if there are more than FOLD_AT packs and two or more fit the bounds; returns the
    *  bytes copied (0: no fold). `exclude`: the current run's packs and new pack. */
   maybe(exclude: ReadonlySet<number>): number {
+    this.sweep();
     if (Date.now() < this.offUntil) return 0;
     const take = foldSelection(this.h.sql, exclude);
     if (!take) return 0;
     try {
       fold(this.h, take);
-      this.folds++;
-      const bytes = take.reduce((a, p) => a + p.size, 0);
-      this.bytes += bytes;
-      return bytes;
     } catch (e) {
       // its transaction rolled back (or never ran): the packs stay as they are
       console.error('housekeeping: fold failed', e);
       this.offUntil = Date.now() + 60_000;
       return 0;
     }
+    this.folds++;
+    this.retired.push(...take.map((p) => p.id));
+    this.sweep();
+    const bytes = take.reduce((a, p) => a + p.size, 0);
+    this.bytes += bytes;
+    return bytes;
+  }
+
+  /**
+   * Deletes the folded packs' files once no request is in flight. A request may have read index
+   * rows before the fold and use them after an await (a fetch plans its rows, then streams them:
+   * a stream registers as a reader, and folds wait for readers, but only from its first chunk):
+   * until it ends, the old files still hold those bytes at those offsets. An isolate lost before
+   * leaves files no row names, which the upload sweep removes (RepoStore.sweepUploads).
+   */
+  sweep(): void {
+    if (this.retired.length === 0 || !this.idle()) return;
+    for (const id of this.retired) {
+      if (this.h.sql.exec(`SELECT 1 FROM packs WHERE id = ?`, id).toArray().length > 0) continue; // never: ids are not reused
+      this.h.objects.fs.rmrf(packPath(id));
+      this.h.objects.packs.forget(id);
+    }
+    this.retired = [];
   }
 }

@@ -69,7 +69,7 @@ export class Housekeeper {
   constructor(private readonly h: HkHost) {
     ensureHkSchema(h.sql);
     this.state = new HkState(h.sql);
-    this.folder = new Folder(h);
+    this.folder = new Folder(h, () => (h.traffic?.inFlight() ?? 0) === 0);
     this.activity = new Activity(h.objects, h.uploads);
     // the request that added a pack folds, if the count is past the bound, before it answers
     if (h.traffic) h.traffic.afterRequest = () => this.foldNow('fold (request)');
@@ -232,6 +232,7 @@ export class Housekeeper {
    * a pack stream reads rows or files; traced as `where`. Returns the bytes copied (0: none).
    */
   foldNow(where: string, run?: RunState | null): number {
+    this.folder.sweep(); // old files of earlier folds, once no request is in flight
     if (packCount(this.h.sql) <= FOLD_AT || this.readersActive()) return 0;
     const r = run === undefined ? this.state.run() : run;
     const exclude = new Set<number>(r ? [...r.packs, ...(r.newPack !== null ? [r.newPack] : [])] : []);

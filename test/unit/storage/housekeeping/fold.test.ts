@@ -8,7 +8,9 @@ import { bytesToHex, hashObject } from '../../../../src/pack';
 import { Budget } from '../../../../src/storage/housekeeping/budget';
 import { fold, FOLD_AT, FOLD_MAX_BYTES, FOLD_MAX_OBJECTS, FOLD_MAX_PACKS, foldSelection } from '../../../../src/storage/housekeeping/fold';
 import { packPath } from '../../../../src/storage/pack-files';
+import type { ObjectRow } from '../../../../src/storage/object-store';
 import type { RepoStore } from '../../../../src/storage/repo-store';
+import { Traffic } from '../../../../src/storage/housekeeping/traffic';
 import { blob, buildPack, commit, linearHistory, pushPack, rng, tree, withStore, ZERO, type Obj } from '../helpers';
 import { housekeeper, packIds, runToEnd } from './helpers';
 
@@ -128,7 +130,8 @@ describe('fold', () => {
       console.log(`fold of ${take.length} packs (${take.reduce((a, p) => a + p.size, 0)} bytes): ${(performance.now() - t0).toFixed(1)} ms`);
       validFile(store, sql, id);
       intact(store, sql);
-      expect(store.fs.readdirSync('/packs').length).toBe(packIds(sql).length);
+      // the old files wait for Folder.sweep (no request in flight): nothing else is left
+      expect(store.fs.readdirSync('/packs').length).toBe(packIds(sql).length + take.length);
     });
   });
 
@@ -162,6 +165,34 @@ describe('fold', () => {
       const ms = performance.now() - t0;
       console.log(`fold of ${take.length} packs, ${bytes} bytes, ${take.reduce((a, p) => a + p.objects, 0)} objects: ${ms.toFixed(1)} ms`);
       expect(ms).toBeLessThan(60);
+      intact(store, sql);
+    });
+  });
+
+  it('a request in flight keeps the folded files until it ends: rows it read before the fold still read right', async () => {
+    await withStore('hk-fold-inflight', async (store, state) => {
+      const sql = state.storage.sql;
+      const pushed = new Set<string>();
+      await pushRange(store, 0, FOLD_AT + 4, 1, pushed);
+      const traffic = new Traffic();
+      const hk = housekeeper(store, state, traffic);
+      const done = traffic.begin(); // a fetch that planned its rows and awaits
+      const planned = sql.exec<ObjectRow>(`SELECT * FROM objects`).toArray();
+      const before = new Set(packIds(sql));
+      expect(hk.step()).toBe('more');
+      expect(hk.folder.folds).toBe(1);
+      const gone = [...before].filter((id) => !packIds(sql).includes(id));
+      expect(gone.length).toBeGreaterThanOrEqual(2);
+      for (const id of gone) expect(store.fs.existsSync(packPath(id))).toBe(true);
+      // the stale rows (old pack, old offsets) still read the same bytes, from the files
+      store.objects.clearCaches();
+      for (const r of planned) {
+        const entry = store.objects.inflateEntry(r);
+        expect(entry.length).toBe(r.raw_size);
+      }
+      done(); // the request ends: the fold's old files go
+      for (const id of gone) expect(store.fs.existsSync(packPath(id))).toBe(false);
+      expect(store.fs.readdirSync('/packs').length).toBe(packIds(sql).length);
       intact(store, sql);
     });
   });
