@@ -8,7 +8,7 @@ import { walkTree } from '../../pack';
 import type { ObjectRow, ObjectStore } from '../object-store';
 import { packPath } from '../pack-files';
 import { Budget, PER_OBJECT, PER_ROW } from './budget';
-import { readWithin } from './chain-read';
+import { clearReadCache, readWithin } from './chain-read';
 import { Marker } from './mark';
 import { PackBuilder, type BuildStats, type BuiltEntry } from './pack-builder';
 import { NAMED, nameHash, REACHED, WorkList, YOUNG } from './work';
@@ -131,9 +131,10 @@ export class Build {
     }
     this.progress = this.marker!.visited;
     this.marker = null;
-    // The walk filled the object cache with trees the write does not read again (it reads packs
-    // in search order): 16 MiB held through the write for nothing.
-    this.objects.clearCaches();
+    // The walk filled housekeeping's cache with trees the write does not read again (it reads
+    // packs in search order): held through the write for nothing. (The store's own cache is left
+    // alone: the walk did not fill it, and it holds the commit API's last trees.)
+    clearReadCache(this.objects);
     this.stage = 'write'; // the walk named what kept trees hold; the rest keep name hash 0
   }
 
@@ -167,7 +168,9 @@ export class Build {
     if (!this.builder) {
       this.stream = this.objects.fs.createWriteStream(packPath(this.run.newPack!));
       const stream = this.stream;
-      this.builder = new PackBuilder(this.objects, this.work, (i) => this.keep(i), (b) => stream.write(b), (e) => this.row(e));
+      // a geometric run (background, of recent packs) reuses thin deltas; a full one searches them
+      const reuseRef = this.run.mode === 'geometric' && !this.prune;
+      this.builder = new PackBuilder(this.objects, this.work, (i) => this.keep(i), (b) => stream.write(b), (e) => this.row(e), reuseRef);
     }
     const stats = this.builder.step(budget);
     this.builder.flush();
