@@ -27,8 +27,12 @@ import { bytesToHex } from '../../pack';
 import type { ObjectStore } from '../object-store';
 import { packPath } from '../pack-files';
 
-/** A fold when there are more packs than this (the run's new pack, indexed by a step, and a
- *  push racing a fold can add one each on top: the bound stated is FOLD_AT + 2 = 20). */
+/** A fold when there are more packs than this. The bound stated is FOLD_AT + 2 = 20: a run's
+ *  new pack (indexed by a step, folded at the next) and a concurrent upload's (folded when its
+ *  request ends) can each be on top for a moment. It holds while two of the packs outside the
+ *  current run fit one fold's caps, i.e. while that run ends before its arrivals fill every
+ *  fold pack to the caps (~200 commit packs each, twice that past the bound), and while no
+ *  pack stream is being read (a clone: folds wait for it). */
 export const FOLD_AT = 18;
 /** What one fold may copy and move. Measured in workerd (fold.test.ts, 2 cores, load ~4): a fold
  *  costs ~0.7 ms per source pack (its file read and deleted), ~20 us per index row moved and
@@ -63,6 +67,9 @@ export function foldSelection(
   const n = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM packs`).one().n;
   if (n <= at) return null;
   const need = n - at + 1;
+  // Past the stated bound (a run outlasted what folds at the caps absorb: its arrivals filled
+  // every fold pack), twice the caps: folds of ~25 ms instead of a count that keeps growing.
+  if (n > at + 2) caps = { bytes: caps.bytes * 2, objects: caps.objects * 2, packs: caps.packs };
   const take: FoldPack[] = [];
   let bytes = 0;
   let objects = 0;
