@@ -42,9 +42,10 @@ export function getAccelerator(): AcceleratorMode {
 //   adler32     0.05/0.11  0.10/0.32  0.29/1.16  0.48/1.92  1.11/3.66 2.29/9.03 3.78/14   16/75     266/984
 //   deflate L1  4.38/16    12/20      26/31      34/37      45/49     70/112    125/178   555/570   9125/13625
 //   deflate L6  6.00/17    12/26      36/48      53/59      135/94    273/227   656/531   5719/3625 105500/75000
-//   objectId    0.43/0.83  0.82/0.94  2.14/1.36  3.75/1.95  7.50/3.18 14/5.60   28/11     111/41    1714/632
-//   (objectId: raw ids, ts = the native one-shot SHA-1 of native-sha1.ts, not createHash;
-//   sweep=1&only=objectId, best of 30 rounds, load average ~4.5 on 2 cores)
+//   objectId    0.61/1.00  0.75/1.25  3.00/1.94  3.91/2.53  7.50/3.83 21/7.39   34/14     111/41    1857/600
+//   (objectId: raw ids, wasmObjectId / objectIdNative: the native one-shot SHA-1 of native-sha1.ts
+//   up to 8 KiB, createHash above; the sweep's objectId pair, timed as best of 30 rounds of 12 ms
+//   in the vitest workerd, load average ~4.7 on 2 cores; 512 B: 1.15/1.36)
 //   (deflate and adler32 (SIMD since): under `wrangler dev`, GET /v1/admin/bench/wasm?sweep=1&only=...,
 //   with the machine's load average at ~6 on 2 cores: take ±30%)
 //

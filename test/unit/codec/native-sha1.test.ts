@@ -9,10 +9,10 @@ import { randomBytes, rng } from './wasm/helpers';
 
 const rand = rng(2201);
 const TYPES: ObjectType[] = ['blob', 'tree', 'commit', 'tag'];
-/** 0..200, the Wasm/native switch (512), the one-shot's copy limit (64 KiB), and larger. */
+/** 0..200, the Wasm/native switch (512), the one-shot's copy limit (8 KiB), and larger. */
 const SIZES = [
   ...Array.from({ length: 201 }, (_, i) => i),
-  447, 448, 511, 512, 513, 1535, 1536, 1537, 4096, 65_535, 65_536, 65_537, 1_048_577,
+  447, 448, 511, 512, 513, 1535, 1536, 1537, 4096, 8191, 8192, 8193, 65_536, 1_048_577,
 ];
 
 afterEach(() => setAccelerator('auto'));
