@@ -4,11 +4,15 @@
 // JSON, Worker -> Durable Object, tree edit, hashing, pack write, index, ref update,
 // housekeeping hook) and reports the median, the spread, the load average, and the CPU time
 // workerd and this client spent per commit (less dependent on what else the machine runs).
+// wrangler's local observability collector (a trace explorer for `wrangler dev`: every span of
+// every request, one per SQL statement, is streamed to a JS tail worker in the same workerd) is
+// off here: it cost ~10 of the ~30 ms of workerd CPU per commit (perf, this machine), and no
+// deployed Worker runs it. X_LOCAL_OBSERVABILITY=true puts it back (the figures before this).
 //   node bench/bigdir-commit.mjs
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { apiCaller, median, startArbor, workerdCpuMs } from './lib.mjs';
+import { apiCaller, collectorNote, median, startArbor, workerdCpuMs } from './lib.mjs';
 
 const BIGDIR = Number(process.env.BENCH_BIGDIR ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 50);
@@ -44,6 +48,7 @@ async function main() {
     const q = (f) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * f))];
     console.log(`1-file commit into a ${BIGDIR}-entry directory, ${ROUNDS} commits: median ${median(one).toFixed(1)} ms, min ${sorted[0].toFixed(1)}, p25 ${q(0.25).toFixed(1)}, p75 ${q(0.75).toFixed(1)}, max ${sorted.at(-1).toFixed(1)} ms`);
     console.log(`CPU per commit: workerd ${workerdCpu.toFixed(1)} ms (Worker, Durable Object, runtime), this client ${clientCpu.toFixed(1)} ms (workerd also counts work off the request path: GC, storage flushes)`);
+    console.log(collectorNote());
     console.log(`load average before/after the timed commits: ${loadBefore} / ${load()} (${os.cpus().length} cores)`);
   } finally {
     await arbor.stop();

@@ -9,6 +9,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { heapSampler } from './heap.mjs';
 
+// wrangler's local observability collector (on by default under `wrangler dev` since 4.x): each
+// request's trace, one span per SQL statement, is streamed to a JS tail worker in the same
+// workerd. A perf profile of a 1-file commit into a 10,000-entry directory put it at ~7-10 of
+// ~30 ms of workerd CPU (bench/commit-perf.mjs); no deployed Worker runs it, and `npm start` turns
+// it off too. Every bench runs without it unless X_LOCAL_OBSERVABILITY=true, and prints which.
+process.env.X_LOCAL_OBSERVABILITY ??= 'false';
+export const collectorNote = () => `wrangler's local trace collector: ${process.env.X_LOCAL_OBSERVABILITY === 'false' ? 'off' : 'ON'} (X_LOCAL_OBSERVABILITY)`;
+
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export const SIZES = {
@@ -67,6 +75,7 @@ export function workerdCpuMs() {
 export async function startArbor({ persist, inspectorPort, sampler = true }) {
   process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
   process.env.WRANGLER_LOG ??= 'error';
+  process.stderr.write(collectorNote() + '\n');
   const { unstable_startWorker } = await import('wrangler');
   const admin = 'bench-' + randomBytes(8).toString('hex');
   const worker = await unstable_startWorker({

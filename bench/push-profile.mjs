@@ -21,6 +21,8 @@ import { fileURLToPath } from 'node:url';
 import { generateRepo } from './gen-repo.mjs';
 import { connectInspector, summarizeCpuProfile, topLines } from './inspector.mjs';
 
+// As every bench (lib.mjs): without wrangler's local trace collector unless asked.
+process.env.X_LOCAL_OBSERVABILITY ??= 'false';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SIZES = {
   small: { commits: 800, files: 1500, perCommit: 6, binBytes: 5000 },

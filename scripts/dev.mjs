@@ -47,6 +47,10 @@ if (!originGiven()) {
 }
 
 const wrangler = join(ROOT, 'node_modules', '.bin', 'wrangler');
-const child = spawn(wrangler, ['dev', ...args, ...extra], { cwd: ROOT, stdio: 'inherit' });
+// wrangler's local trace collector streams every request's spans, one per SQL statement, to a JS
+// tail worker in the same workerd: about a third of the CPU of a small commit, which no deployed
+// Worker pays. Off unless X_LOCAL_OBSERVABILITY=true.
+const env = { ...process.env, X_LOCAL_OBSERVABILITY: process.env.X_LOCAL_OBSERVABILITY ?? 'false' };
+const child = spawn(wrangler, ['dev', ...args, ...extra], { cwd: ROOT, stdio: 'inherit', env });
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -12,6 +12,8 @@ import { deflate, inflateAt } from '../../src/codec/inflate';
 import { applyDelta, createDelta } from '../../src/codec/delta';
 import { crc32 } from '../../src/codec/crc32';
 import { hashObject } from '../../src/codec/object-id';
+import { objectIdNative } from '../../src/codec/native-sha1';
+import { wasmObjectId } from '../../src/codec/wasm/hash';
 import { adler32Ts, sha1Ts } from '../../src/codec/twins';
 import { adler32Pure, applyDeltaPure, crc32Pure, createDeltaPure, deflatePure, hashObjectPure, inflateAtPure, sha1Pure } from './purejs';
 import { accel, getAccelerator, setAccelerator, wasmAdler32, wasmApplyDelta, wasmCreateDelta, wasmCrc32, wasmDeflate, wasmHashObject, wasmInflateAt, wasmSha1 } from '../../src/codec';
@@ -308,7 +310,7 @@ const SWEEP_SIZES = [64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 65536, 26
 function runSweep(opts: MicroBenchOptions, rounds: number, minMs: number): SweepRow[] {
   const rand = rng(77);
   const out: SweepRow[] = [];
-  const fns = ['sha1', 'hashObject', 'inflateAt', 'applyDelta', 'createDelta', 'crc32', 'adler32', 'deflate L1', 'deflate L6'].filter((f) => !opts.only || f.includes(opts.only));
+  const fns = ['sha1', 'hashObject', 'objectId', 'inflateAt', 'applyDelta', 'createDelta', 'crc32', 'adler32', 'deflate L1', 'deflate L6'].filter((f) => !opts.only || f.includes(opts.only));
   for (const size of SWEEP_SIZES) {
     const count = Math.max(4, Math.min(2000, Math.floor((2 << 20) / size)));
     const objs = Array.from({ length: count }, () => text(size, rand));
@@ -326,6 +328,10 @@ function runSweep(opts: MicroBenchOptions, rounds: number, minMs: number): Sweep
         case 'hashObject':
           wasm = () => { for (const o of objs) sink += wasmHashObject('blob', o).length; };
           ts = () => { for (const o of objs) sink += hashObject('blob', o).length; };
+          break;
+        case 'objectId': // raw ids; the platform side is the native one-shot SHA-1 (native-sha1.ts)
+          wasm = () => { for (const o of objs) sink += wasmObjectId('blob', o)!.length; };
+          ts = () => { for (const o of objs) sink += objectIdNative('blob', o).length; };
           break;
         case 'inflateAt':
           wasm = () => { for (const z of zs) sink += wasmInflateAt(z, 0, size).consumed; };

@@ -6,7 +6,9 @@ import { applyDelta, createDelta } from './delta';
 import { crc32 } from './crc32';
 import { hashObject, type ObjectType } from './object-id';
 import { adler32Ts, createSha1Ts, sha1Ts, type Sha1Hasher } from './twins';
-import { createWasmSha1, wasmAdler32, wasmCrc32, wasmHashObject, wasmSha1 } from './wasm/hash';
+import { createWasmSha1, wasmAdler32, wasmCrc32, wasmHashObject, wasmObjectId, wasmSha1 } from './wasm/hash';
+import { objectIdNative } from './native-sha1';
+import { hexToBytes } from './hex';
 import { wasmDeflate, wasmInflateAt } from './wasm/inflate';
 import { DELTA_DEFAULT_MAX, wasmApplyDelta, wasmCreateDelta } from './wasm/delta';
 import { wasmWalkPack, type WalkedEntry, type WalkResult } from './wasm/walk';
@@ -40,6 +42,10 @@ export function getAccelerator(): AcceleratorMode {
 //   adler32     0.05/0.11  0.10/0.32  0.29/1.16  0.48/1.92  1.11/3.66 2.29/9.03 3.78/14   16/75     266/984
 //   deflate L1  4.38/16    12/20      26/31      34/37      45/49     70/112    125/178   555/570   9125/13625
 //   deflate L6  6.00/17    12/26      36/48      53/59      135/94    273/227   656/531   5719/3625 105500/75000
+//   objectId    0.61/1.00  0.75/1.25  3.00/1.94  3.91/2.53  7.50/3.83 21/7.39   34/14     111/41    1857/600
+//   (objectId: raw ids, wasmObjectId / objectIdNative: the native one-shot SHA-1 of native-sha1.ts
+//   up to 8 KiB, createHash above; the sweep's objectId pair, timed as best of 30 rounds of 12 ms
+//   in the vitest workerd, load average ~4.7 on 2 cores; 512 B: 1.15/1.36)
 //   (deflate and adler32 (SIMD since): under `wrangler dev`, GET /v1/admin/bench/wasm?sweep=1&only=...,
 //   with the machine's load average at ~6 on 2 cores: take ±30%)
 //
@@ -52,6 +58,11 @@ export function getAccelerator(): AcceleratorMode {
 const AUTO = {
   /** SHA-1 and object ids: Wasm up to 1.5 KiB (5-8x at 64 B, 3.5-6x at 256 B, 1.2-2.2x at 1 KiB; 0.8-1.0x at 2 KiB, 0.3x from 64 KiB). */
   hashMaxWasm: 1536,
+  /**
+   * Raw object ids (objectId): Wasm up to 512 B, above it the native one-shot SHA-1 without
+   * createHash's stream wrapper (native-sha1.ts), which moves the crossover down from 1.5 KiB.
+   */
+  objectIdMaxWasm: 512,
   /** Inflate: Wasm up to 8 KiB of output (9x at 64 B, 2.9x at 256 B, 1.7x at 1 KiB, 1.3x at 4 KiB, 1.0x at 8-16 KiB, 0.7-0.8x above). */
   inflateMaxWasm: 8192,
   /** Delta apply: Wasm for bases up to 2 KiB, a marginal win (0.9-1.3x per size, 1.05-1.7x on the pack mix over several runs); 0.6-0.8x from 64 KiB (two extra copies). */
@@ -106,6 +117,12 @@ export const accel = {
   hashObject(type: ObjectType, data: Uint8Array): string {
     if (mode === 'wasm' || (mode === 'auto' && data.length <= AUTO.hashMaxWasm)) return wasmHashObject(type, data);
     return hashObject(type, data);
+  },
+  /** hashObject's id as 20 raw bytes (a fresh array): what the ingest keeps, without a hex string per object. */
+  objectId(type: ObjectType, data: Uint8Array): Uint8Array {
+    if (mode === 'ts') return hexToBytes(hashObject(type, data));
+    if (mode === 'wasm' || data.length <= AUTO.objectIdMaxWasm) return wasmObjectId(type, data) ?? objectIdNative(type, data);
+    return objectIdNative(type, data);
   },
   inflateAt(buf: Uint8Array, offset: number, expectedSize: number): { data: Uint8Array; consumed: number } {
     if (mode === 'wasm' || (mode === 'auto' && expectedSize <= AUTO.inflateMaxWasm)) return wasmInflateAt(buf, offset, expectedSize);

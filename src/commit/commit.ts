@@ -384,6 +384,11 @@ export async function createCommit(ctx: RepoContext, body: unknown, nowMs = Date
   objects.push({ type: 'commit', data: commitData });
 
   const { ingest, pack } = await ingestObjects(ctx, objects, objects.length, batch.known);
+  // Cached before the ref update, which reads the new commit back (its fast-forward check):
+  // from here, not from the pack file just written. A cache entry is keyed by the id of its
+  // bytes and read only for an indexed object, so one left by a refused update is harmless.
+  store.objects.remember(commitOid, commitData);
+  for (const [oid, t] of trees) store.objects.remember(oid, t.data);
   const [res] = await commitPushSettled(store, pack, [{ name: input.ref, oldOid: current ?? ZERO_OID, newOid: commitOid }], false, 'commit');
   if (!res.ok) {
     ingest.discardFile();
@@ -393,7 +398,6 @@ export async function createCommit(ctx: RepoContext, body: unknown, nowMs = Date
     if (isProtectionRefusal(res.error)) throw new ServiceError(403, 'protected_branch', `branch '${input.branch}': ${res.error}`);
     throw new ServiceError(422, 'rejected', `ref update rejected: ${res.error ?? 'unknown reason'}`);
   }
-  for (const [oid, t] of trees) store.objects.remember(oid, t.data);
   return { commit: commitOid, tree: treeOid, branch: input.branch, parents };
 }
 

@@ -58,10 +58,12 @@ export class RepoHost {
    * Kept in SQLite, so evictions do not reset it.
    */
   countRequest(ms: number): void {
-    const sql = this.ctx.storage.sql;
-    for (const [key, add] of [['requests', 1], ['busy_ms', Math.round(ms)]] as const) {
-      sql.exec(`INSERT INTO repo_meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + ?`, key, String(add), add);
-    }
+    // One statement for both counters: every request pays it (a statement costs ~0.1 ms of CPU locally).
+    const add = Math.round(ms);
+    this.ctx.storage.sql.exec(
+      `INSERT INTO repo_meta (key, value) VALUES ('requests', '1'), ('busy_ms', ?) ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + CAST(excluded.value AS INTEGER)`,
+      String(add),
+    );
   }
 
   /** What countRequest() recorded, and the size of this DO's SQLite database (metadata and packs). */

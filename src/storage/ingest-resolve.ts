@@ -8,7 +8,7 @@ import { accel, deltaResultSize } from '../codec';
 import { PackEntries } from './entries';
 import { IngestError } from './ingest-error';
 import { ByteLru } from './lru';
-import { type ObjectStore, TYPE_NUMBERS } from './object-store';
+import { MissingObjectError, type ObjectStore, TYPE_NUMBERS } from './object-store';
 import { needBytesIn, withSnapshotBytes } from './snapshot';
 import { DEFAULT_RESOLVE_LIMITS, ResolveBudget, type ResolveLimits } from './delta-limits';
 
@@ -179,11 +179,13 @@ export abstract class DeltaResolution {
         // Thin pack: the base is an object the repository already has.
         if (!this.usableBase(baseOid)) return null;
         this.localBases.add(baseOid);
-        const obj = this.store.read(baseOid);
-        const row = this.store.row(baseOid)!;
-        const known = pre !== undefined && pre.base === baseOid && obj.data.length > (pre.baseStarts?.at(-1) ?? -1);
-        const starts = obj.type === 'tree' ? ((known ? pre.baseStarts : undefined) ?? treeEntryOffsets(obj.data)) : undefined;
-        return { type: TYPE_NUMBERS[obj.type], data: obj.data, depth: row.depth, starts, known };
+        // One row lookup for its type, depth and content (read() would look it up again).
+        const row = this.store.row(baseOid);
+        if (!row) throw new MissingObjectError(baseOid);
+        const data = this.store.content(row);
+        const known = pre !== undefined && pre.base === baseOid && data.length > (pre.baseStarts?.at(-1) ?? -1);
+        const starts = row.type === TYPE_NUMBERS.tree ? ((known ? pre.baseStarts : undefined) ?? treeEntryOffsets(data)) : undefined;
+        return { type: row.type, data, depth: row.depth, starts, known };
       }
     }
     if (E.type[b] === 0) return null;

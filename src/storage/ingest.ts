@@ -205,9 +205,10 @@ export class PackIngest extends DeltaResolution {
     if (depth > MAX_DELTA_DEPTH) throw new IngestError(`delta chain deeper than ${MAX_DELTA_DEPTH} at offset ${E.offset[i]}`);
     if (data.length > MAX_OBJECT_BYTES) throw new IngestError(`object at offset ${E.offset[i]} exceeds ${MAX_OBJECT_BYTES} bytes`);
     const name = TYPE_NAMES[type];
-    // A blob's id as text is only needed for messages: most objects of a pack are blobs, so an
-    // id the walker gave raw stays raw for them.
-    const oid = known === undefined ? accel.hashObject(name, data) : type === 3 ? '' : bytesToHex(known);
+    // Ids are made raw (the walker's, or accel.objectId's): a blob's id as text is only needed
+    // for messages, and most objects of a pack are blobs.
+    const id = known ?? accel.objectId(name, data);
+    const oid = type === 3 ? '' : bytesToHex(id);
     // A tree's entries are recorded as referenced while it is validated (one pass over it).
     let problem: string | null;
     if (type === 2) {
@@ -220,13 +221,13 @@ export class PackIngest extends DeltaResolution {
     } else {
       problem = validateObject(type, data, NO_OPTIONS);
     }
-    if (problem) throw new IngestError(`invalid ${name} ${oid || bytesToHex(known!)}: ${problem}`);
+    if (problem) throw new IngestError(`invalid ${name} ${oid || bytesToHex(id)}: ${problem}`);
     this.refs.throwConflict();
     E.type[i] = type;
     E.size[i] = data.length;
     E.depth[i] = depth;
     this.deltas.delete(i);
-    if (known === undefined ? E.setOid(i, oid) : E.setOidBytes(i, known)) this.refs.holds(E.oids, i * 20, type);
+    if (E.setOidBytes(i, id)) this.refs.holds(E.oids, i * 20, type);
     if (type === 1) {
       const c = parseCommit(data);
       this.refs.expectHex(c.tree, 2);

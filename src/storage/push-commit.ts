@@ -5,6 +5,7 @@
 // hands over the few internals it needs (PushInternals).
 import { isAncestor, type ObjectReader } from './ancestry';
 import type { IngestedPack } from './ingest';
+import { TYPE_NAMES } from './object-store';
 import { rememberPushedTags } from './peel-cache';
 import { ReachCache } from './reach';
 import { ZERO_OID, isValidRefName, type RefUpdate, type RefUpdateResult } from './refs';
@@ -127,6 +128,14 @@ function ancestorOrFalse(store: RepoStore, a: string, b: string): boolean {
 }
 
 /** isAncestor over the store (and, when given, the pack being pushed). */
-export function isAncestorIn(store: RepoStore, a: string, b: string, read: ObjectReader = (oid) => (store.objects.has(oid) ? store.objects.read(oid) : null)): boolean {
+export function isAncestorIn(store: RepoStore, a: string, b: string, read: ObjectReader = storedReader(store)): boolean {
   return isAncestor(a, b, read);
+}
+
+/** Stored objects by id, or null: one row lookup each (has() then read() looked it up twice). */
+function storedReader(store: RepoStore): ObjectReader {
+  return (oid) => {
+    const row = store.objects.row(oid);
+    return row ? { type: TYPE_NAMES[row.type], data: store.objects.content(row) } : null;
+  };
 }

@@ -80,6 +80,18 @@ export function wasmHashObject(type: ObjectType, data: Uint8Array): string {
 }
 
 
+/** wasmHashObject's id as raw bytes (no hex string made), for data up to CHUNK bytes; null when the arena cannot grow. */
+export function wasmObjectId(type: ObjectType, data: Uint8Array): Uint8Array | null {
+  const n = data.length;
+  const code = TYPE_CODES[type];
+  if (code === undefined || n > CHUNK) return null;
+  const e = instance();
+  if (!reserve(e, n + 20)) return null;
+  rt.mem.set(data, rt.base);
+  e.git_hash(code, rt.base, n, rt.base + n);
+  return rt.mem.slice(rt.base + n, rt.base + n + 20);
+}
+
 /**
  * A running checksum of buf through the arena, CHUNK bytes at a time: `step` is the Wasm export,
  * `twin` the TS function used when the arena cannot grow.

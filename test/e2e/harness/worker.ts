@@ -107,6 +107,9 @@ export async function startArbor(opts: StartOptions = {}): Promise<State> {
   }
   process.env.WRANGLER_SEND_METRICS = 'false';
   process.env.DO_NOT_TRACK = '1';
+  // wrangler's local trace collector (a tail worker fed one span per SQL statement) costs about a
+  // third of a small request's CPU, and no deployed Worker runs it (bench/lib.mjs).
+  process.env.X_LOCAL_OBSERVABILITY ??= 'false';
   // No network here: don't try to download the Request.cf object on every start.
   process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= 'false';
   process.env.WRANGLER_LOG ??= process.env.ARBOR_E2E_LOG ?? 'warn';

@@ -69,9 +69,13 @@ describe('tree validation with copied runs', () => {
         at += parts[parts.length - 1].length;
       }
       const t = concat(...parts);
-      const got = validateObject('tree', t, { ...opts, copiedFrom: { runs: Int32Array.from(runs), baseStarts: starts } });
-      const want = validateObject('tree', t, opts);
+      const gotStarts = { offsets: new Int32Array(4), count: 0 };
+      const wantStarts = { offsets: new Int32Array(4), count: 0 };
+      const got = validateObject('tree', t, { ...opts, copiedFrom: { runs: Int32Array.from(runs), baseStarts: starts }, entryStarts: gotStarts });
+      const want = validateObject('tree', t, { ...opts, entryStarts: wantStarts });
       expect(got, `case ${i}`).toBe(want);
+      // the entry offsets handed to the next delta against this tree are the same too
+      if (want === null) expect([...gotStarts.offsets.subarray(0, gotStarts.count)], `case ${i}`).toEqual([...wantStarts.offsets.subarray(0, wantStarts.count)]);
       if (want === null) valid++;
       if (runs.length > 0) copiedCases++;
     }

@@ -69,6 +69,37 @@ describe('PktStream', () => {
     await expect(r.packet()).rejects.toThrow(/^idle: /);
   });
 
+  it('the idle limit is per wait, not per stream: a steady slow stream longer than it is read whole', async () => {
+    // One watchdog serves the whole stream (pkt-stream.ts): it must re-arm while bytes keep
+    // coming, and must not fire while the caller, not the stream, is slow.
+    let sent = 0;
+    const slow = new ReadableStream<Uint8Array>({
+      pull: async (c) => {
+        await new Promise((r) => setTimeout(r, 30));
+        if (sent++ === 12) c.close();
+        else c.enqueue(new Uint8Array([0x61]));
+      },
+    });
+    const r = new PktStream(slow, { idleMs: 100, fail: (kind, m) => new Error(`${kind}: ${m}`) });
+    let n = 0;
+    const t = Date.now();
+    for (let c = await r.chunk(); c !== null; c = await r.chunk()) {
+      n += c.length;
+      if (n === 6) await new Promise((res) => setTimeout(res, 250)); // the caller is busy
+    }
+    expect(n).toBe(12);
+    expect(Date.now() - t).toBeGreaterThan(300);
+    // ...and a stall after bytes still ends the read.
+    let left = 2;
+    const stalls = new ReadableStream<Uint8Array>({
+      pull: (c) => (left-- > 0 ? c.enqueue(new Uint8Array([0x62])) : new Promise(() => {})),
+    });
+    const s = new PktStream(stalls, { idleMs: 60, fail: (kind, m) => new Error(`${kind}: ${m}`) });
+    expect(await s.chunk()).toEqual(new Uint8Array([0x62]));
+    expect(await s.chunk()).toEqual(new Uint8Array([0x62]));
+    await expect(s.chunk()).rejects.toThrow(/^idle: no data/);
+  });
+
   it('stops at the byte cap and reports bad framing through fail()', async () => {
     const big = new Uint8Array(100).fill(0x41);
     const capped = new PktStream(streamOf(big, 10), { maxBytes: 50, fail: (k) => new Error(k) });
