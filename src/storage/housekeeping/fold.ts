@@ -170,11 +170,18 @@ export class Folder {
     private readonly idle: () => boolean = () => true,
   ) {}
 
-  /** Folds if there are more than FOLD_AT packs and two or more fit the bounds; returns the
-   *  bytes copied (0: no fold). `exclude`: the current run's packs and new pack. */
-  maybe(exclude: ReadonlySet<number>): number {
+  /** Whether the count is past FOLD_AT (and, first, the old files of earlier folds go if they can). */
+  due(): boolean {
+    this.sweep();
+    return packCount(this.h.sql) > FOLD_AT;
+  }
+
+  /** Folds if there are more than FOLD_AT packs and two or more fit the bounds, never the
+   *  current run's packs or new pack; returns the bytes copied (0: no fold). */
+  maybe(run: { packs: number[]; newPack: number | null } | null): number {
     this.sweep();
     if (Date.now() < this.offUntil) return 0;
+    const exclude = new Set<number>(run ? [...run.packs, ...(run.newPack !== null ? [run.newPack] : [])] : []);
     const take = foldSelection(this.h.sql, exclude);
     if (!take) return 0;
     try {
@@ -209,4 +216,8 @@ export class Folder {
     }
     this.retired = [];
   }
+}
+
+export function packCount(sql: SqlStorage): number {
+  return sql.exec<{ n: number }>(`SELECT count(*) AS n FROM packs`).one().n;
 }

@@ -26,7 +26,7 @@ import { ensureHkSchema } from './schema';
 import { HkState, sizesOf, type HkStatus, type MaintenanceRequest, type RunState, type RunSummary, type Sizes } from './state';
 import { finishRun, MIGRATE_BATCH, migrateRows, removeOldFiles } from './swap';
 import { HARD_CAP_PACKS, type Traffic } from './traffic';
-import { Folder, FOLD_AT } from './fold';
+import { Folder, packCount } from './fold';
 import { hkStatus, runSummary } from './status';
 import { StepTrace } from './step-trace';
 
@@ -115,7 +115,6 @@ export class Housekeeper {
     }
   }
 
-
   /** One synchronous step of the current run (or the start of the next). */
   step(budget = new Budget()): StepResult {
     const t0 = Date.now();
@@ -203,7 +202,7 @@ export class Housekeeper {
       case 'build':
         return this.building(run, budget);
       case 'migrate':
-        if (this.readersActive()) return 'wait';
+        if (this.activity.readersActive()) return 'wait';
         this.maybeFail('migrate');
         this.h.transaction(() => {
           if (migrateRows(this.h.sql, run, this.migrateBatch, budget)) run.phase = 'finish';
@@ -213,7 +212,7 @@ export class Housekeeper {
         });
         return 'more';
       case 'finish':
-        if (this.readersActive() || (run.cutoff !== null && this.uploadsActive())) return 'wait';
+        if (this.activity.readersActive() || (run.cutoff !== null && this.activity.uploadsActive())) return 'wait';
         this.maybeFail('finish');
         budget.spend(run.cutoff !== null ? STEP_UNITS : STEP_UNITS / 4); // gc walks what refs moved to
         this.h.transaction(() => this.finishing(run));
@@ -227,17 +226,12 @@ export class Housekeeper {
   /** Keeps the pack count bounded whatever runs are doing (fold.ts). */
   readonly folder: Folder;
 
-  /**
-   * A fold if the count is past the bound (fold.ts), never of the current run's packs, nor while
-   * a pack stream reads rows or files; traced as `where`. Returns the bytes copied (0: none).
-   */
+  /** A fold if the count is past the bound (fold.ts), none while a pack stream reads rows or
+   *  files; traced as `where`. Returns the bytes copied (0: none). */
   foldNow(where: string, run?: RunState | null): number {
-    this.folder.sweep(); // old files of earlier folds, once no request is in flight
-    if (packCount(this.h.sql) <= FOLD_AT || this.readersActive()) return 0;
-    const r = run === undefined ? this.state.run() : run;
-    const exclude = new Set<number>(r ? [...r.packs, ...(r.newPack !== null ? [r.newPack] : [])] : []);
+    if (!this.folder.due() || this.activity.readersActive()) return 0;
     const t0 = performance.now();
-    const bytes = this.folder.maybe(exclude);
+    const bytes = this.folder.maybe(run === undefined ? this.state.run() : run);
     if (bytes > 0 && where === 'fold') this.lastStepWhere = where;
     else if (bytes > 0) this.stepTrace.note(where, performance.now() - t0);
     return bytes;
@@ -324,7 +318,7 @@ export class Housekeeper {
   }
 
   private cleaning(run: RunState): StepResult {
-    if (this.readersActive()) return 'wait';
+    if (this.activity.readersActive()) return 'wait';
     this.maybeFail('cleanup');
     if (run.oldFiles.length > 0) {
       removeOldFiles(this.h.objects, run);
@@ -396,20 +390,8 @@ export class Housekeeper {
     return runSummary(run, outcome, after, error, this.longestStep);
   }
 
-  private readersActive(): boolean {
-    return this.activity.readersActive();
-  }
-
-  private uploadsActive(): boolean {
-    return this.activity.uploadsActive();
-  }
-
   status(): HkStatus {
     ensureHkSchema(this.h.sql);
     return { ...hkStatus(this.h.sql, this.state, this.build), steps: this.stepTrace.toJSON() };
   }
-}
-
-function packCount(sql: SqlStorage): number {
-  return sql.exec<{ n: number }>(`SELECT count(*) AS n FROM packs`).one().n;
 }
