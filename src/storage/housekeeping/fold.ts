@@ -170,10 +170,11 @@ export class Folder {
     private readonly idle: () => boolean = () => true,
   ) {}
 
-  /** Whether the count is past FOLD_AT (and, first, the old files of earlier folds go if they can). */
+  /** Whether the count is past FOLD_AT and automatic housekeeping is on (and, first, the old
+   *  files of earlier folds go if they can). */
   due(): boolean {
     this.sweep();
-    return packCount(this.h.sql) > FOLD_AT;
+    return packCount(this.h.sql) > FOLD_AT && !autoTurnedOff(this.h.sql);
   }
 
   /** Folds if there are more than FOLD_AT packs and two or more fit the bounds, never the
@@ -220,4 +221,12 @@ export class Folder {
 
 export function packCount(sql: SqlStorage): number {
   return sql.exec<{ n: number }>(`SELECT count(*) AS n FROM packs`).one().n;
+}
+
+/** Every repository of the network turned automatic housekeeping off (policy.ts autoEnabled;
+ *  a store no repository is registered in yet, a test's, counts as on here). */
+function autoTurnedOff(sql: SqlStorage): boolean {
+  const repos = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM repos`).one().n;
+  const off = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM repo_info WHERE key = 'hk_auto' AND value = '0'`).one().n;
+  return repos > 0 && off >= repos;
 }
