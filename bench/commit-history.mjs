@@ -61,6 +61,8 @@ async function main() {
         cpu = now;
       }
     }
+    const slow = times.map((ms, i) => [ms, i + 1]).sort((a, b) => b[0] - a[0]).slice(0, 10);
+    console.log(`slowest commits (ms@commit): ${slow.map(([ms, i]) => `${ms.toFixed(0)}@${i}`).join(' ')}; over 150 ms: ${times.filter((t) => t > 150).length}, over 100 ms: ${times.filter((t) => t > 100).length}`);
     const first = median(times.slice(0, 100));
     const last = median(times.slice(-100));
     if (PACKS_EVERY > 0) {

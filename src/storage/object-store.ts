@@ -163,6 +163,11 @@ export class ObjectStore {
     this.cache.set(oid, data);
   }
 
+  /** The content of `oid` if the cache holds it (housekeeping/chain-read.ts reads a chain in steps). */
+  cached(oid: string): Uint8Array | undefined {
+    return this.cache.get(oid);
+  }
+
   /** Object content for a row; walks the delta chain iteratively (chains can be deep). */
   content(row: ObjectRow): Uint8Array {
     const hit = this.cache.get(row.oid);

@@ -7,6 +7,7 @@ import { bytesToHex, parseCommit, parseTag, walkTree } from '../../pack';
 import { MissingObjectError, type ObjectStore } from '../object-store';
 import { OidTable } from '../oid-table';
 import { Budget, PER_OBJECT } from './budget';
+import { readWithin } from './chain-read';
 import { NAMED, nameHash, REACHED, YOUNG, type WorkList } from './work';
 
 const GITLINK = 0o160000;
@@ -37,14 +38,17 @@ export class Marker {
   /** Walks until the budget is spent; true when nothing is left. */
   step(budget: Budget): boolean {
     while (this.stack.length > 0 && !budget.over) {
-      const oid = this.stack.pop()!;
+      const oid = this.stack[this.stack.length - 1];
       let obj;
       try {
-        obj = this.store.read(oid);
+        obj = readWithin(this.store, oid, budget); // a chain is read across steps
       } catch (e) {
-        if (e instanceof MissingObjectError) continue; // beyond a shallow boundary
-        throw e;
+        if (!(e instanceof MissingObjectError)) throw e;
+        this.stack.pop(); // beyond a shallow boundary
+        continue;
       }
+      if (!obj) break;
+      this.stack.pop();
       this.visited++;
       budget.spend(PER_OBJECT + obj.data.length);
       if (obj.type === 'commit') {

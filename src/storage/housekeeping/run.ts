@@ -26,7 +26,7 @@ import { ensureHkSchema } from './schema';
 import { HkState, sizesOf, type HkStatus, type MaintenanceRequest, type RunState, type RunSummary, type Sizes } from './state';
 import { finishRun, MIGRATE_BATCH, migrateRows, removeOldFiles } from './swap';
 import { HARD_CAP_PACKS, type Traffic } from './traffic';
-import { QuickMerger } from './quick';
+import { Folder, packCount } from './fold';
 import { hkStatus, runSummary } from './status';
 import { StepTrace } from './step-trace';
 
@@ -69,8 +69,10 @@ export class Housekeeper {
   constructor(private readonly h: HkHost) {
     ensureHkSchema(h.sql);
     this.state = new HkState(h.sql);
-    this.quick = new QuickMerger(h);
+    this.folder = new Folder(h, () => (h.traffic?.inFlight() ?? 0) === 0);
     this.activity = new Activity(h.objects, h.uploads);
+    // the request that added a pack folds, if the count is past the bound, before it answers
+    if (h.traffic) h.traffic.afterRequest = () => this.foldNow('fold (request)');
   }
 
   /** Queues a run (replacing a queued one); it starts once the current one, if any, is done. */
@@ -92,7 +94,7 @@ export class Housekeeper {
       const end = Date.now() + ms;
       ensureHkSchema(this.h.sql); // the store may have been wiped since the last slice
       for (;;) {
-        const hold = this.h.traffic?.holdFor(() => this.h.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM packs`).one().n > HARD_CAP_PACKS) ?? 0;
+        const hold = this.h.traffic?.holdFor(() => packCount(this.h.sql) > HARD_CAP_PACKS) ?? 0;
         if (hold > 0) {
           if (Date.now() >= end) return 'more';
           await new Promise((resolve) => setTimeout(resolve, Math.min(hold, Math.max(1, end - Date.now()))));
@@ -113,7 +115,6 @@ export class Housekeeper {
     }
   }
 
-
   /** One synchronous step of the current run (or the start of the next). */
   step(budget = new Budget()): StepResult {
     const t0 = Date.now();
@@ -127,6 +128,10 @@ export class Housekeeper {
       return 'idle';
     }
     try {
+      if (this.foldNow('fold', run) > 0) {
+        budget.spend(STEP_UNITS / 4); // bounded by its selection (fold.ts); the turn goes on
+        return 'more';
+      }
       return run ? this.advance(run, budget) : this.startNext(budget);
     } catch (e) {
       // The step's transaction rolled back: the run as stored, not as the step left it in memory.
@@ -138,7 +143,7 @@ export class Housekeeper {
       const where = this.lastStepWhere ?? (run?.phase === 'build' ? `build:${this.build?.stage ?? 'start'}` : run?.phase);
       this.lastStepWhere = null;
       if (run && ms > this.longestStep.ms) this.longestStep = { ms, where: where ?? '' };
-      if (run) this.stepTrace.note(where ?? '', performance.now() - p0);
+      if (run || where === 'fold') this.stepTrace.note(where ?? '', performance.now() - p0);
     }
   }
 
@@ -193,29 +198,21 @@ export class Housekeeper {
   }
 
   private advance(run: RunState, budget: Budget): StepResult {
-    // the long phases (build; migrate and cleanup of a big store) leave room for a quick merge
-    const quick = run.phase !== 'finish' && !this.readersActive() ? this.quick.maybe(run.maxPackAtStart, run.newPack) : 0;
-    if (quick > 0) {
-      this.lastStepWhere = 'quick-merge';
-      budget.spend(quick); // the turn goes on with the run if there is time left
-      return 'more';
-    }
     switch (run.phase) {
       case 'build':
         return this.building(run, budget);
       case 'migrate':
-        if (this.readersActive()) return 'wait';
+        if (this.activity.readersActive()) return 'wait';
         this.maybeFail('migrate');
-        budget.spend(this.migrateBatch * PER_ROW * 2); // a row read and a row replaced
         this.h.transaction(() => {
-          if (migrateRows(this.h.sql, run, this.migrateBatch)) run.phase = 'finish';
+          if (migrateRows(this.h.sql, run, this.migrateBatch, budget)) run.phase = 'finish';
           this.maybeFail('migrate-tx'); // rolls the batch back
           run.errors = 0;
           this.state.saveRun(run);
         });
         return 'more';
       case 'finish':
-        if (this.readersActive() || (run.cutoff !== null && this.uploadsActive())) return 'wait';
+        if (this.activity.readersActive() || (run.cutoff !== null && this.activity.uploadsActive())) return 'wait';
         this.maybeFail('finish');
         budget.spend(run.cutoff !== null ? STEP_UNITS : STEP_UNITS / 4); // gc walks what refs moved to
         this.h.transaction(() => this.finishing(run));
@@ -226,8 +223,19 @@ export class Housekeeper {
     }
   }
 
-  /** Folds packs arriving during a long run together (quick.ts). */
-  readonly quick: QuickMerger;
+  /** Keeps the pack count bounded whatever runs are doing (fold.ts). */
+  readonly folder: Folder;
+
+  /** A fold if the count is past the bound (fold.ts), none while a pack stream reads rows or
+   *  files; traced as `where`. Returns the bytes copied (0: none). */
+  foldNow(where: string, run?: RunState | null): number {
+    if (!this.folder.due() || this.activity.readersActive()) return 0;
+    const t0 = performance.now();
+    const bytes = this.folder.maybe(run === undefined ? this.state.run() : run);
+    if (bytes > 0 && where === 'fold') this.lastStepWhere = where;
+    else if (bytes > 0) this.stepTrace.note(where, performance.now() - t0);
+    return bytes;
+  }
 
   private lastStepWhere: string | null = null;
 
@@ -310,7 +318,7 @@ export class Housekeeper {
   }
 
   private cleaning(run: RunState): StepResult {
-    if (this.readersActive()) return 'wait';
+    if (this.activity.readersActive()) return 'wait';
     this.maybeFail('cleanup');
     if (run.oldFiles.length > 0) {
       removeOldFiles(this.h.objects, run);
@@ -380,14 +388,6 @@ export class Housekeeper {
 
   private summary(run: RunState, outcome: RunSummary['outcome'], after: Sizes, error: string | null): RunSummary {
     return runSummary(run, outcome, after, error, this.longestStep);
-  }
-
-  private readersActive(): boolean {
-    return this.activity.readersActive();
-  }
-
-  private uploadsActive(): boolean {
-    return this.activity.uploadsActive();
   }
 
   status(): HkStatus {

@@ -1,4 +1,4 @@
-// How long housekeeping's steps take, by kind ('build:write', 'quick-merge', 'migrate'...): a step
+// How long housekeeping's steps take, by kind ('build:write', 'fold', 'migrate'...): a step
 // is synchronous, so its duration is how long the Durable Object did not answer. The run summary
 // keeps only the longest step; this keeps every kind's count, longest and total, so a test or a
 // bench can tell which kind overruns the budget (budget.ts) without logging every step.

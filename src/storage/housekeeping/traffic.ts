@@ -35,13 +35,22 @@ export class Traffic {
   private heldSince: number | null = null;
   /** Housekeeping turns started while a request was in flight (forced ones), for tests and logs. */
   forcedTurns = 0;
+  /** Called as each request ends, before its answer goes out where the caller awaits the end
+   *  (RPC, REST): housekeeping's fold of the packs past the bound (fold.ts). */
+  afterRequest: (() => void) | null = null;
 
   /** A request starts; call the returned function (idempotent) when it is over. */
   begin(): () => void {
     const id = ++this.seq;
     this.live.set(id, Date.now());
     return () => {
-      if (this.live.delete(id)) this.lastEnd = Date.now();
+      if (!this.live.delete(id)) return;
+      this.lastEnd = Date.now();
+      try {
+        this.afterRequest?.();
+      } catch (e) {
+        console.error('housekeeping after a request', e); // the request itself succeeded
+      }
     };
   }
 

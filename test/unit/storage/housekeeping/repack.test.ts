@@ -2,7 +2,7 @@
 // bytes, stored whole objects are deltified, duplicates go, and the pack files follow the index.
 import { describe, expect, it } from 'vitest';
 import { geometricRollup, type PackInfo } from '../../../../src/storage/housekeeping/geometry';
-import { blob, buildPack, commit, linearHistory, pushPack, tree, withStore } from '../helpers';
+import { blob, buildPack, commit, linearHistory, pushPack, tree, withStore, type Obj, type TreeEntrySpec } from '../helpers';
 import { contentSnapshot, housekeeper, packFiles, packIds, run } from './helpers';
 
 describe('repack', () => {
@@ -122,5 +122,45 @@ describe('geometric rollup (git repack --geometric=<factor>)', () => {
     }
     expect(maxPacks).toBeLessThanOrEqual(12); // 14 with factor 2
     expect(list.length).toBeLessThanOrEqual(12);
+  });
+
+  it('a geometric run reuses thin deltas (REF_DELTA on a kept base, kept as such); a full repack searches them again', async () => {
+    await withStore('hk-thin-reuse', async (store, state) => {
+      const sql = state.storage.sql;
+      const entries: TreeEntrySpec[] = [];
+      for (let i = 0; i < 300; i++) entries.push({ mode: '100644', name: `entry-${String(i).padStart(5, '0')}.json`, oid: blob(`e${i}\n`).oid });
+      let prev: Obj | null = null;
+      let parent: Obj | null = null;
+      for (let k = 0; k < 8; k++) {
+        const added = blob(`added ${k}\n`);
+        entries.push({ mode: '100644', name: `new-${k}.json`, oid: added.oid });
+        const dir = tree(entries);
+        const root = tree([{ mode: '40000', name: 'log', oid: dir.oid }]);
+        const c = commit({ tree: root.oid, parents: parent ? [parent.oid] : [], time: 7_000_000 + k });
+        const blobs = k === 0 ? entries.slice(0, 300).map((e) => blob(`e${Number(e.name.slice(6, 11))}\n`)) : [];
+        await pushPack(store, buildPack([...blobs, added, prev ? { obj: dir, refDelta: prev } : dir, root, c]), { 'refs/heads/main': c.oid }, k + 1);
+        prev = dir;
+        parent = c;
+      }
+      const thin = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM objects WHERE raw_type = 7`).one().n;
+      expect(thin).toBe(7);
+      const before = contentSnapshot(store, sql);
+      const hk = housekeeper(store, state);
+      run(hk, { tasks: ['repack'] }); // geometric
+      let last = hk.status().lastRun!;
+      expect(last.mode).toBe('geometric');
+      expect(last.reusedDeltas).toBeGreaterThanOrEqual(6); // all but the oldest arrival's (its base is outside the merge)
+      expect(contentSnapshot(store, sql)).toEqual(before);
+      const merged = Math.max(...packIds(sql));
+      // still REF_DELTAs (now on a base in the same pack): a full repack knows to search them
+      // (the oldest merged arrival's base was outside the merge: that one was searched)
+      expect(sql.exec<{ n: number }>(`SELECT count(*) AS n FROM objects WHERE raw_type = 7`).one().n).toBeGreaterThanOrEqual(6);
+      expect(sql.exec<{ n: number }>(`SELECT count(*) AS n FROM objects o JOIN objects b ON b.oid = o.base_oid WHERE o.pack_id = ? AND b.pack_id = ?`, merged, merged).one().n).toBeGreaterThanOrEqual(6);
+      run(hk, { tasks: ['repack'], mode: 'all' });
+      last = hk.status().lastRun!;
+      expect(last.newDeltas).toBeGreaterThanOrEqual(6); // the versions searched again
+      expect(sql.exec<{ n: number }>(`SELECT count(*) AS n FROM objects WHERE raw_type = 7`).one().n).toBe(0);
+      expect(contentSnapshot(store, sql)).toEqual(before);
+    });
   });
 });

@@ -7,6 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { hashObject } from '../../../../src/pack';
 import { blob, buildPack, commit, pushPack, rng, tree, withStore, type Obj, type TreeEntrySpec } from '../helpers';
+import { Budget } from '../../../../src/storage/housekeeping/budget';
+import { readWithin } from '../../../../src/storage/housekeeping/chain-read';
 import { contentSnapshot, housekeeper, run } from './helpers';
 
 const BASE_ENTRIES = 4500;
@@ -92,4 +94,58 @@ describe('longest housekeeping step on a big growing directory', () => {
       expect(longest.ms, `longest step ${longest.where}: ${JSON.stringify(trace)}`).toBeLessThan(BOUND_MS);
     });
   }, 180_000);
+
+  it(`a 49-deep chain of thin deltas of a ~430 KB tree, nothing cached (a restart): read across steps, every repack step under ${BOUND_MS} ms`, async () => {
+    await withStore('hk-step-chain', async (store, state) => {
+      const sql = state.storage.sql;
+      const entries: TreeEntrySpec[] = [];
+      const first: Obj[] = [];
+      for (let i = 0; i < 6000; i++) {
+        const b = blob(`chain entry ${i}\n`);
+        first.push(b);
+        entries.push({ mode: '100644', name: `2026-12-06T07-${String(i).padStart(6, '0')}-agent-step.json`, oid: b.oid });
+      }
+      let prev: Obj | null = null;
+      let parent: Obj | null = null;
+      for (let k = 0; k < 50; k++) {
+        const added = blob(`chain entry added by commit ${k}\n`);
+        entries.push({ mode: '100644', name: `2026-12-06T08-${String(k).padStart(6, '0')}-agent-step.json`, oid: added.oid });
+        const log = tree(entries);
+        const root = tree([{ mode: '40000', name: 'log', oid: log.oid }]);
+        const c = commit({ tree: root.oid, parents: parent ? [parent.oid] : [], time: 3_000_000 + k });
+        await pushPack(store, buildPack([...(k === 0 ? first : []), added, prev ? { obj: log, refDelta: prev } : log, root, c]), { 'refs/heads/main': c.oid }, k + 1);
+        prev = log;
+        parent = c;
+      }
+      const top = sql.exec<{ depth: number; base_oid: string | null }>(`SELECT depth, base_oid FROM objects WHERE oid = ?`, prev!.oid).one();
+      expect(top.base_oid).not.toBeNull();
+      expect(top.depth).toBeGreaterThanOrEqual(40);
+      // the read alone, one tree's worth of budget a call: it takes several calls, each short
+      store.objects.clearCaches();
+      let calls = 0;
+      let longest = 0;
+      let got = null;
+      while (!got) {
+        calls++;
+        const t0 = performance.now();
+        got = readWithin(store.objects, prev!.oid, new Budget(1000, 500_000));
+        longest = Math.max(longest, performance.now() - t0);
+      }
+      console.log(`chain read: ${calls} calls, longest ${longest.toFixed(1)} ms`);
+      expect(calls).toBeGreaterThan(5);
+      expect(hashObject(got.type, got.data)).toBe(prev!.oid);
+      expect(longest).toBeLessThan(BOUND_MS);
+      // a full repack from a cold cache
+      const before = contentSnapshot(store, sql);
+      store.objects.clearCaches();
+      const hk = housekeeper(store, state);
+      run(hk, { tasks: ['repack'], mode: 'all' });
+      const trace = hk.stepTrace.toJSON();
+      console.log('step trace (thin chain)', JSON.stringify(trace));
+      expect(hk.status().lastRun!.outcome).toBe('done');
+      expect(contentSnapshot(store, sql)).toEqual(before);
+      const l = hk.stepTrace.longest();
+      expect(l.ms, `longest step ${l.where}: ${JSON.stringify(trace)}`).toBeLessThan(BOUND_MS);
+    });
+  }, 240_000);
 });

@@ -1,0 +1,70 @@
+// An object read within a step's budget. The commit API stores each version of a tree as a thin
+// delta on the one before (up to 50 deep, commit/thin-delta.ts), so reading one version whose
+// base is not in the object cache applies up to 50 deltas of a ~500 KB tree: tens of ms that
+// ObjectStore.read does in one go and a step only counted as one object (86-94 ms steps of
+// build:names after a restart). Here each delta applied is spent from the budget, every result is
+// cached and, once the budget is spent, the read stops and answers null: the caller tries again
+// at its next step, which starts from the deepest result cached. At least one delta is applied
+// per call, so a read always advances.
+//
+// The results go to housekeeping's own cache, not the object store's: that one keeps what the
+// commit API stored last (its next commit's base tree, ObjectStore.remember), and a run reading
+// 16 MB of old trees through it evicts that: the next commit then rebuilds a 10,000-entry tree
+// through its chain. The store's cache is only looked into.
+import { accel } from '../../codec';
+import { ByteLru } from '../lru';
+import { MissingObjectError, TYPE_NAMES, type GitObject, type ObjectRow, type ObjectStore } from '../object-store';
+import { type Budget, PER_OBJECT } from './budget';
+
+/** Reads no deeper than this (ObjectStore.content's guard against a corrupt cycle). */
+const MAX_CHAIN = 10_000;
+const CACHE_BYTES = 8 << 20;
+const caches = new WeakMap<ObjectStore, ByteLru<string, Uint8Array>>();
+
+/** Housekeeping's cache of object contents for `objects` (see the file comment). */
+function cacheOf(objects: ObjectStore): ByteLru<string, Uint8Array> {
+  let c = caches.get(objects);
+  if (!c) caches.set(objects, (c = new ByteLru(CACHE_BYTES)));
+  return c;
+}
+
+/** Empties housekeeping's cache (a gc walk's trees, which the write does not read again). */
+export function clearReadCache(objects: ObjectStore): void {
+  caches.get(objects)?.clear();
+}
+
+/** The object, or null when the budget ran out first (call again at the next step). */
+export function readWithin(objects: ObjectStore, oid: string, budget: Budget): GitObject | null {
+  const row = objects.row(oid);
+  if (!row) throw new MissingObjectError(oid);
+  const type = TYPE_NAMES[row.type];
+  const cache = cacheOf(objects);
+  const cached = (o: string) => cache.get(o) ?? objects.cached(o);
+  const hit = cached(oid);
+  if (hit) return { type, data: hit };
+  const chain: ObjectRow[] = [];
+  let cur = row;
+  let base: Uint8Array | undefined;
+  for (;;) {
+    if (cur.base_oid === null) {
+      base = objects.inflateEntry(cur);
+      budget.spend(PER_OBJECT + base.length);
+      cache.set(cur.oid, base);
+      break;
+    }
+    chain.push(cur);
+    base = cached(cur.base_oid);
+    if (base) break;
+    const next = objects.row(cur.base_oid);
+    if (!next) throw new MissingObjectError(cur.base_oid);
+    if (chain.length > MAX_CHAIN) throw new Error(`delta chain too deep at ${oid}`);
+    cur = next;
+  }
+  for (let i = chain.length - 1; i >= 0; i--) {
+    if (budget.over && i < chain.length - 1) return null; // the results so far are cached
+    base = accel.applyDelta(base, objects.inflateEntry(chain[i]), chain[i].size);
+    budget.spend(PER_OBJECT + base.length);
+    cache.set(chain[i].oid, base);
+  }
+  return { type, data: base };
+}
