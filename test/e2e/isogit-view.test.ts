@@ -171,11 +171,13 @@ describe.skipIf(!isogitClientAvailable)('isomorphic-git over the RPC fs, from a 
     const repo = await pushedFixture('iso-latency');
     const m = await run('latency', repo, { calls: 200, rounds: 7, origin: origin(), token: adminToken(), expected: iso.answers.log.length });
     console.log(
-      `[isogit-view latency] fs.stat over RPC: median ${m.statMedianMs.toFixed(2)} ms, p90 ${m.statP90Ms.toFixed(2)} ms (200 calls); ` +
+      `[isogit-view latency] fs.stat over RPC: mean ${m.statMeanMs.toFixed(3)} ms, median ${m.statMedianMs.toFixed(2)} ms, p90 ${m.statP90Ms.toFixed(2)} ms (200 calls); ` +
         `git.log({depth:100}) over RPC: median ${m.logMedianMs.toFixed(1)} ms; REST GET …/log/main?limit=100: median ${m.restLogMedianMs.toFixed(1)} ms ` +
         `(ratio ${(m.logMedianMs / m.restLogMedianMs).toFixed(1)}x; 7 rounds)`,
     );
     console.log(`[isogit-view latency] RPC calls of one git.log({depth:100}) without the client's object cache: ${JSON.stringify(m.callsPerLog)}`);
-    expect(m.statMedianMs).toBeGreaterThan(0);
+    // 200 round trips over the binding take some time, and less than a second each.
+    expect(m.statMeanMs).toBeGreaterThan(0);
+    expect(m.statMeanMs).toBeLessThan(1000);
   });
 });
