@@ -25,8 +25,7 @@ export class OidTable {
 
   /** Slot of the id at buf[off..off+20): where it is, or the empty slot where it would go. */
   private slot(buf: Uint8Array, off: number): number {
-    // object ids are uniformly random: their first bytes are a good hash
-    let i = ((buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]) & this.mask;
+    let i = home(buf, off, this.mask);
     const keys = this.keys;
     for (;;) {
       if (this.vals[i] === 0) return i;
@@ -118,11 +117,17 @@ export class OidTable {
     for (let i = 0; i < oldVals.length; i++) {
       if (oldVals[i] === 0) continue;
       const k = i * 20;
-      let j = ((oldKeys[k] << 24) | (oldKeys[k + 1] << 16) | (oldKeys[k + 2] << 8) | oldKeys[k + 3]) & mask;
+      let j = home(oldKeys, k, mask);
       while (vals[j] !== 0) j = (j + 1) & mask;
       const d = j * 20;
       for (let b = 0; b < 20; b++) keys[d + b] = oldKeys[k + b];
       vals[j] = oldVals[i];
     }
   }
+}
+
+/** Where the id at buf[off..] is looked for first. Object ids are uniformly random: their first
+ *  bytes are a good hash. */
+function home(buf: Uint8Array, off: number, mask: number): number {
+  return ((buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]) & mask;
 }
