@@ -149,9 +149,15 @@ export class ObjectStore {
   }
 
   read(oid: string): GitObject {
+    const obj = this.find(oid);
+    if (!obj) throw new MissingObjectError(oid);
+    return obj;
+  }
+
+  /** read() for an object that may be absent: null then (one row lookup; has() then read() is two). */
+  find(oid: string): GitObject | null {
     const row = this.row(oid);
-    if (!row) throw new MissingObjectError(oid);
-    return { type: TYPE_NAMES[row.type], data: this.content(row) };
+    return row ? { type: TYPE_NAMES[row.type], data: this.content(row) } : null;
   }
 
   /**
@@ -172,32 +178,36 @@ export class ObjectStore {
   content(row: ObjectRow): Uint8Array {
     const hit = this.cache.get(row.oid);
     if (hit) return hit;
-    const chain: ObjectRow[] = [];
-    let cur: ObjectRow = row;
-    let base: Uint8Array;
-    for (;;) {
-      if (cur.base_oid === null) {
-        base = this.inflateEntry(cur);
-        break;
-      }
-      chain.push(cur);
-      const cached = this.cache.get(cur.base_oid);
-      if (cached) {
-        base = cached;
-        break;
-      }
-      const next = this.row(cur.base_oid);
-      if (!next) throw new MissingObjectError(cur.base_oid);
-      if (chain.length > 10_000) throw new Error(`delta chain too deep at ${row.oid}`);
-      cur = next;
-    }
-    if (chain.length === 0 || cur.base_oid === null) this.cache.set(cur.oid, base);
+    const { chain, base: start, inflated } = this.deltaChain(row, (oid) => this.cache.get(oid));
+    let base = start;
+    if (inflated) this.cache.set(inflated.oid, base);
     for (let i = chain.length - 1; i >= 0; i--) {
       // The row knows the result's size: a delta (stored, so once checked) declaring more is corrupt.
       base = accel.applyDelta(base, this.inflateEntry(chain[i]), chain[i].size);
       this.cache.set(chain[i].oid, base);
     }
     return base;
+  }
+
+  /**
+   * What reading `row` starts from: the rows of the deltas to apply, `row` first and the deepest
+   * last, and the content they apply to, found by `cached` or, at a whole object, inflated (that
+   * row is `inflated`, for the caller to cache). content() applies them at once;
+   * housekeeping/chain-read.ts within a step's budget.
+   */
+  deltaChain(row: ObjectRow, cached: (oid: string) => Uint8Array | undefined): { chain: ObjectRow[]; base: Uint8Array; inflated: ObjectRow | null } {
+    const chain: ObjectRow[] = [];
+    let cur: ObjectRow = row;
+    for (;;) {
+      if (cur.base_oid === null) return { chain, base: this.inflateEntry(cur), inflated: cur };
+      chain.push(cur);
+      const hit = cached(cur.base_oid);
+      if (hit) return { chain, base: hit, inflated: null };
+      const next = this.row(cur.base_oid);
+      if (!next) throw new MissingObjectError(cur.base_oid);
+      if (chain.length > 10_000) throw new Error(`delta chain too deep at ${row.oid}`);
+      cur = next;
+    }
   }
 
   /** Inflated bytes of a stored entry: the object itself, or delta instructions. */

@@ -5,7 +5,6 @@
 // hands over the few internals it needs (PushInternals).
 import { isAncestor, type ObjectReader } from './ancestry';
 import type { IngestedPack } from './ingest';
-import { TYPE_NAMES } from './object-store';
 import { rememberPushedTags } from './peel-cache';
 import { ReachCache } from './reach';
 import { ZERO_OID, isValidRefName, type RefUpdate, type RefUpdateResult } from './refs';
@@ -39,7 +38,7 @@ export function commitPushTo(
   const has = pack ? (oid: string) => pack.has(oid) : store.visibility();
   const typeOf = (oid: string) => (pack ? pack.typeOf(oid) : internals.typeNumber(oid));
   const rules = store.rules().set();
-  const read = (oid: string) => pack?.read(oid) ?? (store.objects.has(oid) ? store.objects.read(oid) : null);
+  const read = (oid: string) => pack?.read(oid) ?? store.objects.find(oid);
   const pre: (RefUpdateResult | null)[] = updates.map((u) => {
     if (!isValidRefName(u.name)) return { name: u.name, ok: false, error: 'funny refname' };
     if (u.newOid !== ZERO_OID) {
@@ -128,14 +127,6 @@ function ancestorOrFalse(store: RepoStore, a: string, b: string): boolean {
 }
 
 /** isAncestor over the store (and, when given, the pack being pushed). */
-export function isAncestorIn(store: RepoStore, a: string, b: string, read: ObjectReader = storedReader(store)): boolean {
+export function isAncestorIn(store: RepoStore, a: string, b: string, read: ObjectReader = (oid) => store.objects.find(oid)): boolean {
   return isAncestor(a, b, read);
-}
-
-/** Stored objects by id, or null: one row lookup each (has() then read() looked it up twice). */
-function storedReader(store: RepoStore): ObjectReader {
-  return (oid) => {
-    const row = store.objects.row(oid);
-    return row ? { type: TYPE_NAMES[row.type], data: store.objects.content(row) } : null;
-  };
 }

@@ -23,7 +23,7 @@ export async function commitPushSettled(
   if (!snap || snap.empty) return store.commitPush(pack, updates, atomic, via);
   const decided = new Map<string, boolean>();
   const rules = store.rules().set();
-  const read = (oid: string) => pack?.read(oid) ?? (store.objects.has(oid) ? store.objects.read(oid) : null);
+  const read = (oid: string) => pack?.read(oid) ?? store.objects.find(oid);
   if (!rules.empty) {
     for (const u of updates) {
       // Ask the rules with a probe: only an update they would check needs the walk.

@@ -13,11 +13,9 @@
 // through its chain. The store's cache is only looked into.
 import { accel } from '../../codec';
 import { ByteLru } from '../lru';
-import { MissingObjectError, TYPE_NAMES, type GitObject, type ObjectRow, type ObjectStore } from '../object-store';
+import { MissingObjectError, TYPE_NAMES, type GitObject, type ObjectStore } from '../object-store';
 import { type Budget, PER_OBJECT } from './budget';
 
-/** Reads no deeper than this (ObjectStore.content's guard against a corrupt cycle). */
-const MAX_CHAIN = 10_000;
 const CACHE_BYTES = 8 << 20;
 const caches = new WeakMap<ObjectStore, ByteLru<string, Uint8Array>>();
 
@@ -42,23 +40,11 @@ export function readWithin(objects: ObjectStore, oid: string, budget: Budget): G
   const cached = (o: string) => cache.get(o) ?? objects.cached(o);
   const hit = cached(oid);
   if (hit) return { type, data: hit };
-  const chain: ObjectRow[] = [];
-  let cur = row;
-  let base: Uint8Array | undefined;
-  for (;;) {
-    if (cur.base_oid === null) {
-      base = objects.inflateEntry(cur);
-      budget.spend(PER_OBJECT + base.length);
-      cache.set(cur.oid, base);
-      break;
-    }
-    chain.push(cur);
-    base = cached(cur.base_oid);
-    if (base) break;
-    const next = objects.row(cur.base_oid);
-    if (!next) throw new MissingObjectError(cur.base_oid);
-    if (chain.length > MAX_CHAIN) throw new Error(`delta chain too deep at ${oid}`);
-    cur = next;
+  const { chain, base: start, inflated } = objects.deltaChain(row, cached);
+  let base = start;
+  if (inflated) {
+    budget.spend(PER_OBJECT + base.length);
+    cache.set(inflated.oid, base);
   }
   for (let i = chain.length - 1; i >= 0; i--) {
     if (budget.over && i < chain.length - 1) return null; // the results so far are cached
