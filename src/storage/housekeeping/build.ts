@@ -13,6 +13,7 @@ import { Marker } from './mark';
 import { PackBuilder, type BuildStats, type BuiltEntry } from './pack-builder';
 import { NAMED, nameHash, REACHED, WorkList, YOUNG } from './work';
 import type { RunState } from './state';
+import { stepPart } from './step-trace';
 
 /**
  * A geometric run does not walk a big tree stored as a delta on another listed tree for names:
@@ -83,12 +84,14 @@ export class Build {
   private collect(budget: Budget): void {
     const packs = this.run.packs;
     if (this.packIdx === 0 && this.lastOffset === -1) this.work.reserve(this.listed(packs));
-    while (!budget.over && this.packIdx < packs.length) {
+    while (this.packIdx < packs.length && budget.fits(ROWS_PER_QUERY * PER_ROW)) {
       const id = packs[this.packIdx];
       const rows = this.sql
         .exec<ObjectRow>(`SELECT * FROM objects WHERE pack_id = ? AND offset > ? ORDER BY offset LIMIT ?`, id, this.lastOffset, ROWS_PER_QUERY)
         .toArray();
+      stepPart('sql:collect');
       for (const r of rows) this.work.add(r, this.cruft.get(r.oid) ?? this.created.get(id) ?? 0);
+      stepPart('js:collect');
       budget.spend(rows.length * PER_ROW);
       if (rows.length < ROWS_PER_QUERY) {
         this.packIdx++;
@@ -159,6 +162,7 @@ export class Build {
         continue;
       }
       const obj = readWithin(this.objects, W.oidHex(i), budget); // a chain is read across steps
+      stepPart('read');
       if (!obj) return;
       this.namePos++;
       const data = obj.data;
@@ -170,6 +174,7 @@ export class Build {
           W.flags[j] |= NAMED;
         }
       });
+      stepPart('js:names');
     }
     if (this.namePos >= W.n) this.stage = 'write';
   }
@@ -184,10 +189,13 @@ export class Build {
     }
     const stats = this.builder.step(budget);
     this.builder.flush();
+    stepPart('file:write');
     this.flushRows();
+    stepPart('sql:hk_work');
     this.progress = this.seq;
     if (!stats) return null;
     this.stream!.close(); // the pack file appears, complete; the caller indexes it in this same step
+    stepPart('file:close');
     this.stream = null;
     return stats;
   }

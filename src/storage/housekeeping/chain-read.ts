@@ -3,9 +3,10 @@
 // base is not in the object cache applies up to 50 deltas of a ~500 KB tree: tens of ms that
 // ObjectStore.read does in one go and a step only counted as one object (86-94 ms steps of
 // build:names after a restart). Here each delta applied is spent from the budget, every result is
-// cached and, once the budget is spent, the read stops and answers null: the caller tries again
-// at its next step, which starts from the deepest result cached. At least one delta is applied
-// per call, so a read always advances.
+// cached and, once the next delta does not fit the budget, the read stops and answers null: the
+// caller tries again at its next step, which starts from the deepest result cached. A read
+// starts only if one version fits (budget.ts: a fresh budget always does), and then applies at
+// least one delta, so a read always advances.
 //
 // The results go to housekeeping's own cache, not the object store's: that one keeps what the
 // commit API stored last (its next commit's base tree, ObjectStore.remember), and a run reading
@@ -40,6 +41,8 @@ export function readWithin(objects: ObjectStore, oid: string, budget: Budget): G
   const cached = (o: string) => cache.get(o) ?? objects.cached(o);
   const hit = cached(oid);
   if (hit) return { type, data: hit };
+  // the read's first unit (the chain's rows, its base, one delta): at least a version's size
+  if (!budget.fits(PER_OBJECT + row.size)) return null;
   const { chain, base: start, inflated } = objects.deltaChain(row, cached);
   let base = start;
   if (inflated) {
@@ -47,7 +50,7 @@ export function readWithin(objects: ObjectStore, oid: string, budget: Budget): G
     cache.set(inflated.oid, base);
   }
   for (let i = chain.length - 1; i >= 0; i--) {
-    if (budget.over && i < chain.length - 1) return null; // the results so far are cached
+    if (i < chain.length - 1 && !budget.fits(PER_OBJECT + chain[i].size)) return null; // the results so far are cached
     base = accel.applyDelta(base, objects.inflateEntry(chain[i]), chain[i].size);
     budget.spend(PER_OBJECT + base.length);
     cache.set(chain[i].oid, base);

@@ -24,6 +24,7 @@ import { Budget, PER_OBJECT } from './budget';
 import { readWithin } from './chain-read';
 import { searchOrder } from './search-order';
 import type { WorkList } from './work';
+import { stepPart } from './step-trace';
 
 export const WINDOW = 10;
 export const MAX_DEPTH = 50;
@@ -179,7 +180,13 @@ export class PackBuilder {
 
   private searchOne(i: number, budget: Budget): void {
     const W = this.W;
+    // the read (and inflate) as one unit; a stored delta's chain is read by readWithin's units
+    if (W.hasBase[i] === 0 && !budget.fits(PER_OBJECT + W.rawSize[i] + (W.size[i] > MAX_SEARCH_BYTES ? 0 : W.size[i]))) {
+      this.pos--; // the same object at the next step
+      return;
+    }
     const stored = W.hasBase[i] === 0 ? this.store.packs.read(W.pack[i], W.dataOffset[i], W.end[i]) : null;
+    stepPart('read:stored');
     budget.spend(PER_OBJECT + W.rawSize[i]);
     if (stored && W.size[i] > MAX_SEARCH_BYTES) {
       this.whole(i, stored, null); // too big to search: copied as stored
@@ -188,9 +195,11 @@ export class PackBuilder {
     let data: Uint8Array;
     if (stored) {
       data = accel.inflateAt(stored, 0, W.rawSize[i]).data;
+      stepPart('inflate');
     } else {
       // a stored delta (a thin one's chain can be 50 deep): read across steps if need be
       const obj = readWithin(this.store, W.oidHex(i), budget);
+      stepPart('read:chain');
       if (!obj) {
         this.pos--; // the budget is spent: the same object at the next step
         return;
@@ -206,10 +215,16 @@ export class PackBuilder {
    *  object is written (whole or as a delta on the best base) and joins the window. */
   private searchOn(budget: Budget): void {
     const c = this.cur!;
-    if (!this.search(c, budget)) return; // more candidates: the next step goes on
+    const more = !this.search(c, budget);
+    stepPart('delta');
+    if (more) return; // more candidates: the next step goes on
+    // the check (a delta applied) and the deflate: ~the object's size again, a unit of its own
+    if (!budget.fits(PER_OBJECT + 2 * c.data.length)) return; // the search is done: written next step
+    budget.spend(PER_OBJECT + 2 * c.data.length);
     this.cur = null;
     const { i, data } = c;
     const best = c.best ? this.verified(i, data, c.best) : null;
+    stepPart('verify');
     if (best) {
       this.delta(i, best.base, best.delta);
       this.stats.newDeltas++;
@@ -217,18 +232,18 @@ export class PackBuilder {
       this.whole(i, c.stored, data);
     }
     const md = MAX_DEPTH - this.height[i];
+    stepPart('deflate+entry');
     if (data.length <= MAX_SEARCH_BYTES && this.newDepth[i] < md) this.remember(i, data, best?.base ?? -1);
   }
 
   /** git's find_deltas/try_delta over the window, newest candidate first, from candidate c.k
-   *  down; false when the budget ran out before the window did (at least one candidate is tried
-   *  per call, so a search always advances). */
+   *  down; false when the next comparison did not fit the budget (a fresh budget takes one, so a
+   *  search always advances). */
   private search(c: Search, budget: Budget): boolean {
     const W = this.W;
     const { i, data } = c;
     const md = MAX_DEPTH - this.height[i];
     if (md <= 0 || data.length <= 64) return true;
-    let tried = false;
     for (; c.k >= 0; c.k--) {
       const s = this.win[c.k];
       if (W.type[s.item] !== W.type[i]) return true; // sorted by type: the rest differ too
@@ -242,8 +257,9 @@ export class PackBuilder {
       const srcSize = s.data.length;
       if (srcSize < data.length && data.length - srcSize >= maxSize) continue;
       if (data.length < srcSize / 32) continue;
-      if (tried && budget.over) return false;
-      tried = true;
+      // one comparison is a unit (two 3.5 MB versions: ~75 ms, the largest there is: both sides
+      // are at most MAX_SEARCH_BYTES); it runs if it fits, or as the first unit of a budget
+      if (!budget.fits(srcSize + data.length)) return false;
       budget.spend(srcSize + data.length);
       const delta: Uint8Array | null = accel.createDelta(s.data, data, maxSize);
       if (!delta) continue;
@@ -295,6 +311,10 @@ export class PackBuilder {
   private reuseOne(i: number, budget: Budget): void {
     const W = this.W;
     const base = W.baseIdx[i];
+    if (!budget.fits(PER_OBJECT + (W.end[i] - W.dataOffset[i]))) {
+      this.pos--; // copied at the next step
+      return;
+    }
     budget.spend(PER_OBJECT + (W.end[i] - W.dataOffset[i]));
     if (this.newDepth[base] + 1 > MAX_REUSED_DEPTH) {
       const data = this.store.read(W.oidHex(i)).data;
@@ -303,6 +323,7 @@ export class PackBuilder {
       return;
     }
     const z = this.store.packs.read(W.pack[i], W.dataOffset[i], W.end[i]);
+    stepPart('read:reuse');
     // a REF_DELTA stays one (reuseRefDeltas): a full repack still knows to search it again
     this.entry(i, W.rawType[i] === 7 ? 7 : 6, W.rawSize[i], z, base, this.newDepth[base] + 1);
     this.stats.reusedDeltas++;

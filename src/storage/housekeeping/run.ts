@@ -28,7 +28,7 @@ import { finishRun, MIGRATE_BATCH, migrateRows, removeOldFiles } from './swap';
 import { HARD_CAP_PACKS, type Traffic } from './traffic';
 import { Folder, packCount } from './fold';
 import { hkStatus, runSummary } from './status';
-import { StepTrace } from './step-trace';
+import { StepTrace, stepPart } from './step-trace';
 
 export type StepResult = 'more' | 'wait' | 'idle';
 export type { HkStatus } from './state';
@@ -119,19 +119,27 @@ export class Housekeeper {
   step(budget = new Budget()): StepResult {
     const t0 = Date.now();
     const p0 = performance.now();
+    this.stepTrace.begin();
     if ((this.h.traffic?.inFlight(t0) ?? 0) > 0) this.stepsDuringRequests++;
     let run: RunState | null;
+    let startedAs: string | undefined;
     try {
       run = this.state.run();
+      // named by what it started as (a step that ends the build also indexes the pack)
+      startedAs = run?.phase === 'build' ? `build:${this.build?.run.id === run.id ? this.build.stage : 'start'}` : run?.phase;
+      stepPart('sql:state');
     } catch {
       ensureHkSchema(this.h.sql); // the store was wiped (its last repository deleted) meanwhile
       return 'idle';
     }
     try {
       if (this.foldNow('fold', run) > 0) {
-        budget.spend(STEP_UNITS / 4); // bounded by its selection (fold.ts); the turn goes on
+        // bounded by its selection (fold.ts, ~30 ms at its caps); it ends the turn, so that a
+        // unit refused at the end of the last turn is still the first of the next one
+        budget.end();
         return 'more';
       }
+      stepPart('fold-check');
       return run ? this.advance(run, budget) : this.startNext(budget);
     } catch (e) {
       // The step's transaction rolled back: the run as stored, not as the step left it in memory.
@@ -140,10 +148,10 @@ export class Housekeeper {
       return this.failed(stored, e);
     } finally {
       const ms = Date.now() - t0;
-      const where = this.lastStepWhere ?? (run?.phase === 'build' ? `build:${this.build?.stage ?? 'start'}` : run?.phase);
+      const where = this.lastStepWhere ?? startedAs;
       this.lastStepWhere = null;
       if (run && ms > this.longestStep.ms) this.longestStep = { ms, where: where ?? '' };
-      if (run || where === 'fold') this.stepTrace.note(where ?? '', performance.now() - p0);
+      if (run || where === 'fold') this.stepTrace.note(where ?? '', performance.now() - p0, true);
     }
   }
 
@@ -204,22 +212,26 @@ export class Housekeeper {
       case 'migrate':
         if (this.activity.readersActive()) return 'wait';
         this.maybeFail('migrate');
+        stepPart('activity');
         this.h.transaction(() => {
+          stepPart('tx-begin');
           if (migrateRows(this.h.sql, run, this.migrateBatch, budget)) run.phase = 'finish';
           this.maybeFail('migrate-tx'); // rolls the batch back
           run.errors = 0;
           this.state.saveRun(run);
+          stepPart('sql:saveRun');
         });
+        stepPart('tx-end');
         return 'more';
       case 'finish':
         if (this.activity.readersActive() || (run.cutoff !== null && this.activity.uploadsActive())) return 'wait';
         this.maybeFail('finish');
         budget.spend(run.cutoff !== null ? STEP_UNITS : STEP_UNITS / 4); // gc walks what refs moved to
         this.h.transaction(() => this.finishing(run));
+        stepPart('finish');
         return 'more';
       case 'cleanup':
-        budget.spend(STEP_UNITS / 4); // up to 50 files or 2,000 work rows deleted
-        return this.cleaning(run);
+        return this.cleaning(run, budget);
     }
   }
 
@@ -240,11 +252,15 @@ export class Housekeeper {
   private lastStepWhere: string | null = null;
 
   private building(run: RunState, budget: Budget): StepResult {
-    if (!this.build || this.build.run.id !== run.id || this.build.run.newPack !== run.newPack) this.restartBuild(run);
+    if (!this.build || this.build.run.id !== run.id || this.build.run.newPack !== run.newPack) {
+      this.restartBuild(run);
+      stepPart('build:restart');
+    }
     this.maybeFail('build');
     const b = this.build!;
     const stats = b.step(budget);
     if (!stats) return 'more';
+    stepPart('build');
     this.maybeFail('built'); // the file is complete but not indexed: a lost file, swept later
     const created = run.mode === 'all' ? Date.now() : Math.max(...this.h.sql.exec<{ c: number }>(`SELECT max(created) AS c FROM packs WHERE id IN (${run.packs.join(',')})`).toArray().map((r) => r.c ?? 0));
     this.h.transaction(() => {
@@ -262,6 +278,7 @@ export class Housekeeper {
       this.state.saveRun(run);
       this.maybeFail('indexed-tx'); // rolls the pack's row back: an unindexed file, built again
     });
+    stepPart('sql:indexed');
     this.build = null;
     return 'more';
   }
@@ -317,15 +334,19 @@ export class Housekeeper {
     return now.length === then.size && now.every((o) => then.has(o));
   }
 
-  private cleaning(run: RunState): StepResult {
+  private cleaning(run: RunState, budget: Budget): StepResult {
     if (this.activity.readersActive()) return 'wait';
     this.maybeFail('cleanup');
     if (run.oldFiles.length > 0) {
+      budget.spend(STEP_UNITS / 4); // up to 50 files
       removeOldFiles(this.h.objects, run);
       this.state.saveRun(run);
       return 'more';
     }
-    this.h.sql.exec(`DELETE FROM hk_work WHERE seq IN (SELECT seq FROM hk_work ORDER BY seq LIMIT ${WORK_DELETE_BATCH})`);
+    const rows = budget.rowsThatFit(PER_ROW, WORK_DELETE_BATCH); // ~10 us a row deleted
+    if (rows === 0) return 'more';
+    budget.spend(rows * PER_ROW);
+    this.h.sql.exec(`DELETE FROM hk_work WHERE seq IN (SELECT seq FROM hk_work ORDER BY seq LIMIT ${rows})`);
     if (this.h.sql.exec(`SELECT 1 FROM hk_work LIMIT 1`).toArray().length > 0) return 'more';
     this.h.transaction(() => {
       this.h.sql.exec(`DELETE FROM hk_tips`);

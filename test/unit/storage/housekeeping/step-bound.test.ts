@@ -2,25 +2,74 @@
 // must stay near its budget (budget.ts, ~40 ms) however big the objects it deltifies: here a
 // `log/` directory of thousands of entries (each version a ~300 KB tree, stored as a chain of
 // thin deltas as the commit API stores it) gets a full repack, whose delta search compares
-// many versions of that tree. Every step kind's longest step is measured (performance.now inside
-// workerd) and the content stays exactly as it was.
+// many versions of that tree. The content stays exactly as it was.
+//
+// What is asserted, and why two ways. The bound is structural (budget.ts): a step starts a unit
+// of work (an object read, one comparison, a piece of rows) only if its known cost fits what is
+// left, the first unit excepted, and each unit is capped where it is made. That is checked
+// exactly, from the budget's own accounting: every step did at most a budget's units (plus the
+// misestimate of its last unit), or a single unit, and no unit was over the cap - this fails
+// whenever a step does more than its share (before the search was cut across steps, a step of the
+// 3.5 MB file compared it with its whole window: 166 ms, ten units). Wall time is measured too,
+// but a loaded machine (2 cores shared with other sessions) stretches any one step: in local
+// workerd, V8 mark-compacts of 28-236 ms and 269 ms of a 288 ms window spent waiting for a core
+// were seen. So the wall bound holds for every step but the longest, which is logged.
 import { describe, expect, it } from 'vitest';
 import { hashObject } from '../../../../src/pack';
 import { blob, buildPack, commit, pushPack, rng, tree, withStore, type Obj, type TreeEntrySpec } from '../helpers';
-import { Budget } from '../../../../src/storage/housekeeping/budget';
+import { Budget, PER_OBJECT, STEP_UNITS } from '../../../../src/storage/housekeeping/budget';
 import { readWithin } from '../../../../src/storage/housekeeping/chain-read';
-import { contentSnapshot, housekeeper, run } from './helpers';
+import { MAX_SEARCH_BYTES } from '../../../../src/storage/housekeeping/pack-builder';
+import type { Housekeeper } from '../../../../src/storage/housekeeping/run';
+import type { MaintenanceRequest } from '../../../../src/storage/housekeeping/state';
+import { contentSnapshot, housekeeper } from './helpers';
 
 const BASE_ENTRIES = 4500;
 const COMMITS = 30;
-/** Generous against the ~40 ms budget (2 cores shared by several sessions). Before the search
- *  was cut across steps, the big file's longest step took 166 ms (one version compared against
- *  the whole window); after, 72-78 ms: one comparison of two 3.5 MB versions, the least a step
- *  does. The log/ tree's steps stay under ~45 ms either way. */
+/** Generous against the ~40 ms budget; every step but the longest (see the file comment). */
 const BOUND_MS = 120;
+/** The largest unit: one comparison, or the check and deflate of one object, both at most
+ *  MAX_SEARCH_BYTES a side (pack-builder.ts). */
+const UNIT_CAP = 2 * MAX_SEARCH_BYTES + 2 * PER_OBJECT;
+/** A step's last unit is estimated before it runs; what it spends after may differ a little
+ *  (a tree's walk, the rows a query really returned). */
+const SLACK = STEP_UNITS / 4;
+
+interface StepDone {
+  ms: number;
+  spent: number;
+  units: number;
+  largest: number;
+}
+
+/** Runs a request to its end, one budget per step, keeping each step's time and accounting. */
+function measuredRun(hk: Housekeeper, req: Omit<MaintenanceRequest, 'trigger'>): StepDone[] {
+  hk.request({ trigger: 'request', ...req });
+  const steps: StepDone[] = [];
+  for (let i = 0; i < 100_000; i++) {
+    const b = new Budget();
+    const t0 = performance.now();
+    const r = hk.step(b);
+    steps.push({ ms: performance.now() - t0, spent: b.spent, units: b.unitsStarted, largest: b.largest });
+    if (r === 'idle') return steps;
+    if (r === 'wait') throw new Error('housekeeping waits');
+  }
+  throw new Error('housekeeping did not finish');
+}
+
+function expectBounded(steps: StepDone[], label: string): void {
+  for (const [k, s] of steps.entries()) {
+    expect(s.largest, `${label}: step ${k}'s largest unit`).toBeLessThanOrEqual(UNIT_CAP);
+    if (s.units > 1) expect(s.spent, `${label}: step ${k} (${s.units} units)`).toBeLessThanOrEqual(STEP_UNITS + SLACK);
+  }
+  const ms = steps.map((s) => s.ms).sort((a, b) => b - a);
+  const most = Math.max(...steps.map((s) => s.units));
+  console.log(`${label}: ${steps.length} steps, longest ${ms[0].toFixed(1)} ms, next ${(ms[1] ?? 0).toFixed(1)} ms; most units in a step ${most}`);
+  expect(ms[1] ?? 0, `${label}: the second longest step`).toBeLessThan(BOUND_MS);
+}
 
 describe('longest housekeeping step on a big growing directory', () => {
-  it(`full repack of ${COMMITS} versions of a ${BASE_ENTRIES}-entry log/ tree: every step under ${BOUND_MS} ms, content intact`, async () => {
+  it(`full repack of ${COMMITS} versions of a ${BASE_ENTRIES}-entry log/ tree: every step within its budget, content intact`, async () => {
     await withStore('hk-step-bound', async (store, state) => {
       const sql = state.storage.sql;
       const entries: TreeEntrySpec[] = [];
@@ -50,7 +99,7 @@ describe('longest housekeeping step on a big growing directory', () => {
       expect(prevLog!.data.length).toBeGreaterThan(250_000);
       const before = contentSnapshot(store, sql);
       const hk = housekeeper(store, state);
-      run(hk, { tasks: ['repack'], mode: 'all' });
+      const steps = measuredRun(hk, { tasks: ['repack'], mode: 'all' });
       const trace = hk.stepTrace.toJSON();
       console.log('step trace', JSON.stringify(trace));
       const last = hk.status().lastRun!;
@@ -61,12 +110,11 @@ describe('longest housekeeping step on a big growing directory', () => {
         const o = store.objects.read(r.oid);
         expect(hashObject(o.type, o.data)).toBe(r.oid);
       }
-      const longest = hk.stepTrace.longest();
-      expect(longest.ms, `longest step ${longest.where}: ${JSON.stringify(trace)}`).toBeLessThan(BOUND_MS);
+      expectBounded(steps, 'log/ tree');
     });
   }, 180_000);
 
-  it(`full repack of 10 versions of a 3.5 MB file: the delta search of one version is cut across steps, every step under ${BOUND_MS} ms`, async () => {
+  it(`full repack of 10 versions of a 3.5 MB file: the delta search of one version is cut across steps, every step within its budget`, async () => {
     await withStore('hk-step-big', async (store, state) => {
       const sql = state.storage.sql;
       const r = rng(7);
@@ -83,15 +131,16 @@ describe('longest housekeeping step on a big growing directory', () => {
       }
       const before = contentSnapshot(store, sql);
       const hk = housekeeper(store, state);
-      run(hk, { tasks: ['repack'], mode: 'all' });
+      const steps = measuredRun(hk, { tasks: ['repack'], mode: 'all' });
       const trace = hk.stepTrace.toJSON();
       console.log('step trace (big file)', JSON.stringify(trace));
       const last = hk.status().lastRun!;
       expect(last.outcome).toBe('done');
       expect(last.newDeltas).toBeGreaterThanOrEqual(9); // each version but one became a delta
       expect(contentSnapshot(store, sql)).toEqual(before);
-      const longest = hk.stepTrace.longest();
-      expect(longest.ms, `longest step ${longest.where}: ${JSON.stringify(trace)}`).toBeLessThan(BOUND_MS);
+      // each comparison of two versions (7 MB of units, over a budget) is a step of its own
+      expect(steps.filter((s) => s.largest > STEP_UNITS && s.units === 1).length).toBeGreaterThanOrEqual(9);
+      expectBounded(steps, '3.5 MB file');
     });
   }, 180_000);
 
@@ -139,13 +188,12 @@ describe('longest housekeeping step on a big growing directory', () => {
       const before = contentSnapshot(store, sql);
       store.objects.clearCaches();
       const hk = housekeeper(store, state);
-      run(hk, { tasks: ['repack'], mode: 'all' });
+      const steps = measuredRun(hk, { tasks: ['repack'], mode: 'all' });
       const trace = hk.stepTrace.toJSON();
       console.log('step trace (thin chain)', JSON.stringify(trace));
       expect(hk.status().lastRun!.outcome).toBe('done');
       expect(contentSnapshot(store, sql)).toEqual(before);
-      const l = hk.stepTrace.longest();
-      expect(l.ms, `longest step ${l.where}: ${JSON.stringify(trace)}`).toBeLessThan(BOUND_MS);
+      expectBounded(steps, 'thin chain');
     });
   }, 240_000);
 });
