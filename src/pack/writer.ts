@@ -114,6 +114,7 @@ export class PackWriter {
   rawEntryParts(type: PackTypeNum, size: number, compressed: Uint8Array, base?: DeltaBase): Uint8Array[] {
     if (!this.started) throw new PackError('pack header not written yet');
     if (this.finished) throw new PackError('pack already finished');
+    if (this.bodyLeft > 0) throw new PackError('previous entry not complete');
     if (this.written >= this.count) throw new PackError(`pack header declared ${this.count} objects; writing one more`);
     const parts: Uint8Array[] = [encodeEntryHeader(type, size)];
     if (type === 6) {
@@ -139,10 +140,32 @@ export class PackWriter {
     return parts;
   }
 
+  /**
+   * The head of an entry whose `length` compressed bytes follow in pieces (rawEntryBody): a big
+   * stored entry copied without holding it whole. Returns the head's parts, like rawEntryParts.
+   */
+  rawEntryHead(type: PackTypeNum, size: number, length: number, base?: DeltaBase): Uint8Array[] {
+    if (this.bodyLeft > 0) throw new PackError('previous entry not complete');
+    const parts = this.rawEntryParts(type, size, new Uint8Array(0), base);
+    this.bodyLeft = length;
+    return parts;
+  }
+
+  /** The next piece of the entry begun by rawEntryHead. */
+  rawEntryBody(piece: Uint8Array): void {
+    if (piece.length > this.bodyLeft) throw new PackError(`entry body overrun by ${piece.length - this.bodyLeft} bytes`);
+    this.bodyLeft -= piece.length;
+    this.lastCrc32 = crc32(piece, this.lastCrc32);
+    this.emit([piece]);
+  }
+
+  private bodyLeft = 0;
+
   /** The 20-byte SHA-1 trailer; returns it after checking the declared count was written. */
   finish(): Uint8Array {
     if (!this.started) throw new PackError('pack header not written yet');
     if (this.finished) throw new PackError('pack already finished');
+    if (this.bodyLeft > 0) throw new PackError('last entry not complete');
     if (this.written !== this.count) {
       throw new PackError(`pack header declared ${this.count} objects but ${this.written} were written`);
     }

@@ -33,6 +33,9 @@ export const MAX_SEARCH_BYTES = 4 << 20;
 /** Deeper reused chains (hand-made pushes) are broken up rather than grown past the ingest limit. */
 const MAX_REUSED_DEPTH = 4000;
 const FLUSH_BYTES = 1 << 20;
+/** A stored entry bigger than this is copied in pieces of this size, one a unit (~20 ms expected):
+ *  copying a 50 MB object at once would hold the object for its whole read and write. */
+export const COPY_PIECE = 1 << 20;
 
 /** One entry of the new pack: what the index row of the object will say. */
 export interface BuiltEntry {
@@ -148,8 +151,9 @@ export class PackBuilder {
 
   /** Writes objects until the budget is spent; returns the pack's trailer stats once done. */
   step(budget: Budget): BuildStats | null {
+    if (this.copy && !budget.over) this.copyOn(budget);
     if (this.cur && !budget.over) this.searchOn(budget);
-    while (this.phase === 'search' && !this.cur && !budget.over) {
+    while (this.phase === 'search' && !this.cur && !this.copy && !budget.over) {
       if (this.pos === this.order.length) {
         this.phase = 'reuse';
         this.pos = 0;
@@ -159,7 +163,7 @@ export class PackBuilder {
       }
       this.searchOne(this.order[this.pos++], budget);
     }
-    while (this.phase === 'reuse' && !budget.over) {
+    while (this.phase === 'reuse' && !this.copy && !budget.over) {
       if (this.pos === this.reused.length) return this.finish();
       this.reuseOne(this.reused[this.pos++], budget);
     }
@@ -180,18 +184,18 @@ export class PackBuilder {
 
   private searchOne(i: number, budget: Budget): void {
     const W = this.W;
+    if (W.hasBase[i] === 0 && W.size[i] > MAX_SEARCH_BYTES) {
+      this.startCopy(i, W.type[i] as PackTypeNum, W.size[i], -1, 0, budget); // too big to search: copied as stored
+      return;
+    }
     // the read (and inflate) as one unit; a stored delta's chain is read by readWithin's units
-    if (W.hasBase[i] === 0 && !budget.fits(PER_OBJECT + W.rawSize[i] + (W.size[i] > MAX_SEARCH_BYTES ? 0 : W.size[i]))) {
+    if (W.hasBase[i] === 0 && !budget.fits(PER_OBJECT + W.rawSize[i] + W.size[i])) {
       this.pos--; // the same object at the next step
       return;
     }
     const stored = W.hasBase[i] === 0 ? this.store.packs.read(W.pack[i], W.dataOffset[i], W.end[i]) : null;
     stepPart('read:stored');
     budget.spend(PER_OBJECT + W.rawSize[i]);
-    if (stored && W.size[i] > MAX_SEARCH_BYTES) {
-      this.whole(i, stored, null); // too big to search: copied as stored
-      return;
-    }
     let data: Uint8Array;
     if (stored) {
       data = accel.inflateAt(stored, 0, W.rawSize[i]).data;
@@ -322,11 +326,53 @@ export class PackBuilder {
       this.stats.whole++;
       return;
     }
+    if (W.end[i] - W.dataOffset[i] > COPY_PIECE) {
+      this.startCopy(i, W.rawType[i] === 7 ? 7 : 6, W.rawSize[i], base, this.newDepth[base] + 1, budget);
+      this.stats.reusedDeltas++;
+      return;
+    }
     const z = this.store.packs.read(W.pack[i], W.dataOffset[i], W.end[i]);
     stepPart('read:reuse');
     // a REF_DELTA stays one (reuseRefDeltas): a full repack still knows to search it again
     this.entry(i, W.rawType[i] === 7 ? 7 : 6, W.rawSize[i], z, base, this.newDepth[base] + 1);
     this.stats.reusedDeltas++;
+  }
+
+  /** A stored entry being copied in pieces (see COPY_PIECE): its pack and the range left. */
+  private copy: { pack: number; at: number; end: number } | null = null;
+
+  /** Writes the entry's head and index row now, its stored bytes piece by piece (copyOn). */
+  private startCopy(i: number, rawType: PackTypeNum, rawSize: number, base: number, depth: number, budget: Budget): void {
+    const W = this.W;
+    const length = W.end[i] - W.dataOffset[i];
+    const offset = this.writer.offset;
+    const ref = base < 0 ? undefined : rawType === 7 ? { oid: W.oidHex(base) } : { ofs: offset - this.newOffset[base] };
+    const parts = this.writer.rawEntryHead(rawType, rawSize, length, ref);
+    let head = 0;
+    for (const p of parts) head += p.length;
+    this.newOffset[i] = offset;
+    this.newDepth[i] = depth;
+    this.emit(parts);
+    this.onEntry({ item: i, offset, dataOffset: offset + head, end: offset + head + length, rawType, rawSize, base, depth });
+    if (base < 0) this.stats.whole++;
+    this.copy = { pack: W.pack[i], at: W.dataOffset[i], end: W.end[i] };
+    this.copyOn(budget);
+  }
+
+  /** Copies pieces of the current big entry while they fit the budget (a fresh one takes one). */
+  private copyOn(budget: Budget): void {
+    const c = this.copy!;
+    while (c.at < c.end) {
+      const n = Math.min(COPY_PIECE, c.end - c.at);
+      if (!budget.fits(PER_OBJECT + n)) return;
+      budget.spend(PER_OBJECT + n);
+      const piece = this.store.packs.read(c.pack, c.at, c.at + n);
+      stepPart('copy');
+      this.writer.rawEntryBody(piece);
+      this.emit([piece]);
+      c.at += n;
+    }
+    this.copy = null;
   }
 
   private entry(i: number, rawType: PackTypeNum, rawSize: number, z: Uint8Array, base: number, depth: number): void {

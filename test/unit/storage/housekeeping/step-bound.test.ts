@@ -22,6 +22,10 @@ import { readWithin } from '../../../../src/storage/housekeeping/chain-read';
 import { MAX_SEARCH_BYTES } from '../../../../src/storage/housekeeping/pack-builder';
 import type { Housekeeper } from '../../../../src/storage/housekeeping/run';
 import type { MaintenanceRequest } from '../../../../src/storage/housekeeping/state';
+import { COPY_PIECE } from '../../../../src/storage/housekeeping/pack-builder';
+import { packPath } from '../../../../src/storage/pack-files';
+import { bytesToHex } from '../../../../src/pack';
+import { createHash } from 'node:crypto';
 import { contentSnapshot, housekeeper } from './helpers';
 
 const BASE_ENTRIES = 4500;
@@ -196,4 +200,37 @@ describe('longest housekeeping step on a big growing directory', () => {
       expectBounded(steps, 'thin chain');
     });
   }, 240_000);
+  it('a 9 MB object (too big to search) is copied into the new pack a piece per step: the pack is valid, every object reads back', async () => {
+    await withStore('hk-step-copy', async (store, state) => {
+      const sql = state.storage.sql;
+      const r = rng(11);
+      const data = new Uint8Array(9_000_000);
+      for (let i = 0; i < data.length; i++) data[i] = r() & 0xff; // incompressible: ~9 MB stored
+      const f = blob(data);
+      const small = blob('next to it\n');
+      const root = tree([{ mode: '100644', name: 'big.bin', oid: f.oid }, { mode: '100644', name: 'note.txt', oid: small.oid }]);
+      const c = commit({ tree: root.oid, parents: [], time: 4_000_000 });
+      await pushPack(store, buildPack([f, small, root, c]), { 'refs/heads/main': c.oid }, 1);
+      const c2 = commit({ tree: root.oid, parents: [c.oid], time: 4_000_001 });
+      await pushPack(store, buildPack([c2]), { 'refs/heads/main': c2.oid }, 2);
+      const before = contentSnapshot(store, sql);
+      const hk = housekeeper(store, state);
+      const steps = measuredRun(hk, { tasks: ['repack'], mode: 'all' });
+      console.log('step trace (copy)', JSON.stringify(hk.stepTrace.toJSON()));
+      expect(hk.status().lastRun!.outcome).toBe('done');
+      // the copy took a step per piece (each a budget's worth or less), not one step of 9 MB
+      expect(steps.filter((s) => s.largest >= COPY_PIECE).length).toBeGreaterThanOrEqual(Math.floor(9_000_000 / COPY_PIECE));
+      expect(contentSnapshot(store, sql)).toEqual(before);
+      const o = store.objects.read(f.oid);
+      expect(hashObject(o.type, o.data)).toBe(f.oid);
+      const pack = sql.exec<{ id: number; size: number; checksum: string }>(`SELECT id, size, checksum FROM packs`).toArray();
+      expect(pack.length).toBe(1);
+      const bytes = store.fs.read(packPath(pack[0].id), 0, pack[0].size + 1);
+      expect(bytes.length).toBe(pack[0].size);
+      const sum = bytesToHex(new Uint8Array(createHash('sha1').update(bytes.subarray(0, bytes.length - 20)).digest()));
+      expect(bytesToHex(bytes.subarray(bytes.length - 20))).toBe(sum);
+      expect(pack[0].checksum).toBe(sum);
+      expectBounded(steps, '9 MB copy');
+    });
+  }, 180_000);
 });
