@@ -161,6 +161,7 @@ export class Build {
         this.namePos++;
         continue;
       }
+      if (!budget.fits(PER_OBJECT + W.size[i])) return; // the walk of the tree, after its read
       const obj = readWithin(this.objects, W.oidHex(i), budget); // a chain is read across steps
       stepPart('read');
       if (!obj) return;

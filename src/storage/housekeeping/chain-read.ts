@@ -41,8 +41,9 @@ export function readWithin(objects: ObjectStore, oid: string, budget: Budget): G
   const cached = (o: string) => cache.get(o) ?? objects.cached(o);
   const hit = cached(oid);
   if (hit) return { type, data: hit };
-  // the read's first unit (the chain's rows, its base, one delta): at least a version's size
-  if (!budget.fits(PER_OBJECT + row.size)) return null;
+  // the read's first unit: the chain's base inflated (unless cached) and one delta applied, each
+  // about a version's size
+  if (!budget.fits(2 * (PER_OBJECT + row.size))) return null;
   const { chain, base: start, inflated } = objects.deltaChain(row, cached);
   let base = start;
   if (inflated) {

@@ -22,6 +22,7 @@ import { PackWriter, type PackTypeNum } from '../../pack';
 import type { ObjectStore } from '../object-store';
 import { Budget, PER_OBJECT } from './budget';
 import { readWithin } from './chain-read';
+import { reuseForest } from './reuse-forest';
 import { searchOrder } from './search-order';
 import type { WorkList } from './work';
 import { stepPart } from './step-trace';
@@ -103,40 +104,7 @@ export class PackBuilder {
     const kept: number[] = [];
     for (let i = 0; i < n; i++) if (keep(i)) kept.push(i);
     this.count = kept.length;
-    this.reuse = new Uint8Array(n);
-    for (const i of kept) {
-      const t = W.rawType[i];
-      if ((t === 6 || (t === 7 && reuseRefDeltas)) && W.baseIdx[i] >= 0 && keep(W.baseIdx[i])) this.reuse[i] = 1;
-    }
-    // children of each kept object among the reused deltas (CSR), then breadth-first from the roots
-    const first = new Int32Array(n + 1);
-    for (const i of kept) if (this.reuse[i]) first[W.baseIdx[i] + 1]++;
-    for (let i = 0; i < n; i++) first[i + 1] += first[i];
-    const fill = first.slice(0, n);
-    const child = new Int32Array(first[n]);
-    for (const i of kept) if (this.reuse[i]) child[fill[W.baseIdx[i]]++] = i;
-    const bfs = new Int32Array(kept.length);
-    let tail = 0;
-    for (const i of kept) if (!this.reuse[i]) bfs[tail++] = i;
-    const roots = tail;
-    for (let head = 0; head < tail; head++) {
-      const p = bfs[head];
-      for (let c = first[p]; c < first[p + 1]; c++) bfs[tail++] = child[c];
-    }
-    if (tail < kept.length) {
-      // a cycle of deltas (no valid store has one): those objects are searched and written whole
-      const seen = new Uint8Array(n);
-      for (let k = 0; k < tail; k++) seen[bfs[k]] = 1;
-      for (const i of kept) if (!seen[i]) this.reuse[i] = 0;
-    }
-    this.reused = bfs.slice(roots, tail);
-    this.height = new Uint16Array(n);
-    for (let k = tail - 1; k >= roots; k--) {
-      const c = bfs[k];
-      const p = W.baseIdx[c];
-      const h = Math.min(this.height[c] + 1, 0xffff);
-      if (h > this.height[p]) this.height[p] = h;
-    }
+    ({ reuse: this.reuse, reused: this.reused, height: this.height } = reuseForest(W, kept, keep, reuseRefDeltas));
     const search: number[] = [];
     for (const i of kept) if (!this.reuse[i]) search.push(i);
     this.order = searchOrder(Int32Array.from(search), W.type, W.nameHash, W.size);

@@ -19,9 +19,9 @@ import { needBytesIn } from '../snapshot';
 import { packPath } from '../pack-files';
 import { Budget, PER_ROW, STEP_UNITS, yieldToOthers } from './budget';
 import { Build } from './build';
-import { geometricRollup } from './geometry';
 import { Activity } from './activity';
-import { dueRequest, gracePeriodSeconds, packInfos } from './policy';
+import { dueRequest } from './policy';
+import { newRun } from './start';
 import { ensureHkSchema } from './schema';
 import { HkState, sizesOf, type HkStatus, type MaintenanceRequest, type RunState, type RunSummary, type Sizes } from './state';
 import { finishRun, MIGRATE_BATCH, migrateRows, removeOldFiles } from './swap';
@@ -174,26 +174,9 @@ export class Housekeeper {
     const req = this.state.request() ?? dueRequest(this.h.sql, this.state, now);
     if (!req) return 'idle';
     this.state.clearRequest();
-    const packs = packInfos(this.h.sql);
-    const gc = req.tasks.includes('gc');
-    const all = gc || req.mode === 'all';
-    const selected = all ? packs : geometricRollup(packs);
-    const grace = typeof req.prune === 'number' ? req.prune : gracePeriodSeconds(this.h.sql);
-    const cutoff = !gc || req.prune === 'never' ? null : req.prune === 'now' ? now : now - grace * 1000;
-    const housekept = new Set(this.h.sql.exec<{ id: number }>(`SELECT id FROM hk_packs`).toArray().map((r) => r.id));
-    const before = sizesOf(this.h.sql);
-    const run: RunState = {
-      id: crypto.randomUUID(), tasks: req.tasks, trigger: req.trigger, reason: req.reason ?? 'requested', mode: all ? 'all' : 'geometric',
-      cutoff, phase: 'build', started: now, packs: selected.map((p) => p.id), maxPackAtStart: Math.max(0, ...packs.map((p) => p.id)),
-      newPack: null, rows: 0, migrated: 0, before, built: null, dropped: 0, unreachableKept: 0, oldFiles: [], errors: 0,
-      lastError: null, restarts: 0, note: null,
-    };
-    const nothing =
-      selected.length === 0 ||
-      (!all && selected.length < 2) ||
-      (all && cutoff === null && selected.length === 1 && housekept.has(selected[0].id));
+    const { run, nothing } = newRun(this.h.sql, req, now);
     if (nothing) {
-      this.state.record(this.summary(run, 'nothing-to-do', before, null));
+      this.state.record(this.summary(run, 'nothing-to-do', run.before, null));
       return 'more';
     }
     this.h.transaction(() => {
@@ -212,9 +195,7 @@ export class Housekeeper {
       case 'migrate':
         if (this.activity.readersActive()) return 'wait';
         this.maybeFail('migrate');
-        stepPart('activity');
         this.h.transaction(() => {
-          stepPart('tx-begin');
           if (migrateRows(this.h.sql, run, this.migrateBatch, budget)) run.phase = 'finish';
           this.maybeFail('migrate-tx'); // rolls the batch back
           run.errors = 0;
