@@ -161,8 +161,8 @@ export class Build {
         this.namePos++;
         continue;
       }
-      if (!budget.fits(PER_OBJECT + W.size[i])) return; // the walk of the tree, after its read
-      const obj = readWithin(this.objects, W.oidHex(i), budget); // a chain is read across steps
+      // a chain is read across steps; the tree's walk counts in the read's first unit
+      const obj = readWithin(this.objects, W.oidHex(i), budget, PER_OBJECT + W.size[i]);
       stepPart('read');
       if (!obj) return;
       this.namePos++;

@@ -32,18 +32,19 @@ export function clearReadCache(objects: ObjectStore): void {
   caches.get(objects)?.clear();
 }
 
-/** The object, or null when the budget ran out first (call again at the next step). */
-export function readWithin(objects: ObjectStore, oid: string, budget: Budget): GitObject | null {
+/** The object, or null when the budget ran out first (call again at the next step). `extra`: what
+ *  the caller will spend on the result (a tree's walk), counted in the read's first unit. */
+export function readWithin(objects: ObjectStore, oid: string, budget: Budget, extra = 0): GitObject | null {
   const row = objects.row(oid);
   if (!row) throw new MissingObjectError(oid);
   const type = TYPE_NAMES[row.type];
   const cache = cacheOf(objects);
   const cached = (o: string) => cache.get(o) ?? objects.cached(o);
   const hit = cached(oid);
-  if (hit) return { type, data: hit };
+  if (hit) return extra === 0 || budget.fits(extra) ? { type, data: hit } : null;
   // the read's first unit: the chain's base inflated (unless cached) and one delta applied, each
-  // about a version's size
-  if (!budget.fits(2 * (PER_OBJECT + row.size))) return null;
+  // about a version's size, and what the caller does with the result
+  if (!budget.fits(2 * (PER_OBJECT + row.size) + extra)) return null;
   const { chain, base: start, inflated } = objects.deltaChain(row, cached);
   let base = start;
   if (inflated) {

@@ -171,7 +171,7 @@ export class PackBuilder {
       stepPart('inflate');
     } else {
       // a stored delta (a thin one's chain can be 50 deep): read across steps if need be
-      const obj = readWithin(this.store, W.oidHex(i), budget);
+      const obj = readWithin(this.store, W.oidHex(i), budget, PER_OBJECT + W.rawSize[i] + W.size[i]);
       stepPart('read:chain');
       if (!obj) {
         this.pos--; // the budget is spent: the same object at the next step
