@@ -6,7 +6,7 @@ import type { ObjectType } from '../pack';
 import type { PackEntries } from './entries';
 import { type ObjectRow, type ObjectStore, TYPE_NAMES, TYPE_NUMBERS } from './object-store';
 import type { PackObjects } from './reach-guide';
-import { packTuples } from './row-sql';
+import { packTupleRuns } from './row-sql';
 
 export interface IngestedPack {
   packId: number;
@@ -14,8 +14,9 @@ export interface IngestedPack {
   checksum: string;
   size: number;
   rows: () => Iterable<ObjectRow>;
-  /** The same rows as checked SQL tuples, made from the entry columns (row-sql.ts): what the push indexes. */
-  tuples: () => Iterable<string>;
+  /** The same rows as checked SQL tuples, comma-joined into runs of up to 88,000 characters, made
+   *  from the entry columns (row-sql.ts): what the push indexes. */
+  tuples: (maxChars?: number) => Iterable<string>;
   /**
    * The rows' ids and offsets without a string per object: `order` the entry numbers of the
    * first copies in id order, each entry's raw id at oids[i*20..] and its offset at offsets[i]
@@ -84,7 +85,7 @@ export function ingestedPack(p: IngestedParts): IngestedPack {
     checksum: p.checksum,
     size: p.size,
     rows,
-    tuples: () => packTuples(E, packId),
+    tuples: (maxChars) => packTupleRuns(E, packId, maxChars),
     ids: () => ({ order: E.ownersInOidOrder(), oids: E.oids, offsets: E.offset }),
     roots: p.roots,
     warnings: p.warnings,

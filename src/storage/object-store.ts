@@ -272,7 +272,7 @@ export class ObjectStore {
     this.insertTuples(map(rows, rowTuple), expected);
   }
 
-  /** insert() for rows already written as checked SQL tuples (row-sql.ts: rowTuple, packTuples). */
+  /** insert() for rows already written as checked SQL tuples, or comma-joined runs of them (row-sql.ts: rowTuple, packTupleRuns). */
   insertTuples(tuples: Iterable<string>, expected = 0): void {
     const MAX_SQL = 90_000;
     const head = `INSERT OR IGNORE INTO objects (oid, pack_id, offset, data_offset, end_offset, type, size, raw_type, raw_size, base_oid, depth) VALUES `;

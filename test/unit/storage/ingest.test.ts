@@ -104,7 +104,13 @@ describe('PackIngest + commitPush', () => {
         expect(ing.objectCount).toBe(objs.length);
         expect(ing.size).toBe(pack.length);
         // The index rows written straight from the entry columns are the checked rows' tuples.
-        expect([...ing.tuples()]).toEqual([...ing.rows()].map(rowTuple));
+        expect([...ing.tuples()]).toEqual([[...ing.rows()].map(rowTuple).join(',')]);
+        // Runs end at a tuple's end, never over the limit (unless a single tuple is longer).
+        for (const limit of [1, 200, 500, 1000]) {
+          const runs = [...ing.tuples(limit)];
+          expect(runs.join(',')).toBe([...ing.rows()].map(rowTuple).join(','));
+          for (const r of runs) expect(r.length <= limit || !r.includes('),(')).toBe(true);
+        }
         // Nothing is visible before commitPush.
         expect(store.objects.has(c1.oid)).toBe(false);
         expect(store.objects.count()).toBe(0);
