@@ -265,7 +265,7 @@ export class ObjectStore {
    * push into a repository, an import), the (pack_id, offset) index is dropped and built again
    * afterwards: rows in oid order land at random places in that index, one B-tree descent
    * each, while CREATE INDEX sorts once and fills pages in order (measured on a 142k-object
-   * push: 823 → ~600 ms for the whole insert, index build ~75 ms). DDL is transactional, so
+   * push: 823 -> ~600 ms for the whole insert, index build ~75 ms). DDL is transactional, so
    * a failure in the caller's transaction puts the index back with everything else.
    */
   insert(rows: Iterable<ObjectRow>, expected = 0): void {
