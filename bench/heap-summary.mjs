@@ -68,18 +68,30 @@ for (const i of cand) {
   console.log(`${MiB(retained[i]).padStart(8)}  ${label(i)}   <- ${via}`);
   if (shown.length >= TOP) break;
 }
-// code and bytecode by script: SharedFunctionInfo -> script edge
-console.log('\nCODE (bytecode, code, SFI, feedback) BY SCRIPT');
+// compiled code by script: each SharedFunctionInfo's own size plus the self sizes of the code
+// objects it points to (bytecode, baseline/optimized code, scope info, feedback metadata), by
+// the script it belongs to
+console.log('\nCODE (SharedFunctionInfo + its bytecode/code/scope/feedback objects, self sizes) BY SCRIPT');
 const scriptOf = new Map();
+const counted = new Uint8Array(n);
 for (let i = 0; i < n; i++) {
-  if (nm(i) !== 'system / SharedFunctionInfo' && !(type(i) === 'code' && /SharedFunctionInfo/.test(nm(i)))) continue;
-  let script = null; let sub = 0;
+  if (!nm(i).startsWith('system / SharedFunctionInfo')) continue;
+  let script = null;
+  let sub = self(i);
   for (let e = first[i]; e < first[i + 1]; e += EF) {
-    const t = E[e + TO] / NF; const en = edgeName(e);
-    if (en === 'script' || en === 'script_or_debug_info') { for (let e2 = first[t]; e2 < first[t + 1]; e2 += EF) if (edgeName(e2) === 'name' || edgeName(e2) === 'source') { /* */ } script = t; }
-    if (/bytecode|code|function_data|feedback_metadata|scope_info|debug/.test(en)) sub += retained[t];
+    const t = E[e + TO] / NF;
+    const en = edgeName(e);
+    if (en === 'script' || en === 'script_or_debug_info') script = t;
+    // the outer scope's info is shared by every function of that scope: counted once, below
+    else if (type(t) === 'code' && !(en.startsWith('raw_outer_scope_info') && nm(t).endsWith('ScopeInfo')) && !counted[t]) {
+      counted[t] = 1;
+      sub += self(t);
+    }
   }
-  const key = script === null ? '(no script)' : `${nm(script).split('/').slice(-2).join('/') || '(anon)'}#${script}`;
-  const a = scriptOf.get(key) ?? [0, 0]; a[0] += self(i) + sub; a[1]++; scriptOf.set(key, a);
+  const key = script === null ? '(no script)' : nm(script).split('/').slice(-2).join('/') || '(anon)';
+  const a = scriptOf.get(key) ?? [0, 0];
+  a[0] += sub;
+  a[1]++;
+  scriptOf.set(key, a);
 }
 for (const [k, [s, c]] of [...scriptOf].sort((a, b) => b[1][0] - a[1][0]).slice(0, TOP)) console.log(`${MiB(s).padStart(8)}  x${c}  ${k}`);
