@@ -7,6 +7,7 @@ import type { PackEntries } from './entries';
 import { type ObjectRow, type ObjectStore, TYPE_NAMES, TYPE_NUMBERS } from './object-store';
 import type { PackObjects } from './reach-guide';
 import { packTuples } from './row-sql';
+import { packRecords } from './row-records';
 
 export interface IngestedPack {
   packId: number;
@@ -14,8 +15,10 @@ export interface IngestedPack {
   checksum: string;
   size: number;
   rows: () => Iterable<ObjectRow>;
-  /** The same rows as checked SQL tuples, made from the entry columns (row-sql.ts): what the push indexes. */
+  /** The same rows as checked SQL tuples, made from the entry columns (row-sql.ts). */
   tuples: () => Iterable<string>;
+  /** The same rows as fixed-width record blobs (row-records.ts): what the push indexes. */
+  records: () => Iterable<ArrayBuffer>;
   /**
    * The rows' ids and offsets without a string per object: `order` the entry numbers of the
    * first copies in id order, each entry's raw id at oids[i*20..] and its offset at offsets[i]
@@ -85,6 +88,7 @@ export function ingestedPack(p: IngestedParts): IngestedPack {
     size: p.size,
     rows,
     tuples: () => packTuples(E, packId),
+    records: () => packRecords(E),
     ids: () => ({ order: E.ownersInOidOrder(), oids: E.oids, offsets: E.offset }),
     roots: p.roots,
     warnings: p.warnings,

@@ -6,7 +6,8 @@ import type { ObjectType } from '../pack';
 import { accel } from '../codec';
 import { ByteLru } from './lru';
 import { PackFiles } from './pack-files';
-import { rowTuple } from './row-sql';
+import { int, rowTuple } from './row-sql';
+import { INSERT_RECORDS_SQL } from './row-records';
 import type { Snapshot } from './snapshot';
 
 export const TYPE_NAMES: Record<number, ObjectType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
@@ -277,6 +278,29 @@ export class ObjectStore {
     const MAX_SQL = 90_000;
     const head = `INSERT OR IGNORE INTO objects (oid, pack_id, offset, data_offset, end_offset, type, size, raw_type, raw_size, base_oid, depth) VALUES `;
     let sql = head;
+    this.bulk(expected, () => {
+      const flush = () => {
+        if (sql.length === head.length) return;
+        this.sql.exec(sql);
+        sql = head;
+      };
+      for (const tuple of tuples) {
+        if (sql.length + tuple.length + 1 > MAX_SQL) flush();
+        sql += sql.length === head.length ? tuple : ',' + tuple;
+      }
+      flush();
+    });
+  }
+
+  /** insert() for a pack's rows as fixed-width record blobs (row-records.ts: packRecords), all of pack `packId`. */
+  insertRecords(packId: number, blobs: Iterable<ArrayBuffer>, expected = 0): void {
+    this.bulk(expected, () => {
+      for (const b of blobs) this.sql.exec(INSERT_RECORDS_SQL, b, b.byteLength, int(packId));
+    });
+  }
+
+  /** Runs inserts of `expected` rows: the location index rebuilt around them if they are many, the count kept. */
+  private bulk(expected: number, insert: () => void): void {
     const before = this.localCount();
     // total_changes(): rows inserted by the statements below (rowsWritten would count index
     // writes too; duplicates are ignored and count nothing).
@@ -284,16 +308,7 @@ export class ObjectStore {
     const changes0 = changes();
     const rebuild = expected >= REBUILD_MIN_ROWS && expected >= before;
     if (rebuild) this.sql.exec(`DROP INDEX IF EXISTS ${LOCATION_INDEX}`);
-    const flush = () => {
-      if (sql.length === head.length) return;
-      this.sql.exec(sql);
-      sql = head;
-    };
-    for (const tuple of tuples) {
-      if (sql.length + tuple.length + 1 > MAX_SQL) flush();
-      sql += sql.length === head.length ? tuple : ',' + tuple;
-    }
-    flush();
+    insert();
     if (rebuild) this.sql.exec(LOCATION_INDEX_DDL);
     const added = changes() - changes0;
     if (added > 0) this.setCount(before + added);
