@@ -34,6 +34,7 @@ export const INSERT_RECORDS_SQL =
 
 const HEX = new TextEncoder().encode('0123456789abcdef');
 const SPACE = 0x20;
+const ZERO = 0x30;
 
 /** The rows of an ingested pack's first copies, in id order, RECORDS_PER_BLOB per blob. */
 export function* packRecords(E: PackEntries): Generator<ArrayBuffer> {
@@ -41,7 +42,7 @@ export function* packRecords(E: PackEntries): Generator<ArrayBuffer> {
   const oids = E.oids;
   for (let from = 0; from < order.length; from += RECORDS_PER_BLOB) {
     const n = Math.min(RECORDS_PER_BLOB, order.length - from);
-    const out = new Uint8Array(n * RECORD_BYTES);
+    const out = new Uint8Array(n * RECORD_BYTES).fill(ZERO);
     for (let k = 0; k < n; k++) {
       const i = order[from + k];
       const r = k * RECORD_BYTES;
@@ -82,13 +83,26 @@ function hexText(out: Uint8Array, at: number, oid: string): void {
   }
 }
 
-/** n as `width` zero-padded decimal digits; a value that does not fit is refused, never cut. */
+const LIMIT = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12];
+
+/**
+ * n as `width` decimal digits over the record's '0's (written from the right, only as many as
+ * n has: most values are short); a value that does not fit is refused, never cut.
+ */
 function digits(out: Uint8Array, at: number, width: number, n: number): void {
-  if (!(n >= 0 && Number.isSafeInteger(n))) throw new Error(`not a row value: ${String(n)}`);
-  for (let j = at + width - 1; j >= at; j--) {
-    const q = Math.floor(n / 10);
-    out[j] = 0x30 + (n - q * 10);
-    n = q;
+  if (!(n >= 0 && n < LIMIT[width] && Number.isInteger(n))) throw new Error(`row value ${String(n)} does not fit ${width} digits`);
+  let j = at + width - 1;
+  if (n <= 0x7fffffff) {
+    for (let v = n | 0; v !== 0; j--) {
+      const q = (v / 10) | 0;
+      out[j] = 0x30 + v - q * 10;
+      v = q;
+    }
+    return;
   }
-  if (n !== 0) throw new Error(`row value wider than ${width} digits`);
+  for (let v = n; v !== 0; j--) {
+    const q = Math.floor(v / 10);
+    out[j] = 0x30 + (v - q * 10);
+    v = q;
+  }
 }

@@ -62,7 +62,7 @@ describe('pack rows as record blobs', () => {
     const E = entries(10, 3);
     E.depth[4] = 4095;
     E.end[3] = 1e12; // 13 digits
-    expect(() => [...packRecords(E)]).toThrow(/wider than 12 digits/);
+    expect(() => [...packRecords(E)]).toThrow(/does not fit 12 digits/);
     const F = entries(10, 3);
     F.refBase.set(6, "'); DROP TABLE objects; --'.padEnd(40)");
     expect(() => [...packRecords(F)]).toThrow(/not an object id/);
