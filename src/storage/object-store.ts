@@ -259,7 +259,8 @@ export class ObjectStore {
    * parameters (9 rows), and per-statement overhead dominated a big push, so the values are
    * written into the SQL text instead (statements stay under the 100 KB limit); every value is
    * checked to be a 40-digit lowercase hex id or a safe integer first, so nothing else can
-   * reach the SQL text. Callers should pass rows in oid order: the table is clustered by oid,
+   * reach the SQL text. (A just-ingested pack's rows take insertRecords instead: ~13k rows per
+   * statement in one bound blob, row-records.ts.) Callers should pass rows in oid order: the table is clustered by oid,
    * and ordered inserts touch each B-tree page once (measured ~2x faster than random order).
    *
    * `expected` is how many rows are coming. When they at least double the table (the first
