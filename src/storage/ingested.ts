@@ -68,6 +68,9 @@ export interface IngestedParts {
 
 export function ingestedPack(p: IngestedParts): IngestedPack {
   const { entries: E, packId, store, tagTargets, usable } = p;
+  // The first copies in id order, sorted once for the rows and the .idx (nothing changes now).
+  let owners: Int32Array | null = null;
+  const inOrder = () => (owners ??= E.ownersInOidOrder());
   // Rows are produced on demand (one object per stored object would double the metadata in
   // memory), in oid order (the order of the table's B-tree: inserts are much cheaper so); the
   // first copy of a duplicated object wins.
@@ -88,8 +91,8 @@ export function ingestedPack(p: IngestedParts): IngestedPack {
     size: p.size,
     rows,
     tuples: () => packTuples(E, packId),
-    records: () => packRecords(E),
-    ids: () => ({ order: E.ownersInOidOrder(), oids: E.oids, offsets: E.offset }),
+    records: () => packRecords(E, inOrder()),
+    ids: () => ({ order: inOrder(), oids: E.oids, offsets: E.offset }),
     roots: p.roots,
     warnings: p.warnings,
     has: (oid) => E.find(oid) >= 0 || usable(oid),

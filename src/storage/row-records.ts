@@ -36,9 +36,8 @@ const HEX = new TextEncoder().encode('0123456789abcdef');
 const SPACE = 0x20;
 const ZERO = 0x30;
 
-/** The rows of an ingested pack's first copies, in id order, RECORDS_PER_BLOB per blob. */
-export function* packRecords(E: PackEntries): Generator<ArrayBuffer> {
-  const order = E.ownersInOidOrder();
+/** The rows of an ingested pack's first copies, in id order (`order`: E.ownersInOidOrder()), RECORDS_PER_BLOB per blob. */
+export function* packRecords(E: PackEntries, order = E.ownersInOidOrder()): Generator<ArrayBuffer> {
   const oids = E.oids;
   for (let from = 0; from < order.length; from += RECORDS_PER_BLOB) {
     const n = Math.min(RECORDS_PER_BLOB, order.length - from);
