@@ -6,7 +6,8 @@ import type { ObjectType } from '../pack';
 import type { PackEntries } from './entries';
 import { type ObjectRow, type ObjectStore, TYPE_NAMES, TYPE_NUMBERS } from './object-store';
 import type { PackObjects } from './reach-guide';
-import { packTupleRuns } from './row-sql';
+import { packTuples } from './row-sql';
+import { packRecords } from './row-records';
 
 export interface IngestedPack {
   packId: number;
@@ -14,9 +15,10 @@ export interface IngestedPack {
   checksum: string;
   size: number;
   rows: () => Iterable<ObjectRow>;
-  /** The same rows as checked SQL tuples, comma-joined into runs of up to 88,000 characters, made
-   *  from the entry columns (row-sql.ts): what the push indexes. */
-  tuples: (maxChars?: number) => Iterable<string>;
+  /** The same rows as checked SQL tuples, made from the entry columns (row-sql.ts). */
+  tuples: () => Iterable<string>;
+  /** The same rows as fixed-width record blobs (row-records.ts): what the push indexes. */
+  records: () => Iterable<ArrayBuffer>;
   /**
    * The rows' ids and offsets without a string per object: `order` the entry numbers of the
    * first copies in id order, each entry's raw id at oids[i*20..] and its offset at offsets[i]
@@ -66,6 +68,9 @@ export interface IngestedParts {
 
 export function ingestedPack(p: IngestedParts): IngestedPack {
   const { entries: E, packId, store, tagTargets, usable } = p;
+  // The first copies in id order, sorted once for the rows and the .idx (nothing changes now).
+  let owners: Int32Array | null = null;
+  const inOrder = () => (owners ??= E.ownersInOidOrder());
   // Rows are produced on demand (one object per stored object would double the metadata in
   // memory), in oid order (the order of the table's B-tree: inserts are much cheaper so); the
   // first copy of a duplicated object wins.
@@ -85,8 +90,9 @@ export function ingestedPack(p: IngestedParts): IngestedPack {
     checksum: p.checksum,
     size: p.size,
     rows,
-    tuples: (maxChars) => packTupleRuns(E, packId, maxChars),
-    ids: () => ({ order: E.ownersInOidOrder(), oids: E.oids, offsets: E.offset }),
+    tuples: () => packTuples(E, packId),
+    records: () => packRecords(E, inOrder()),
+    ids: () => ({ order: inOrder(), oids: E.oids, offsets: E.offset }),
     roots: p.roots,
     warnings: p.warnings,
     has: (oid) => E.find(oid) >= 0 || usable(oid),
