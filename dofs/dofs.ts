@@ -231,7 +231,7 @@ export class DOFS extends DofsCore {
 
   /**
    * Remove an empty directory; with { recursive: true } remove it and
-   * everything below (what isomorphic-git's rmdir(…, { recursive }) expects).
+   * everything below (what isomorphic-git's rmdir(..., { recursive }) expects).
    */
   rmdirSync(path: string, options?: RmdirOptions): void {
     const { t, fail } = this.lookup(path, 'rmdir', false);

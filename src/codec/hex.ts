@@ -6,19 +6,31 @@ import { PackError } from './errors';
 const HEX: string[] = [];
 for (let i = 0; i < 256; i++) HEX.push((i < 16 ? '0' : '') + i.toString(16));
 
+/** Char codes of each byte's two hex digits, at 2*b and 2*b+1. */
+const HEX_CODES = new Uint16Array(512);
+for (let i = 0; i < 256; i++) {
+  HEX_CODES[2 * i] = HEX[i].charCodeAt(0);
+  HEX_CODES[2 * i + 1] = HEX[i].charCodeAt(1);
+}
+/** The 40 char codes of the id being converted (reused: conversions never interleave). */
+const ID_CODES: number[] = new Array(40).fill(0);
+
 /** Lower-case hex of `len` bytes of `buf` starting at `off` (default: a 20-byte oid). */
 export function bytesToHex(buf: Uint8Array, off = 0, len = 20): string {
   if (len === 20) {
-    // One expression: V8 builds the 40-char string in one go (measured 4.6x faster in workerd
-    // than the loop below; pushes and fetch walks convert every tree entry's id).
-    const b = buf;
-    const o = off;
-    const H = HEX;
-    return (
-      H[b[o]] + H[b[o + 1]] + H[b[o + 2]] + H[b[o + 3]] + H[b[o + 4]] + H[b[o + 5]] + H[b[o + 6]] +
-      H[b[o + 7]] + H[b[o + 8]] + H[b[o + 9]] + H[b[o + 10]] + H[b[o + 11]] + H[b[o + 12]] +
-      H[b[o + 13]] + H[b[o + 14]] + H[b[o + 15]] + H[b[o + 16]] + H[b[o + 17]] + H[b[o + 18]] + H[b[o + 19]]
-    );
+    // The 40 codes, then one String.fromCharCode: V8 allocates only the result. The one
+    // expression of 20 table strings joined with + that this replaces built ~20 intermediate
+    // strings per id (~600 bytes of V8 heap garbage; 4.8 MiB of a 20k-object push's index in a
+    // sampled allocation profile), and took ~1.7x as long (1M ids in workerd: 85-96 ms against
+    // 146-168 ms). It was itself 4.6x faster than the loop below.
+    const c = ID_CODES;
+    const T = HEX_CODES;
+    for (let j = 0; j < 20; j++) {
+      const v = buf[off + j] << 1;
+      c[2 * j] = T[v];
+      c[2 * j + 1] = T[v + 1];
+    }
+    return String.fromCharCode.apply(null, c);
   }
   let s = '';
   for (let i = off, end = off + len; i < end; i++) s += HEX[buf[i]];

@@ -63,7 +63,9 @@ export class IdxColumns {
   /** add() for an id already in raw form: the 20 bytes at oids[at..at+20). */
   addRaw(oids: Uint8Array, at: number, offset: number, crc32: number): void {
     if (this.n === this.offsets.length) this.grow();
-    this.oids.set(oids.subarray(at, at + 20), this.n * 20);
+    const to = this.oids;
+    const d = this.n * 20;
+    for (let k = 0; k < 20; k++) to[d + k] = oids[at + k]; // no subarray per entry (140k of them for a big pack)
     this.offsets[this.n] = offset;
     this.crcs[this.n] = crc32 >>> 0;
     this.n++;
@@ -77,14 +79,19 @@ export class IdxColumns {
     for (let i = 0; i < n; i++) head[i] = ((oids[i * 20] << 24) | (oids[i * 20 + 1] << 16) | (oids[i * 20 + 2] << 8) | oids[i * 20 + 3]) >>> 0;
     const order = new Uint32Array(n);
     for (let i = 0; i < n; i++) order[i] = i;
-    order.sort((a, b) => {
+    const cmp = (a: number, b: number): number => {
       if (head[a] !== head[b]) return head[a] < head[b] ? -1 : 1;
       for (let k = 4; k < 20; k++) {
         const d = oids[a * 20 + k] - oids[b * 20 + k];
         if (d !== 0) return d;
       }
       return 0;
-    });
+    };
+    // An ingest adds its entries in id order already (PackEntries.ownersInOidOrder): one pass
+    // tells, and the comparator sort is skipped.
+    let sorted = true;
+    for (let i = 1; i < n && sorted; i++) sorted = cmp(i - 1, i) < 0;
+    if (!sorted) order.sort(cmp);
     let large = 0;
     for (let i = 0; i < n; i++) if (offsets[i] > 0x7fffffff) large++;
     const fanoutAt = 8;
@@ -101,7 +108,7 @@ export class IdxColumns {
     let nextLarge = 0;
     for (let i = 0; i < n; i++) {
       const j = order[i];
-      out.set(oids.subarray(j * 20, j * 20 + 20), oidsAt + i * 20);
+      for (let k = 0, s = j * 20, d = oidsAt + i * 20; k < 20; k++) out[d + k] = oids[s + k];
       counts[oids[j * 20]]++;
       dv.setUint32(crcAt + i * 4, crcs[j]);
       const offset = offsets[j];

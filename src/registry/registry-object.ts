@@ -43,7 +43,7 @@ export class RegistryObject extends DurableObject<Env> {
     return { added, count: this.count() };
   }
 
-  /** Adds many names in one transaction (bulk seeding; ≤ 100 bound parameters per statement). */
+  /** Adds many names in one transaction (bulk seeding; at most 100 bound parameters per statement). */
   async addMany(names: string[], createdAt = Date.now()): Promise<number> {
     let added = 0;
     this.ctx.storage.transactionSync(() => {

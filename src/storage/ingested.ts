@@ -7,6 +7,7 @@ import type { PackEntries } from './entries';
 import { type ObjectRow, type ObjectStore, TYPE_NAMES, TYPE_NUMBERS } from './object-store';
 import type { PackObjects } from './reach-guide';
 import { packTuples } from './row-sql';
+import { packRecords } from './row-records';
 
 export interface IngestedPack {
   packId: number;
@@ -14,8 +15,10 @@ export interface IngestedPack {
   checksum: string;
   size: number;
   rows: () => Iterable<ObjectRow>;
-  /** The same rows as checked SQL tuples, made from the entry columns (row-sql.ts): what the push indexes. */
+  /** The same rows as checked SQL tuples, made from the entry columns (row-sql.ts). */
   tuples: () => Iterable<string>;
+  /** The same rows as fixed-width record blobs (row-records.ts): what the push indexes. */
+  records: () => Iterable<ArrayBuffer>;
   /**
    * The rows' ids and offsets without a string per object: `order` the entry numbers of the
    * first copies in id order, each entry's raw id at oids[i*20..] and its offset at offsets[i]
@@ -65,6 +68,9 @@ export interface IngestedParts {
 
 export function ingestedPack(p: IngestedParts): IngestedPack {
   const { entries: E, packId, store, tagTargets, usable } = p;
+  // The first copies in id order, sorted once for the rows and the .idx (nothing changes now).
+  let owners: Int32Array | null = null;
+  const inOrder = () => (owners ??= E.ownersInOidOrder());
   // Rows are produced on demand (one object per stored object would double the metadata in
   // memory), in oid order (the order of the table's B-tree: inserts are much cheaper so); the
   // first copy of a duplicated object wins.
@@ -85,7 +91,8 @@ export function ingestedPack(p: IngestedParts): IngestedPack {
     size: p.size,
     rows,
     tuples: () => packTuples(E, packId),
-    ids: () => ({ order: E.ownersInOidOrder(), oids: E.oids, offsets: E.offset }),
+    records: () => packRecords(E, inOrder()),
+    ids: () => ({ order: inOrder(), oids: E.oids, offsets: E.offset }),
     roots: p.roots,
     warnings: p.warnings,
     has: (oid) => E.find(oid) >= 0 || usable(oid),

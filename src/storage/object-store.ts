@@ -6,7 +6,8 @@ import type { ObjectType } from '../pack';
 import { accel } from '../codec';
 import { ByteLru } from './lru';
 import { PackFiles } from './pack-files';
-import { rowTuple } from './row-sql';
+import { int, rowTuple } from './row-sql';
+import { INSERT_RECORDS_SQL } from './row-records';
 import type { Snapshot } from './snapshot';
 
 export const TYPE_NAMES: Record<number, ObjectType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
@@ -258,14 +259,15 @@ export class ObjectStore {
    * parameters (9 rows), and per-statement overhead dominated a big push, so the values are
    * written into the SQL text instead (statements stay under the 100 KB limit); every value is
    * checked to be a 40-digit lowercase hex id or a safe integer first, so nothing else can
-   * reach the SQL text. Callers should pass rows in oid order: the table is clustered by oid,
+   * reach the SQL text. (A just-ingested pack's rows take insertRecords instead: ~13k rows per
+   * statement in one bound blob, row-records.ts.) Callers should pass rows in oid order: the table is clustered by oid,
    * and ordered inserts touch each B-tree page once (measured ~2x faster than random order).
    *
    * `expected` is how many rows are coming. When they at least double the table (the first
    * push into a repository, an import), the (pack_id, offset) index is dropped and built again
    * afterwards: rows in oid order land at random places in that index, one B-tree descent
    * each, while CREATE INDEX sorts once and fills pages in order (measured on a 142k-object
-   * push: 823 → ~600 ms for the whole insert, index build ~75 ms). DDL is transactional, so
+   * push: 823 -> ~600 ms for the whole insert, index build ~75 ms). DDL is transactional, so
    * a failure in the caller's transaction puts the index back with everything else.
    */
   insert(rows: Iterable<ObjectRow>, expected = 0): void {
@@ -277,6 +279,29 @@ export class ObjectStore {
     const MAX_SQL = 90_000;
     const head = `INSERT OR IGNORE INTO objects (oid, pack_id, offset, data_offset, end_offset, type, size, raw_type, raw_size, base_oid, depth) VALUES `;
     let sql = head;
+    this.bulk(expected, () => {
+      const flush = () => {
+        if (sql.length === head.length) return;
+        this.sql.exec(sql);
+        sql = head;
+      };
+      for (const tuple of tuples) {
+        if (sql.length + tuple.length + 1 > MAX_SQL) flush();
+        sql += sql.length === head.length ? tuple : ',' + tuple;
+      }
+      flush();
+    });
+  }
+
+  /** insert() for a pack's rows as fixed-width record blobs (row-records.ts: packRecords), all of pack `packId`. */
+  insertRecords(packId: number, blobs: Iterable<ArrayBuffer>, expected = 0): void {
+    this.bulk(expected, () => {
+      for (const b of blobs) this.sql.exec(INSERT_RECORDS_SQL, b, b.byteLength, int(packId));
+    });
+  }
+
+  /** Runs inserts of `expected` rows: the location index rebuilt around them if they are many, the count kept. */
+  private bulk(expected: number, insert: () => void): void {
     const before = this.localCount();
     // total_changes(): rows inserted by the statements below (rowsWritten would count index
     // writes too; duplicates are ignored and count nothing).
@@ -284,16 +309,7 @@ export class ObjectStore {
     const changes0 = changes();
     const rebuild = expected >= REBUILD_MIN_ROWS && expected >= before;
     if (rebuild) this.sql.exec(`DROP INDEX IF EXISTS ${LOCATION_INDEX}`);
-    const flush = () => {
-      if (sql.length === head.length) return;
-      this.sql.exec(sql);
-      sql = head;
-    };
-    for (const tuple of tuples) {
-      if (sql.length + tuple.length + 1 > MAX_SQL) flush();
-      sql += sql.length === head.length ? tuple : ',' + tuple;
-    }
-    flush();
+    insert();
     if (rebuild) this.sql.exec(LOCATION_INDEX_DDL);
     const added = changes() - changes0;
     if (added > 0) this.setCount(before + added);

@@ -69,7 +69,7 @@ export function commitPushTo(
     const tips = new Set(moved.map((u) => u.newOid));
     const rootsAreTips = !indexPack || pack!.roots.every((r) => tips.has(r) || store.objects.has(r));
     if (pack && indexPack) {
-      store.objects.insertTuples(pack.tuples(), pack.objectCount);
+      store.objects.insertRecords(pack.packId, pack.records(), pack.objectCount);
       internals.othersMayNotReachAll(); // the other repositories' refs do not reach the new objects
       internals.sql.exec(
         `INSERT INTO packs (id, path, size, checksum, objects, created) VALUES (?, ?, ?, ?, ?, ?)`,

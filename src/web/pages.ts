@@ -126,7 +126,7 @@ export function commitPage(r: RepoRef, c: CommitJson, d: CompareJson | null, roo
   if (!d) return head;
   const sections = (d.diff ?? '').split(/(?=^diff --git )/m).filter((s) => s.startsWith('diff --git '));
   const files = d.files.map(
-    (f) => html`<tr><td>${f.status}</td><td>${f.oldPath ? html`${f.oldPath} → ` : ''}${f.path}</td><td class="stat"><span class="a">+${f.additions}</span> <span class="d">-${f.deletions}</span></td></tr>`,
+    (f) => html`<tr><td>${f.status}</td><td>${f.oldPath ? html`${f.oldPath} &rarr; ` : ''}${f.path}</td><td class="stat"><span class="a">+${f.additions}</span> <span class="d">-${f.deletions}</span></td></tr>`,
   );
   return html`${head}<p class="stat" id="stat">${d.files.length} files changed, <span class="a">${d.additions} additions</span>, <span class="d">${d.deletions} deletions</span></p>
 <table id="files">${files}</table>

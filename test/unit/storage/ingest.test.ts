@@ -123,6 +123,8 @@ describe('PackIngest + commitPush', () => {
         expect(store.refs.get('refs/heads/main')).toBe(c1.oid);
         expect(store.refs.head().oid).toBe(c1.oid);
         expect(store.objects.count()).toBe(objs.length);
+        // The rows commitPush indexed (record blobs split inside SQLite) are the checked rows.
+        for (const r of ing.rows()) expect(store.objects.row(r.oid)).toEqual(r);
         expectStored(store, objs);
         expect(store.peeled(t1.oid)).toBe(c1.oid);
         expect(store.peeled(c1.oid)).toBeNull();
