@@ -901,6 +901,22 @@ export interface components {
             nextDue: string | null;
             /** @description this repository's own setting */
             repoGracePeriodSeconds: number | null;
+            /** @description this instance's housekeeping steps by kind (count, longest, total ms): each blocks the repository while it runs */
+            steps?: {
+                [key: string]: {
+                    n: number;
+                    maxMs: number;
+                    totalMs: number;
+                    /** @description where the longest step of this kind spent its time: part (sql:migrate, read, search...) -> [ms, times run, longest single run ms]; 'rest' is what no part covers */
+                    worst?: {
+                        [key: string]: [
+                            number,
+                            number,
+                            number
+                        ];
+                    };
+                };
+            };
         };
         RequestMaintenanceRequest: {
             tasks: ("repack" | "gc")[];

@@ -238,7 +238,15 @@ export const Maintenance = z
     nextDue: z.string().nullable().describe('when the alarm next runs housekeeping'),
     repoGracePeriodSeconds: z.number().nullable().describe("this repository's own setting"),
     steps: z
-      .record(z.string(), z.object({ n: z.number(), maxMs: z.number(), totalMs: z.number() }))
+      .record(z.string(), z.object({
+          n: z.number(),
+          maxMs: z.number(),
+          totalMs: z.number(),
+          worst: z
+            .record(z.string(), z.tuple([z.number(), z.number(), z.number()]))
+            .optional()
+            .describe("where the longest step of this kind spent its time: part (sql:migrate, read, search...) -> [ms, times run, longest single run ms]; 'rest' is what no part covers"),
+        }))
       .optional()
       .describe("this instance's housekeeping steps by kind (count, longest, total ms): each blocks the repository while it runs"),
   })
