@@ -52,6 +52,13 @@ export interface WalkResult {
 
 /** Input copied into the module per call; a longer window is walked in several calls. */
 const WALK_COPY_MAX = 1 << 20;
+/**
+ * With the default walkMax (8 KiB) a call copies in only this much: an entry the walker takes is
+ * under ~8.3 KiB of zlib data, and a walk stops at every bigger entry (the TS parser takes it),
+ * then starts again behind it with a fresh copy. A pack with a big blob every few KiB (binaries
+ * beside text) had each call copy up to the whole window (~256 KiB) to walk a few KiB of it.
+ */
+const WALK_COPY_MIN = 32 << 10;
 const WALK_MAX_RECS = 4096;
 const walkResult: WalkResult = { status: Walk.More, consumed: 0, retryAt: 0 };
 
@@ -70,7 +77,9 @@ export function wasmWalkPack(
   const r = walkResult;
   const e = instance();
   const avail = end - start;
-  const len = Math.min(avail, WALK_COPY_MAX);
+  // Room for any entry the walker may take (its zlib data is at most ~walkMax + 1%), so a copy
+  // cut short only ends a walk early (More), never sends an entry to the TS parser.
+  const len = Math.min(avail, Math.max(WALK_COPY_MIN, Math.min(WALK_COPY_MAX, 2 * walkMax + 1024)));
   const rec = e.pack_walk_rec();
   const align = (x: number) => (x + 15) & ~15;
   const outCap = Math.max(1 << 20, walkMax + 64);

@@ -204,6 +204,28 @@ describe('Wasm pack walker vs the TS parser', () => {
     expect(bytesToHex(out[0].id!)).toBe(hashObject('blob', small));
   });
 
+  it('copies a long window in in pieces: a walk ends early (More) where a piece ends, the next goes on', () => {
+    // 40 incompressible 3000-byte blobs: ~120 KiB of window, more than one copy (32 KiB) holds.
+    const rand = rng(21);
+    const datas = Array.from({ length: 40 }, () => randomBytes(3000, rand));
+    const pack = packOf(datas.map((d) => concat(encodeEntryHeader(3, d.length), deflate(d))));
+    const out: WalkedEntry[] = [];
+    let at = 12;
+    let calls = 0;
+    for (;;) {
+      const r = wasmWalkPack(pack, at, pack.length - 20, at, 40 - out.length, 1 << 30, 8192, 1536, out);
+      calls++;
+      expect(r.status).toBe(Walk.More);
+      expect(r.consumed).toBeGreaterThan(0);
+      expect(r.consumed).toBeLessThanOrEqual(32 << 10);
+      at += r.consumed;
+      if (out.length === 40) break;
+    }
+    expect(at).toBe(pack.length - 20);
+    expect(calls).toBeGreaterThan(3);
+    for (let i = 0; i < 40; i++) expect(sameBytes(out[i].data, datas[i]), `entry ${i}`).toBe(true);
+  });
+
   for (const mode of MODES) {
     it(`parses the stored-block padding pack in ${mode} mode without quadratic work`, () => {
       const pack = packOf([concat(encodeEntryHeader(3, 1), new Uint8Array([0x78, 0x01]), ...new Array(20000).fill(new Uint8Array([0, 0, 0, 0xff, 0xff])), deflate(new Uint8Array([7])).subarray(2))]);
