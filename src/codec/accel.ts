@@ -2,6 +2,7 @@
 // input size: setAccelerator('wasm' | 'ts' | 'auto'); 'auto' (the default) takes whichever was
 // measured faster in workerd (the numbers next to each choice in AUTO).
 import { deflate, inflateAt } from './inflate';
+import { inflateStored } from './inflate-stored';
 import { applyDelta, createDelta } from './delta';
 import { crc32 } from './crc32';
 import { hashObject, type ObjectType } from './object-id';
@@ -95,6 +96,8 @@ const AUTO = {
   walkHashMax: 1536,
 };
 
+const adler32Wasm = (data: Uint8Array): number => wasmAdler32(data, 1);
+
 function accelCreateDelta(base0: Uint8Array, target: Uint8Array): Uint8Array;
 function accelCreateDelta(base0: Uint8Array, target: Uint8Array, maxSize: number): Uint8Array | null;
 function accelCreateDelta(base0: Uint8Array, target: Uint8Array, maxSize = Infinity): Uint8Array | null {
@@ -126,6 +129,11 @@ export const accel = {
   },
   inflateAt(buf: Uint8Array, offset: number, expectedSize: number): { data: Uint8Array; consumed: number } {
     if (mode === 'wasm' || (mode === 'auto' && expectedSize <= AUTO.inflateMaxWasm)) return wasmInflateAt(buf, offset, expectedSize);
+    // A stored-only stream (incompressible data) is copied out; null for anything else.
+    if (mode === 'auto') {
+      const stored = inflateStored(buf, offset, expectedSize, adler32Wasm);
+      if (stored !== null) return stored;
+    }
     return inflateAt(buf, offset, expectedSize);
   },
   applyDelta(base0: Uint8Array, delta: Uint8Array, maxResultSize = DELTA_DEFAULT_MAX): Uint8Array {

@@ -21,6 +21,7 @@ export { bytesToHex, hexToBytes, isOid } from './hex';
 export { concatBytes } from './bytes';
 export * from './object-id';
 export { inflateAt, deflate } from './inflate';
+export { inflateStored } from './inflate-stored';
 export { applyDelta, checkDeltaHeader, deltaResultSize, deltaBaseSize, createDelta, DeltaIndex } from './delta';
 export { deltaCopies } from './delta-copies';
 export { spliceDelta } from './delta-splice';
