@@ -8,7 +8,7 @@
  * continue each other in both result and base merged into one run (encoders split long
  * copies). Insert instructions leave gaps between runs.
  */
-export function deltaCopies(delta: Uint8Array): Int32Array {
+export function deltaCopies(delta: Uint8Array, reuse?: { runs: Int32Array }): Int32Array {
   const n = delta.length;
   let i = 0;
   while (i < n && delta[i] & 0x80) i++; // base size
@@ -16,7 +16,9 @@ export function deltaCopies(delta: Uint8Array): Int32Array {
   while (i < n && delta[i] & 0x80) i++; // result size
   i++;
   // at most one run per instruction, and an instruction takes at least one byte
-  let out = new Int32Array(3 * 16);
+  // A caller that reads the runs before its next call lends its buffer (kept if grown): an
+  // ingest makes runs for every tree delta, ~80k of them in the large bench pack.
+  let out = reuse?.runs ?? new Int32Array(3 * 16);
   let runs = 0;
   let t = 0;
   while (i < n) {
@@ -53,5 +55,6 @@ export function deltaCopies(delta: Uint8Array): Int32Array {
       i += op;
     }
   }
+  if (reuse !== undefined) reuse.runs = out;
   return out.subarray(0, runs * 3);
 }

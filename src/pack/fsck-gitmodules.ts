@@ -11,6 +11,7 @@
 //     follows such symlinks in a work tree nor reads past a config syntax error.
 // A tree and the blob it names may arrive in either order, or the blob may be stored already:
 // SpecialFiles collects what trees name and checks it all once the pack is resolved.
+import { bytesToHex } from '../codec/hex';
 import { DOT_GITATTRIBUTES, DOT_GITIGNORE, DOT_GITMODULES, DOT_MAILMAP } from './fsck-names';
 import { parseGitConfig, splitConfigName } from './gitconfig';
 import { badSubmoduleName, badSubmoduleUpdate, badSubmoduleUrl, looksLikeOption } from './submodule-url';
@@ -110,6 +111,11 @@ export class SpecialFiles {
   readonly warnings: string[] = [];
   /** The tree being validated, for the warnings' "object <oid>". */
   tree = '';
+  /**
+   * Or its raw id (when set, it wins over `tree`): made hex only for a warning, since an
+   * ingest validates every tree of a pack (~85k in the large bench pack) and few warn.
+   */
+  treeId: Uint8Array | null = null;
 
   /** A tree entry with a special name (kinds: DOT_* bits), its mode and object id (hex). */
   entry(kinds: number, mode: number, oid: string): void {
@@ -117,7 +123,7 @@ export class SpecialFiles {
       if (kinds & DOT_GITMODULES) this.gitmodules.add(oid);
       if (kinds & DOT_GITATTRIBUTES) this.gitattributes.add(oid);
     }
-    for (const f of dotfileSymlinkFindings(kinds, mode)) this.warn(this.tree, f);
+    for (const f of dotfileSymlinkFindings(kinds, mode)) this.warn(this.treeId ? bytesToHex(this.treeId) : this.tree, f);
   }
 
   private warn(oid: string, f: FsckFinding): void {

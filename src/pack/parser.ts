@@ -272,17 +272,19 @@ export class PackParser extends PackWindow {
     const dataOffset = offset + (p - s);
     const entryLen = p - s + inflated.consumed;
     const raw = b.subarray(s, s + entryLen);
+    // The walker's object shape (src/codec/wasm/walk.ts): every field set, absent ones undefined.
     const entry: PackEntry = {
       offset,
       end: offset + entryLen,
       dataOffset,
       type: type as PackTypeNum,
       size,
+      baseOffset,
+      baseOid,
       crc32: accel.crc32(raw),
       data: inflated.data,
+      id: undefined,
     };
-    if (baseOffset !== undefined) entry.baseOffset = baseOffset;
-    if (baseOid !== undefined) entry.baseOid = baseOid;
     if (this.keepCompressed) entry.compressed = b.slice(p, p + inflated.consumed);
 
     this.recordOffset(offset);

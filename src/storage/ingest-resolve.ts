@@ -74,6 +74,8 @@ export abstract class DeltaResolution {
   /** Inflated deferred deltas, by entry number, kept while the budget allows. */
   protected readonly deltas = new Map<number, Uint8Array>();
   private deferredBytes = 0;
+  /** deltaCopies' buffer, lent for each tree delta (copiedFrom). */
+  private readonly runs = { runs: new Int32Array(3 * 64) };
 
   constructor(
     protected readonly store: ObjectStore,
@@ -165,7 +167,8 @@ export abstract class DeltaResolution {
   private copiedFrom(base: Base, delta: Uint8Array): ValidateOptions['copiedFrom'] {
     if (base.type !== 2) return undefined;
     const baseStarts = base.starts ?? (base.entry === undefined ? undefined : this.treeStarts.get(base.entry));
-    return baseStarts ? { runs: deltaCopies(delta), baseStarts } : undefined;
+    // The runs are read while the result is validated, before the next delta's: one buffer for all.
+    return baseStarts ? { runs: deltaCopies(delta, this.runs), baseStarts } : undefined;
   }
 
   /** Content of the base of delta entry i, or null if not available (yet). */

@@ -208,11 +208,11 @@ export class PackIngest extends DeltaResolution {
     // Ids are made raw (the walker's, or accel.objectId's): a blob's id as text is only needed
     // for messages, and most objects of a pack are blobs.
     const id = known ?? accel.objectId(name, data);
-    const oid = type === 3 ? '' : bytesToHex(id);
+    const oid = type === 3 || type === 2 ? '' : bytesToHex(id); // trees: hex only for a message
     // A tree's entries are recorded as referenced while it is validated (one pass over it).
     let problem: string | null;
     if (type === 2) {
-      this.special.tree = oid;
+      this.special.treeId = id;
       const checks = this.refs.treeChecks;
       checks.copiedFrom = copiedFrom;
       problem = validateObject(type, data, checks);
@@ -229,9 +229,12 @@ export class PackIngest extends DeltaResolution {
     this.deltas.delete(i);
     if (E.setOidBytes(i, id)) this.refs.holds(E.oids, i * 20, type);
     if (type === 1) {
-      const c = parseCommit(data);
-      this.refs.expectHex(c.tree, 2);
-      if (!this.shallow.has(oid)) for (const p of c.parents) this.refs.expectHex(p, 1);
+      const parents = this.shallow.size === 0 || !this.shallow.has(oid);
+      if (!this.refs.expectCommit(data, parents)) {
+        const c = parseCommit(data);
+        this.refs.expectHex(c.tree, 2);
+        if (parents) for (const p of c.parents) this.refs.expectHex(p, 1);
+      }
     } else if (type === 4) {
       const t = parseTag(data);
       const declared = ({ commit: 1, tree: 2, blob: 3, tag: 4 } as Record<string, number>)[t.type];

@@ -68,11 +68,25 @@ export class OidTable {
 
   /** Stores prev | bits (bits non-zero, the result within 1..255); returns the previous value. */
   or(buf: Uint8Array, off: number, bits: number): number {
-    const i = this.slot(buf, off);
+    let i = this.slot(buf, off);
     const prev = this.vals[i];
-    if (prev === 0) return this.set(buf, off, bits); // new id: set() grows the table if needed
-    this.vals[i] = prev | bits;
-    return prev;
+    if (prev !== 0) {
+      this.vals[i] = prev | bits;
+      return prev;
+    }
+    // A new id goes into the empty slot just found (set() would look for it again); only a
+    // table that must grow first is probed again.
+    if (bits <= 0 || bits > 255) throw new RangeError('OidTable values are 1..255');
+    if ((this.count + 1) * 2 > this.vals.length) {
+      this.grow();
+      i = this.slot(buf, off);
+    }
+    const keys = this.keys;
+    const k = i * 20;
+    for (let j = 0; j < 20; j++) keys[k + j] = buf[off + j];
+    this.count++;
+    this.vals[i] = bits;
+    return 0;
   }
 
   orHex(oid: string, bits: number): number {

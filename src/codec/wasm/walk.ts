@@ -107,19 +107,20 @@ export function wasmWalkPack(
     const size = recs[q + 4];
     const offset = pos + rel;
     const dataAt = outAt + recs[q + 7];
-    const w: WalkedEntry = {
+    // Every field set at creation, absent ones as undefined: one object shape for all entries,
+    // so the ingest's reads of them stay monomorphic (fields added afterwards made four shapes).
+    out.push({
       offset,
       end: offset + entryLen,
       dataOffset: offset + hdr,
       type,
       size,
+      baseOffset: type === 6 ? offset - recs[q + 5] : undefined,
+      baseOid: type === 7 ? bytesToHex(buf, start + rel + hdr - 20) : undefined,
       crc32: recs[q + 6] >>> 0,
       data: rt.mem.slice(dataAt, dataAt + size),
-    };
-    if (type === 6) w.baseOffset = offset - recs[q + 5];
-    else if (type === 7) w.baseOid = bytesToHex(buf, start + rel + hdr - 20);
-    if (t & 16) w.id = ids.subarray(i * 20, i * 20 + 20);
-    out.push(w);
+      id: t & 16 ? ids.subarray(i * 20, i * 20 + 20) : undefined,
+    });
   }
   if (st === Walk.Need && len < avail) {
     // The entry runs past the bytes copied in, not past the window: go on from it, unless

@@ -75,6 +75,26 @@ describe('deltaCopies', () => {
     const d2 = delta(0x30000, 0x20000, [['copy', 0, 0x10000], ['copy', 0x20000, 0x10000]]);
     expect([...deltaCopies(d2)]).toEqual([0, 0x10000, 0, 0x10000, 0x20000, 0x20000]);
   });
+
+  it('gives the same runs in a lent buffer, and keeps the buffer it grew', () => {
+    const r = rng(9);
+    const lent = { runs: new Int32Array(3) }; // room for one run: most deltas below grow it
+    const first = lent.runs;
+    let grew = false;
+    for (let i = 0; i < 100; i++) {
+      const base = Uint8Array.from({ length: 200 + (r() % 3000) }, () => 97 + (r() % 6));
+      const target = base.slice();
+      for (let k = 0; k < 1 + (r() % 8); k++) target[r() % target.length] = 48 + (r() % 10);
+      const d = createDelta(base, target);
+      const before = lent.runs;
+      const got = deltaCopies(d, lent);
+      expect([...got]).toEqual([...deltaCopies(d)]);
+      expect(got.buffer).toBe(lent.runs.buffer); // a view of the lent (or grown and kept) buffer
+      if (lent.runs !== before) grew = true;
+    }
+    expect(grew).toBe(true);
+    expect(lent.runs).not.toBe(first);
+  });
 });
 
 describe('tree validation with entries copied from a checked base', () => {

@@ -427,6 +427,12 @@ describe('hostile packs: IngestError, and nothing changes', () => {
       await expectRejected(store, state, buildPack([cNoTree, t]), new RegExp(`missing object ${lost.oid}`));
       await expectRejected(store, state, buildPack([cNoParent, goodTree, b]), /missing object 9{40}/);
       await expectRejected(store, state, buildPack([tagNothing]), /missing object 8{40}/);
+      // A parent header past the committer line counts too (parseCommit's reading), and a tree id in
+      // upper case names the same object as in lower case.
+      const late = enc(`tree ${goodTree.oid}\nauthor X <x@y> 1 +0000\ncommitter X <x@y> 1 +0000\nparent ${'7'.repeat(40)}\n\nlate parent\n`);
+      await expectRejected(store, state, buildPack([{ raw: (w) => w.object(1, late) }, goodTree, b]), /missing object 7{40}/);
+      const upper = enc(`tree ${t.oid.toUpperCase()}\nauthor X <x@y> 1 +0000\ncommitter X <x@y> 1 +0000\n\nupper\n`);
+      await expectRejected(store, state, buildPack([{ raw: (w) => w.object(1, upper) }]), new RegExp(`missing object ${t.oid}`));
     });
   });
 
