@@ -23,6 +23,9 @@ const AUTO = process.env.BENCH_AUTO !== '0';
 const BIGDIR = Number(process.env.BENCH_BIGDIR ?? 10_000);
 const REPO = process.env.BENCH_REPO ?? '';
 const INSPECTOR_PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? 9239);
+// BENCH_HEAP=0: no inspector heap sampler (it polls the isolate every 50 ms, which lengthens the
+// steps it lands in: step times are then the object's own).
+const HEAP = process.env.BENCH_HEAP !== '0';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'arbor-hk-bench-'));
 const gitEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', HOME: tmp };
 
@@ -41,7 +44,7 @@ function packBytes(dir) {
 }
 
 async function main() {
-  const arbor = await startArbor({ persist: path.join(tmp, 'state'), inspectorPort: INSPECTOR_PORT });
+  const arbor = await startArbor({ persist: path.join(tmp, 'state'), ...(HEAP ? { inspectorPort: INSPECTOR_PORT } : {}) });
   const call = apiCaller(arbor);
   let k = 0;
   const newRepo = async (auto) => {
@@ -181,7 +184,8 @@ async function main() {
       row(`${REPO} repo after gc`, fmtB(s.lastRun.after.bytes), `${(s.lastRun.after.bytes / packBytes(nat)).toFixed(2)}x native ${fmtB(packBytes(nat))}`);
       row(`${REPO} repo gc time`, `${ms} ms`, `native repack -adf ${fmtMs(natMs)} (${(ms / natMs).toFixed(1)}x)`);
       row(`${REPO} repo isolate heap peak`, Number.isFinite(peak) ? fmtB(peak) : 'n/a', arbor.heap ? `heap+buffers ${fmtB(arbor.heap.peakWithBuffers())}` : '');
-      row(`${REPO} repo longest step`, `${s.lastRun.longestStepMs} ms`, `in ${s.lastRun.longestStepIn}`);
+      row(`${REPO} repo longest step`, `${s.lastRun.longestStepMs} ms`, `in ${s.lastRun.longestStepIn}${HEAP ? ' (heap sampler attached)' : ''}`);
+      console.log(`housekeeping steps by kind (count, longest ms, total ms, the longest's parts): ${JSON.stringify(s.steps ?? {})}`);
     }
     console.log(`\nload average at the end: ${load()}`);
     console.log('\n| measure | value | note |\n|---|---|---|');

@@ -8,6 +8,9 @@ export const HK_SCHEMA = [
      seq INTEGER PRIMARY KEY, oid TEXT NOT NULL, offset INTEGER NOT NULL, data_offset INTEGER NOT NULL,
      end_offset INTEGER NOT NULL, type INTEGER NOT NULL, size INTEGER NOT NULL, raw_type INTEGER NOT NULL,
      raw_size INTEGER NOT NULL, base_oid TEXT, depth INTEGER NOT NULL, cruft_time INTEGER)`,
+  // The few rows with a cruft_time, for the finish step: without it, that step scanned every row
+  // of hk_work (one per object the run keeps: 142k for the large bench repository).
+  `CREATE INDEX IF NOT EXISTS hk_work_cruft ON hk_work (seq) WHERE cruft_time IS NOT NULL`,
   // Ref tips a gc's mark phase started from: at the end, refs that moved elsewhere are walked
   // again so nothing they reach is pruned (git's reasoning for objects racing a prune).
   `CREATE TABLE IF NOT EXISTS hk_tips (oid TEXT PRIMARY KEY) WITHOUT ROWID`,

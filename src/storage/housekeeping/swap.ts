@@ -65,12 +65,17 @@ export function pruneConflict(sql: SqlStorage, objects: ObjectStore, run: RunSta
     const r = objects.row(oid);
     return r !== null && old.has(r.pack_id);
   };
-  for (const r of sql.exec<{ base_oid: string }>(
-    `SELECT base_oid FROM objects WHERE pack_id > ? AND pack_id != ? AND base_oid IS NOT NULL`,
-    run.maxPackAtStart,
-    run.newPack!,
-  )) {
-    if (dropped(r.base_oid)) return `a delta stored during the run is based on ${r.base_oid}`;
+  // Two ranges of the location index around the new pack: one `pack_id > start AND pack_id !=
+  // new` range walked the new pack's rows too, one table lookup each for base_oid (1.5 s in one
+  // finish step of a 142k-object repository's gc at load 5).
+  for (const [lo, hi] of [[run.maxPackAtStart, run.newPack!], [run.newPack!, Number.MAX_SAFE_INTEGER]]) {
+    for (const r of sql.exec<{ base_oid: string }>(
+      `SELECT base_oid FROM objects WHERE pack_id > ? AND pack_id < ? AND base_oid IS NOT NULL`,
+      lo,
+      hi,
+    )) {
+      if (dropped(r.base_oid)) return `a delta stored during the run is based on ${r.base_oid}`;
+    }
   }
   const then = new Set(sql.exec<{ oid: string }>(`SELECT oid FROM hk_tips`).toArray().map((r) => r.oid));
   const stack = sql
@@ -123,7 +128,7 @@ export function finishRun(sql: SqlStorage, objects: ObjectStore, run: RunState):
       sql.exec(`DELETE FROM hk_cruft`);
     }
     // objects kept only by the grace period remember when they were first stored
-    sql.exec(`INSERT OR REPLACE INTO hk_cruft (oid, time) SELECT oid, cruft_time FROM hk_work WHERE cruft_time IS NOT NULL`);
+    sql.exec(`INSERT OR REPLACE INTO hk_cruft (oid, time) SELECT oid, cruft_time FROM hk_work INDEXED BY hk_work_cruft WHERE cruft_time IS NOT NULL`);
   }
   const still = new Set(
     sql.exec<{ pack_id: number }>(`SELECT DISTINCT pack_id FROM objects WHERE pack_id IN (${ids})`).toArray().map((r) => r.pack_id),
