@@ -16,7 +16,7 @@ import {
   assertSyncWrites, mountRead, mountReaddir, mountRemoveTree, mountRmdir, mountStat, mountUnlink, mountUnlinkAsync, mountWrite, mountWriteAsync,
 } from './mount-ops';
 import type { DofsMount } from './mounts';
-import { createNode, hasChildren, moveNode, removeNode, removeTree, storeFile } from './nodes';
+import { createNode, hasChildren, moveNode, removeNode, removeTree, shrinkChunks, storeFile } from './nodes';
 import { isAtOrUnder, normalizePath } from './paths';
 import type { DofsPromises } from './promises';
 import { createPromises } from './promises';
@@ -181,6 +181,20 @@ export class DOFS extends DofsCore {
     if (t.at !== 'mount' || !t.mount.provider.asyncWrites || flag.startsWith('a')) return this.writeFileSync(path, data, options);
     if (flag.endsWith('x') && t.mount.provider.stat(t.mount.rel)) throw fail('EEXIST');
     return mountWriteAsync(t.mount, fail, toBytes(data));
+  }
+
+  /** Node's truncateSync (follows symlinks): cut to `len` bytes, or extend with zeros. */
+  truncateSync(path: string, len = 0): void {
+    const { t, fail } = this.lookup(path, 'open', true);
+    if (!Number.isSafeInteger(len) || len < 0) throw fail('EINVAL');
+    if (t.at === 'mount') {
+      const out = new Uint8Array(len);
+      out.set(this.readWhole(t, fail, path).subarray(0, len));
+      return mountWrite(t.mount, fail, out);
+    }
+    const node = this.fileNode(t, fail);
+    if (len < node.size) return this.tx(() => shrinkChunks(this.sql, node, len));
+    if (len > node.size) this.appendTo(t, fail, new Uint8Array(len - node.size), undefined, path);
   }
 
   /** Append atomically (creating the file if needed): all of `data` or nothing. */

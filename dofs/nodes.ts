@@ -66,6 +66,20 @@ export function appendChunks(sql: SqlStorage, node: NodeRow, bytes: Uint8Array, 
 }
 
 /**
+ * Cut the file to `len` bytes (len < its size): chunks past the new end go, the new last chunk
+ * is cut inside SQLite with substr(). Several calls with falling lengths free a big file a few
+ * chunks at a time instead of in one statement (housekeeping deletes old packs that way).
+ */
+export function shrinkChunks(sql: SqlStorage, node: NodeRow, len: number): void {
+  const { ino, csize } = node;
+  const keep = Math.ceil(len / csize);
+  sql.exec('DELETE FROM dofs_chunks WHERE ino = ? AND idx >= ?', ino, keep);
+  if (len % csize !== 0) sql.exec('UPDATE dofs_chunks SET data = substr(data, 1, ?) WHERE ino = ? AND idx = ?', len % csize, ino, keep - 1);
+  const now = Date.now();
+  sql.exec('UPDATE dofs_nodes SET size = ?, mtime = ?, ctime = ? WHERE path = ?', len, now, now, node.path);
+}
+
+/**
  * Point the file at `path` to a write stream's inode, whose chunks are already
  * stored: replaces `existing` (its old data is freed) or creates the file.
  */

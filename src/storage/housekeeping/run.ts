@@ -319,8 +319,7 @@ export class Housekeeper {
     if (this.activity.readersActive()) return 'wait';
     this.maybeFail('cleanup');
     if (run.oldFiles.length > 0) {
-      budget.spend(STEP_UNITS / 4); // up to 50 files
-      removeOldFiles(this.h.objects, run);
+      removeOldFiles(this.h.objects, run, budget);
       this.state.saveRun(run);
       return 'more';
     }

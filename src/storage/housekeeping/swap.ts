@@ -10,7 +10,7 @@
 import { bytesToHex, parseCommit, parseTag, walkTree } from '../../pack';
 import type { ObjectStore } from '../object-store';
 import { packPath } from '../pack-files';
-import { type Budget, PER_ROW, STEP_MS } from './budget';
+import { type Budget, PER_OBJECT, PER_ROW, STEP_MS } from './budget';
 import type { RunState } from './state';
 import { stepPart } from './step-trace';
 
@@ -142,16 +142,33 @@ export function finishRun(sql: SqlStorage, objects: ObjectStore, run: RunState):
   return { pruned, conflict, removedPacks };
 }
 
-/** Deletes old pack files (at most `maxFiles`, or ~`maxBytes` of them); true when none is left. */
-export function removeOldFiles(objects: ObjectStore, run: RunState, maxFiles = 50, maxBytes = 64 << 20): boolean {
-  let bytes = 0;
-  for (let n = 0; n < maxFiles && bytes < maxBytes; n++) {
-    const id = run.oldFiles.shift();
+/** An old pack file is freed this much per unit: a 76 MB pack deleted in one statement took 48 ms
+ *  quiet and 162-240 ms at load 5, and a 1 GiB pack would take ~650 ms. */
+export const FILE_PIECE = 8 << 20;
+/** Units for freeing `n` bytes of a file (~0.6 ms per MB measured quiet, ~19 ns a unit). */
+const freeUnits = (n: number) => PER_OBJECT + Math.ceil(n / 32);
+
+/**
+ * Deletes old pack files (at most `maxFiles` per call), a big one FILE_PIECE at a time from its
+ * end (DOFS truncate: no row names the file any more, and its cached windows are dropped at the
+ * first cut); each piece is a unit of `budget`. True when none is left.
+ */
+export function removeOldFiles(objects: ObjectStore, run: RunState, budget?: Budget, maxFiles = 50): boolean {
+  for (let n = 0; n < maxFiles; n++) {
+    const id = run.oldFiles[0];
     if (id === undefined) break;
     const path = packPath(id);
-    if (objects.fs.existsSync(path)) bytes += objects.fs.statSync(path).size;
-    objects.fs.rmrf(path);
+    const size = objects.fs.existsSync(path) ? objects.fs.statSync(path).size : 0;
+    const cost = freeUnits(Math.min(size, FILE_PIECE));
+    if (budget && !budget.fits(cost)) return false;
+    budget?.spend(cost);
     objects.packs.forget(id);
+    if (size > FILE_PIECE) {
+      objects.fs.truncateSync(path, size - FILE_PIECE);
+      continue;
+    }
+    objects.fs.rmrf(path);
+    run.oldFiles.shift();
   }
   return run.oldFiles.length === 0;
 }

@@ -27,6 +27,11 @@ import { packPath } from '../../../../src/storage/pack-files';
 import { bytesToHex } from '../../../../src/pack';
 import { createHash } from 'node:crypto';
 import { contentSnapshot, housekeeper } from './helpers';
+import { FILE_PIECE, removeOldFiles } from '../../../../src/storage/housekeeping/swap';
+import type { RunState } from '../../../../src/storage/housekeeping/state';
+
+/** What swap.ts charges for freeing `n` bytes of a file (PER_OBJECT + n / 32). */
+const freeUnitsOf = (n: number) => PER_OBJECT + Math.ceil(n / 32);
 
 const BASE_ENTRIES = 4500;
 const COMMITS = 30;
@@ -215,9 +220,11 @@ describe('longest housekeeping step on a big growing directory', () => {
       const c2 = commit({ tree: root.oid, parents: [c.oid], time: 4_000_001 });
       await pushPack(store, buildPack([c2]), { 'refs/heads/main': c2.oid }, 2);
       const before = contentSnapshot(store, sql);
+      const oldPacks = sql.exec<{ id: number }>(`SELECT id FROM packs`).toArray().map((p) => p.id);
       const hk = housekeeper(store, state);
       const steps = measuredRun(hk, { tasks: ['repack'], mode: 'all' });
       console.log('step trace (copy)', JSON.stringify(hk.stepTrace.toJSON()));
+      for (const id of oldPacks) expect(store.fs.existsSync(packPath(id)), `old pack ${id}`).toBe(false);
       expect(hk.status().lastRun!.outcome).toBe('done');
       // the copy took a step per piece (each a budget's worth or less), not one step of 9 MB
       expect(steps.filter((s) => s.largest >= COPY_PIECE).length).toBeGreaterThanOrEqual(Math.floor(9_000_000 / COPY_PIECE));
@@ -234,4 +241,24 @@ describe('longest housekeeping step on a big growing directory', () => {
       expectBounded(steps, '9 MB copy');
     });
   }, 180_000);
+
+  it('an old 20 MiB pack file is freed a FILE_PIECE per unit from its end, not in one statement', async () => {
+    await withStore('hk-step-free', async (store) => {
+      const path = packPath(9999);
+      store.fs.mkdirSync('/packs', { recursive: true });
+      store.fs.writeFileSync(path, new Uint8Array(20 << 20).fill(7));
+      const run = { oldFiles: [9999] } as unknown as RunState;
+      const sizes: number[] = [];
+      let calls = 0;
+      for (let done = false; !done; calls++) {
+        const b = new Budget(40, freeUnitsOf(FILE_PIECE)); // room for one piece a step
+        done = removeOldFiles(store.objects, run, b);
+        sizes.push(store.fs.existsSync(path) ? store.fs.statSync(path).size : -1);
+        expect(b.largest).toBeLessThanOrEqual(freeUnitsOf(FILE_PIECE));
+        expect(calls).toBeLessThan(10);
+      }
+      expect(sizes).toEqual([12 << 20, 4 << 20, -1]);
+      expect(run.oldFiles).toEqual([]);
+    });
+  });
 });
