@@ -2,19 +2,8 @@
 // the live backing stores summed, grouped by the first object of their retainer path that names
 // a holder (WorkList, ByteLru, PackFiles...). A snapshot is taken after a full GC, so everything
 // in it is live.   node bench/heap-holders.mjs file.heapsnapshot
-import fs from 'node:fs';
-const snap = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-const m = snap.snapshot.meta;
-const NF = m.node_fields.length, EF = m.edge_fields.length;
-const nTypes = m.node_types[0], eTypes = m.edge_types[0];
-const fi = (n) => m.node_fields.indexOf(n), ei = (n) => m.edge_fields.indexOf(n);
-const N = snap.nodes, E = snap.edges, S = snap.strings;
-const nodeCount = N.length / NF;
-const T = fi('type'), NAME = fi('name'), SELF = fi('self_size'), EC = fi('edge_count'), ID = fi('id');
-const ET = ei('type'), EN = ei('name_or_index'), TO = ei('to_node');
-// first edge index per node
-const firstEdge = new Uint32Array(nodeCount + 1);
-for (let i = 0; i < nodeCount; i++) firstEdge[i + 1] = firstEdge[i] + N[i * NF + EC] * EF;
+import { readSnapshot } from './heap-snapshot.mjs';
+const { NF, EF, N, E, S, nodeCount, firstEdge, nTypes, eTypes, T, NAME, SELF, ET, EN, TO } = readSnapshot(process.argv[2]);
 // retainers
 const retainers = Array.from({ length: nodeCount }, () => []);
 for (let i = 0; i < nodeCount; i++) for (let e = firstEdge[i]; e < firstEdge[i + 1]; e += EF) {

@@ -2,20 +2,10 @@
 // memory: totals by node type, the largest constructors, compiled code and bytecode by script,
 // and the retained size (dominator tree) of the biggest holders.
 //   node bench/heap-summary.mjs file.heapsnapshot [top]
-import fs from 'node:fs';
-const snap = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+import { readSnapshot } from './heap-snapshot.mjs';
+const { NF, EF, N, E, S, nodeCount: n, firstEdge: first, nTypes, eTypes, T, NAME, SELF, ET, EN, TO } = readSnapshot(process.argv[2]);
 const TOP = Number(process.argv[3] ?? 25);
-const m = snap.snapshot.meta;
-const NF = m.node_fields.length, EF = m.edge_fields.length;
-const nTypes = m.node_types[0], eTypes = m.edge_types[0];
-const fi = (n) => m.node_fields.indexOf(n), ei = (n) => m.edge_fields.indexOf(n);
-const N = snap.nodes, E = snap.edges, S = snap.strings;
-const n = N.length / NF;
-const T = fi('type'), NAME = fi('name'), SELF = fi('self_size'), EC = fi('edge_count');
-const ET = ei('type'), EN = ei('name_or_index'), TO = ei('to_node');
 const MiB = (b) => (b / 2 ** 20).toFixed(2);
-const first = new Uint32Array(n + 1);
-for (let i = 0; i < n; i++) first[i + 1] = first[i] + N[i * NF + EC] * EF;
 const type = (i) => nTypes[N[i * NF + T]];
 const nm = (i) => S[N[i * NF + NAME]];
 const self = (i) => N[i * NF + SELF];
