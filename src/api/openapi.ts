@@ -1,7 +1,8 @@
 // GET /v1/openapi.json: the OpenAPI 3.1 document, generated from the operation table
 // (./operations.ts) and its zod schemas (src/schema) — the same schemas that validate requests.
 // Shared schemas (with a `.meta({ id })`) become components; each operation's request and
-// response bodies are named after its operationId. Built once per isolate.
+// response bodies are named after its operationId. Built once per isolate, on the first request
+// for it (the schemas too: src/schema/lazy.ts).
 import * as z from 'zod';
 import { jsonResponse } from '../http/errors';
 import { Commit, ErrorBody, Ident, IdentInput } from '../schema/common';
@@ -45,14 +46,14 @@ function operation(key: string, op: Operation, schemas: Map<z.ZodType, string>) 
   const names = path.map(([n]) => n);
   const [status, description, ok] = op.ok;
   const success: Record<string, unknown> = { description };
-  if (ok instanceof z.ZodType) success.content = { 'application/json': { schema: named(ok, `${cap(op.id)}Response`, schemas) } };
+  if (typeof ok === 'function') success.content = { 'application/json': { schema: named(ok(), `${cap(op.id)}Response`, schemas) } };
   else if (ok) success.content = { [ok.type]: { schema: { type: 'string', description: ok.description } } };
   const responses: Record<string, unknown> = { [String(status)]: success };
   if (op.body || op.query || names.length) responses['400'] = { description: 'bad request: unknown or ill-typed fields are named', content: errorContent };
   if (op.auth !== 'none') responses['401'] = { description: 'authentication required', content: errorContent };
   if (names.length) responses['404'] = { description: 'not found', content: errorContent };
   for (const s of op.extra ?? []) responses[String(s)] ??= { description: 'see the description', content: errorContent };
-  const query = op.query ? Object.entries(op.query.shape) : [];
+  const query = op.query ? Object.entries(op.query().shape) : [];
   const out: Record<string, unknown> = {
     operationId: op.id,
     summary: op.summary,
@@ -71,7 +72,7 @@ function operation(key: string, op: Operation, schemas: Map<z.ZodType, string>) 
     responses,
     security: op.auth === 'none' ? [] : op.auth === 'repo' ? [{ admin: [] }, { repoToken: [] }] : [{ admin: [] }],
   };
-  if (op.body) out.requestBody = { required: !op.bodyOptional, content: { 'application/json': { schema: named(op.body, `${cap(op.id)}Request`, schemas) } } };
+  if (op.body) out.requestBody = { required: !op.bodyOptional, content: { 'application/json': { schema: named(op.body(), `${cap(op.id)}Request`, schemas) } } };
   return { path: openApiPath(route), method: key.slice(0, key.indexOf(' ')).toLowerCase(), out };
 }
 
@@ -91,7 +92,7 @@ function components(schemas: Map<z.ZodType, string>): Record<string, unknown> {
   for (const [schema, id] of schemas) reg.add(schema, { id });
   // Shared pieces (Ident, Commit, ...) carry their id in the global registry: listed here so
   // that they become components of their own instead of nested definitions.
-  for (const schema of SHARED) {
+  for (const schema of SHARED.map((s) => s())) {
     const id = (z.globalRegistry.get(schema) as { id?: string } | undefined)?.id;
     if (id && !reg.has(schema)) reg.add(schema, { id });
   }
@@ -106,14 +107,14 @@ function components(schemas: Map<z.ZodType, string>): Record<string, unknown> {
   return out;
 }
 
-const SHARED: z.ZodType[] = [ErrorBody, IdentInput, Ident, Commit, Change, Rule, Repo, CreatedRepo, Webhook, Maintenance];
+const SHARED: (() => z.ZodType)[] = [ErrorBody, IdentInput, Ident, Commit, Change, Rule, Repo, CreatedRepo, Webhook, Maintenance];
 
 let built: Record<string, unknown> | null = null;
 
 export function openApiDocument(origin?: string): Record<string, unknown> {
   if (!built) {
     const paths: Record<string, Record<string, unknown>> = {};
-    const schemas = new Map<z.ZodType, string>([[ErrorBody, 'Error']]);
+    const schemas = new Map<z.ZodType, string>([[ErrorBody(), 'Error']]);
     for (const [key, op] of Object.entries(OPERATIONS)) {
       const { path, method, out } = operation(key, op, schemas);
       (paths[path] ??= {})[method] = out;

@@ -2,15 +2,21 @@
 // itty-router syntax (exactly as in the routing table of src/index.ts; the e2e test
 // test/e2e/control-plane.test.ts checks the two match). Bodies and responses are the schemas of
 // src/schema, which also validate the requests: the document cannot drift from the checks.
+// The table holds the schemas as thunks (src/schema/lazy.ts): building it costs a few strings, and
+// a schema is built when a request it validates, or the document, first needs it.
 import * as z from 'zod';
 import * as c from '../schema/control';
+import { lazy } from '../schema/lazy';
 import * as r from '../schema/repo-api';
 import { PageQuery, TokenId, WebhookId } from '../schema/params';
 
 export type Auth = 'admin' | 'repo' | 'none';
 
+/** A schema, built on its first call (src/schema/lazy.ts). */
+export type Lazy<T extends z.ZodType = z.ZodType> = () => T;
+
 /** What a success answers: a JSON schema, or another media type described in words. */
-export type OkBody = z.ZodType | { type: string; description: string } | null;
+export type OkBody = Lazy | { type: string; description: string } | null;
 
 export interface Operation {
   id: string;
@@ -18,10 +24,10 @@ export interface Operation {
   description?: string;
   tag: string;
   auth?: Auth; // default admin; repo: a repository token or the admin token
-  query?: z.ZodObject;
+  query?: Lazy<z.ZodObject>;
   /** Path parameters other than the usual ones (ns, name, rest, repo: see ./params.ts). */
-  path?: Record<string, z.ZodType>;
-  body?: z.ZodType;
+  path?: Record<string, Lazy>;
+  body?: Lazy;
   /** An empty body is accepted as {} (every field optional). */
   bodyOptional?: boolean;
   ok: [number, string, OkBody];
@@ -38,9 +44,9 @@ export const OPERATIONS: Record<string, Operation> = {
   'GET /healthz': {
     id: 'healthz', tag: 'service', auth: 'none',
     summary: 'Health check: answered by the Worker without waking any Durable Object',
-    ok: [200, 'up', z.object({ ok: z.boolean(), service: z.string(), time: z.string() })],
+    ok: [200, 'up', lazy(() => z.object({ ok: z.boolean(), service: z.string(), time: z.string() }))],
   },
-  'GET /v1/openapi.json': { id: 'getOpenApi', tag: 'service', auth: 'none', summary: 'This document', ok: [200, 'OpenAPI 3.1 document', z.object({ openapi: z.string() }).catchall(z.unknown())] },
+  'GET /v1/openapi.json': { id: 'getOpenApi', tag: 'service', auth: 'none', summary: 'This document', ok: [200, 'OpenAPI 3.1 document', lazy(() => z.object({ openapi: z.string() }).catchall(z.unknown()))] },
   'GET /v1/namespaces': { id: 'listNamespaces', tag: 'repositories', summary: 'List namespaces that hold repositories (name order, paginated)', query: PageQuery, ok: [200, 'one page', c.NamespacePage] },
   'GET /v1/repos/:ns': { id: 'listRepos', tag: 'repositories', summary: "List a namespace's repositories (name order, paginated, from the registry)", query: PageQuery, ok: [200, 'one page', c.RepoPage] },
   'POST /v1/repos/:ns/:name': { id: 'createRepo', tag: 'repositories', summary: 'Create a repository', body: c.CreateRepoBody, bodyOptional: true, ok: [201, 'created, with a write token', c.CreatedRepo], extra: [409] },
@@ -154,7 +160,7 @@ export const OPERATIONS: Record<string, Operation> = {
   },
   'GET /git/:ns/:repo/info/refs': {
     id: 'gitInfoRefs', tag: 'git', auth: 'repo', summary: 'Git smart HTTP: ref advertisement',
-    query: z.object({ service: z.enum(['git-upload-pack', 'git-receive-pack']).describe('which service') }), ok: [200, 'pkt-lines', git('application/x-git-upload-pack-advertisement')],
+    query: lazy(() => z.object({ service: z.enum(['git-upload-pack', 'git-receive-pack']).describe('which service') })), ok: [200, 'pkt-lines', git('application/x-git-upload-pack-advertisement')],
   },
   'POST /git/:ns/:repo/git-upload-pack': { id: 'gitUploadPack', tag: 'git', auth: 'repo', summary: 'Git smart HTTP: fetch/clone', ok: [200, 'pack', git('application/x-git-upload-pack-result')] },
   'POST /git/:ns/:repo/git-receive-pack': { id: 'gitReceivePack', tag: 'git', auth: 'repo', summary: 'Git smart HTTP: push (write token)', ok: [200, 'report-status', git('application/x-git-receive-pack-result')] },

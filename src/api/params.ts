@@ -11,12 +11,12 @@ import { parseParams, parseQuery } from '../schema/validate';
 import { OPERATIONS, type Operation } from './operations';
 
 /** Path parameters every route names the same way; an operation adds or overrides (op.path). */
-const COMMON: Record<string, z.ZodType> = { ns: Namespace, name: RepoName, rest: Rest, repo: GitRepo };
+const COMMON: Record<string, () => z.ZodType> = { ns: Namespace, name: RepoName, rest: Rest, repo: GitRepo };
 
-/** The schema of each path parameter of route `key` ("METHOD /path/:a/:b+"). */
+/** The schema of each path parameter of route `key` ("METHOD /path/:a/:b+"), built if not yet. */
 export function pathParams(key: string, op: Operation): Record<string, z.ZodType> {
   const out: Record<string, z.ZodType> = {};
-  for (const m of key.matchAll(/:(\w+)/g)) out[m[1]] = op.path?.[m[1]] ?? COMMON[m[1]];
+  for (const m of key.matchAll(/:(\w+)/g)) out[m[1]] = (op.path?.[m[1]] ?? COMMON[m[1]])();
   return out;
 }
 
@@ -27,7 +27,7 @@ function schemasOf(key: string): { path: z.ZodObject; query: z.ZodType } {
   if (!s) {
     const op = OPERATIONS[key];
     if (!op) throw new Error(`no operation for ${key}`); // the routing table and OPERATIONS disagree
-    s = { path: z.strictObject(pathParams(key, op)), query: op.query ?? NoQuery };
+    s = { path: z.strictObject(pathParams(key, op)), query: (op.query ?? NoQuery)() };
     compiled.set(key, s);
   }
   return s;

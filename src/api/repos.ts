@@ -26,7 +26,7 @@ const jsonBody = (req: Request) => readJsonObject(req, MAX_JSON_BYTES, { optiona
 
 export async function createRepo(req: IRequest, env: Env): Promise<Response> {
   const { ns, name, origin } = params(req, env);
-  parseBody(schema.CreateRepoBody, await jsonBody(req)); // no options yet: any field is unknown
+  parseBody(schema.CreateRepoBody(), await jsonBody(req)); // no options yet: any field is unknown
   return jsonResponse(await svc.createRepo(env, origin, ns, name), 201);
 }
 
@@ -65,7 +65,7 @@ export async function listNamespaces(req: IRequest, env: Env): Promise<Response>
 
 export async function createToken(req: IRequest, env: Env): Promise<Response> {
   const { ns, name } = params(req, env);
-  const body = parseBody(schema.TokenBody, await jsonBody(req));
+  const body = parseBody(schema.TokenBody(), await jsonBody(req));
   return jsonResponse(await svc.createToken(env, ns, name, body.scope ?? 'write', body.ttlSeconds ?? svc.DEFAULT_TOKEN_TTL, body.name), 201);
 }
 

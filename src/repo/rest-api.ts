@@ -97,10 +97,10 @@ export async function serveRepoApi(host: ApiHost, route: ApiRoute, rest: string,
 }
 
 /** Each route's query parameters (the schemas the OpenAPI document describes them with). */
-const QUERIES: Partial<Record<ApiRoute, z.ZodType>> = { tree: TreeQuery, log: LogQuery, compare: CompareQuery, refDelete: RefDeleteQuery };
+const QUERIES: Partial<Record<ApiRoute, () => z.ZodType>> = { tree: TreeQuery, log: LogQuery, compare: CompareQuery, refDelete: RefDeleteQuery };
 
 async function dispatch(ctx: RepoContext, route: ApiRoute, rest: string, request: Request): Promise<Response> {
-  const q = parseQuery(QUERIES[route] ?? NoQuery, new URL(request.url).searchParams) as Record<string, never>;
+  const q = parseQuery((QUERIES[route] ?? NoQuery)(), new URL(request.url).searchParams) as Record<string, never>;
   switch (route) {
     case 'commit':
       return handleCommit(ctx, request);
@@ -111,14 +111,14 @@ async function dispatch(ctx: RepoContext, route: ApiRoute, rest: string, request
     case 'refWrite':
       return handleRefWrite(ctx, request);
     case 'refDelete':
-      return handleRefDelete(ctx, decodeSegments(rest), request, (q as z.output<typeof RefDeleteQuery>).expectedOld);
+      return handleRefDelete(ctx, decodeSegments(rest), request, (q as z.output<ReturnType<typeof RefDeleteQuery>>).expectedOld);
     case 'tag':
       return handleTag(ctx, request);
     case 'commitInfo':
       return jsonResponse(getCommit(ctx, decodeSegments(rest).join('/') || 'HEAD'));
     case 'tree': {
       const { rev, path } = splitRevPath(ctx, decodeSegments(rest));
-      return jsonResponse(readTree(ctx, rev, path, { recursive: (q as z.output<typeof TreeQuery>).recursive ?? false }));
+      return jsonResponse(readTree(ctx, rev, path, { recursive: (q as z.output<ReturnType<typeof TreeQuery>>).recursive ?? false }));
     }
     case 'blob': {
       const { rev, path } = splitRevPath(ctx, decodeSegments(rest));
@@ -135,11 +135,11 @@ async function dispatch(ctx: RepoContext, route: ApiRoute, rest: string, request
       });
     }
     case 'log': {
-      const { path, limit, cursor, firstParent } = q as z.output<typeof LogQuery>;
+      const { path, limit, cursor, firstParent } = q as z.output<ReturnType<typeof LogQuery>>;
       return jsonResponse(log(ctx, decodeSegments(rest).join('/') || 'HEAD', { path, limit, cursor, firstParent }));
     }
     case 'compare': {
-      const { format } = q as z.output<typeof CompareQuery>;
+      const { format } = q as z.output<ReturnType<typeof CompareQuery>>;
       const out = compare(ctx, decodeSegments(rest).join('/'), { format: format === 'patch' ? 'patch' : 'json' });
       if (format === 'patch') {
         return new Response(out.patch!, { headers: { 'content-type': 'text/x-patch; charset=utf-8', 'cache-control': 'no-store' } });
@@ -241,7 +241,7 @@ function bytesResponse(request: Request, data: Uint8Array, headers: Record<strin
 
 /** Reads the commit request's JSON body and makes the commit. */
 async function handleCommit(ctx: RepoContext, request: Request): Promise<Response> {
-  const body = parseBody(CommitBody, await readJsonObject(request, MAX_COMMIT_BODY_BYTES));
+  const body = parseBody(CommitBody(), await readJsonObject(request, MAX_COMMIT_BODY_BYTES));
   const result = await createCommit(ctx, body);
   const location = `${new URL(request.url).pathname.replace(/\/+$/, '')}/${result.commit}`;
   return jsonResponse(result, 201, { location });

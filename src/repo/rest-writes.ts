@@ -19,12 +19,12 @@ import { parseBody } from '../schema/validate';
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 export async function handleMerge(ctx: RepoContext, request: Request): Promise<Response> {
-  const r = await mergeBranches(ctx, parseBody(MergeBody, await readJsonObject(request, MAX_BODY_BYTES)));
+  const r = await mergeBranches(ctx, parseBody(MergeBody(), await readJsonObject(request, MAX_BODY_BYTES)));
   return jsonResponse(r, r.alreadyUpToDate ? 200 : 201);
 }
 
 export async function handleRefWrite(ctx: RepoContext, request: Request): Promise<Response> {
-  const r = await writeRef(ctx, parseBody(RefBody, await readJsonObject(request, MAX_BODY_BYTES)));
+  const r = await writeRef(ctx, parseBody(RefBody(), await readJsonObject(request, MAX_BODY_BYTES)));
   return jsonResponse(r, r.created ? 201 : 200);
 }
 
@@ -37,5 +37,5 @@ export async function handleRefDelete(ctx: RepoContext, segments: string[], requ
 }
 
 export async function handleTag(ctx: RepoContext, request: Request): Promise<Response> {
-  return jsonResponse(await createTag(ctx, parseBody(TagBody, await readJsonObject(request, MAX_BODY_BYTES))), 201);
+  return jsonResponse(await createTag(ctx, parseBody(TagBody(), await readJsonObject(request, MAX_BODY_BYTES))), 201);
 }

@@ -137,51 +137,51 @@ export class RepoHandle extends RpcTarget {
 
   // Commit/read API: the repository DO's own service methods (src/commit).
   commit(input: CommitInput) {
-    return call(() => result<CommitResult>(this.stub().commit(this.key, parseArgs(CommitBody, input) as CommitInput) as never));
+    return call(() => result<CommitResult>(this.stub().commit(this.key, parseArgs(CommitBody(), input) as CommitInput) as never));
   }
 
   readFile(rev: string, path: string) {
     return call(() => {
-      const a = parseArgs(ReadFileArgs, { rev, path });
+      const a = parseArgs(ReadFileArgs(), { rev, path });
       return result<FileJson>(this.stub().readFile(this.key, a.rev, a.path) as never);
     });
   }
 
   readTree(rev: string, path = '', opts: { recursive?: boolean } = {}) {
     return call(() => {
-      const a = parseArgs(ReadTreeArgs, { rev, path, opts: opts ?? {} });
+      const a = parseArgs(ReadTreeArgs(), { rev, path, opts: opts ?? {} });
       return result<TreeJson>(this.stub().readTree(this.key, a.rev, a.path, a.opts) as never);
     });
   }
 
   log(rev = 'HEAD', opts: LogOptions = {}) {
     return call(() => {
-      const a = parseArgs(LogArgs, { rev, opts: opts ?? {} });
+      const a = parseArgs(LogArgs(), { rev, opts: opts ?? {} });
       return result<LogJson>(this.stub().log(this.key, a.rev, a.opts) as never);
     });
   }
 
   /** Merges `head` into branch `base` ({base, head, strategy?, message?, author?, expectedHead?}): {sha, fastForward, ...}. */
   merge(input: MergeInput) {
-    return call(() => result<MergeResult>(this.stub().merge(this.key, parseArgs(MergeBody, input) as MergeInput) as never));
+    return call(() => result<MergeResult>(this.stub().merge(this.key, parseArgs(MergeBody(), input) as MergeInput) as never));
   }
 
   /** Creates or moves a ref ({name, sha, expectedOld?}; expectedOld null = must not exist). */
   writeRef(input: RefWriteInput) {
-    return call(() => result<RefWriteResult>(this.stub().writeRef(this.key, parseArgs(RefBody, input) as RefWriteInput) as never));
+    return call(() => result<RefWriteResult>(this.stub().writeRef(this.key, parseArgs(RefBody(), input) as RefWriteInput) as never));
   }
 
   /** Deletes a ref (only if it is at `expectedOld`, when given). */
   deleteRef(name: string, expectedOld?: string) {
     return call(() => {
-      const a = parseArgs(DeleteRefArgs, { name, expectedOld });
+      const a = parseArgs(DeleteRefArgs(), { name, expectedOld });
       return result<void>(this.stub().deleteRef(this.key, a.name, a.expectedOld) as never);
     });
   }
 
   /** An annotated tag ({name, target, message, tagger}). */
   createTag(input: TagInput) {
-    return call(() => result<TagResult>(this.stub().createTag(this.key, parseArgs(TagBody, input) as TagInput) as never));
+    return call(() => result<TagResult>(this.stub().createTag(this.key, parseArgs(TagBody(), input) as TagInput) as never));
   }
 
   /**
@@ -191,7 +191,7 @@ export class RepoHandle extends RpcTarget {
    * token (a read token gives a read-only fs); `readOnly`: refuse writes.
    */
   fs(opts: { token?: string; readOnly?: boolean } = {}): Promise<GitFs> {
-    return call(() => result(this.stub().gitFs(this.key, parseArgs(FsArgs, opts ?? {})) as never));
+    return call(() => result(this.stub().gitFs(this.key, parseArgs(FsArgs(), opts ?? {})) as never));
   }
 }
 

@@ -15,7 +15,7 @@ export { MAX_GRACE_SECONDS } from '../schema/control';
 
 /** {"tasks": ["repack"|"gc", ...], "prune"?: "now" | "never" | seconds}: the shape by the schema, then its rule. */
 export function checkMaintenanceInput(body: unknown): MaintenanceInput {
-  const b = parseArgs(MaintenanceBody, body);
+  const b = parseArgs(MaintenanceBody(), body);
   const tasks = [...new Set(b.tasks)];
   if (b.prune === undefined) return { tasks };
   if (!tasks.includes('gc')) throw badRequest('prune applies to the gc task: add "gc" to tasks');
@@ -24,7 +24,7 @@ export function checkMaintenanceInput(body: unknown): MaintenanceInput {
 
 /** {"gracePeriodSeconds"?: n, "auto"?: boolean} */
 export function checkMaintenanceSettings(body: unknown): MaintenanceSettings {
-  const b = parseArgs(MaintenanceSettingsBody, body ?? {});
+  const b = parseArgs(MaintenanceSettingsBody(), body ?? {});
   const out: MaintenanceSettings = {};
   if (b.gracePeriodSeconds !== undefined) out.gracePeriodSeconds = b.gracePeriodSeconds;
   if (b.auto !== undefined) out.auto = b.auto;

@@ -49,18 +49,18 @@ export function remoteUrl(origin: string, ns: string, name: string): string {
 // REST and RPC calls meet, so a bad RPC argument is refused with the same message as a bad
 // request field. What stays hand-written below are rules about the world (a URL's destination).
 export function checkNamespace(ns: unknown): string {
-  return parseArgs(Namespace, ns);
+  return parseArgs(Namespace(), ns);
 }
 
 export function checkNames(ns: unknown, name: unknown): void {
-  parseArgs(Namespace, ns);
-  parseArgs(RepoName, name);
+  parseArgs(Namespace(), ns);
+  parseArgs(RepoName(), name);
 }
 
 /** A page request; RPC callers may pass the previous page's `cursor: null` (first page) as is. */
 function pageArgs(opts: unknown) {
   const o = opts && typeof opts === 'object' && (opts as { cursor?: unknown }).cursor === null ? { ...opts, cursor: undefined } : opts;
-  return parseArgs(PageQuery, o ?? {});
+  return parseArgs(PageQuery(), o ?? {});
 }
 
 function stub(env: Env, ns: string, name: string) {
@@ -131,7 +131,7 @@ export async function listNamespaces(env: Env, opts: unknown = {}): Promise<Name
 export async function createToken(
   env: Env, ns: string, name: string, scope: unknown = 'write', ttlSeconds: unknown = DEFAULT_TOKEN_TTL, tokenName?: unknown,
 ): Promise<IssuedTokenView> {
-  const b = parseArgs(TokenBody, { scope, ttlSeconds, name: tokenName });
+  const b = parseArgs(TokenBody(), { scope, ttlSeconds, name: tokenName });
   return unwrap(await stub(env, ns, name).createToken(repoKey(ns, name), b.scope ?? 'write', b.ttlSeconds ?? DEFAULT_TOKEN_TTL, b.name ?? null));
 }
 
@@ -140,13 +140,13 @@ export async function listTokens(env: Env, ns: string, name: string): Promise<To
 }
 
 export async function revokeToken(env: Env, ns: string, name: string, id: string): Promise<void> {
-  parseArgs(TokenId, id);
+  parseArgs(TokenId(), id);
   unwrap(await stub(env, ns, name).revokeToken(repoKey(ns, name), id));
 }
 
 /** Ref-change events after `after` (an event id; 0 = from the start), oldest first. */
 export async function listEvents(env: Env, ns: string, name: string, opts: unknown = {}): Promise<{ events: RefEvent[]; next: number }> {
-  const q = parseArgs(EventsQuery, opts ?? {});
+  const q = parseArgs(EventsQuery(), opts ?? {});
   const after = q.after ?? 0;
   const events = unwrap(await stub(env, ns, name).listEvents(repoKey(ns, name), after, q.limit ?? DEFAULT_PAGE));
   return { events, next: events.length ? events[events.length - 1].id : after };
@@ -167,7 +167,7 @@ export async function importRepo(
   input: unknown,
 ): Promise<ImportedRepo> {
   checkNames(ns, name);
-  const opts = parseArgs(ImportBody, input ?? {});
+  const opts = parseArgs(ImportBody(), input ?? {});
   const parsed = parseRemoteUrl(opts.url);
   const refused = destinationProblem(parsed, privateNetworksAllowed(env));
   if (refused) throw badRequest(`url: ${refused}`);
@@ -191,7 +191,7 @@ export function repoStub(env: Env, ns: string, name: string) {
  */
 export async function forkRepo(env: Env, origin: string, ns: string, name: string, input: unknown): Promise<CreatedRepo> {
   checkNames(ns, name);
-  const req = parseArgs(ForkBody, input);
+  const req = parseArgs(ForkBody(), input);
   const destNs = req.namespace ?? ns;
   checkNames(destNs, req.name);
   const opts = { readOnly: req.readOnly === true, defaultBranchOnly: req.defaultBranchOnly === true };
@@ -210,11 +210,11 @@ export async function listWebhooks(env: Env, ns: string, name: string): Promise<
 
 /** Removes a webhook; deliveries still queued for it are dropped. */
 export async function deleteWebhook(env: Env, ns: string, name: string, id: string): Promise<void> {
-  unwrap(await stub(env, ns, name).deleteWebhook(repoKey(ns, name), parseArgs(WebhookId, id)));
+  unwrap(await stub(env, ns, name).deleteWebhook(repoKey(ns, name), parseArgs(WebhookId(), id)));
 }
 
 /** A webhook's recent deliveries, newest first: state, attempts, last answer, next attempt. */
 export async function listDeliveries(env: Env, ns: string, name: string, id: string, opts: unknown = {}): Promise<DeliveryView[]> {
-  const q = parseArgs(DeliveriesQuery, opts ?? {});
-  return unwrap(await stub(env, ns, name).listDeliveries(repoKey(ns, name), parseArgs(WebhookId, id), q.limit ?? 100));
+  const q = parseArgs(DeliveriesQuery(), opts ?? {});
+  return unwrap(await stub(env, ns, name).listDeliveries(repoKey(ns, name), parseArgs(WebhookId(), id), q.limit ?? 100));
 }

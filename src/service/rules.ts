@@ -11,7 +11,7 @@ import { checkNames, repoStub } from './repos';
 
 /** `{"rules":[{pattern, allowForcePush?, allowDeletion?, mergeOnly?}]}` → the rules (defaults: false). */
 export function checkRulesInput(input: unknown): BranchRule[] {
-  const list = parseArgs(RulesBody, input).rules; // the shape; what follows are the rules about patterns
+  const list = parseArgs(RulesBody(), input).rules; // the shape; what follows are the rules about patterns
   const seen = new Set<string>();
   return list.map((r, i) => {
     const problem = patternProblem(r.pattern);

@@ -8,7 +8,7 @@ import { parseArgs } from '../schema/validate';
 
 /** `allowPrivate`: ARBOR_ALLOW_PRIVATE_NETWORKS (else a URL on a private network is refused). */
 export function checkWebhookInput(input: unknown, allowPrivate = false): { url: string; secret: string; events: WebhookEvent[] } {
-  const { url, secret, events } = parseArgs(WebhookBody, input); // the shape; what follows is about the URL
+  const { url, secret, events } = parseArgs(WebhookBody(), input); // the shape; what follows is about the URL
   let parsed: URL;
   try {
     parsed = new URL(url);

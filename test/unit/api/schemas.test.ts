@@ -19,9 +19,9 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
   return { status: res.status, json: text ? JSON.parse(text) : undefined };
 }
 
-/** The answer matches the published schema (responses may carry more fields, never fewer). */
-function conforms(schema: z.ZodType, value: unknown): void {
-  const p = schema.safeParse(value);
+/** The answer matches the published schema (responses may carry more fields, never fewer); schemas are thunks (src/schema/lazy.ts). */
+function conforms(schema: () => z.ZodType, value: unknown): void {
+  const p = schema().safeParse(value);
   expect(p.success, p.success ? '' : JSON.stringify(p.error.issues)).toBe(true);
 }
 
