@@ -3,7 +3,9 @@
 // Starts Arbor as index-bench.mjs does, then reads Runtime.getHeapUsage and writes a heap snapshot
 // (which collects garbage first) (a) after one warm-up index request, (b) after BENCH_RUNS+2 runs
 // of the small bench pack, as index-bench does them. Summarize a snapshot with
-// bench/heap-summary.mjs.   node bench/heap-rest.mjs <out-prefix>
+// bench/heap-summary.mjs. With BENCH_MIDRUN_MS=<ms>, also (c) a snapshot taken that long into one
+// more run of the small pack (what the indexer holds live while it runs: the snapshot collects
+// garbage first, and the run waits for it).   node bench/heap-rest.mjs <out-prefix>
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +16,7 @@ import { benchFetch, ROOT, SIZES, startArbor } from './lib.mjs';
 const prefix = process.argv[2] ?? path.join(os.tmpdir(), 'arbor-rest');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? 9332);
+const MIDRUN_MS = Number(process.env.BENCH_MIDRUN_MS ?? 0);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'arbor-heap-rest-'));
 const MiB = (n) => (n / 2 ** 20).toFixed(2);
 
@@ -51,6 +54,12 @@ async function main() {
     for (let i = 0; i < RUNS + 2; i++) await index(arbor, pack);
     await new Promise((r) => setTimeout(r, 1000));
     await snap('b-after');
+    if (MIDRUN_MS > 0) {
+      const run = index(arbor, pack);
+      await new Promise((r) => setTimeout(r, MIDRUN_MS));
+      await snap('c-midrun');
+      await run;
+    }
   } finally {
     conn.close();
     await arbor.stop();
