@@ -24,7 +24,8 @@ import { dueRequest } from './policy';
 import { newRun } from './start';
 import { ensureHkSchema } from './schema';
 import { HkState, sizesOf, type HkStatus, type MaintenanceRequest, type RunState, type RunSummary, type Sizes } from './state';
-import { finishRun, MIGRATE_BATCH, migrateRows, removeOldFiles } from './swap';
+import { finishRun, MIGRATE_BATCH, migrateRows } from './swap';
+import { cleanRows, removeOldFiles } from './cleanup';
 import { HARD_CAP_PACKS, type Traffic } from './traffic';
 import { Folder, packCount } from './fold';
 import { hkStatus, runSummary } from './status';
@@ -142,7 +143,9 @@ export class Housekeeper {
       stepPart('fold-check');
       return run ? this.advance(run, budget) : this.startNext(budget);
     } catch (e) {
-      // The step's transaction rolled back: the run as stored, not as the step left it in memory.
+      // The step's transaction rolled back: the run as stored, not as the step left it in memory,
+      // and the dying packs as stored (the list kept in memory may have been read inside it).
+      this.h.objects.dying.forget();
       const stored = this.state.run();
       if (this.needsBytes(stored, e)) return 'more';
       return this.failed(stored, e);
@@ -291,6 +294,8 @@ export class Housekeeper {
     const now = Date.now();
     run.phase = 'cleanup';
     run.oldFiles = f.removedPacks;
+    // gc: the old cruft times go if the prune happened; this run's are written either way
+    run.cleanup = { dying: f.dying, cruft: run.cutoff === null ? null : f.conflict ? 'fill' : 'clear', cruftSeq: -1 };
     if (run.cutoff !== null) {
       run.dropped = f.pruned;
       if (f.conflict) run.note = `nothing pruned this time: ${f.conflict}`;
@@ -318,6 +323,14 @@ export class Housekeeper {
   private cleaning(run: RunState, budget: Budget): StepResult {
     if (this.activity.readersActive()) return 'wait';
     this.maybeFail('cleanup');
+    const c = run.cleanup;
+    if (c && (c.dying.length > 0 || c.cruft !== null)) {
+      this.h.transaction(() => {
+        cleanRows(this.h.sql, this.h.objects, c, budget);
+        this.state.saveRun(run);
+      });
+      return 'more';
+    }
     if (run.oldFiles.length > 0) {
       removeOldFiles(this.h.objects, run, budget);
       this.state.saveRun(run);

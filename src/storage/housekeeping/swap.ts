@@ -2,15 +2,16 @@
 // consistent store that the next step resumes from:
 //   migrate  the new pack's rows replace the old ones, a batch per step. Every object stays
 //            readable throughout: a row names either its old or its new location, both files exist.
-//   finish   gc only: what the old packs still index is what the run dropped. It is deleted in
-//            one transaction, after checking that nothing a ref now reaches, or a delta pushed
-//            meanwhile is based on, is among it (else nothing is pruned this time). The old packs'
-//            rows go, the counts and cruft times are updated, the run is recorded.
-//   cleanup  the old pack files are deleted (no row names them any more), then the work rows.
+//   finish   gc: what the old packs still index is what the run dropped. After checking that
+//            nothing a ref now reaches, or a delta pushed meanwhile is based on, is among it
+//            (else nothing is pruned this time), those packs become dying: their rows read as
+//            absent from then on (storage/dying.ts). The old packs' `packs` rows go, the counts are
+//            updated, the run is recorded. O(packs): no row of an object is touched.
+//   cleanup  in budgeted pieces (cleanup.ts): the dying rows, the cruft times, the old pack files
+//            (no live row names them), then the work rows.
 import { bytesToHex, parseCommit, parseTag, walkTree } from '../../pack';
 import type { ObjectStore } from '../object-store';
-import { packPath } from '../pack-files';
-import { type Budget, PER_OBJECT, PER_ROW, STEP_MS } from './budget';
+import { type Budget, PER_ROW, STEP_MS } from './budget';
 import type { RunState } from './state';
 import { stepPart } from './step-trace';
 
@@ -111,64 +112,34 @@ export interface FinishResult {
   pruned: number;
   conflict: string | null;
   removedPacks: number[];
+  /** Removed packs whose rows (the pruned objects) are now dying, deleted by cleanup. */
+  dying: number[];
 }
 
-/** The end of a run, in the caller's transaction (see the file comment). */
+/**
+ * The end of a run, in the caller's transaction (see the file comment): O(packs), whatever the
+ * run prunes. The pruned objects' rows are not deleted here: their packs are listed as dying
+ * (storage/dying.ts), which every lookup then treats as absent, and cleanup deletes the rows in
+ * pieces (a gc dropping 100k objects would otherwise hold the object ~1 s, at ~10 us a row).
+ */
 export function finishRun(sql: SqlStorage, objects: ObjectStore, run: RunState): FinishResult {
-  const ids = run.packs.join(',');
-  let conflict: string | null = null;
+  // Old packs that still index something: after the migration, exactly what the run dropped.
+  const withRows = run.packs.filter((p) => sql.exec(`SELECT 1 FROM objects WHERE pack_id = ? LIMIT 1`, p).toArray().length > 0);
+  const conflict = run.cutoff !== null ? pruneConflict(sql, objects, run) : null;
+  const prune = run.cutoff !== null && conflict === null;
   let pruned = 0;
-  if (run.cutoff !== null) {
-    conflict = pruneConflict(sql, objects, run);
-    if (conflict === null) {
-      const before = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM objects WHERE pack_id IN (${ids})`).one().n;
-      sql.exec(`DELETE FROM objects WHERE pack_id IN (${ids})`);
-      pruned = before;
-      if (pruned > 0) objects.noteRemoved(pruned);
-      sql.exec(`DELETE FROM hk_cruft`);
-    }
-    // objects kept only by the grace period remember when they were first stored
-    sql.exec(`INSERT OR REPLACE INTO hk_cruft (oid, time) SELECT oid, cruft_time FROM hk_work INDEXED BY hk_work_cruft WHERE cruft_time IS NOT NULL`);
+  if (prune && withRows.length > 0) {
+    // a count of the location index's entries (no table row read): ~a few ms per 100k
+    pruned = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM objects WHERE pack_id IN (${withRows.join(',')})`).one().n;
+    for (const id of withRows) sql.exec(`INSERT OR IGNORE INTO dying_packs (id) VALUES (?)`, id);
+    objects.dying.forget();
+    if (pruned > 0) objects.noteRemoved(pruned); // the count leaves dying rows out
   }
-  const still = new Set(
-    sql.exec<{ pack_id: number }>(`SELECT DISTINCT pack_id FROM objects WHERE pack_id IN (${ids})`).toArray().map((r) => r.pack_id),
-  );
-  const removedPacks = run.packs.filter((p) => !still.has(p));
+  const removedPacks = prune ? run.packs.slice() : run.packs.filter((p) => !withRows.includes(p));
   if (removedPacks.length > 0) {
     const gone = removedPacks.join(',');
     sql.exec(`DELETE FROM packs WHERE id IN (${gone})`);
     sql.exec(`DELETE FROM hk_packs WHERE id IN (${gone})`);
   }
-  return { pruned, conflict, removedPacks };
-}
-
-/** An old pack file is freed this much per unit: a 76 MB pack deleted in one statement took 48 ms
- *  quiet and 162-240 ms at load 5, and a 1 GiB pack would take ~650 ms. */
-export const FILE_PIECE = 8 << 20;
-/** Units for freeing `n` bytes of a file (~0.6 ms per MB measured quiet, ~19 ns a unit). */
-const freeUnits = (n: number) => PER_OBJECT + Math.ceil(n / 32);
-
-/**
- * Deletes old pack files (at most `maxFiles` per call), a big one FILE_PIECE at a time from its
- * end (DOFS truncate: no row names the file any more, and its cached windows are dropped at the
- * first cut); each piece is a unit of `budget`. True when none is left.
- */
-export function removeOldFiles(objects: ObjectStore, run: RunState, budget?: Budget, maxFiles = 50): boolean {
-  for (let n = 0; n < maxFiles; n++) {
-    const id = run.oldFiles[0];
-    if (id === undefined) break;
-    const path = packPath(id);
-    const size = objects.fs.existsSync(path) ? objects.fs.statSync(path).size : 0;
-    const cost = freeUnits(Math.min(size, FILE_PIECE));
-    if (budget && !budget.fits(cost)) return false;
-    budget?.spend(cost);
-    objects.packs.forget(id);
-    if (size > FILE_PIECE) {
-      objects.fs.truncateSync(path, size - FILE_PIECE);
-      continue;
-    }
-    objects.fs.rmrf(path);
-    run.oldFiles.shift();
-  }
-  return run.oldFiles.length === 0;
+  return { pruned, conflict, removedPacks, dying: prune ? withRows : [] };
 }
