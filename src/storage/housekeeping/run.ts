@@ -8,9 +8,11 @@
 //                      pack. Lost with the isolate: then it starts again with a fresh pack id.
 //   indexed            the finished pack gets its `packs` row and the run moves on, in one step.
 //   migrate  (durable) the index rows move to the new pack, a batch per transaction.
-//   finish   (durable) gc: the unreachable, old objects are deleted (or, if a ref moved onto
-//                      them meanwhile, kept); the old packs' rows go; the run is recorded.
-//   cleanup  (durable) old pack files and work rows are deleted.
+//   finish   (durable) gc: what refs moved to and deltas that arrived are checked in steps
+//                      (recheck.ts); then the unreachable, old objects' packs become dying, their
+//                      rows absent to every lookup (or, if a ref moved onto them meanwhile, all is
+//                      kept); the old packs' `packs` rows go; the run is recorded.
+//   cleanup  (durable) in pieces (cleanup.ts): the dying rows, cruft times, old pack files, work rows.
 // A step waits (the slice ends, the alarm comes back) while a clone streams a pack (it reads rows
 // in storage order, or files the run would delete) and, before pruning, while a push or commit is
 // being received (it may have found an old object it is about to reference).
@@ -26,6 +28,7 @@ import { ensureHkSchema } from './schema';
 import { HkState, sizesOf, type HkStatus, type MaintenanceRequest, type RunState, type RunSummary, type Sizes } from './state';
 import { finishRun, MIGRATE_BATCH, migrateRows } from './swap';
 import { cleanRows, removeOldFiles } from './cleanup';
+import { Recheck } from './recheck';
 import { HARD_CAP_PACKS, type Traffic } from './traffic';
 import { Folder, packCount } from './fold';
 import { hkStatus, runSummary } from './status';
@@ -207,13 +210,24 @@ export class Housekeeper {
         });
         stepPart('tx-end');
         return 'more';
-      case 'finish':
-        if (this.activity.readersActive() || (run.cutoff !== null && this.activity.uploadsActive())) return 'wait';
+      case 'finish': {
+        if (this.activity.readersActive()) return 'wait';
         this.maybeFail('finish');
-        budget.spend(run.cutoff !== null ? STEP_UNITS : STEP_UNITS / 4); // gc walks what refs moved to
-        this.h.transaction(() => this.finishing(run));
+        let conflict: string | null = null;
+        if (run.cutoff !== null) {
+          // gc: what refs moved to and deltas that arrived, checked in steps (recheck.ts); the
+          // prune waits for uploads in flight (one may have found an old object to reference)
+          if (this.recheck?.runId !== run.id) this.recheck = new Recheck(this.h.sql, this.h.objects, run);
+          if (!this.recheck.step(budget)) return 'more';
+          if (this.activity.uploadsActive()) return 'wait';
+          conflict = this.recheck.conflict;
+        }
+        budget.spend(STEP_UNITS / 4); // O(packs): a few queries per pack
+        this.h.transaction(() => this.finishing(run, conflict));
+        this.recheck = null;
         stepPart('finish');
         return 'more';
+      }
       case 'cleanup':
         return this.cleaning(run, budget);
     }
@@ -288,8 +302,11 @@ export class Housekeeper {
     this.h.objects.fs.sweepOrphans(); // an unfinished stream of a dead isolate
   }
 
-  private finishing(run: RunState): void {
-    const f = finishRun(this.h.sql, this.h.objects, run);
+  /** gc's check of what moved during the run (in memory: an evicted isolate checks again). */
+  private recheck: Recheck | null = null;
+
+  private finishing(run: RunState, conflict: string | null): void {
+    const f = finishRun(this.h.sql, this.h.objects, run, conflict);
     this.maybeFail('finish-tx'); // rolls the prune back
     const now = Date.now();
     run.phase = 'cleanup';

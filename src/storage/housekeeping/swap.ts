@@ -2,14 +2,13 @@
 // consistent store that the next step resumes from:
 //   migrate  the new pack's rows replace the old ones, a batch per step. Every object stays
 //            readable throughout: a row names either its old or its new location, both files exist.
-//   finish   gc: what the old packs still index is what the run dropped. After checking that
-//            nothing a ref now reaches, or a delta pushed meanwhile is based on, is among it
-//            (else nothing is pruned this time), those packs become dying: their rows read as
+//   finish   gc: what the old packs still index is what the run dropped. Once recheck.ts has
+//            checked, in steps, that nothing a ref now reaches, or a delta pushed meanwhile is
+//            based on, is among it (else nothing is pruned this time), those packs become dying: their rows read as
 //            absent from then on (storage/dying.ts). The old packs' `packs` rows go, the counts are
 //            updated, the run is recorded. O(packs): no row of an object is touched.
 //   cleanup  in budgeted pieces (cleanup.ts): the dying rows, the cruft times, the old pack files
 //            (no live row names them), then the work rows.
-import { bytesToHex, parseCommit, parseTag, walkTree } from '../../pack';
 import type { ObjectStore } from '../object-store';
 import { type Budget, PER_ROW, STEP_MS } from './budget';
 import type { RunState } from './state';
@@ -17,7 +16,6 @@ import { stepPart } from './step-trace';
 
 export const MIGRATE_BATCH = 500;
 const MIGRATE_PIECE = 50; // with 100, migrate steps reached 99 ms at load 5-7 (the last piece starts near 40 ms)
-const GITLINK = 0o160000;
 
 /** Moves the next batch of index rows to the new pack; true when all are moved. */
 export function migrateBatch(sql: SqlStorage, run: RunState, batch = MIGRATE_BATCH): boolean {
@@ -55,59 +53,6 @@ export function migrateRows(sql: SqlStorage, run: RunState, batch = MIGRATE_BATC
   }
 }
 
-/**
- * Why the objects still indexed in the old packs cannot be pruned now, or null. Refs that moved
- * since the walk are walked again (through objects that arrived since) down to what the new pack
- * keeps; deltas that arrived since must not be based on a dropped object.
- */
-export function pruneConflict(sql: SqlStorage, objects: ObjectStore, run: RunState): string | null {
-  const old = new Set(run.packs);
-  const dropped = (oid: string) => {
-    const r = objects.row(oid);
-    return r !== null && old.has(r.pack_id);
-  };
-  // Two ranges of the location index around the new pack: one `pack_id > start AND pack_id !=
-  // new` range walked the new pack's rows too, one table lookup each for base_oid (1.5 s in one
-  // finish step of a 142k-object repository's gc at load 5).
-  for (const [lo, hi] of [[run.maxPackAtStart, run.newPack!], [run.newPack!, Number.MAX_SAFE_INTEGER]]) {
-    for (const r of sql.exec<{ base_oid: string }>(
-      `SELECT base_oid FROM objects WHERE pack_id > ? AND pack_id < ? AND base_oid IS NOT NULL`,
-      lo,
-      hi,
-    )) {
-      if (dropped(r.base_oid)) return `a delta stored during the run is based on ${r.base_oid}`;
-    }
-  }
-  const then = new Set(sql.exec<{ oid: string }>(`SELECT oid FROM hk_tips`).toArray().map((r) => r.oid));
-  const stack = sql
-    .exec<{ oid: string }>(`SELECT DISTINCT oid FROM repo_refs WHERE oid IS NOT NULL`)
-    .toArray()
-    .map((r) => r.oid)
-    .filter((o) => !then.has(o));
-  const seen = new Set<string>();
-  while (stack.length > 0) {
-    const oid = stack.pop()!;
-    if (seen.has(oid)) continue;
-    seen.add(oid);
-    const row = objects.row(oid);
-    if (!row) continue; // beyond a shallow boundary
-    if (old.has(row.pack_id)) return `a ref now reaches ${oid}, which the run was about to prune`;
-    if (row.pack_id === run.newPack || row.type === 3) continue; // kept with all it reaches
-    const obj = objects.read(oid);
-    if (obj.type === 'commit') {
-      const c = parseCommit(obj.data);
-      stack.push(c.tree, ...c.parents);
-    } else if (obj.type === 'tag') {
-      stack.push(parseTag(obj.data).object);
-    } else if (obj.type === 'tree') {
-      walkTree(obj.data, (mode, _m, _s, _e, at) => {
-        if (mode !== GITLINK) stack.push(bytesToHex(obj.data, at));
-      });
-    }
-  }
-  return null;
-}
-
 export interface FinishResult {
   pruned: number;
   conflict: string | null;
@@ -118,14 +63,13 @@ export interface FinishResult {
 
 /**
  * The end of a run, in the caller's transaction (see the file comment): O(packs), whatever the
- * run prunes. The pruned objects' rows are not deleted here: their packs are listed as dying
+ * run prunes. `conflict`: gc only, why nothing may be pruned now (recheck.ts), or null. The pruned objects' rows are not deleted here: their packs are listed as dying
  * (storage/dying.ts), which every lookup then treats as absent, and cleanup deletes the rows in
  * pieces (a gc dropping 100k objects would otherwise hold the object ~1 s, at ~10 us a row).
  */
-export function finishRun(sql: SqlStorage, objects: ObjectStore, run: RunState): FinishResult {
+export function finishRun(sql: SqlStorage, objects: ObjectStore, run: RunState, conflict: string | null): FinishResult {
   // Old packs that still index something: after the migration, exactly what the run dropped.
   const withRows = run.packs.filter((p) => sql.exec(`SELECT 1 FROM objects WHERE pack_id = ? LIMIT 1`, p).toArray().length > 0);
-  const conflict = run.cutoff !== null ? pruneConflict(sql, objects, run) : null;
   const prune = run.cutoff !== null && conflict === null;
   let pruned = 0;
   if (prune && withRows.length > 0) {
