@@ -24,6 +24,7 @@ import { Build } from './build';
 import { Activity } from './activity';
 import { dueRequest } from './policy';
 import { newRun } from './start';
+import { MAX_RUN_OBJECTS } from './heap-cap';
 import { ensureHkSchema } from './schema';
 import { HkState, sizesOf, type HkStatus, type MaintenanceRequest, type RunState, type RunSummary, type Sizes } from './state';
 import { finishRun, MIGRATE_BATCH, migrateRows } from './swap';
@@ -65,6 +66,8 @@ export class Housekeeper {
    *  'finish-tx', 'cleanup') throws once, after being passed `faultSkip` times. */
   fault: string | null = null;
   faultSkip = 0;
+  /** Objects a run may list (heap-cap.ts; tests make it small). */
+  maxRunObjects = MAX_RUN_OBJECTS;
   /** Index rows moved per migrate step. */
   migrateBatch = MIGRATE_BATCH;
   /** The budget of one turn of runSlice (tests make it small, to have runs of many turns). */
@@ -177,10 +180,14 @@ export class Housekeeper {
   private startNext(budget: Budget): StepResult {
     const now = Date.now();
     budget.spend(STEP_UNITS / 8); // a few queries over packs (and, when due, the policy's)
-    const req = this.state.request() ?? dueRequest(this.h.sql, this.state, now);
+    const req = this.state.request() ?? dueRequest(this.h.sql, this.state, now, this.maxRunObjects);
     if (!req) return 'idle';
     this.state.clearRequest();
-    const { run, nothing } = newRun(this.h.sql, req, now);
+    const { run, nothing, refused } = newRun(this.h.sql, req, now, this.maxRunObjects);
+    if (refused) {
+      this.state.record(this.summary(run, 'failed', run.before, refused));
+      return 'more';
+    }
     if (nothing) {
       this.state.record(this.summary(run, 'nothing-to-do', run.before, null));
       return 'more';
