@@ -1,0 +1,78 @@
+// The ingest's cache of resolved contents (delta bases), as one ring of bytes instead of a Map
+// of arrays. With a Map every object of a pack got its own ArrayBuffer that lived in the cache
+// long enough to reach V8's old generation, so evicted contents piled up as garbage until a
+// full collection: indexing the large bench pack (76 MiB, 142k objects) peaked at ~150-185 MiB
+// of heap + ArrayBuffers for a 38 MiB heap. Here the cache copies each object into a buffer
+// allocated once; what it evicts is overwritten, never collected.
+//
+// get() answers a view into the ring: valid until the next set() or get() (either may write
+// over it). Callers that keep a content across other cache calls must copy it.
+
+/** Entries (keys) are small non-negative integers: a pack's entry numbers. */
+export class ByteRing {
+  private ring: Uint8Array | null = null;
+  /** Absolute write position: bytes ever written, skipped tails included. */
+  private head = 0;
+  /** Per key: absolute position of its bytes (-1: not cached) and length. */
+  private at = new Float64Array(0);
+  private len = new Int32Array(0);
+
+  constructor(private readonly capacity: number) {}
+
+  /** A view of key's content if still in the ring; an old one is moved to the front first. */
+  get(key: number): Uint8Array | undefined {
+    if (key >= this.at.length) return undefined;
+    const p = this.at[key];
+    if (p < 0) return undefined;
+    const n = this.len[key];
+    const ring = this.ring!;
+    if (this.head - p > this.capacity) {
+      // Only objects the ring has written over are forgotten (their positions lie behind by more than the capacity).
+      this.at[key] = -1;
+      return undefined;
+    }
+    const off = p % this.capacity;
+    // Most of the ring written since: refresh it (an LRU's get), so a base many deltas use
+    // stays. Copying forward can only overwrite what is older than it.
+    if (this.head - p > (this.capacity * 3) / 4) return this.put(key, ring.subarray(off, off + n));
+    return ring.subarray(off, off + n);
+  }
+
+  /**
+   * Copies data in and answers the copy (a view, as get's); objects over a quarter of the
+   * capacity are not kept (as in ByteLru) and answered as given.
+   */
+  set(key: number, data: Uint8Array): Uint8Array {
+    if (data.length > this.capacity / 4) return data;
+    return this.put(key, data);
+  }
+
+  private put(key: number, data: Uint8Array): Uint8Array {
+    if (this.ring === null) this.ring = new Uint8Array(this.capacity);
+    if (key >= this.at.length) this.growTo(key + 1);
+    const n = data.length;
+    let off = this.head % this.capacity;
+    // Contiguous bytes only: a tail too short for it is skipped (counted as written).
+    if (off + n > this.capacity) {
+      this.head += this.capacity - off;
+      off = 0;
+    }
+    // copyWithin when data is a view of the ring itself (a refresh): set() would copy it twice.
+    if (data.buffer === this.ring.buffer) this.ring.copyWithin(off, data.byteOffset - this.ring.byteOffset, data.byteOffset - this.ring.byteOffset + n);
+    else this.ring.set(data, off);
+    this.at[key] = this.head;
+    this.len[key] = n;
+    this.head += n;
+    return this.ring.subarray(off, off + n);
+  }
+
+  private growTo(n: number): void {
+    const cap = Math.max(n, this.at.length * 2, 1024);
+    const at = new Float64Array(cap).fill(-1);
+    at.set(this.at);
+    const len = new Int32Array(cap);
+    len.set(this.len);
+    this.at = at;
+    this.len = len;
+  }
+}
