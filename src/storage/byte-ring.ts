@@ -47,10 +47,51 @@ export class ByteRing {
     return this.put(key, data);
   }
 
+  /**
+   * Room for n bytes at the front, for the caller to write an object into and then set() it
+   * without a copy (delta results are made in place). The room counts as written from now on,
+   * so what it covers is forgotten even if set() never comes. Undefined if n is over the limit
+   * or the room would cover `avoid` (a view of the ring the caller reads while it writes).
+   */
+  room(n: number, avoid?: Uint8Array): Uint8Array | undefined {
+    if (n > this.capacity / 4 || n === 0) return undefined;
+    if (this.ring === null) this.ring = new Uint8Array(this.capacity);
+    let start = this.head;
+    let off = start % this.capacity;
+    if (off + n > this.capacity) {
+      start += this.capacity - off;
+      off = 0;
+    }
+    if (avoid !== undefined && avoid.buffer === this.ring.buffer) {
+      const a = avoid.byteOffset - this.ring.byteOffset;
+      if (a < off + n && off < a + avoid.length) return undefined;
+    }
+    this.head = start + n;
+    this.roomAt = start;
+    this.roomOff = off;
+    this.roomLen = n;
+    return this.ring.subarray(off, off + n);
+  }
+
+  private roomAt = -1;
+  private roomOff = 0;
+  private roomLen = 0;
+
   private put(key: number, data: Uint8Array): Uint8Array {
     if (this.ring === null) this.ring = new Uint8Array(this.capacity);
     if (key >= this.at.length) this.growTo(key + 1);
     const n = data.length;
+    const inRoom = this.roomAt >= 0 && data.buffer === this.ring.buffer && data.byteOffset - this.ring.byteOffset === this.roomOff && n <= this.roomLen;
+    const roomAt = this.roomAt;
+    this.roomAt = -1;
+    if (inRoom) {
+      // Written in place (room()): only the bookkeeping, unless the ring moved on since.
+      if (this.head - roomAt <= this.capacity) {
+        this.at[key] = roomAt;
+        this.len[key] = n;
+        return data;
+      }
+    }
     let off = this.head % this.capacity;
     // Contiguous bytes only: a tail too short for it is skipped (counted as written).
     if (off + n > this.capacity) {

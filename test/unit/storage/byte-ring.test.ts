@@ -63,4 +63,23 @@ describe('ByteRing', () => {
     expect(ring.get(4)).toEqual(b);
     expect(ring.get(3)).toEqual(b);
   });
+
+  it('room(): written in place and kept without a copy, never over the view the caller reads', () => {
+    const ring = new ByteRing(100);
+    for (let k = 0; k < 3; k++) ring.set(k, new Uint8Array(25).fill(k + 1)); // offsets 0, 25, 50
+    const zero = ring.get(0)!; // offset 0
+    const r = ring.room(25, zero)!; // offset 75
+    r.fill(7);
+    const kept = ring.set(3, r);
+    expect(kept.buffer).toBe(r.buffer);
+    expect(kept.byteOffset).toBe(r.byteOffset);
+    expect(ring.get(3)).toEqual(new Uint8Array(25).fill(7));
+    // The front is back at offset 0: a room there would cover the view being read.
+    expect(ring.room(25, zero)).toBeUndefined();
+    expect(zero).toEqual(new Uint8Array(25).fill(1));
+    expect(ring.room(10)).toBeDefined(); // over key 0, never kept
+    ring.set(9, new Uint8Array(0));
+    expect(ring.get(0)).toBeUndefined(); // what a room covered is forgotten
+    expect(ring.get(1)).toEqual(new Uint8Array(25).fill(2));
+  });
 });
