@@ -8,6 +8,7 @@ import { ByteLru } from './lru';
 import { PackFiles } from './pack-files';
 import { int, rowTuple } from './row-sql';
 import { INSERT_RECORDS_SQL } from './row-records';
+import { DyingPacks, UPSERT_DYING } from './dying';
 import type { Snapshot } from './snapshot';
 
 export const TYPE_NAMES: Record<number, ObjectType> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
@@ -54,11 +55,15 @@ export class ObjectStore {
    */
   snapshot: Snapshot | null = null;
 
+  /** Packs a gc pruned whose rows are still being deleted: their rows read as absent (dying.ts). */
+  readonly dying: DyingPacks;
+
   constructor(
     private readonly sql: SqlStorage,
     readonly fs: DOFS,
   ) {
     this.packs = new PackFiles(fs);
+    this.dying = new DyingPacks(sql);
   }
 
   attachSnapshot(s: Snapshot | null): void {
@@ -67,11 +72,11 @@ export class ObjectStore {
   }
 
   row(oid: string): ObjectRow | null {
-    return this.sql.exec<ObjectRow>(`SELECT * FROM objects WHERE oid = ?`, oid).toArray()[0] ?? this.snapshot?.row(oid) ?? null;
+    return this.sql.exec<ObjectRow>(`SELECT * FROM objects WHERE oid = ?${this.dying.filter()}`, oid).toArray()[0] ?? this.snapshot?.row(oid) ?? null;
   }
 
   has(oid: string): boolean {
-    return this.sql.exec(`SELECT 1 FROM objects WHERE oid = ?`, oid).toArray().length > 0 || (this.snapshot?.has(oid) ?? false);
+    return this.sql.exec(`SELECT 1 FROM objects WHERE oid = ?${this.dying.filter()}`, oid).toArray().length > 0 || (this.snapshot?.has(oid) ?? false);
   }
 
   /** Which of `oids` are stored: 100 ids a query (the bound-parameter limit) instead of one. */
@@ -79,7 +84,7 @@ export class ObjectStore {
     const found = new Set<string>();
     for (let i = 0; i < oids.length; i += 100) {
       const part = oids.slice(i, i + 100);
-      const rows = this.sql.exec<{ oid: string }>(`SELECT oid FROM objects WHERE oid IN (${part.map(() => '?').join(',')})`, ...part);
+      const rows = this.sql.exec<{ oid: string }>(`SELECT oid FROM objects WHERE oid IN (${part.map(() => '?').join(',')})${this.dying.filter()}`, ...part);
       for (const r of rows) found.add(r.oid);
     }
     if (this.snapshot) for (const o of oids) if (!found.has(o) && this.snapshot.has(o)) found.add(o);
@@ -87,14 +92,14 @@ export class ObjectStore {
   }
 
   typeOf(oid: string): ObjectType | null {
-    const r = this.sql.exec<{ type: number }>(`SELECT type FROM objects WHERE oid = ?`, oid).toArray()[0] ?? this.snapshot?.row(oid);
+    const r = this.sql.exec<{ type: number }>(`SELECT type FROM objects WHERE oid = ?${this.dying.filter()}`, oid).toArray()[0] ?? this.snapshot?.row(oid);
     return r ? TYPE_NAMES[r.type] : null;
   }
 
   /** Object ids starting with a (lowercase hex) prefix, at most `limit`: abbreviated shas. */
   withPrefix(prefix: string, limit = 2): string[] {
     const local = this.sql
-      .exec<{ oid: string }>(`SELECT oid FROM objects WHERE oid >= ? AND oid < ? ORDER BY oid LIMIT ?`, prefix, prefix + 'g', limit)
+      .exec<{ oid: string }>(`SELECT oid FROM objects WHERE oid >= ? AND oid < ?${this.dying.filter()} ORDER BY oid LIMIT ?`, prefix, prefix + 'g', limit)
       .toArray()
       .map((r) => r.oid);
     if (!this.snapshot) return local;
@@ -102,7 +107,7 @@ export class ObjectStore {
   }
 
   sizeOf(oid: string): number {
-    const r = this.sql.exec<{ size: number }>(`SELECT size FROM objects WHERE oid = ?`, oid).toArray()[0] ?? this.snapshot?.row(oid);
+    const r = this.sql.exec<{ size: number }>(`SELECT size FROM objects WHERE oid = ?${this.dying.filter()}`, oid).toArray()[0] ?? this.snapshot?.row(oid);
     if (!r) throw new MissingObjectError(oid);
     return r.size;
   }
@@ -123,7 +128,7 @@ export class ObjectStore {
 
   /** How many objects are stored whole (not as a delta) with at least `minSize` bytes. */
   countWhole(minSize: number): number {
-    return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM objects WHERE base_oid IS NULL AND size >= ?`, minSize).one().n;
+    return this.sql.exec<{ n: number }>(`SELECT count(*) AS n FROM objects WHERE base_oid IS NULL AND size >= ?${this.dying.filter()}`, minSize).one().n;
   }
 
   /**
@@ -227,7 +232,7 @@ export class ObjectStore {
     const out: ObjectRow[] = [];
     for (let i = 0; i < oids.length; i += 90) {
       const part = oids.slice(i, i + 90);
-      const q = `SELECT * FROM objects WHERE oid IN (${part.map(() => '?').join(',')})`;
+      const q = `SELECT * FROM objects WHERE oid IN (${part.map(() => '?').join(',')})${this.dying.filter()}`;
       const before = out.length;
       for (const r of this.sql.exec<ObjectRow>(q, ...part)) out.push(r);
       if (this.snapshot && out.length - before < part.length) {
@@ -246,12 +251,12 @@ export class ObjectStore {
 
   /** Every id of the DO's own index (not its snapshot's), streamed from SQLite. */
   *localOids(): Generator<{ oid: string }> {
-    yield* this.sql.exec<{ oid: string }>(`SELECT oid FROM objects`);
+    yield* this.sql.exec<{ oid: string }>(`SELECT oid FROM objects WHERE true${this.dying.filter()}`);
   }
 
   /** Every row in storage order (pack, offset), streamed from SQLite. */
   *allRows(): Generator<ObjectRow> {
-    yield* this.sql.exec<ObjectRow>(`SELECT * FROM objects ORDER BY pack_id, offset`);
+    yield* this.sql.exec<ObjectRow>(`SELECT * FROM objects WHERE true${this.dying.filter()} ORDER BY pack_id, offset`);
   }
 
   /**
@@ -276,13 +281,13 @@ export class ObjectStore {
 
   /** insert() for rows already written as checked SQL tuples (row-sql.ts: rowTuple, packTuples). */
   insertTuples(tuples: Iterable<string>, expected = 0): void {
-    const MAX_SQL = 90_000;
-    const head = `INSERT OR IGNORE INTO objects (oid, pack_id, offset, data_offset, end_offset, type, size, raw_type, raw_size, base_oid, depth) VALUES `;
+    const MAX_SQL = 90_000 - UPSERT_DYING.length;
+    const head = `INSERT INTO objects (oid, pack_id, offset, data_offset, end_offset, type, size, raw_type, raw_size, base_oid, depth) VALUES `;
     let sql = head;
     this.bulk(expected, () => {
       const flush = () => {
         if (sql.length === head.length) return;
-        this.sql.exec(sql);
+        this.sql.exec(sql + UPSERT_DYING);
         sql = head;
       };
       for (const tuple of tuples) {
@@ -304,7 +309,8 @@ export class ObjectStore {
   private bulk(expected: number, insert: () => void): void {
     const before = this.localCount();
     // total_changes(): rows inserted by the statements below (rowsWritten would count index
-    // writes too; duplicates are ignored and count nothing).
+    // writes too; duplicates of live rows are ignored and count nothing; a dying row taken over
+    // counts one, as the count left it out when it started dying).
     const changes = () => this.sql.exec<{ n: number }>(`SELECT total_changes() AS n`).one().n;
     const changes0 = changes();
     const rebuild = expected >= REBUILD_MIN_ROWS && expected >= before;

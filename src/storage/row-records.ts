@@ -9,6 +9,7 @@
 // json_each over one bound JSON array was tried before and was slower than the SQL text. The
 // CTE's rows count as rows read (cursor.rowsRead): one per object, beside the rows written.
 import type { PackEntries } from './entries';
+import { UPSERT_DYING } from './dying';
 
 /** One row: the field layout (byte offset, width); ids are lowercase hex, numbers zero-padded decimal. */
 const OID = 0; // 40
@@ -28,10 +29,11 @@ export const RECORDS_PER_BLOB = Math.floor(1_900_000 / RECORD_BYTES);
 const f = (at: number, width: number, cast = 'INTEGER') => `CAST(substr(?1, i + ${at}, ${width}) AS ${cast})`;
 /** ?1 the records, ?2 their byte length, ?3 the pack id. */
 export const INSERT_RECORDS_SQL =
-  `INSERT OR IGNORE INTO objects (oid, pack_id, offset, data_offset, end_offset, type, size, raw_type, raw_size, base_oid, depth) ` +
+  `INSERT INTO objects (oid, pack_id, offset, data_offset, end_offset, type, size, raw_type, raw_size, base_oid, depth) ` +
   `WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + ${RECORD_BYTES} FROM r WHERE i + ${RECORD_BYTES} <= ?2) ` +
   `SELECT ${f(OID, 40, 'TEXT')}, ?3, ${f(OFFSET, 12)}, ${f(DATA_OFFSET, 12)}, ${f(END, 12)}, ${f(TYPE, 1)}, ${f(SIZE, 10)}, ` +
-  `${f(RAW_TYPE, 1)}, ${f(RAW_SIZE, 10)}, NULLIF(${f(BASE, 40, 'TEXT')}, '${' '.repeat(40)}'), ${f(DEPTH, 5)} FROM r`;
+  `${f(RAW_TYPE, 1)}, ${f(RAW_SIZE, 10)}, NULLIF(${f(BASE, 40, 'TEXT')}, '${' '.repeat(40)}'), ${f(DEPTH, 5)} FROM r WHERE true` + // (an upsert's SELECT needs a WHERE: SQLite's parsing)
+  UPSERT_DYING;
 
 const HEX = new TextEncoder().encode('0123456789abcdef');
 const SPACE = 0x20;

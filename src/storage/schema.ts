@@ -6,6 +6,7 @@
 // store): so everything that belongs to one repository (refs, meta, tokens, events) carries
 // `repo`, the key `ns/name`.
 import { LOCATION_INDEX_DDL } from './object-store';
+import { DYING_SCHEMA } from './dying';
 import { TAG_PEEL_DDL } from './peel-cache';
 
 export const SCHEMA = [
@@ -35,6 +36,8 @@ export const SCHEMA = [
      base_oid TEXT, depth INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID`,
   // Storage order, for full clones (ObjectStore.insert drops and rebuilds it around big inserts).
   LOCATION_INDEX_DDL,
+  // Packs a gc pruned whose rows are still being deleted: their rows read as absent (dying.ts).
+  DYING_SCHEMA,
   // Repo tokens (src/repo/token-store.ts): name and last_used_at came later (see TOKEN_COLUMNS).
   `CREATE TABLE IF NOT EXISTS tokens (
      id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, scope TEXT NOT NULL,

@@ -12,10 +12,10 @@
 // within its budget plus what the last unit's estimate missed, and the largest units are named
 // and capped where they are made (pack-builder.ts: one comparison, both sides at most
 // MAX_SEARCH_BYTES; a big stored entry copied a COPY_PIECE at a time; swap.ts: MIGRATE_PIECE,
-// an old pack file freed a FILE_PIECE at a time). Still one unit whatever its size: a gc's final
-// walk of what refs moved to during the run and its delete of the pruned rows (swap.ts
-// finishRun), and rebuilding an object above MAX_SEARCH_BYTES stored as a delta whose base is
-// not kept.
+// an old pack file freed a FILE_PIECE and the pruned rows a ROW_PIECE at a time, cleanup.ts; a
+// gc's check of what refs moved to during the run an object at a time, recheck.ts). Still one
+// unit whatever its size: rebuilding an object above MAX_SEARCH_BYTES stored as a delta whose
+// base is not kept.
 // What no unit accounts for - a V8 major GC (28-236 ms measured in local workerd under load), or
 // the thread waiting for a core - lands on whichever step it hits: the budget keeps the step's
 // own work at ~40 ms, under half of the 100 ms the issue allows, so that one such pause fits.

@@ -20,8 +20,8 @@
 // no row names (the isolate died in between) is swept like an interrupted upload's. The old
 // files go once no request is in flight (Folder.sweep). It never
 // touches a run's packs or its new pack, runs only when no pack stream reads rows or files, and
-// a gc finishing later checks the fold's deltas like any other arrival's (swap.ts pruneConflict:
-// the fold's id is above the run's maxPackAtStart).
+// a gc finishing later checks the fold's deltas like any other arrival's (recheck.ts: the fold's
+// id is above the run's maxPackAtStart).
 import { createHash } from 'node:crypto';
 import { bytesToHex } from '../../pack';
 import type { ObjectStore } from '../object-store';

@@ -1,6 +1,7 @@
 // When housekeeping runs without being asked (checked after ref changes and after each run).
 import { geometricRollup, type PackInfo } from './geometry';
 import type { HkState, MaintenanceRequest } from './state';
+import { fitToHeap, MAX_RUN_OBJECTS } from './heap-cap';
 
 export const DEFAULT_GRACE_SECONDS = 14 * 86_400;
 
@@ -79,7 +80,7 @@ function clientDeltified(sql: SqlStorage, p: PackInfo): boolean {
 }
 
 /** The run that is due now, if any. */
-export function dueRequest(sql: SqlStorage, state: HkState, now: number): MaintenanceRequest | null {
+export function dueRequest(sql: SqlStorage, state: HkState, now: number, cap = MAX_RUN_OBJECTS): MaintenanceRequest | null {
   if (!autoEnabled(sql)) return null;
   if ((state.number('backoff_until') ?? 0) > now) return null;
   const packs = packInfos(sql);
@@ -90,13 +91,15 @@ export function dueRequest(sql: SqlStorage, state: HkState, now: number): Mainte
   const lastGc = state.number('last_gc') ?? 0;
   const rewound = sql.exec(`SELECT 1 FROM repo_info WHERE key = 'all_reachable' AND value = '0' LIMIT 1`).toArray().length > 0;
   const oldest = Math.min(...packs.map((p) => p.created));
-  if (rewound && now - lastGc >= AUTO.gcIntervalMs && oldest < now - gracePeriodSeconds(sql) * 1000) {
+  // a run over every pack must fit the heap (heap-cap.ts); else only geometric repacks, which do
+  const whole = packs.reduce((a, p) => a + p.objects, 0) <= cap;
+  if (whole && rewound && now - lastGc >= AUTO.gcIntervalMs && oldest < now - gracePeriodSeconds(sql) * 1000) {
     return { tasks: ['gc'], trigger: 'auto', reason: 'refs were deleted or rewound since the last gc' };
   }
-  if (fresh >= AUTO.freshBytes && fresh >= AUTO.freshShare * total) {
+  if (whole && fresh >= AUTO.freshBytes && fresh >= AUTO.freshShare * total) {
     return { tasks: ['repack'], mode: 'all', trigger: 'auto', reason: `${fresh} bytes stored as pushed or committed, not yet deltified` };
   }
-  const rollup = geometricRollup(packs);
+  const rollup = fitToHeap(geometricRollup(packs), false, cap).packs; // what newRun will take
   if (rollup.length >= AUTO.rollupPacks || (packs.length > AUTO.maxPacks && rollup.length >= 2)) {
     return { tasks: ['repack'], trigger: 'auto', reason: `${packs.length} packs, ${rollup.length} below the geometric split` };
   }

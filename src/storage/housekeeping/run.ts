@@ -8,9 +8,11 @@
 //                      pack. Lost with the isolate: then it starts again with a fresh pack id.
 //   indexed            the finished pack gets its `packs` row and the run moves on, in one step.
 //   migrate  (durable) the index rows move to the new pack, a batch per transaction.
-//   finish   (durable) gc: the unreachable, old objects are deleted (or, if a ref moved onto
-//                      them meanwhile, kept); the old packs' rows go; the run is recorded.
-//   cleanup  (durable) old pack files and work rows are deleted.
+//   finish   (durable) gc: what refs moved to and deltas that arrived are checked in steps
+//                      (recheck.ts); then the unreachable, old objects' packs become dying, their
+//                      rows absent to every lookup (or, if a ref moved onto them meanwhile, all is
+//                      kept); the old packs' `packs` rows go; the run is recorded.
+//   cleanup  (durable) in pieces (cleanup.ts): the dying rows, cruft times, old pack files, work rows.
 // A step waits (the slice ends, the alarm comes back) while a clone streams a pack (it reads rows
 // in storage order, or files the run would delete) and, before pruning, while a push or commit is
 // being received (it may have found an old object it is about to reference).
@@ -22,9 +24,12 @@ import { Build } from './build';
 import { Activity } from './activity';
 import { dueRequest } from './policy';
 import { newRun } from './start';
+import { MAX_RUN_OBJECTS } from './heap-cap';
 import { ensureHkSchema } from './schema';
 import { HkState, sizesOf, type HkStatus, type MaintenanceRequest, type RunState, type RunSummary, type Sizes } from './state';
-import { finishRun, MIGRATE_BATCH, migrateRows, removeOldFiles } from './swap';
+import { finishRun, MIGRATE_BATCH, migrateRows } from './swap';
+import { cleanRows, removeOldFiles } from './cleanup';
+import { Recheck } from './recheck';
 import { HARD_CAP_PACKS, type Traffic } from './traffic';
 import { Folder, packCount } from './fold';
 import { hkStatus, runSummary } from './status';
@@ -61,6 +66,8 @@ export class Housekeeper {
    *  'finish-tx', 'cleanup') throws once, after being passed `faultSkip` times. */
   fault: string | null = null;
   faultSkip = 0;
+  /** Objects a run may list (heap-cap.ts; tests make it small). */
+  maxRunObjects = MAX_RUN_OBJECTS;
   /** Index rows moved per migrate step. */
   migrateBatch = MIGRATE_BATCH;
   /** The budget of one turn of runSlice (tests make it small, to have runs of many turns). */
@@ -142,7 +149,9 @@ export class Housekeeper {
       stepPart('fold-check');
       return run ? this.advance(run, budget) : this.startNext(budget);
     } catch (e) {
-      // The step's transaction rolled back: the run as stored, not as the step left it in memory.
+      // The step's transaction rolled back: the run as stored, not as the step left it in memory,
+      // and the dying packs as stored (the list kept in memory may have been read inside it).
+      this.h.objects.dying.forget();
       const stored = this.state.run();
       if (this.needsBytes(stored, e)) return 'more';
       return this.failed(stored, e);
@@ -171,10 +180,14 @@ export class Housekeeper {
   private startNext(budget: Budget): StepResult {
     const now = Date.now();
     budget.spend(STEP_UNITS / 8); // a few queries over packs (and, when due, the policy's)
-    const req = this.state.request() ?? dueRequest(this.h.sql, this.state, now);
+    const req = this.state.request() ?? dueRequest(this.h.sql, this.state, now, this.maxRunObjects);
     if (!req) return 'idle';
     this.state.clearRequest();
-    const { run, nothing } = newRun(this.h.sql, req, now);
+    const { run, nothing, refused } = newRun(this.h.sql, req, now, this.maxRunObjects);
+    if (refused) {
+      this.state.record(this.summary(run, 'failed', run.before, refused));
+      return 'more';
+    }
     if (nothing) {
       this.state.record(this.summary(run, 'nothing-to-do', run.before, null));
       return 'more';
@@ -204,13 +217,24 @@ export class Housekeeper {
         });
         stepPart('tx-end');
         return 'more';
-      case 'finish':
-        if (this.activity.readersActive() || (run.cutoff !== null && this.activity.uploadsActive())) return 'wait';
+      case 'finish': {
+        if (this.activity.readersActive()) return 'wait';
         this.maybeFail('finish');
-        budget.spend(run.cutoff !== null ? STEP_UNITS : STEP_UNITS / 4); // gc walks what refs moved to
-        this.h.transaction(() => this.finishing(run));
+        let conflict: string | null = null;
+        if (run.cutoff !== null) {
+          // gc: what refs moved to and deltas that arrived, checked in steps (recheck.ts); the
+          // prune waits for uploads in flight (one may have found an old object to reference)
+          if (this.recheck?.runId !== run.id) this.recheck = new Recheck(this.h.sql, this.h.objects, run);
+          if (!this.recheck.step(budget)) return 'more';
+          if (this.activity.uploadsActive()) return 'wait';
+          conflict = this.recheck.conflict;
+        }
+        budget.spend(STEP_UNITS / 4); // O(packs): a few queries per pack
+        this.h.transaction(() => this.finishing(run, conflict));
+        this.recheck = null;
         stepPart('finish');
         return 'more';
+      }
       case 'cleanup':
         return this.cleaning(run, budget);
     }
@@ -285,12 +309,17 @@ export class Housekeeper {
     this.h.objects.fs.sweepOrphans(); // an unfinished stream of a dead isolate
   }
 
-  private finishing(run: RunState): void {
-    const f = finishRun(this.h.sql, this.h.objects, run);
+  /** gc's check of what moved during the run (in memory: an evicted isolate checks again). */
+  private recheck: Recheck | null = null;
+
+  private finishing(run: RunState, conflict: string | null): void {
+    const f = finishRun(this.h.sql, this.h.objects, run, conflict);
     this.maybeFail('finish-tx'); // rolls the prune back
     const now = Date.now();
     run.phase = 'cleanup';
     run.oldFiles = f.removedPacks;
+    // gc: the old cruft times go if the prune happened; this run's are written either way
+    run.cleanup = { dying: f.dying, cruft: run.cutoff === null ? null : f.conflict ? 'fill' : 'clear', cruftSeq: -1 };
     if (run.cutoff !== null) {
       run.dropped = f.pruned;
       if (f.conflict) run.note = `nothing pruned this time: ${f.conflict}`;
@@ -318,6 +347,14 @@ export class Housekeeper {
   private cleaning(run: RunState, budget: Budget): StepResult {
     if (this.activity.readersActive()) return 'wait';
     this.maybeFail('cleanup');
+    const c = run.cleanup;
+    if (c && (c.dying.length > 0 || c.cruft !== null)) {
+      this.h.transaction(() => {
+        cleanRows(this.h.sql, this.h.objects, c, budget);
+        this.state.saveRun(run);
+      });
+      return 'more';
+    }
     if (run.oldFiles.length > 0) {
       removeOldFiles(this.h.objects, run, budget);
       this.state.saveRun(run);

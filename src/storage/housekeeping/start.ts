@@ -1,15 +1,17 @@
 // What a requested run will do, decided when it starts: the packs it takes (all of them for a
 // full repack or a gc, else the geometric roll-up of the small ones), the prune cutoff, and
-// whether there is nothing to do (a single pack already housekept, or nothing to merge).
+// whether there is nothing to do (a single pack already housekept, or nothing to merge), or why
+// it cannot run (over the objects a run may hold in memory, heap-cap.ts).
 import { geometricRollup } from './geometry';
+import { fitToHeap, MAX_RUN_OBJECTS } from './heap-cap';
 import { gracePeriodSeconds, packInfos } from './policy';
 import { sizesOf, type MaintenanceRequest, type RunState } from './state';
 
-export function newRun(sql: SqlStorage, req: MaintenanceRequest, now: number): { run: RunState; nothing: boolean } {
+export function newRun(sql: SqlStorage, req: MaintenanceRequest, now: number, cap = MAX_RUN_OBJECTS): { run: RunState; nothing: boolean; refused: string | null } {
   const packs = packInfos(sql);
   const gc = req.tasks.includes('gc');
   const all = gc || req.mode === 'all';
-  const selected = all ? packs : geometricRollup(packs);
+  const { packs: selected, refused } = fitToHeap(all ? packs : geometricRollup(packs), all, cap);
   const grace = typeof req.prune === 'number' ? req.prune : gracePeriodSeconds(sql);
   const cutoff = !gc || req.prune === 'never' ? null : req.prune === 'now' ? now : now - grace * 1000;
   const housekept = new Set(sql.exec<{ id: number }>(`SELECT id FROM hk_packs`).toArray().map((r) => r.id));
@@ -23,5 +25,5 @@ export function newRun(sql: SqlStorage, req: MaintenanceRequest, now: number): {
     selected.length === 0 ||
     (!all && selected.length < 2) ||
     (all && cutoff === null && selected.length === 1 && housekept.has(selected[0].id));
-  return { run, nothing };
+  return { run, nothing: nothing && refused === null, refused };
 }

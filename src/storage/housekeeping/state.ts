@@ -1,6 +1,7 @@
 // The durable state of housekeeping: the run in progress (one at a time per Durable Object, i.e.
 // per fork network), the queued request, and the history of finished runs.
 import type { BuildStats } from './pack-builder';
+import type { CleanupState } from './cleanup';
 
 export type Task = 'repack' | 'gc';
 export type Trigger = 'request' | 'auto';
@@ -48,6 +49,8 @@ export interface RunState {
   unreachableKept: number;
   /** Packs (and files) the run made redundant, still to delete. */
   oldFiles: number[];
+  /** Rows cleanup still deletes or writes (cleanup.ts); absent in a run stored by older code. */
+  cleanup?: CleanupState;
   /** Failed attempts at the current step (retried, then the run is abandoned). */
   errors: number;
   lastError: string | null;

@@ -49,5 +49,5 @@ function progress(run: RunState, build: Build | null): Record<string, number | s
     return { packs: run.packs.length, stage: b?.stage ?? 'starting', objects: b?.work.n ?? 0, done: b?.progress ?? 0 };
   }
   if (run.phase === 'migrate') return { rows: run.rows, migrated: run.migrated };
-  return { oldFiles: run.oldFiles.length };
+  return { oldFiles: run.oldFiles.length, dyingPacks: run.cleanup?.dying.length ?? 0 };
 }

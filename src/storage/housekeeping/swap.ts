@@ -2,21 +2,20 @@
 // consistent store that the next step resumes from:
 //   migrate  the new pack's rows replace the old ones, a batch per step. Every object stays
 //            readable throughout: a row names either its old or its new location, both files exist.
-//   finish   gc only: what the old packs still index is what the run dropped. It is deleted in
-//            one transaction, after checking that nothing a ref now reaches, or a delta pushed
-//            meanwhile is based on, is among it (else nothing is pruned this time). The old packs'
-//            rows go, the counts and cruft times are updated, the run is recorded.
-//   cleanup  the old pack files are deleted (no row names them any more), then the work rows.
-import { bytesToHex, parseCommit, parseTag, walkTree } from '../../pack';
+//   finish   gc: what the old packs still index is what the run dropped. Once recheck.ts has
+//            checked, in steps, that nothing a ref now reaches, or a delta pushed meanwhile is
+//            based on, is among it (else nothing is pruned this time), those packs become dying: their rows read as
+//            absent from then on (storage/dying.ts). The old packs' `packs` rows go, the counts are
+//            updated, the run is recorded. O(packs): no row of an object is touched.
+//   cleanup  in budgeted pieces (cleanup.ts): the dying rows, the cruft times, the old pack files
+//            (no live row names them), then the work rows.
 import type { ObjectStore } from '../object-store';
-import { packPath } from '../pack-files';
-import { type Budget, PER_OBJECT, PER_ROW, STEP_MS } from './budget';
+import { type Budget, PER_ROW, STEP_MS } from './budget';
 import type { RunState } from './state';
 import { stepPart } from './step-trace';
 
 export const MIGRATE_BATCH = 500;
 const MIGRATE_PIECE = 50; // with 100, migrate steps reached 99 ms at load 5-7 (the last piece starts near 40 ms)
-const GITLINK = 0o160000;
 
 /** Moves the next batch of index rows to the new pack; true when all are moved. */
 export function migrateBatch(sql: SqlStorage, run: RunState, batch = MIGRATE_BATCH): boolean {
@@ -54,121 +53,37 @@ export function migrateRows(sql: SqlStorage, run: RunState, batch = MIGRATE_BATC
   }
 }
 
-/**
- * Why the objects still indexed in the old packs cannot be pruned now, or null. Refs that moved
- * since the walk are walked again (through objects that arrived since) down to what the new pack
- * keeps; deltas that arrived since must not be based on a dropped object.
- */
-export function pruneConflict(sql: SqlStorage, objects: ObjectStore, run: RunState): string | null {
-  const old = new Set(run.packs);
-  const dropped = (oid: string) => {
-    const r = objects.row(oid);
-    return r !== null && old.has(r.pack_id);
-  };
-  // Two ranges of the location index around the new pack: one `pack_id > start AND pack_id !=
-  // new` range walked the new pack's rows too, one table lookup each for base_oid (1.5 s in one
-  // finish step of a 142k-object repository's gc at load 5).
-  for (const [lo, hi] of [[run.maxPackAtStart, run.newPack!], [run.newPack!, Number.MAX_SAFE_INTEGER]]) {
-    for (const r of sql.exec<{ base_oid: string }>(
-      `SELECT base_oid FROM objects WHERE pack_id > ? AND pack_id < ? AND base_oid IS NOT NULL`,
-      lo,
-      hi,
-    )) {
-      if (dropped(r.base_oid)) return `a delta stored during the run is based on ${r.base_oid}`;
-    }
-  }
-  const then = new Set(sql.exec<{ oid: string }>(`SELECT oid FROM hk_tips`).toArray().map((r) => r.oid));
-  const stack = sql
-    .exec<{ oid: string }>(`SELECT DISTINCT oid FROM repo_refs WHERE oid IS NOT NULL`)
-    .toArray()
-    .map((r) => r.oid)
-    .filter((o) => !then.has(o));
-  const seen = new Set<string>();
-  while (stack.length > 0) {
-    const oid = stack.pop()!;
-    if (seen.has(oid)) continue;
-    seen.add(oid);
-    const row = objects.row(oid);
-    if (!row) continue; // beyond a shallow boundary
-    if (old.has(row.pack_id)) return `a ref now reaches ${oid}, which the run was about to prune`;
-    if (row.pack_id === run.newPack || row.type === 3) continue; // kept with all it reaches
-    const obj = objects.read(oid);
-    if (obj.type === 'commit') {
-      const c = parseCommit(obj.data);
-      stack.push(c.tree, ...c.parents);
-    } else if (obj.type === 'tag') {
-      stack.push(parseTag(obj.data).object);
-    } else if (obj.type === 'tree') {
-      walkTree(obj.data, (mode, _m, _s, _e, at) => {
-        if (mode !== GITLINK) stack.push(bytesToHex(obj.data, at));
-      });
-    }
-  }
-  return null;
-}
-
 export interface FinishResult {
   pruned: number;
   conflict: string | null;
   removedPacks: number[];
+  /** Removed packs whose rows (the pruned objects) are now dying, deleted by cleanup. */
+  dying: number[];
 }
 
-/** The end of a run, in the caller's transaction (see the file comment). */
-export function finishRun(sql: SqlStorage, objects: ObjectStore, run: RunState): FinishResult {
-  const ids = run.packs.join(',');
-  let conflict: string | null = null;
+/**
+ * The end of a run, in the caller's transaction (see the file comment): O(packs), whatever the
+ * run prunes. `conflict`: gc only, why nothing may be pruned now (recheck.ts), or null. The pruned objects' rows are not deleted here: their packs are listed as dying
+ * (storage/dying.ts), which every lookup then treats as absent, and cleanup deletes the rows in
+ * pieces (a gc dropping 100k objects would otherwise hold the object ~1 s, at ~10 us a row).
+ */
+export function finishRun(sql: SqlStorage, objects: ObjectStore, run: RunState, conflict: string | null): FinishResult {
+  // Old packs that still index something: after the migration, exactly what the run dropped.
+  const withRows = run.packs.filter((p) => sql.exec(`SELECT 1 FROM objects WHERE pack_id = ? LIMIT 1`, p).toArray().length > 0);
+  const prune = run.cutoff !== null && conflict === null;
   let pruned = 0;
-  if (run.cutoff !== null) {
-    conflict = pruneConflict(sql, objects, run);
-    if (conflict === null) {
-      const before = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM objects WHERE pack_id IN (${ids})`).one().n;
-      sql.exec(`DELETE FROM objects WHERE pack_id IN (${ids})`);
-      pruned = before;
-      if (pruned > 0) objects.noteRemoved(pruned);
-      sql.exec(`DELETE FROM hk_cruft`);
-    }
-    // objects kept only by the grace period remember when they were first stored
-    sql.exec(`INSERT OR REPLACE INTO hk_cruft (oid, time) SELECT oid, cruft_time FROM hk_work INDEXED BY hk_work_cruft WHERE cruft_time IS NOT NULL`);
+  if (prune && withRows.length > 0) {
+    // a count of the location index's entries (no table row read): ~a few ms per 100k
+    pruned = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM objects WHERE pack_id IN (${withRows.join(',')})`).one().n;
+    for (const id of withRows) sql.exec(`INSERT OR IGNORE INTO dying_packs (id) VALUES (?)`, id);
+    objects.dying.forget();
+    if (pruned > 0) objects.noteRemoved(pruned); // the count leaves dying rows out
   }
-  const still = new Set(
-    sql.exec<{ pack_id: number }>(`SELECT DISTINCT pack_id FROM objects WHERE pack_id IN (${ids})`).toArray().map((r) => r.pack_id),
-  );
-  const removedPacks = run.packs.filter((p) => !still.has(p));
+  const removedPacks = prune ? run.packs.slice() : run.packs.filter((p) => !withRows.includes(p));
   if (removedPacks.length > 0) {
     const gone = removedPacks.join(',');
     sql.exec(`DELETE FROM packs WHERE id IN (${gone})`);
     sql.exec(`DELETE FROM hk_packs WHERE id IN (${gone})`);
   }
-  return { pruned, conflict, removedPacks };
-}
-
-/** An old pack file is freed this much per unit: a 76 MB pack deleted in one statement took 48 ms
- *  quiet and 162-240 ms at load 5, and a 1 GiB pack would take ~650 ms. */
-export const FILE_PIECE = 8 << 20;
-/** Units for freeing `n` bytes of a file (~0.6 ms per MB measured quiet, ~19 ns a unit). */
-const freeUnits = (n: number) => PER_OBJECT + Math.ceil(n / 32);
-
-/**
- * Deletes old pack files (at most `maxFiles` per call), a big one FILE_PIECE at a time from its
- * end (DOFS truncate: no row names the file any more, and its cached windows are dropped at the
- * first cut); each piece is a unit of `budget`. True when none is left.
- */
-export function removeOldFiles(objects: ObjectStore, run: RunState, budget?: Budget, maxFiles = 50): boolean {
-  for (let n = 0; n < maxFiles; n++) {
-    const id = run.oldFiles[0];
-    if (id === undefined) break;
-    const path = packPath(id);
-    const size = objects.fs.existsSync(path) ? objects.fs.statSync(path).size : 0;
-    const cost = freeUnits(Math.min(size, FILE_PIECE));
-    if (budget && !budget.fits(cost)) return false;
-    budget?.spend(cost);
-    objects.packs.forget(id);
-    if (size > FILE_PIECE) {
-      objects.fs.truncateSync(path, size - FILE_PIECE);
-      continue;
-    }
-    objects.fs.rmrf(path);
-    run.oldFiles.shift();
-  }
-  return run.oldFiles.length === 0;
+  return { pruned, conflict, removedPacks, dying: prune ? withRows : [] };
 }

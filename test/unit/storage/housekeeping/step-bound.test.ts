@@ -27,7 +27,7 @@ import { packPath } from '../../../../src/storage/pack-files';
 import { bytesToHex } from '../../../../src/pack';
 import { createHash } from 'node:crypto';
 import { contentSnapshot, housekeeper } from './helpers';
-import { FILE_PIECE, removeOldFiles } from '../../../../src/storage/housekeeping/swap';
+import { FILE_PIECE, removeOldFiles } from '../../../../src/storage/housekeeping/cleanup';
 import type { RunState } from '../../../../src/storage/housekeeping/state';
 
 /** What swap.ts charges for freeing `n` bytes of a file (PER_OBJECT + n / 32). */
