@@ -8,8 +8,9 @@
 // of bench/index-ab.mjs against the Map version: CPU per run x0.88 on the large pack (medians of
 // 4-5 rounds, load 2-5 on 2 cores), x0.85 on the small (6 rounds, load ~5); heap + ArrayBuffers
 // peak of a first run 97-104 MiB against 149-181 MiB (later runs in the same isolate carry the
-// earlier runs' garbage: 113-158 against 155-177 MiB). The copy in costs ~50 ms per large-pack
-// run in a profile (`put`), less than the GC it saves (~100 ms per run, 200 -> 100).
+// earlier runs' garbage: 113-158 against 155-177 MiB). In profiles of 3 large-pack runs (load
+// ~2) the copy in cost ~150 ms per run (`put`, before room() made delta results in place), against
+// ~100 ms less GC (200 -> 100) and the Map LRU's ~120 ms (its set/get) gone.
 //
 // get() answers a view into the ring: valid until the next set() or get() (either may write
 // over it). Callers that keep a content across other cache calls must copy it.
