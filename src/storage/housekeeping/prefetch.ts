@@ -26,7 +26,10 @@ interface Group {
 }
 
 export class Prefetch {
-  private readonly got = new Map<number, Uint8Array>();
+  /** The batch's entries, one after another (one buffer: no heap object per entry until taken). */
+  private buf = new Uint8Array(0);
+  /** Item -> where its entry starts in buf. */
+  private readonly at = new Map<number, number>();
   private groups: Group[] = [];
   private next = 0;
   /** Search positions below this were planned into a batch. */
@@ -44,9 +47,10 @@ export class Prefetch {
 
   /** The stored entry of item i if the batch holds it (given out once). */
   take(i: number): Uint8Array | undefined {
-    const b = this.got.get(i);
-    if (b) this.got.delete(i);
-    return b;
+    const p = this.at.get(i);
+    if (p === undefined) return undefined;
+    this.at.delete(i);
+    return this.buf.subarray(p, p + this.W.end[i] - this.W.dataOffset[i]);
   }
 
   /** Makes the batch that covers search position `pos` ready; false when the budget ran out first. */
@@ -60,7 +64,7 @@ export class Prefetch {
       budget.spend(cost);
       const bytes = this.store.packs.readUncached(g.pack, g.start, g.end);
       this.reads++;
-      for (const i of g.items) this.got.set(i, bytes.slice(W.dataOffset[i] - g.start, W.end[i] - g.start));
+      for (const i of g.items) this.buf.set(bytes.subarray(W.dataOffset[i] - g.start, W.end[i] - g.start), this.at.get(i)!);
       this.next++;
     }
     return true;
@@ -68,7 +72,7 @@ export class Prefetch {
 
   private plan(pos: number): void {
     const W = this.W;
-    this.got.clear();
+    this.at.clear();
     const items: number[] = [];
     let bytes = 0;
     let p = pos;
@@ -79,6 +83,12 @@ export class Prefetch {
       bytes += W.end[i] - W.dataOffset[i];
     }
     this.until = p;
+    this.buf = new Uint8Array(bytes);
+    let o = 0;
+    for (const i of items) {
+      this.at.set(i, o);
+      o += W.end[i] - W.dataOffset[i];
+    }
     items.sort((a, b) => W.pack[a] - W.pack[b] || W.dataOffset[a] - W.dataOffset[b]);
     const groups: Group[] = [];
     let g: Group | null = null;
