@@ -8,7 +8,7 @@ describe('ByteRing', () => {
   it('answers only what was set, keeps what was set within the last half of its capacity', () => {
     const next = rng(7);
     const cap = 4096;
-    const ring = new ByteRing(cap);
+    const ring = new ByteRing(cap, 256); // grows 256 -> 4096 before its first wrap
     const model = new Map<number, Uint8Array>();
     /** Bytes set (or refreshed) since each key was last written, for the recency guarantee. */
     const since = new Map<number, number>();
