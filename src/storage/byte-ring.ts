@@ -8,7 +8,9 @@
 // of bench/index-ab.mjs against the Map version: CPU per run x0.88 on the large pack (medians of
 // 4-5 rounds, load 2-5 on 2 cores), x0.85 on the small (6 rounds, load ~5); heap + ArrayBuffers
 // peak of a first run 97-104 MiB against 149-181 MiB (later runs in the same isolate carry the
-// earlier runs' garbage: 113-158 against 155-177 MiB). In profiles of 3 large-pack runs (load
+// earlier runs' garbage: 113-158 against 155-177 MiB). On a quiet machine (load ~1, 5 rounds):
+// large pack CPU x0.880 (every round 0.876-0.912), wall 2640 -> 2502 ms; peaks 94/101/133 MiB
+// against 172/159/155 over three runs in one isolate. In profiles of 3 large-pack runs (load
 // ~2) the copy in cost ~150 ms per run (`put`, before room() made delta results in place), against
 // ~100 ms less GC (200 -> 100) and the Map LRU's ~120 ms (its set/get) gone.
 //
