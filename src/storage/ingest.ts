@@ -86,15 +86,14 @@ export class PackIngest extends DeltaResolution {
   write(chunk: Uint8Array): void {
     this.bytes += chunk.length;
     if (this.bytes > this.maxPackBytes) throw new IngestError(`pack exceeds the ${this.maxPackBytes}-byte limit`);
-    if (this.fill === 0 && chunk.length >= COALESCE / 2) {
+    if (chunk.length >= COALESCE / 2) {
+      // a big piece goes on as it is, after what was gathered before it (fed after it, those
+      // bytes came out of order: a valid pack refused as "corrupt zlib stream")
+      this.flushPending();
       this.feed(chunk);
       return;
     }
     if (this.fill + chunk.length > COALESCE) this.flushPending();
-    if (chunk.length >= COALESCE / 2) {
-      this.feed(chunk);
-      return;
-    }
     if (this.fill + chunk.length > this.pending.length) {
       const grown = new Uint8Array(Math.min(COALESCE, Math.max(this.pending.length * 2, this.fill + chunk.length, 4096)));
       grown.set(this.pending.subarray(0, this.fill));
