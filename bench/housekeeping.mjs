@@ -8,7 +8,8 @@
 //   2. The same workload with automatic housekeeping on: latency and packs as history grows.
 //   3. A 1-file commit into a directory of BENCH_BIGDIR (10,000) entries.
 //   4. BENCH_REPO=small|large: the bench repository (gen-repo.mjs) pushed undeltified
-//      (`git repack -adf --window=0` first), then gc: bytes and time against `git repack -adf`.
+//      (`git repack -adf --window=0` first), then gc: bytes and time against `git repack -adf`;
+//      BENCH_PRUNE=1: then every branch deleted and a gc that prunes everything (its steps).
 //   node bench/housekeeping.mjs            (BENCH_COMMITS=300 BENCH_AUTO=0 BENCH_BIGDIR=0 for a short run;
 //                                           BENCH_MANUAL=0 runs only the automatic part)
 import { spawnSync } from 'node:child_process';
@@ -26,6 +27,8 @@ const INSPECTOR_PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? 9239);
 // BENCH_HEAP=0: no inspector heap sampler (it polls the isolate every 50 ms, which lengthens the
 // steps it lands in: step times are then the object's own).
 const HEAP = process.env.BENCH_HEAP !== '0';
+// BENCH_PRUNE=1 (with BENCH_REPO): afterwards every branch is deleted and a gc prunes it all.
+const PRUNE = process.env.BENCH_PRUNE === '1';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'arbor-hk-bench-'));
 const gitEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', HOME: tmp };
 
@@ -186,6 +189,20 @@ async function main() {
       row(`${REPO} repo isolate heap peak`, Number.isFinite(peak) ? fmtB(peak) : 'n/a', arbor.heap ? `heap+buffers ${fmtB(arbor.heap.peakWithBuffers())}` : '');
       row(`${REPO} repo longest step`, `${s.lastRun.longestStepMs} ms`, `in ${s.lastRun.longestStepIn}${HEAP ? ' (heap sampler attached)' : ''}`);
       console.log(`housekeeping steps by kind (count, longest ms, total ms, the longest's parts): ${JSON.stringify(s.steps ?? {})}`);
+      if (PRUNE) {
+        // every branch deleted, then a gc that prunes everything: the prune's own steps (finish
+        // lists the packs as dying, cleanup deletes the rows and frees the files in pieces)
+        const auth = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: `Authorization: Bearer ${r.token}` };
+        const heads = git(['ls-remote', '--heads', r.remote], src, auth).trim().split('\n').map((l) => l.split('\t')[1]).filter(Boolean);
+        git(['push', '-q', r.remote, ...heads.map((h) => `:${h}`)], src, auth);
+        await call('POST', `${r.path}/maintenance`, { tasks: ['gc'], prune: 'now' });
+        const p = await waitIdle(r);
+        const kinds = p.steps ?? {};
+        const pick = (k) => (kinds[k] ? `${kinds[k].n} steps, longest ${kinds[k].maxMs} ms` : 'none');
+        row(`${REPO} repo, every branch deleted: gc prunes`, `${p.lastRun.objectsPruned} objects`, `${Date.parse(p.lastRun.finishedAt) - Date.parse(p.lastRun.startedAt)} ms; after: ${fmtB(p.lastRun.after.bytes)}, ${p.lastRun.after.objects} objects`);
+        row(`${REPO} repo prune: longest step`, `${p.lastRun.longestStepMs} ms`, `in ${p.lastRun.longestStepIn}; finish: ${pick('finish')}; cleanup: ${pick('cleanup')}`);
+        console.log(`prune steps by kind: ${JSON.stringify(kinds)}`);
+      }
     }
     console.log(`\nload average at the end: ${load()}`);
     console.log('\n| measure | value | note |\n|---|---|---|');

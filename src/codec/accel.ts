@@ -12,7 +12,7 @@ import { objectIdNative } from './native-sha1';
 import { hexToBytes } from './hex';
 import { wasmDeflate, wasmInflateAt } from './wasm/inflate';
 import { DELTA_DEFAULT_MAX, wasmApplyDelta, wasmCreateDelta } from './wasm/delta';
-import { wasmWalkPack, type WalkedEntry, type WalkResult } from './wasm/walk';
+import { type LentBytes, wasmWalkPack, type WalkedEntry, type WalkResult } from './wasm/walk';
 
 export type AcceleratorMode = 'wasm' | 'ts' | 'auto';
 
@@ -127,18 +127,20 @@ export const accel = {
     if (mode === 'wasm' || data.length <= AUTO.objectIdMaxWasm) return wasmObjectId(type, data) ?? objectIdNative(type, data);
     return objectIdNative(type, data);
   },
-  inflateAt(buf: Uint8Array, offset: number, expectedSize: number): { data: Uint8Array; consumed: number } {
+  /** `into`: where a stored-only stream may be copied out (the data is then a view of it). */
+  inflateAt(buf: Uint8Array, offset: number, expectedSize: number, into?: Uint8Array): { data: Uint8Array; consumed: number } {
     if (mode === 'wasm' || (mode === 'auto' && expectedSize <= AUTO.inflateMaxWasm)) return wasmInflateAt(buf, offset, expectedSize);
     // A stored-only stream (incompressible data) is copied out; null for anything else.
     if (mode === 'auto') {
-      const stored = inflateStored(buf, offset, expectedSize, adler32Wasm);
+      const stored = inflateStored(buf, offset, expectedSize, adler32Wasm, into);
       if (stored !== null) return stored;
     }
     return inflateAt(buf, offset, expectedSize);
   },
-  applyDelta(base0: Uint8Array, delta: Uint8Array, maxResultSize = DELTA_DEFAULT_MAX): Uint8Array {
-    if (mode === 'wasm' || (mode === 'auto' && base0.length <= AUTO.deltaMaxWasm)) return wasmApplyDelta(base0, delta, maxResultSize);
-    return applyDelta(base0, delta, maxResultSize);
+  /** `into`: a reusable buffer for the result when it fits (the answer is then a view of it). */
+  applyDelta(base0: Uint8Array, delta: Uint8Array, maxResultSize = DELTA_DEFAULT_MAX, into?: Uint8Array): Uint8Array {
+    if (mode === 'wasm' || (mode === 'auto' && base0.length <= AUTO.deltaMaxWasm)) return wasmApplyDelta(base0, delta, maxResultSize, into);
+    return applyDelta(base0, delta, maxResultSize, into);
   },
   createDelta: accelCreateDelta,
   crc32(buf: Uint8Array, prev = 0): number {
@@ -153,10 +155,10 @@ export const accel = {
    * Walks pack entries in the Wasm module (wasmWalkPack), or returns null in 'ts' mode: the
    * caller parses each entry itself. 'wasm' walks entries up to 1 MiB and hashes all of them.
    */
-  walkPack(buf: Uint8Array, start: number, end: number, pos: number, remaining: number, maxObjectSize: number, out: WalkedEntry[]): WalkResult | null {
+  walkPack(buf: Uint8Array, start: number, end: number, pos: number, remaining: number, maxObjectSize: number, out: WalkedEntry[], lend?: LentBytes): WalkResult | null {
     if (mode === 'ts') return null;
-    if (mode === 'wasm') return wasmWalkPack(buf, start, end, pos, remaining, maxObjectSize, 1 << 20, 0x7fffffff, out);
-    return wasmWalkPack(buf, start, end, pos, remaining, maxObjectSize, AUTO.walkMax, AUTO.walkHashMax, out);
+    if (mode === 'wasm') return wasmWalkPack(buf, start, end, pos, remaining, maxObjectSize, 1 << 20, 0x7fffffff, out, lend);
+    return wasmWalkPack(buf, start, end, pos, remaining, maxObjectSize, AUTO.walkMax, AUTO.walkHashMax, out, lend);
   },
   deflate(data: Uint8Array, level?: number): Uint8Array {
     const max = level !== undefined && level >= 0 && level <= 3 ? AUTO.deflateMaxWasmGreedy : AUTO.deflateMaxWasmLazy;

@@ -55,10 +55,11 @@ export function checkDeltaHeader(baseLength: number, delta: Uint8Array, maxResul
  * hostile delta produces a PackError, never an out-of-range read or a result
  * of a size other than the declared one.
  */
-export function applyDelta(base: Uint8Array, delta: Uint8Array, maxResultSize = DEFAULT_MAX_RESULT): Uint8Array {
+export function applyDelta(base: Uint8Array, delta: Uint8Array, maxResultSize = DEFAULT_MAX_RESULT, into?: Uint8Array): Uint8Array {
   const n = delta.length;
   const { resultSize, start: p1 } = checkDeltaHeader(base.length, delta, maxResultSize);
-  const out = new Uint8Array(resultSize);
+  // `into`: the caller's reusable buffer, used when large enough (the result is a view of it).
+  const out = into !== undefined && into.length >= resultSize ? into.subarray(0, resultSize) : new Uint8Array(resultSize);
   let p = p1;
   let o = 0;
   while (p < n) {

@@ -33,4 +33,4 @@ export { wasmMemoryBytes } from './wasm/runtime';
 export { createWasmSha1, wasmSha1, wasmHashObject, wasmCrc32, wasmAdler32 } from './wasm/hash';
 export { wasmInflateAt, wasmDeflate } from './wasm/inflate';
 export { wasmApplyDelta, wasmCreateDelta } from './wasm/delta';
-export { wasmWalkPack, Walk, type WalkedEntry, type WalkResult } from './wasm/walk';
+export { type LentBytes, lendRoom, wasmWalkPack, Walk, type WalkedEntry, type WalkResult } from './wasm/walk';

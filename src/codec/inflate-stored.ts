@@ -20,6 +20,7 @@ export function inflateStored(
   offset: number,
   expectedSize: number,
   adler32: (data: Uint8Array) => number,
+  into?: Uint8Array,
 ): { data: Uint8Array; consumed: number } | null {
   const n = buf.length;
   let q = offset;
@@ -29,7 +30,8 @@ export function inflateStored(
   // deflate (CM 8) with a window zlib accepts (CINFO <= 7), no preset dictionary, header check
   if ((cmf & 15) !== 8 || cmf >> 4 > 7 || (flg & 0x20) !== 0 || ((cmf << 8) | flg) % 31 !== 0) return null;
   q += 2;
-  const out = new Uint8Array(expectedSize);
+  // `into`: the caller's buffer when large enough (the data is then a view of it).
+  const out = into !== undefined && into.length >= expectedSize ? into.subarray(0, expectedSize) : new Uint8Array(expectedSize);
   let produced = 0;
   for (;;) {
     if (q + 5 > n) return null;

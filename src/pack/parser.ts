@@ -18,7 +18,7 @@
 import { NeedMoreInput, PackError } from '../codec/errors';
 import { bytesToHex } from '../codec/hex';
 // The accelerator picks Wasm or the native/TS twin per call, by size (src/codec/accel.ts).
-import { accel, Walk, type WalkedEntry } from '../codec';
+import { accel, type LentBytes, lendRoom, Walk, type WalkedEntry } from '../codec';
 import type { PackTypeNum } from './object';
 import { readEntryHeader } from './entry-header';
 import { EntryOffsets } from './entry-offsets';
@@ -38,6 +38,11 @@ export interface PackParserOptions {
   maxObjectSize?: number;
   /** Also return each entry's compressed bytes (to store or re-send them without recompressing). */
   keepCompressed?: boolean;
+  /**
+   * Entries' data may be views of a buffer the parser reuses: valid only until the next push()
+   * or end(). For a caller that copies what it keeps (the ingest): no array per entry.
+   */
+  lendData?: boolean;
 }
 
 export interface PackEndResult {
@@ -56,6 +61,8 @@ const enum State {
 }
 
 const FIRST_TRY_CAP = 4 << 20;
+/** Bigger objects parsed in TS get an array of their own even with lendData. */
+const LEND_OBJECT_MAX = 1 << 20;
 
 /** Upper bound of zlib output for n input bytes (above zlib's deflateBound, which allows ~n + n/1000 + 13). */
 function deflateBound(n: number): number {
@@ -72,6 +79,8 @@ export class PackParser extends PackWindow {
 
   private readonly maxObjectSize: number;
   private readonly keepCompressed: boolean;
+  /** With lendData: where the walker puts entries' data (reused from each push() on). */
+  private readonly lent: LentBytes | undefined;
   private state = State.Header;
   private error: PackError | null = null;
   private checksum = '';
@@ -86,6 +95,7 @@ export class PackParser extends PackWindow {
     super();
     this.maxObjectSize = opts.maxObjectSize ?? 0x7ffffffe;
     this.keepCompressed = opts.keepCompressed ?? false;
+    this.lent = opts.lendData ? { buf: EMPTY, at: 0 } : undefined;
   }
 
   /** Bytes of the pack consumed so far (header and complete entries). */
@@ -102,6 +112,7 @@ export class PackParser extends PackWindow {
   push(chunk: Uint8Array): PackEntry[] {
     this.checkUsable();
     if (chunk.length === 0) return [];
+    if (this.lent) this.lent.at = 0; // the entries of the last call are done with
     try {
       if (this.state === State.Done) this.trailingGarbage(chunk.length);
       this.append(chunk);
@@ -117,6 +128,7 @@ export class PackParser extends PackWindow {
   /** Signals the end of input. Throws PackError if the pack is incomplete. */
   end(): PackEndResult {
     this.checkUsable();
+    if (this.lent) this.lent.at = 0;
     try {
       const out: PackEntry[] = [];
       if (this.state !== State.Done) this.parse(out, true);
@@ -253,8 +265,11 @@ export class PackParser extends PackWindow {
     }
 
     let inflated: { data: Uint8Array; consumed: number };
+    // Lent: a stored-only object (a binary) is copied out into the lent bytes, not a fresh array.
+    const room = this.lent && size <= LEND_OBJECT_MAX ? lendRoom(this.lent, size) : undefined;
     try {
-      inflated = accel.inflateAt(e === b.length ? b : b.subarray(0, e), p, size);
+      inflated = accel.inflateAt(e === b.length ? b : b.subarray(0, e), p, size, room);
+      if (room !== undefined && inflated.data.buffer === room.buffer) this.lent!.at += size;
     } catch (err) {
       if (err instanceof NeedMoreInput) {
         if (final) throw new PackError(`truncated pack: object at offset ${offset} is cut off in its zlib data`);
@@ -303,7 +318,7 @@ export class PackParser extends PackWindow {
   private walk(out: PackEntry[]): Walk {
     const batch = this.batch;
     batch.length = 0;
-    const r = accel.walkPack(this.buf, this.ws, this.we, this.pos, this.objectCount - this.entriesParsed, this.maxObjectSize, batch);
+    const r = accel.walkPack(this.buf, this.ws, this.we, this.pos, this.objectCount - this.entriesParsed, this.maxObjectSize, batch, this.lent);
     if (r === null || (r.status === Walk.More && r.consumed === 0)) return Walk.Fallback;
     const b = this.buf;
     const s = this.ws;

@@ -29,7 +29,7 @@ const dec = new TextDecoder();
  * profile), so where the stream is a byte stream with workerd's readAtLeast, each read waits for
  * at least `min` bytes. Every read gets a fresh buffer: pieces handed on are never written again.
  */
-function puller(body: ReadableStream<Uint8Array>, min: number | undefined): { pull: Pull; cancel: () => void } {
+function puller(body: ReadableStream<Uint8Array>, min: number | undefined): { pull: Pull; cancel: () => void; spare?: ArrayBuffer } {
   if (min) {
     let byob: ReadableStreamBYOBReader | null = null;
     try {
@@ -39,15 +39,20 @@ function puller(body: ReadableStream<Uint8Array>, min: number | undefined): { pu
     }
     if (byob && typeof byob.readAtLeast === 'function') {
       const r = byob;
-      return {
+      const p: { pull: Pull; cancel: () => void; spare?: ArrayBuffer } = {
         pull: async () => {
-          const res = await r.readAtLeast(min, new Uint8Array(Math.max(min, 64 * 1024)));
+          // A buffer the caller gave back (PktStream.recycle) takes the read: no 64 KiB array per
+          // read (an 80 MB push made 80 MB of garbage that way).
+          const into = p.spare ? new Uint8Array(p.spare) : new Uint8Array(Math.max(min, 64 * 1024));
+          p.spare = undefined;
+          const res = await r.readAtLeast(min, into);
           const value = res.value as Uint8Array | undefined;
           if (res.done && (!value || value.byteLength === 0)) return null;
           return value ?? new Uint8Array(0);
         },
         cancel: () => void r.cancel().catch(() => {}),
       };
+      return p;
     }
     byob?.releaseLock();
   }
@@ -65,7 +70,9 @@ export class PktStream {
   private buf: Uint8Array = new Uint8Array(0);
   private eof = false;
   private total = 0;
-  private readonly src: { pull: Pull; cancel: () => void };
+  private readonly src: { pull: Pull; cancel: () => void; spare?: ArrayBuffer };
+  /** The buffer of the last piece chunk() handed out straight from a read (recycle() may take it back). */
+  private handed: ArrayBufferLike | null = null;
   private readonly fail: (kind: PktStreamFailure, message: string) => Error;
   /** The idle watchdog's state: when the read in progress started, whether one is. */
   private readStartedAt = 0;
@@ -195,8 +202,20 @@ export class PktStream {
     for (;;) {
       const v = await this.read();
       if (v === null) return null;
-      if (v.length) return v;
+      if (v.length) {
+        this.handed = v.byteOffset === 0 ? v.buffer : null;
+        return v;
+      }
     }
+  }
+
+  /**
+   * The caller is done with `chunk` (the last piece chunk() gave) and keeps no view of it: its
+   * buffer may take the next read. Only a piece that came straight from a read is taken back.
+   */
+  recycle(chunk: Uint8Array): void {
+    if (this.handed !== null && chunk.buffer === this.handed && this.handed instanceof ArrayBuffer) this.src.spare = this.handed;
+    this.handed = null;
   }
 
   /** The rest of the stream, piece by piece. */

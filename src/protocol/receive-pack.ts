@@ -92,6 +92,7 @@ async function* serve(store: RepoStore, reader: PktStream, opts: ReceiveOptions)
       for (let chunk = await reader.chunk(); chunk !== null; chunk = await reader.chunk()) {
         sawBytes = true;
         ingest.write(chunk);
+        reader.recycle(chunk); // the ingest copies what it keeps of a piece
       }
       if (!sawBytes) throw new IngestError('no pack data received');
       // The last objects are still buffered here: finish() parses them. Until then only the count

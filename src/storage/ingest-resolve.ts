@@ -8,13 +8,20 @@ import { accel, deltaResultSize } from '../codec';
 import { PackEntries } from './entries';
 import { IngestError } from './ingest-error';
 import { ByteLru } from './lru';
+import { ByteRing } from './byte-ring';
 import { MissingObjectError, type ObjectStore, TYPE_NUMBERS } from './object-store';
 import { needBytesIn, withSnapshotBytes } from './snapshot';
 import { DEFAULT_RESOLVE_LIMITS, ResolveBudget, type ResolveLimits } from './delta-limits';
 
-/** Resolved contents kept for delta bases; objects over a quarter of it are not kept (ByteLru). */
+/** Resolved contents kept for delta bases; objects over a quarter of it are not kept (ByteRing). */
 const CACHE_BYTES = 16 * 1024 * 1024;
 const DEFERRED_DELTA_BUDGET = 8 * 1024 * 1024;
+/**
+ * Delta results up to this size are made in one reused buffer. The large bench pack's 79k
+ * deltas make 174 MiB of results (trees mostly): as an array each, that was most of the
+ * ~110 MiB of ArrayBuffers above the heap while it was indexed (garbage until V8 collected).
+ */
+const SCRATCH_MAX = CACHE_BYTES / 4;
 
 /** A delta base's content; `entry` is its entry in this pack (absent for stored objects). */
 export interface Base {
@@ -40,8 +47,8 @@ export interface Presolved {
 
 export abstract class DeltaResolution {
   protected readonly entries = new PackEntries();
-  /** Resolved contents by entry number. */
-  private readonly cache = new ByteLru<number, Uint8Array>(CACHE_BYTES);
+  /** Resolved contents by entry number (views: valid until the next cache call, see byte-ring.ts). */
+  private readonly cache = new ByteRing(CACHE_BYTES);
   /**
    * The last resolved object too big for the cache: the next delta of a chain of big objects
    * (versions of one large file, in pack order) finds its base here instead of rebuilding the
@@ -76,6 +83,8 @@ export abstract class DeltaResolution {
   private deferredBytes = 0;
   /** deltaCopies' buffer, lent for each tree delta (copiedFrom). */
   private readonly runs = { runs: new Int32Array(3 * 64) };
+  /** Delta results are made here (apply()), then copied into the cache: no array per result. */
+  private scratch = new Uint8Array(64 * 1024);
 
   constructor(
     protected readonly store: ObjectStore,
@@ -121,7 +130,7 @@ export abstract class DeltaResolution {
       this.resolved(i, base.type, this.apply(i, base.data, delta), base.depth + 1, this.copiedFrom(base, delta));
     } else {
       if (this.deferredBytes + delta.length <= DEFERRED_DELTA_BUDGET) {
-        this.deltas.set(i, delta);
+        this.deltas.set(i, delta.slice()); // the parser's data is lent (valid until its next push)
         this.deferredBytes += delta.length;
       }
       this.deferred.push(i);
@@ -139,21 +148,35 @@ export abstract class DeltaResolution {
     }
   }
 
-  /** Applies a charged delta (the per-object limit is checked again on the header, with the base's size). */
+  /**
+   * Applies a charged delta (the per-object limit is checked again on the header, with the base's
+   * size). The result is a view of `scratch` (up to SCRATCH_MAX bytes): valid until the next
+   * apply, so resolved() must not hold it (keep() copies it into the cache).
+   */
   private apply(i: number, base: Uint8Array, delta: Uint8Array): Uint8Array {
     // The big slot holds a base other than this one: let it go before the result is allocated.
     if (this.big !== null && this.big.data !== base) this.big = null;
     try {
-      return accel.applyDelta(base, delta, this.budget.limits.maxObjectBytes);
+      const size = deltaResultSize(delta);
+      // Made straight in the cache where it has room (keep() then copies nothing): saves copying
+      // the 174 MiB of results of the large bench pack a second time.
+      const room = size <= this.budget.limits.maxObjectBytes ? this.cache.room(size, base) : undefined;
+      if (room !== undefined) return accel.applyDelta(base, delta, this.budget.limits.maxObjectBytes, room);
+      if (size > this.scratch.length && size <= SCRATCH_MAX) this.scratch = new Uint8Array(Math.min(SCRATCH_MAX, Math.max(size, this.scratch.length * 2)));
+      return accel.applyDelta(base, delta, this.budget.limits.maxObjectBytes, this.scratch);
     } catch (e) {
       throw new IngestError(`bad delta at offset ${this.entries.offset[i]}: ${(e as Error).message}`);
     }
   }
 
-  /** Keeps resolved content for later deltas: in the cache, or in the big slot if too large for it. */
-  protected keep(i: number, data: Uint8Array): void {
-    if (data.length > CACHE_BYTES / 4) this.big = { entry: i, data };
-    else this.cache.set(i, data);
+  /**
+   * Keeps resolved content for later deltas: in the cache, or in the big slot if too large for
+   * it. Answers the kept content (a view of the cache: valid until its next call).
+   */
+  protected keep(i: number, data: Uint8Array): Uint8Array {
+    if (data.length <= CACHE_BYTES / 4) return this.cache.set(i, data);
+    this.big = { entry: i, data: data.buffer === this.scratch.buffer ? data.slice() : data };
+    return this.big.data;
   }
 
   /**
@@ -198,23 +221,25 @@ export abstract class DeltaResolution {
     return { type: E.type[b], data: this.reread(b), depth: E.depth[b], entry: b };
   }
 
-  /** Rebuilds resolved entry i's content from the closed pack file. */
-  protected reread(i: number): Uint8Array {
+  /**
+   * Rebuilds resolved entry i's content from the closed pack file. `keepable`: the caller may
+   * hold it across other reads (a copy, not a view of the cache).
+   */
+  protected reread(i: number, keepable = false): Uint8Array {
     const cached = this.cache.get(i) ?? (this.big?.entry === i ? this.big.data : undefined);
-    if (cached) return cached;
+    if (cached) return keepable && cached !== this.big?.data ? cached.slice() : cached;
     const E = this.entries;
     const raw = this.store.packs.read(this.packId, E.dataOffset(i), E.end[i]);
     const inflated = accel.inflateAt(raw, 0, E.rawSize[i]).data;
     if (E.rawType[i] < 6) {
-      this.keep(i, inflated);
-      return inflated;
+      const kept = this.keep(i, inflated);
+      return keepable ? inflated : kept;
     }
     this.charge(i, inflated); // a rebuilt base costs what it cost the first time
     const base = this.baseContent(i, true);
     if (!base) throw new IngestError(`cannot resolve delta base of offset ${E.offset[i]}`);
-    const data = this.apply(i, base.data, inflated);
-    this.keep(i, data);
-    return data;
+    const data = this.keep(i, this.apply(i, base.data, inflated));
+    return keepable && data !== this.big?.data ? data.slice() : data;
   }
 
   /**

@@ -26,7 +26,8 @@ const COALESCE = 256 * 1024;
 const NO_OPTIONS: ValidateOptions = {};
 
 export class PackIngest extends DeltaResolution {
-  private readonly parser = new PackParser({ maxObjectSize: MAX_OBJECT_BYTES });
+  /** lendData: entries' data are views valid until the next write (resolved() and keep() copy what stays). */
+  private readonly parser = new PackParser({ maxObjectSize: MAX_OBJECT_BYTES, lendData: true });
   private readonly stream: DofsWriteStream;
   /** What trees of the pack name .gitmodules/.gitattributes: checked once all is resolved. */
   private readonly special = new SpecialFiles();
@@ -85,15 +86,14 @@ export class PackIngest extends DeltaResolution {
   write(chunk: Uint8Array): void {
     this.bytes += chunk.length;
     if (this.bytes > this.maxPackBytes) throw new IngestError(`pack exceeds the ${this.maxPackBytes}-byte limit`);
-    if (this.fill === 0 && chunk.length >= COALESCE / 2) {
+    if (chunk.length >= COALESCE / 2) {
+      // a big piece goes on as it is, after what was gathered before it (fed after it, those
+      // bytes came out of order: a valid pack refused as "corrupt zlib stream")
+      this.flushPending();
       this.feed(chunk);
       return;
     }
     if (this.fill + chunk.length > COALESCE) this.flushPending();
-    if (chunk.length >= COALESCE / 2) {
-      this.feed(chunk);
-      return;
-    }
     if (this.fill + chunk.length > this.pending.length) {
       const grown = new Uint8Array(Math.min(COALESCE, Math.max(this.pending.length * 2, this.fill + chunk.length, 4096)));
       grown.set(this.pending.subarray(0, this.fill));
@@ -169,7 +169,7 @@ export class PackIngest extends DeltaResolution {
 
   /** The resolved objects of the pack, by id. */
   private objectsView(): PackObjects {
-    return objectsView(this.entries, (i) => this.reread(i));
+    return objectsView(this.entries, (i) => this.reread(i, true));
   }
 
   /** Removes the pack file (the ingest failed or nothing needed it). */
@@ -248,7 +248,7 @@ export class PackIngest extends DeltaResolution {
   /** An object of this pack (resolved) or of the store, for the .gitmodules checks. */
   private objectFor(oid: string): { type: number; size: number; data(): Uint8Array } | null {
     const i = this.entries.find(oid);
-    if (i >= 0) return { type: this.entries.type[i], size: this.entries.size[i], data: () => this.reread(i) };
+    if (i >= 0) return { type: this.entries.type[i], size: this.entries.size[i], data: () => this.reread(i, true) };
     const row = this.usable(oid) ? this.store.row(oid) : null; // what this repository may not use counts as absent
     return row ? { type: row.type, size: row.size, data: () => this.store.read(oid).data } : null;
   }

@@ -17,7 +17,7 @@ export interface IngestedPack {
   rows: () => Iterable<ObjectRow>;
   /** The same rows as checked SQL tuples, made from the entry columns (row-sql.ts). */
   tuples: () => Iterable<string>;
-  /** The same rows as fixed-width record blobs (row-records.ts): what the push indexes. */
+  /** The same rows as fixed-width record blobs (row-records.ts): what the push indexes. Each full blob reuses one buffer: use it before taking the next. */
   records: () => Iterable<ArrayBuffer>;
   /**
    * The rows' ids and offsets without a string per object: `order` the entry numbers of the
@@ -91,7 +91,7 @@ export function ingestedPack(p: IngestedParts): IngestedPack {
     size: p.size,
     rows,
     tuples: () => packTuples(E, packId),
-    records: () => packRecords(E, inOrder()),
+    records: () => packRecords(E, inOrder(), true), // bound one by one (insertRecords)
     ids: () => ({ order: inOrder(), oids: E.oids, offsets: E.offset }),
     roots: p.roots,
     warnings: p.warnings,

@@ -59,6 +59,14 @@ export class PackFiles {
     return out;
   }
 
+  /** Bytes [start, end) of pack `id` read as they are, past the window cache (a caller that
+   *  reads in its own batches, housekeeping/prefetch.ts). */
+  readUncached(id: number, start: number, end: number): Uint8Array {
+    if (id >= 0) return this.fs.read(packPath(id), start, end - start);
+    if (!this.snapshot) throw new Error(`pack ${id} belongs to a snapshot this store does not have`);
+    return this.snapshot.read(id, start, end);
+  }
+
   forget(id: number): void {
     for (const k of [...this.windows.keys()]) if (k.startsWith(`${id}:`)) this.windows.delete(k);
   }

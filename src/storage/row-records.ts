@@ -39,12 +39,18 @@ const HEX = new TextEncoder().encode('0123456789abcdef');
 const SPACE = 0x20;
 const ZERO = 0x30;
 
-/** The rows of an ingested pack's first copies, in id order (`order`: E.ownersInOidOrder()), RECORDS_PER_BLOB per blob. */
-export function* packRecords(E: PackEntries, order = E.ownersInOidOrder()): Generator<ArrayBuffer> {
+/**
+ * The rows of an ingested pack's first copies, in id order (`order`: E.ownersInOidOrder()),
+ * RECORDS_PER_BLOB per blob. `reuse`: every full blob is the same buffer, rewritten for the next
+ * (for a caller that binds each before asking for the next): the large bench pack's 142k rows
+ * were 20 MB of blobs, garbage at the end of a push.
+ */
+export function* packRecords(E: PackEntries, order = E.ownersInOidOrder(), reuse = false): Generator<ArrayBuffer> {
   const oids = E.oids;
+  let full: Uint8Array<ArrayBuffer> | null = null;
   for (let from = 0; from < order.length; from += RECORDS_PER_BLOB) {
     const n = Math.min(RECORDS_PER_BLOB, order.length - from);
-    const out = new Uint8Array(n * RECORD_BYTES).fill(ZERO);
+    const out = reuse && n === RECORDS_PER_BLOB ? (full ??= new Uint8Array(n * RECORD_BYTES)).fill(ZERO) : new Uint8Array(n * RECORD_BYTES).fill(ZERO);
     for (let k = 0; k < n; k++) {
       const i = order[from + k];
       const r = k * RECORD_BYTES;

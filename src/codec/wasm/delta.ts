@@ -25,7 +25,7 @@ function deltaError(st: number, nums: Float64Array, baseLen: number, maxResultSi
 }
 
 /** Applies a git delta to its base, as applyDelta in src/codec/delta.ts (same checks, same errors). */
-export function wasmApplyDelta(base0: Uint8Array, delta: Uint8Array, maxResultSize = DELTA_DEFAULT_MAX): Uint8Array {
+export function wasmApplyDelta(base0: Uint8Array, delta: Uint8Array, maxResultSize = DELTA_DEFAULT_MAX, into?: Uint8Array): Uint8Array {
   // The header is checked here, before the base and the delta are copied in and the arena grows
   // for the result (the module checks it again): same checks, in the same order, as the twin.
   checkDeltaHeader(base0.length, delta, maxResultSize);
@@ -36,7 +36,7 @@ export function wasmApplyDelta(base0: Uint8Array, delta: Uint8Array, maxResultSi
   const dAt = rt.base;
   const bAt = dAt + dn + 16;
   const oAt = bAt + bn + 16;
-  if (!reserve(e, dn + bn + 48 + Math.min(bn + dn * 4, 1 << 20))) return applyDelta(base0, delta, maxResultSize);
+  if (!reserve(e, dn + bn + 48 + Math.min(bn + dn * 4, 1 << 20))) return applyDelta(base0, delta, maxResultSize, into);
   rt.mem.set(delta, dAt);
   rt.mem.set(base0, bAt);
   let st = e.delta_apply(bAt, bn, dAt, dn, maxResultSize, oAt, rt.mem.length - oAt - 16);
@@ -44,12 +44,18 @@ export function wasmApplyDelta(base0: Uint8Array, delta: Uint8Array, maxResultSi
   if (st === 255) {
     // Valid, but the result needs more room than the arena has now.
     const start = rt.nums64[2];
-    if (!reserve(e, dn + bn + size + 48)) return applyDelta(base0, delta, maxResultSize);
+    if (!reserve(e, dn + bn + size + 48)) return applyDelta(base0, delta, maxResultSize, into);
     e.delta_run(bAt, dAt, start, dn, oAt);
     st = 0;
   }
   if (st !== 0) throw deltaError(st, rt.nums64, bn, maxResultSize);
-  const out = rt.mem.slice(oAt, oAt + size);
+  let out: Uint8Array;
+  if (into !== undefined && into.length >= size) {
+    into.set(rt.mem.subarray(oAt, oAt + size));
+    out = into.subarray(0, size);
+  } else {
+    out = rt.mem.slice(oAt, oAt + size);
+  }
   release();
   return out;
 }

@@ -60,6 +60,43 @@ const WALK_COPY_MAX = 1 << 20;
  */
 const WALK_COPY_MIN = 32 << 10;
 const WALK_MAX_RECS = 4096;
+/** A lender's buffer stops growing here: a bigger batch gets a buffer of its own. */
+const LEND_MAX = 16 << 20;
+
+/**
+ * Where the walker may put the entries' inflated bytes instead of an array per entry: buf from
+ * `at` on (a call advances `at`; the owner resets it to 0 once the entries are done with, and
+ * may find buf replaced by a bigger one).
+ */
+export interface LentBytes {
+  buf: Uint8Array;
+  at: number;
+}
+
+/**
+ * Room for n bytes at lend.at (a bigger buffer if need be; the caller advances `at` by what it
+ * used), or undefined past LEND_MAX.
+ */
+export function lendRoom(lend: LentBytes, n: number): Uint8Array | undefined {
+  if (lend.at + n > lend.buf.length) {
+    const cap = Math.max(n, 2 * lend.buf.length, 64 << 10);
+    if (cap > LEND_MAX) return undefined;
+    lend.buf = new Uint8Array(cap); // the old buffer stays with the views already made of it
+    lend.at = 0;
+  }
+  return lend.buf.subarray(lend.at, lend.at + n);
+}
+
+/** Copies the batch's output area [from, from + n) out of the module: into lent bytes, else a fresh array. */
+function takeOut(from: number, n: number, lend: LentBytes | undefined): { bytes: Uint8Array; at: number } {
+  if (lend === undefined) return { bytes: rt.mem, at: -1 };
+  const room = lendRoom(lend, n);
+  if (room === undefined) return { bytes: rt.mem.slice(from, from + n), at: 0 };
+  const at = lend.at;
+  room.set(rt.mem.subarray(from, from + n));
+  lend.at += n;
+  return { bytes: lend.buf, at };
+}
 const walkResult: WalkResult = { status: Walk.More, consumed: 0, retryAt: 0 };
 
 /**
@@ -72,7 +109,7 @@ const walkResult: WalkResult = { status: Walk.More, consumed: 0, retryAt: 0 };
  */
 export function wasmWalkPack(
   buf: Uint8Array, start: number, end: number, pos: number, remaining: number,
-  maxObjectSize: number, walkMax: number, hashMax: number, out: WalkedEntry[],
+  maxObjectSize: number, walkMax: number, hashMax: number, out: WalkedEntry[], lend?: LentBytes,
 ): WalkResult {
   const r = walkResult;
   const e = instance();
@@ -98,6 +135,11 @@ export function wasmWalkPack(
   const retryAt = rt.nums64[2];
   const recs = new Float64Array(rt.mem.buffer, recAt, count * rec);
   const ids = count > 0 ? rt.mem.slice(idAt, idAt + count * 20) : rt.mem;
+  // With a lender: one copy of the batch's output, each entry's data a view of it (an array per
+  // entry was ~55 MiB of garbage per indexing of the large bench pack).
+  let outEnd = 0;
+  if (lend !== undefined) for (let q = 0; q < count * rec; q += rec) outEnd = Math.max(outEnd, recs[q + 7] + recs[q + 4]);
+  const taken = takeOut(outAt, outEnd, lend);
   for (let i = 0, q = 0; i < count; i++, q += rec) {
     const rel = recs[q];
     const hdr = recs[q + 1];
@@ -118,7 +160,7 @@ export function wasmWalkPack(
       baseOffset: type === 6 ? offset - recs[q + 5] : undefined,
       baseOid: type === 7 ? bytesToHex(buf, start + rel + hdr - 20) : undefined,
       crc32: recs[q + 6] >>> 0,
-      data: rt.mem.slice(dataAt, dataAt + size),
+      data: taken.at < 0 ? rt.mem.slice(dataAt, dataAt + size) : taken.bytes.subarray(taken.at + recs[q + 7], taken.at + recs[q + 7] + size),
       id: t & 16 ? ids.subarray(i * 20, i * 20 + 20) : undefined,
     });
   }

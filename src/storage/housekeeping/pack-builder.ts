@@ -22,6 +22,7 @@ import { PackWriter, type PackTypeNum } from '../../pack';
 import type { ObjectStore } from '../object-store';
 import { Budget, PER_OBJECT } from './budget';
 import { readWithin } from './chain-read';
+import { Prefetch } from './prefetch';
 import { reuseForest } from './reuse-forest';
 import { searchOrder } from './search-order';
 import type { WorkList } from './work';
@@ -84,6 +85,8 @@ export class PackBuilder {
   private readonly newDepth: Uint16Array;
   private readonly writer: PackWriter;
   private readonly win: Slot[] = [];
+  /** The search's stored entries, read ahead in pack order (prefetch.ts). */
+  readonly prefetch: Prefetch;
   private winBytes = 0;
   private pos = 0;
   private phase: 'search' | 'reuse' | 'done' = 'search';
@@ -108,6 +111,7 @@ export class PackBuilder {
     const search: number[] = [];
     for (const i of kept) if (!this.reuse[i]) search.push(i);
     this.order = searchOrder(Int32Array.from(search), W.type, W.nameHash, W.size);
+    this.prefetch = new Prefetch(store, W, this.order, (i) => W.hasBase[i] === 0 && W.size[i] <= MAX_SEARCH_BYTES);
     this.newOffset = new Float64Array(n).fill(-1);
     this.newDepth = new Uint16Array(n);
     this.writer = new PackWriter(this.count);
@@ -130,6 +134,8 @@ export class PackBuilder {
         this.winBytes = 0;
         break;
       }
+      if (!this.prefetch.ready(this.pos, budget)) break; // the next entries, read in pack order
+      stepPart('read:batch');
       this.searchOne(this.order[this.pos++], budget);
     }
     while (this.phase === 'reuse' && !this.copy && !budget.over) {
@@ -162,7 +168,7 @@ export class PackBuilder {
       this.pos--; // the same object at the next step
       return;
     }
-    const stored = W.hasBase[i] === 0 ? this.store.packs.read(W.pack[i], W.dataOffset[i], W.end[i]) : null;
+    const stored = W.hasBase[i] === 0 ? (this.prefetch.take(i) ?? this.store.packs.read(W.pack[i], W.dataOffset[i], W.end[i])) : null;
     stepPart('read:stored');
     budget.spend(PER_OBJECT + W.rawSize[i]);
     let data: Uint8Array;
