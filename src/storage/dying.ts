@@ -17,7 +17,7 @@ export class DyingPacks {
 
   constructor(private readonly sql: SqlStorage) {}
 
-  /** ` AND pack_id NOT IN (…)` while packs are dying, else '' (ids are integers from SQLite). */
+  /** ` AND pack_id NOT IN (...)` while packs are dying, else '' (ids are integers from SQLite). */
   filter(): string {
     this.load();
     return this.clause;
