@@ -23,15 +23,6 @@ export class DyingPacks {
     return this.clause;
   }
 
-  /** Whether a row of `packId` counts as absent. */
-  has(packId: number): boolean {
-    return this.load().includes(packId);
-  }
-
-  list(): readonly number[] {
-    return this.load();
-  }
-
   forget(): void {
     this.ids = null;
   }

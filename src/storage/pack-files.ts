@@ -34,10 +34,7 @@ export class PackFiles {
 
   /** Bytes [start, end) of pack `id`. */
   read(id: number, start: number, end: number): Uint8Array {
-    if (id < 0) {
-      if (!this.snapshot) throw new Error(`pack ${id} belongs to a snapshot this store does not have`);
-      return this.snapshot.read(id, start, end);
-    }
+    if (id < 0) return this.readUncached(id, start, end);
     const len = end - start;
     const first = Math.floor(start / WINDOW);
     const last = Math.floor((end - 1) / WINDOW);
@@ -46,7 +43,7 @@ export class PackFiles {
       const w = this.window(id, first);
       return w.subarray(start - first * WINDOW, end - first * WINDOW);
     }
-    if (len > 4 * WINDOW) return this.fs.read(packPath(id), start, len); // big object: bypass cache
+    if (len > 4 * WINDOW) return this.readUncached(id, start, end); // big object: bypass cache
     const out = new Uint8Array(len);
     let o = 0;
     for (let i = first; i <= last; i++) {
@@ -59,8 +56,8 @@ export class PackFiles {
     return out;
   }
 
-  /** Bytes [start, end) of pack `id` read as they are, past the window cache (a caller that
-   *  reads in its own batches, housekeeping/prefetch.ts). */
+  /** Bytes [start, end) of pack `id` read as they are, past the window cache (a big object, a
+   *  fork's snapshot pack, or a caller that reads in its own batches, housekeeping/prefetch.ts). */
   readUncached(id: number, start: number, end: number): Uint8Array {
     if (id >= 0) return this.fs.read(packPath(id), start, end - start);
     if (!this.snapshot) throw new Error(`pack ${id} belongs to a snapshot this store does not have`);

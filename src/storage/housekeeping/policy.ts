@@ -92,7 +92,7 @@ export function dueRequest(sql: SqlStorage, state: HkState, now: number, cap = M
   const rewound = sql.exec(`SELECT 1 FROM repo_info WHERE key = 'all_reachable' AND value = '0' LIMIT 1`).toArray().length > 0;
   const oldest = Math.min(...packs.map((p) => p.created));
   // a run over every pack must fit the heap (heap-cap.ts); else only geometric repacks, which do
-  const whole = packs.reduce((a, p) => a + p.objects, 0) <= cap;
+  const whole = fitToHeap(packs, true, cap).refused === null;
   if (whole && rewound && now - lastGc >= AUTO.gcIntervalMs && oldest < now - gracePeriodSeconds(sql) * 1000) {
     return { tasks: ['gc'], trigger: 'auto', reason: 'refs were deleted or rewound since the last gc' };
   }

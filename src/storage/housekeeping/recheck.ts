@@ -36,9 +36,6 @@ export class Recheck {
   private readonly checked = new Set<number>();
   private current: number | null = null;
   private offset = -1;
-  /** Objects walked and delta rows read (tests, status). */
-  walked = 0;
-  deltasChecked = 0;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -101,7 +98,6 @@ export class Recheck {
       budget.spend(PER_OBJECT + row.size);
       this.stack.pop();
       this.seen.setHex(oid, 1);
-      this.walked++;
       const obj = this.objects.read(oid);
       if (obj.type === 'commit') {
         const c = parseCommit(obj.data);
@@ -145,7 +141,6 @@ export class Recheck {
         .toArray();
       stepPart('recheck:deltas');
       for (const r of rows) {
-        this.deltasChecked++;
         if (this.dropped(r.base_oid)) {
           this.conflict = `a delta stored during the run is based on ${r.base_oid}`;
           return true;
