@@ -13,6 +13,7 @@
 // 16 MB of old trees through it evicts that: the next commit then rebuilds a 10,000-entry tree
 // through its chain. The store's cache is only looked into.
 import { accel } from '../../codec';
+import { DeltaPieces } from '../../codec/delta-pieces';
 import { ByteLru } from '../lru';
 import { MissingObjectError, TYPE_NAMES, type GitObject, type ObjectRow, type ObjectStore } from '../object-store';
 import { type Budget, PER_OBJECT, yieldToOthers } from './budget';
@@ -31,6 +32,8 @@ interface BigSlot {
   /** A big base being inflated between steps (inflateLater), and how that ended. */
   inflating: Promise<void> | null;
   error: unknown;
+  /** A delta making a big object, applied a piece per unit across steps (applyInPieces). */
+  applying?: { oid: string; pieces: DeltaPieces } | null;
 }
 const bigs = new WeakMap<ObjectStore, BigSlot>();
 
@@ -39,6 +42,10 @@ const bigs = new WeakMap<ObjectStore, BigSlot>();
  *  delta took one 104 ms unit (step-bound.test.ts), and an object may be 64 MiB. */
 export const BIG_INFLATE = 4 << 20;
 const INFLATE_PIECE = 256 << 10;
+/** A big object's delta is applied this many bytes of result a unit (fresh memory's page faults
+ *  and the copy: ~3-5 ms per MiB), costed at 4 units a byte (the budget's 2 MiB is ~40 ms). */
+const APPLY_PIECE = 256 << 10;
+const APPLY_UNITS = PER_OBJECT + 4 * APPLY_PIECE;
 
 /** Housekeeping's cache of object contents for `objects` (see the file comment). */
 function cacheOf(objects: ObjectStore): ByteLru<string, Uint8Array> {
@@ -96,13 +103,37 @@ export function readWithin(objects: ObjectStore, oid: string, budget: Budget, ex
     keep(inflated.oid, base);
   }
   for (let i = chain.length - 1; i >= 0; i--) {
-    if (i < chain.length - 1 && !budget.fits(PER_OBJECT + chain[i].size)) return null; // the results so far are kept
-    base = accel.applyDelta(base, objects.inflateEntry(chain[i]), chain[i].size);
-    budget.spend(PER_OBJECT + base.length);
-    keep(chain[i].oid, base);
+    const r = chain[i];
+    if (r.size >= BIG_INFLATE) {
+      const made = applyInPieces(objects, base, r, budget);
+      if (!made) return null; // goes on at the next step
+      base = made;
+    } else {
+      if (i < chain.length - 1 && !budget.fits(PER_OBJECT + r.size)) return null; // the results so far are kept
+      base = accel.applyDelta(base, objects.inflateEntry(r), r.size);
+      budget.spend(PER_OBJECT + base.length);
+    }
+    keep(r.oid, base);
   }
   if (bigs.get(objects)?.oid === oid) bigs.delete(objects); // handed to the caller: not held twice
   return { type, data: base };
+}
+
+/** The delta `row` applied to `base` a piece per unit, going on from where the last step left
+ *  it (the slot keeps the pieces, and with them the base); the result once it is all made. */
+function applyInPieces(objects: ObjectStore, base: Uint8Array, row: ObjectRow, budget: Budget): Uint8Array | null {
+  let slot = bigs.get(objects);
+  if (!slot) bigs.set(objects, (slot = { oid: '', data: null, inflating: null, error: null }));
+  if (slot.applying?.oid !== row.oid) slot.applying = { oid: row.oid, pieces: new DeltaPieces(base, objects.inflateEntry(row), row.size) };
+  const a = slot.applying.pieces;
+  for (;;) {
+    if (!budget.fits(APPLY_UNITS)) return null;
+    budget.spend(APPLY_UNITS);
+    if (a.step(APPLY_PIECE)) {
+      slot.applying = null;
+      return a.out;
+    }
+  }
 }
 
 /** The whole object `row`'s chain starts from, or null when it starts from a cached content. */

@@ -252,7 +252,7 @@ describe('longest housekeeping step on a big growing directory', () => {
     });
   }, 180_000);
 
-  it('a 9 MB object rebuilt (its base pruned): its base inflated between steps, then deflated and written a piece per unit', async () => {
+  it('a 9 MB object rebuilt (its base pruned): its base inflated between steps, its delta applied, deflated and written a piece per unit', async () => {
     await withStore('hk-step-big-rebuild', async (store, state) => {
       const sql = state.storage.sql;
       const text = wordsText(9_000_000, 12);
