@@ -217,7 +217,7 @@ export class PackIngest extends DeltaResolution {
       checks.copiedFrom = copiedFrom;
       problem = validateObject(type, data, checks);
       checks.copiedFrom = undefined;
-      if (!problem) this.treeStarts.set(i, checks.entryStarts!.offsets.slice(0, checks.entryStarts!.count));
+      if (!problem) this.treeStarts.set(i, checks.entryStarts!.offsets.subarray(0, checks.entryStarts!.count)); // copied in
     } else {
       problem = validateObject(type, data, NO_OPTIONS);
     }
