@@ -185,7 +185,7 @@ async function main() {
       const natMs = Number(process.hrtime.bigint() - n1) / 1e6;
       row(`${REPO} repo pushed undeltified: stored before`, fmtB(s.lastRun.before.bytes), `(pushed pack ${fmtB(undeltified)})`);
       row(`${REPO} repo after gc`, fmtB(s.lastRun.after.bytes), `${(s.lastRun.after.bytes / packBytes(nat)).toFixed(2)}x native ${fmtB(packBytes(nat))}`);
-      row(`${REPO} repo gc time`, `${ms} ms`, `native repack -adf ${fmtMs(natMs)} (${(ms / natMs).toFixed(1)}x)`);
+      row(`${REPO} repo gc time`, `${ms} ms`, `native repack -adf ${fmtMs(natMs)} (${(ms / natMs).toFixed(1)}x); ${s.lastRun.parts ?? 1} part(s)`);
       row(`${REPO} repo isolate heap peak`, Number.isFinite(peak) ? fmtB(peak) : 'n/a', arbor.heap ? `heap+buffers ${fmtB(arbor.heap.peakWithBuffers())}` : '');
       row(`${REPO} repo longest step`, `${s.lastRun.longestStepMs} ms`, `in ${s.lastRun.longestStepIn}${HEAP ? ' (heap sampler attached)' : ''}`);
       console.log(`housekeeping steps by kind (count, longest ms, total ms, the longest's parts): ${JSON.stringify(s.steps ?? {})}`);

@@ -85,6 +85,8 @@ export async function startArbor({ persist, inspectorPort, sampler = true }) {
       // the import bench imports from a git http-backend on 127.0.0.1
       ARBOR_ALLOW_PRIVATE_NETWORKS: { type: 'plain_text', value: '1' },
       ...(process.env.BENCH_ACCEL ? { ARBOR_ACCEL: { type: 'plain_text', value: process.env.BENCH_ACCEL } } : {}),
+      // housekeeping runs in parts of this many objects (bench/housekeeping.mjs BENCH_PARTS)
+      ...(process.env.BENCH_HK_MAX_RUN_OBJECTS ? { ARBOR_HK_MAX_RUN_OBJECTS: { type: 'plain_text', value: process.env.BENCH_HK_MAX_RUN_OBJECTS } } : {}),
     },
     dev: { server: { hostname: '127.0.0.1', port: 0 }, inspector: inspectorPort ? { port: inspectorPort } : false, persist, watch: false, liveReload: false },
   });

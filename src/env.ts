@@ -10,6 +10,10 @@ export interface Env {
   /** Test knob: a fork's snapshot up to this many bytes is read whole before a request (default 32 MiB; 0: every read faults). */
   ARBOR_SNAPSHOT_PREFETCH_BYTES?: string;
   ARBOR_SNAPSHOT_WINDOW_BYTES?: string;
+  /** Objects one housekeeping run lists in memory (default 250000, ~64 MB; a gc or full repack of a
+   *  store over it goes in parts, src/storage/housekeeping/parts.ts). Lower it for an isolate that
+   *  must keep more room for requests; the bench lowers it to measure parts on its large repo. */
+  ARBOR_HK_MAX_RUN_OBJECTS?: string;
   /** Admin secret for the control plane (wrangler secret / .dev.vars / --var). */
   ARBOR_ADMIN_TOKEN?: string;
   /** Force the accelerator: 'wasm', 'ts' or 'auto' (default: measured per function and size). */

@@ -848,6 +848,8 @@ export interface components {
                 newDeltas: number;
                 reusedDeltas: number;
                 restarts: number;
+                /** @description Parts the run went in: 1 unless the store was over the objects a run lists in memory (housekeeping/parts.ts) */
+                parts: number;
                 longestStepMs: number;
                 longestStepIn: string;
                 note: string | null;
@@ -879,6 +881,8 @@ export interface components {
                 newDeltas: number;
                 reusedDeltas: number;
                 restarts: number;
+                /** @description Parts the run went in: 1 unless the store was over the objects a run lists in memory (housekeeping/parts.ts) */
+                parts: number;
                 longestStepMs: number;
                 longestStepIn: string;
                 note: string | null;

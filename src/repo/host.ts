@@ -48,7 +48,7 @@ export class RepoHost {
     this.root = new RepoStore(ctx.storage);
     this.webhooks = new WebhookStore(ctx.storage.sql);
     this.jobs = new ScheduledJobs(ctx.storage.sql);
-    this.housekeeper = makeHousekeeper(ctx, this.root, this.traffic);
+    this.housekeeper = makeHousekeeper(ctx, this.root, this.traffic, env.ARBOR_HK_MAX_RUN_OBJECTS);
     this.loadSnapshot();
   }
 
@@ -86,7 +86,7 @@ export class RepoHost {
     this.root = new RepoStore(this.ctx.storage);
     this.webhooks = new WebhookStore(this.ctx.storage.sql);
     this.jobs = new ScheduledJobs(this.ctx.storage.sql);
-    this.housekeeper = makeHousekeeper(this.ctx, this.root, this.traffic);
+    this.housekeeper = makeHousekeeper(this.ctx, this.root, this.traffic, this.env.ARBOR_HK_MAX_RUN_OBJECTS);
     this.loadSnapshot();
   }
 

@@ -29,8 +29,8 @@ export type MaintenanceView = HkStatus & {
   repoGracePeriodSeconds: number | null;
 };
 
-export function makeHousekeeper(ctx: DurableObjectState, root: RepoStore, traffic: Traffic): Housekeeper {
-  return new Housekeeper({
+export function makeHousekeeper(ctx: DurableObjectState, root: RepoStore, traffic: Traffic, maxRunObjects?: string): Housekeeper {
+  const hk = new Housekeeper({
     traffic,
     sql: ctx.storage.sql,
     transaction: (fn) => ctx.storage.transactionSync(fn),
@@ -38,6 +38,9 @@ export function makeHousekeeper(ctx: DurableObjectState, root: RepoStore, traffi
     uploads: () => root.uploadsInFlight(),
     allocatePackId: () => root.allocatePackId(),
   });
+  const cap = Number(maxRunObjects);
+  if (Number.isSafeInteger(cap) && cap > 0) hk.maxRunObjects = cap;
+  return hk;
 }
 
 function view(host: RepoHost, key: string): MaintenanceView {
@@ -82,7 +85,7 @@ export async function updateMaintenance(host: RepoHost, key: string, settings: M
 export function afterWrite(host: RepoHost): void {
   const now = Date.now();
   if (host.jobs.due('maintenance') !== null) return;
-  if (host.housekeeper.state.run() === null && dueRequest(host.ctx.storage.sql, host.housekeeper.state, now) === null) return;
+  if (host.housekeeper.state.run() === null && dueRequest(host.ctx.storage.sql, host.housekeeper.state, now, host.housekeeper.maxRunObjects) === null) return;
   host.jobs.set('maintenance', now + AUTO.delayMs);
   host.armAlarm().catch((e) => console.error('maintenance alarm', e));
 }

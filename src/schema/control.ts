@@ -245,6 +245,7 @@ const RunSummary = lazy(() =>
     newDeltas: z.number(),
     reusedDeltas: z.number(),
     restarts: z.number(),
+    parts: z.number().describe('Parts the run went in: 1 unless the store was over the objects a run lists in memory (housekeeping/parts.ts)'),
     longestStepMs: z.number(),
     longestStepIn: z.string(),
     note: z.string().nullable(),

@@ -28,6 +28,8 @@ const ROWS_PER_QUERY = 500; // collect steps of 1,000-row queries reached 74 ms 
 const HK_WORK_COLUMNS = 'seq, oid, offset, data_offset, end_offset, type, size, raw_type, raw_size, base_oid, depth, cruft_time';
 
 type Stage = 'collect' | 'mark' | 'young' | 'names' | 'write';
+/** An `objects` row as a part lists it: its marks (null: not reached) and cruft time. */
+type PartRow = ObjectRow & { mflag: number | null; mname: number | null; ctime: number | null };
 
 export class Build {
   readonly work = new WorkList(1024);
@@ -41,9 +43,11 @@ export class Build {
   private builder: PackBuilder | null = null;
   private stream: DofsWriteStream | null = null;
   private rows: string[] = [];
-  private seq = 0;
+  private seq: number;
   /** Objects read or written so far (progress). */
   progress = 0;
+  /** A part (parts.ts): where its listing stopped, i.e. the next part's start; null at the end. */
+  end: [number, number] | null = null;
 
   constructor(
     readonly run: RunState,
@@ -51,7 +55,11 @@ export class Build {
     private readonly objects: ObjectStore,
   ) {
     for (const p of sql.exec<{ id: number; created: number }>(`SELECT id, created FROM packs`)) this.created.set(p.id, p.created);
-    for (const c of sql.exec<{ oid: string; time: number }>(`SELECT oid, time FROM hk_cruft`)) this.cruft.set(c.oid, c.time);
+    // a part reads its objects' cruft times and marks with their rows (the store's may not fit)
+    if (!run.parts) for (const c of sql.exec<{ oid: string; time: number }>(`SELECT oid, time FROM hk_cruft`)) this.cruft.set(c.oid, c.time);
+    // a part's rows follow the rows of the parts before it
+    this.seq = run.parts ? run.rows : 0;
+    if (run.parts) [this.packIdx, this.lastOffset] = run.parts.from;
   }
 
   private get prune(): boolean {
@@ -83,29 +91,42 @@ export class Build {
 
   private collect(budget: Budget): void {
     const packs = this.run.packs;
-    if (this.packIdx === 0 && this.lastOffset === -1) this.work.reserve(this.listed(packs));
-    while (this.packIdx < packs.length && budget.fits(ROWS_PER_QUERY * PER_ROW)) {
+    const parts = this.run.parts;
+    const cap = parts?.cap ?? Infinity;
+    if (this.work.n === 0) this.work.reserve(Math.min(this.listed(packs), cap));
+    while (this.packIdx < packs.length && this.work.n < cap && budget.fits(ROWS_PER_QUERY * PER_ROW)) {
       const id = packs[this.packIdx];
-      const rows = this.sql
-        .exec<ObjectRow>(`SELECT * FROM objects WHERE pack_id = ? AND offset > ? ORDER BY offset LIMIT ?`, id, this.lastOffset, ROWS_PER_QUERY)
+      const limit = Math.min(ROWS_PER_QUERY, cap - this.work.n);
+      const rows = parts ? this.partRows(id, limit) : this.sql
+        .exec<ObjectRow>(`SELECT * FROM objects WHERE pack_id = ? AND offset > ? ORDER BY offset LIMIT ?`, id, this.lastOffset, limit)
         .toArray();
       stepPart('sql:collect');
-      for (const r of rows) this.work.add(r, this.cruft.get(r.oid) ?? this.created.get(id) ?? 0);
+      for (const r of rows) {
+        const i = this.work.add(r, (r as PartRow).ctime ?? this.cruft.get(r.oid) ?? this.created.get(id) ?? 0);
+        if (i >= 0 && parts) this.marked(i, r as PartRow);
+      }
       stepPart('js:collect');
       budget.spend(rows.length * PER_ROW);
-      if (rows.length < ROWS_PER_QUERY) {
+      if (rows.length < limit) {
         this.packIdx++;
         this.lastOffset = -1;
       } else {
         this.lastOffset = rows[rows.length - 1].offset;
       }
     }
-    if (this.packIdx < packs.length) return;
+    const full = parts !== undefined && this.work.n >= cap;
+    if (this.packIdx < packs.length && !full) return;
+    // a part stops at the cap: the next one lists from here (a pack just finished: the next one)
+    this.end = this.packIdx < packs.length ? [this.packIdx, this.lastOffset] : null;
     this.work.linkBases();
     this.cruft = new Map();
     this.progress = this.work.n;
     if (!this.prune) {
       this.stage = 'names';
+      return;
+    }
+    if (parts) {
+      this.stage = 'write'; // marked and named in SQLite over the whole store (mark-sql.ts)
       return;
     }
     // Every ref of every repository of the network; remembered, so the end can tell what moved.
@@ -118,6 +139,31 @@ export class Build {
     this.marker = new Marker(this.objects, this.work);
     this.marker.seed(tips, REACHED);
     this.stage = 'mark';
+  }
+
+  /** A part's next rows of pack `id`, with their marks and cruft times. */
+  private partRows(id: number, limit: number): PartRow[] {
+    return this.sql
+      .exec<PartRow & Record<string, SqlStorageValue>>(
+        `SELECT o.*, m.flag AS mflag, m.name_hash AS mname, c.time AS ctime FROM objects o
+           LEFT JOIN hk_mark m ON m.oid = o.oid LEFT JOIN hk_cruft c ON c.oid = o.oid
+         WHERE o.pack_id = ? AND o.offset > ? ORDER BY o.offset LIMIT ?`,
+        id,
+        this.lastOffset,
+        limit,
+      )
+      .toArray();
+  }
+
+  /** Item i's marks from the walk in SQLite (a gc in parts); unmarked: dropped. */
+  private marked(i: number, r: PartRow): void {
+    const W = this.work;
+    if (r.mflag === null) return;
+    W.flags[i] |= r.mflag & (REACHED | YOUNG);
+    if (r.mname) {
+      W.nameHash[i] = r.mname;
+      W.flags[i] |= NAMED;
+    }
   }
 
   /** How many objects the selected packs hold (the snapshot's packs of a fork: not counted). */

@@ -26,6 +26,8 @@ import { createHash } from 'node:crypto';
 import { bytesToHex } from '../../pack';
 import type { ObjectStore } from '../object-store';
 import { packPath } from '../pack-files';
+import { newPacksOf } from './parts';
+import type { RunState } from './state';
 
 /** A fold when there are more packs than this. The bound stated is FOLD_AT + 2 = 20: a run's
  *  new pack (indexed by a step, folded at the next) and a concurrent upload's (folded when its
@@ -179,10 +181,10 @@ export class Folder {
 
   /** Folds if there are more than FOLD_AT packs and two or more fit the bounds, never the
    *  current run's packs or new pack; returns the bytes copied (0: no fold). */
-  maybe(run: { packs: number[]; newPack: number | null } | null): number {
+  maybe(run: Pick<RunState, 'packs' | 'newPack' | 'parts'> | null): number {
     this.sweep();
     if (Date.now() < this.offUntil) return 0;
-    const exclude = new Set<number>(run ? [...run.packs, ...(run.newPack !== null ? [run.newPack] : [])] : []);
+    const exclude = new Set<number>(run ? [...run.packs, ...newPacksOf(run)] : []);
     const take = foldSelection(this.h.sql, exclude);
     if (!take) return 0;
     try {

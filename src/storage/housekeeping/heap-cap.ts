@@ -7,26 +7,19 @@
 // which the requests served meanwhile share. An isolate that ran out would be killed with every
 // request in flight, and its run would start again from the build and die the same way.
 //   - A geometric repack takes the smallest packs of its roll-up that fit (it needs two).
-//   - A gc or a full repack takes every pack: over the cap it is refused, with the reason in the
-//     run's record, and the automatic policy does not ask for it.
+//   - A gc or a full repack takes every pack: over the cap it goes in parts of the cap each
+//     (parts.ts), a gc's marks kept in SQLite instead of memory.
 import type { PackInfo } from './geometry';
 
 export const MAX_RUN_OBJECTS = 250_000;
 
 const total = (packs: readonly PackInfo[]) => packs.reduce((a, p) => a + p.objects, 0);
 
-/** The packs a run may take out of `selected` (smallest first when not `all`), or why none. */
-export function fitToHeap(selected: PackInfo[], all: boolean, cap = MAX_RUN_OBJECTS): { packs: PackInfo[]; refused: string | null } {
-  const n = total(selected);
-  if (n <= cap) return { packs: selected, refused: null };
-  if (all) {
-    return {
-      packs: [],
-      refused:
-        `the store holds ${n} objects in ${selected.length} packs: a gc or full repack lists every one in memory ` +
-        `(~100 bytes each), over the ${cap}-object cap that keeps a run within 64 MB of the isolate's 128 MB`,
-    };
-  }
+/** The packs a run may take out of `selected` (smallest first when not `all`), and whether it
+ *  must go in parts (`all` over the cap). */
+export function fitToHeap(selected: PackInfo[], all: boolean, cap = MAX_RUN_OBJECTS): { packs: PackInfo[]; parts: boolean } {
+  if (total(selected) <= cap) return { packs: selected, parts: false };
+  if (all) return { packs: selected, parts: true };
   const packs: PackInfo[] = [];
   let sum = 0;
   for (const p of [...selected].sort((a, b) => a.objects - b.objects || a.id - b.id)) {
@@ -34,5 +27,5 @@ export function fitToHeap(selected: PackInfo[], all: boolean, cap = MAX_RUN_OBJE
     packs.push(p);
     sum += p.objects;
   }
-  return { packs: packs.length >= 2 ? packs : [], refused: null };
+  return { packs: packs.length >= 2 ? packs : [], parts: false };
 }

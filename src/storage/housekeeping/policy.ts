@@ -91,12 +91,11 @@ export function dueRequest(sql: SqlStorage, state: HkState, now: number, cap = M
   const lastGc = state.number('last_gc') ?? 0;
   const rewound = sql.exec(`SELECT 1 FROM repo_info WHERE key = 'all_reachable' AND value = '0' LIMIT 1`).toArray().length > 0;
   const oldest = Math.min(...packs.map((p) => p.created));
-  // a run over every pack must fit the heap (heap-cap.ts); else only geometric repacks, which do
-  const whole = fitToHeap(packs, true, cap).refused === null;
-  if (whole && rewound && now - lastGc >= AUTO.gcIntervalMs && oldest < now - gracePeriodSeconds(sql) * 1000) {
+  // a run over every pack goes in parts past the heap cap (heap-cap.ts, parts.ts)
+  if (rewound && now - lastGc >= AUTO.gcIntervalMs && oldest < now - gracePeriodSeconds(sql) * 1000) {
     return { tasks: ['gc'], trigger: 'auto', reason: 'refs were deleted or rewound since the last gc' };
   }
-  if (whole && fresh >= AUTO.freshBytes && fresh >= AUTO.freshShare * total) {
+  if (fresh >= AUTO.freshBytes && fresh >= AUTO.freshShare * total) {
     return { tasks: ['repack'], mode: 'all', trigger: 'auto', reason: `${fresh} bytes stored as pushed or committed, not yet deltified` };
   }
   const rollup = fitToHeap(geometricRollup(packs), false, cap).packs; // what newRun will take

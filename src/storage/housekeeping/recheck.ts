@@ -17,6 +17,7 @@ import { bytesToHex, parseCommit, parseTag, walkTree } from '../../pack';
 import type { ObjectStore } from '../object-store';
 import { OidTable } from '../oid-table';
 import { type Budget, PER_OBJECT, PER_ROW } from './budget';
+import { newPacksOf } from './parts';
 import type { RunState } from './state';
 import { stepPart } from './step-trace';
 
@@ -28,6 +29,8 @@ export class Recheck {
   /** Why nothing can be pruned (final once found), or null. */
   conflict: string | null = null;
   private readonly old: Set<number>;
+  /** The packs the run wrote (one per part for a run in parts). */
+  private readonly mine: Set<number>;
   private readonly tips = new Set<string>();
   /** Objects walked (binary ids: a push of many objects during the run stays small here). */
   private readonly seen = new OidTable(1024);
@@ -44,6 +47,7 @@ export class Recheck {
   ) {
     this.runId = run.id;
     this.old = new Set(run.packs);
+    this.mine = new Set(newPacksOf(run));
     for (const r of sql.exec<{ oid: string }>(`SELECT oid FROM hk_tips`)) this.tips.add(r.oid);
   }
 
@@ -90,7 +94,7 @@ export class Recheck {
         this.conflict = `a ref now reaches ${oid}, which the run was about to prune`;
         return true;
       }
-      if (row.pack_id === this.run.newPack || row.type === 3) {
+      if (this.mine.has(row.pack_id) || row.type === 3) {
         this.stack.pop(); // kept with all it reaches
         continue;
       }
@@ -123,8 +127,9 @@ export class Recheck {
     for (;;) {
       if (this.current === null) {
         const ids = this.sql
-          .exec<{ id: number }>(`SELECT id FROM packs WHERE id > ? AND id != ? ORDER BY id`, this.run.maxPackAtStart, this.run.newPack ?? -1)
-          .toArray();
+          .exec<{ id: number }>(`SELECT id FROM packs WHERE id > ? ORDER BY id`, this.run.maxPackAtStart)
+          .toArray()
+          .filter((r) => !this.mine.has(r.id));
         const next = ids.find((r) => !this.checked.has(r.id));
         if (!next) return true;
         this.current = next.id;

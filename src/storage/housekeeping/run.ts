@@ -19,7 +19,7 @@
 import type { ObjectStore } from '../object-store';
 import { needBytesIn } from '../snapshot';
 import { packPath } from '../pack-files';
-import { Budget, PER_ROW, STEP_UNITS, yieldToOthers } from './budget';
+import { Budget, STEP_UNITS, yieldToOthers } from './budget';
 import { Build } from './build';
 import { Activity } from './activity';
 import { dueRequest } from './policy';
@@ -28,7 +28,9 @@ import { MAX_RUN_OBJECTS } from './heap-cap';
 import { ensureHkSchema } from './schema';
 import { HkState, sizesOf, type HkStatus, type MaintenanceRequest, type RunState, type RunSummary, type Sizes } from './state';
 import { finishRun, MIGRATE_BATCH, migrateRows } from './swap';
-import { cleanRows, removeOldFiles } from './cleanup';
+import { cleanRows, cleanWorkRows, removeOldFiles } from './cleanup';
+import { SqlMarker } from './mark-sql';
+import { newPacksOf, nextPart, sumStats } from './parts';
 import { Recheck } from './recheck';
 import { HARD_CAP_PACKS, type Traffic } from './traffic';
 import { Folder, packCount } from './fold';
@@ -55,7 +57,6 @@ export const SLICE_MS = 2000;
 const MAX_ERRORS = 3;
 /** Snapshot faults filled per run (each restarts the step that faulted; see needsBytes). */
 const MAX_FILLS = 500;
-const WORK_DELETE_BATCH = 2000;
 
 export class Housekeeper {
   readonly state: HkState;
@@ -183,18 +184,14 @@ export class Housekeeper {
     const req = this.state.request() ?? dueRequest(this.h.sql, this.state, now, this.maxRunObjects);
     if (!req) return 'idle';
     this.state.clearRequest();
-    const { run, nothing, refused } = newRun(this.h.sql, req, now, this.maxRunObjects);
-    if (refused) {
-      this.state.record(this.summary(run, 'failed', run.before, refused));
-      return 'more';
-    }
+    const { run, nothing } = newRun(this.h.sql, req, now, this.maxRunObjects);
     if (nothing) {
       this.state.record(this.summary(run, 'nothing-to-do', run.before, null));
       return 'more';
     }
     this.h.transaction(() => {
-      this.h.sql.exec(`DELETE FROM hk_work`);
-      this.h.sql.exec(`DELETE FROM hk_tips`);
+      // empty unless a run was abandoned (its rows were then deleted in pieces, cleanup.ts)
+      for (const t of ['hk_work', 'hk_tips', 'hk_mark', 'hk_queue']) this.h.sql.exec(`DELETE FROM ${t}`);
       this.state.saveRun(run);
     });
     this.longestStep = { ms: 0, where: '' };
@@ -203,13 +200,26 @@ export class Housekeeper {
 
   private advance(run: RunState, budget: Budget): StepResult {
     switch (run.phase) {
+      case 'mark': {
+        // a gc in parts: durable marks in SQLite, a transaction per step (mark-sql.ts)
+        this.maybeFail('mark');
+        this.h.transaction(() => {
+          if (new SqlMarker(this.h.sql, this.h.objects, run).step(budget)) run.phase = 'build';
+          this.maybeFail('mark-tx'); // rolls the step's marks and queue pops back
+          run.errors = 0;
+          this.state.saveRun(run);
+        });
+        stepPart('mark');
+        return 'more';
+      }
       case 'build':
         return this.building(run, budget);
       case 'migrate':
         if (this.activity.readersActive()) return 'wait';
         this.maybeFail('migrate');
         this.h.transaction(() => {
-          if (migrateRows(this.h.sql, run, this.migrateBatch, budget)) run.phase = 'finish';
+          // the last row moved: the next part (parts.ts), or the finish
+          if (migrateRows(this.h.sql, run, this.migrateBatch, budget) && !nextPart(run)) run.phase = 'finish';
           this.maybeFail('migrate-tx'); // rolls the batch back
           run.errors = 0;
           this.state.saveRun(run);
@@ -275,10 +285,13 @@ export class Housekeeper {
       );
       this.h.sql.exec(`INSERT OR IGNORE INTO hk_packs (id) VALUES (?)`, run.newPack!);
       run.phase = 'migrate';
-      run.rows = stats.objects;
-      run.built = stats;
-      run.dropped = b.dropped();
-      run.unreachableKept = b.unreachableKept();
+      // a part adds its rows, and its counts, to the parts' before it (parts.ts)
+      const parts = run.parts;
+      if (parts) parts.next = b.end;
+      run.rows = (parts ? run.rows : 0) + stats.objects;
+      run.built = parts && run.built ? sumStats(run.built, stats) : stats;
+      run.dropped = (parts ? run.dropped : 0) + b.dropped();
+      run.unreachableKept = (parts ? run.unreachableKept : 0) + b.unreachableKept();
       run.errors = 0;
       this.state.saveRun(run);
       this.maybeFail('indexed-tx'); // rolls the pack's row back: an unindexed file, built again
@@ -297,7 +310,8 @@ export class Housekeeper {
     run.newPack = this.h.allocatePackId();
     if (restarted) run.restarts++;
     this.h.transaction(() => {
-      this.h.sql.exec(`DELETE FROM hk_work`);
+      // this build's rows (a part's only: the parts before it keep theirs, parts.ts)
+      this.h.sql.exec(`DELETE FROM hk_work WHERE seq >= ?`, run.parts ? run.rows : 0);
       this.state.saveRun(run);
     });
     this.build = new Build(run, this.h.sql, this.h.objects);
@@ -338,7 +352,8 @@ export class Housekeeper {
   /** No pack arrived and no ref moved since the walk (the store holds exactly what it marked). */
   private quietSince(run: RunState): boolean {
     const sql = this.h.sql;
-    if (sql.exec(`SELECT 1 FROM packs WHERE id > ? AND id != ? LIMIT 1`, run.maxPackAtStart, run.newPack!).toArray().length > 0) return false;
+    const mine = newPacksOf(run).join(',');
+    if (sql.exec(`SELECT 1 FROM packs WHERE id > ? AND id NOT IN (${mine}) LIMIT 1`, run.maxPackAtStart).toArray().length > 0) return false;
     const now = sql.exec<{ oid: string }>(`SELECT DISTINCT oid FROM repo_refs WHERE oid IS NOT NULL`).toArray().map((r) => r.oid);
     const then = new Set(sql.exec<{ oid: string }>(`SELECT oid FROM hk_tips`).toArray().map((r) => r.oid));
     return now.length === then.size && now.every((o) => then.has(o));
@@ -360,11 +375,7 @@ export class Housekeeper {
       this.state.saveRun(run);
       return 'more';
     }
-    const rows = budget.rowsThatFit(PER_ROW, WORK_DELETE_BATCH); // ~10 us a row deleted
-    if (rows === 0) return 'more';
-    budget.spend(rows * PER_ROW);
-    this.h.sql.exec(`DELETE FROM hk_work WHERE seq IN (SELECT seq FROM hk_work ORDER BY seq LIMIT ${rows})`);
-    if (this.h.sql.exec(`SELECT 1 FROM hk_work LIMIT 1`).toArray().length > 0) return 'more';
+    if (!cleanWorkRows(this.h.sql, budget)) return 'more';
     this.h.transaction(() => {
       this.h.sql.exec(`DELETE FROM hk_tips`);
       this.state.clearRun();
@@ -414,6 +425,17 @@ export class Housekeeper {
     // Abandon: every state a run passes through is a consistent store; what it leaves behind
     // (an unindexed pack file, packs no row names) is removed here or by the upload sweeper.
     if (run.phase === 'build' && run.newPack !== null) this.dropUnindexedPack(run.newPack);
+    if (run.parts) {
+      // a run in parts holds a work row and a mark per object of the store: they go in pieces, in
+      // a cleanup of nothing else; the parts already migrated stay (each left a consistent store)
+      this.h.transaction(() => {
+        this.state.setNumber('backoff_until', Date.now() + 3_600_000);
+        this.state.record(this.summary(run, 'failed', sizesOf(this.h.sql), msg));
+        Object.assign(run, { phase: 'cleanup', oldFiles: [], cleanup: { dying: [], cruft: null, cruftSeq: -1 }, errors: 0 });
+        this.state.saveRun(run);
+      });
+      return 'more';
+    }
     this.h.transaction(() => {
       this.h.sql.exec(`DELETE FROM hk_work`);
       this.h.sql.exec(`DELETE FROM hk_tips`);
@@ -430,6 +452,6 @@ export class Housekeeper {
 
   status(): HkStatus {
     ensureHkSchema(this.h.sql);
-    return { ...hkStatus(this.h.sql, this.state, this.build), steps: this.stepTrace.toJSON() };
+    return { ...hkStatus(this.h.sql, this.state, this.build, this.maxRunObjects), steps: this.stepTrace.toJSON() };
   }
 }

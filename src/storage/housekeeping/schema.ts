@@ -17,6 +17,10 @@ export const HK_SCHEMA = [
   // Unreachable objects kept by the grace period, with the time they were first stored (git's
   // cruft-pack .mtimes): rewriting them into a new pack must not make them young again.
   `CREATE TABLE IF NOT EXISTS hk_cruft (oid TEXT PRIMARY KEY, time INTEGER NOT NULL) WITHOUT ROWID`,
+  // A gc in parts (parts.ts): its reachability marks (REACHED/YOUNG, work.ts) with the name hash
+  // the tree entry that reached the object gave it, and the objects still to read (mark-sql.ts).
+  `CREATE TABLE IF NOT EXISTS hk_mark (oid TEXT PRIMARY KEY, flag INTEGER NOT NULL, name_hash INTEGER NOT NULL) WITHOUT ROWID`,
+  `CREATE TABLE IF NOT EXISTS hk_queue (seq INTEGER PRIMARY KEY, oid TEXT NOT NULL)`,
   // Packs written by housekeeping (already deltified); the others came from pushes and commits.
   `CREATE TABLE IF NOT EXISTS hk_packs (id INTEGER PRIMARY KEY)`,
   // Finished runs, newest last (the last few are kept).

@@ -2,6 +2,8 @@
 // per fork network), the queued request, and the history of finished runs.
 import type { BuildStats } from './pack-builder';
 import type { CleanupState } from './cleanup';
+import type { MarkState } from './mark-sql';
+import type { PartState } from './parts';
 
 export type Task = 'repack' | 'gc';
 export type Trigger = 'request' | 'auto';
@@ -23,7 +25,7 @@ export interface Sizes {
   objects: number;
 }
 
-export type Phase = 'build' | 'migrate' | 'finish' | 'cleanup';
+export type Phase = 'mark' | 'build' | 'migrate' | 'finish' | 'cleanup';
 
 export interface RunState {
   id: string;
@@ -49,6 +51,10 @@ export interface RunState {
   unreachableKept: number;
   /** Packs (and files) the run made redundant, still to delete. */
   oldFiles: number[];
+  /** A run over the cap goes in parts (parts.ts); absent for one that is listed at once. */
+  parts?: PartState;
+  /** A gc in parts: the mark phase's progress (mark-sql.ts). */
+  mark?: MarkState;
   /** Rows cleanup still deletes or writes (cleanup.ts); absent in a run stored by older code. */
   cleanup?: CleanupState;
   /** Failed attempts at the current step (retried, then the run is abandoned). */
@@ -75,6 +81,8 @@ export interface RunSummary {
   newDeltas: number;
   reusedDeltas: number;
   restarts: number;
+  /** Parts the run went in (parts.ts): 1 unless the store was over the run cap. */
+  parts: number;
   /** The longest synchronous step (seen by the instance that finished the run), and where. */
   longestStepMs: number;
   longestStepIn: string;

@@ -17,16 +17,17 @@ export function runSummary(
     startedAt: new Date(run.started).toISOString(), finishedAt: new Date().toISOString(), outcome,
     before: run.before, after, objectsPruned: run.cutoff !== null ? run.dropped : 0, unreachableKept: run.unreachableKept,
     newDeltas: run.built?.newDeltas ?? 0, reusedDeltas: run.built?.reusedDeltas ?? 0, restarts: run.restarts,
+    parts: run.parts ? run.parts.done + 1 : 1,
     longestStepMs: longest.ms, longestStepIn: longest.where, note: run.note, error,
   };
 }
 
 /** `build`: this instance's in-memory build, if any (its progress is shown for its run). */
-export function hkStatus(sql: SqlStorage, state: HkState, build: Build | null): HkStatus {
+export function hkStatus(sql: SqlStorage, state: HkState, build: Build | null, cap?: number): HkStatus {
   const run = state.run();
   const req = state.request();
   const history = state.history(5);
-  const due = run || req ? null : dueRequest(sql, state, Date.now());
+  const due = run || req ? null : dueRequest(sql, state, Date.now(), cap);
   return {
     state: run ? 'running' : req ? 'queued' : 'idle',
     running: run ? {
@@ -44,9 +45,12 @@ export function hkStatus(sql: SqlStorage, state: HkState, build: Build | null): 
 }
 
 function progress(run: RunState, build: Build | null): Record<string, number | string> {
+  // a run in parts (parts.ts): which part, and the SQLite mark's progress before the first
+  const part: Record<string, number> = run.parts ? { part: run.parts.done + 1, partObjects: run.parts.cap } : {};
+  if (run.phase === 'mark') return { stage: run.mark?.stage ?? 'seed', visited: run.mark?.visited ?? 0, ...part };
   if (run.phase === 'build') {
     const b = build?.run.id === run.id ? build : null;
-    return { packs: run.packs.length, stage: b?.stage ?? 'starting', objects: b?.work.n ?? 0, done: b?.progress ?? 0 };
+    return { packs: run.packs.length, stage: b?.stage ?? 'starting', objects: b?.work.n ?? 0, done: b?.progress ?? 0, ...part };
   }
   if (run.phase === 'migrate') return { rows: run.rows, migrated: run.migrated };
   return { oldFiles: run.oldFiles.length, dyingPacks: run.cleanup?.dying.length ?? 0 };
