@@ -44,6 +44,13 @@ export class OidIndex {
     return true;
   }
 
+  /** Room for n items without a rehash on the way (oids: as for insert). */
+  reserve(oids: Uint8Array, n: number): void {
+    let s = this.slots.length;
+    while (s < n * 2) s <<= 1;
+    if (s > this.slots.length) this.rehash(oids, s);
+  }
+
   /** Every indexed item number, in slot order. */
   items(): Int32Array {
     const out = new Int32Array(this.used);
