@@ -13,7 +13,7 @@ export class OffsetsRing {
   /** Up to maxOffsets offsets kept; a run over a quarter of that is not kept (as in ByteLru). */
   constructor(maxOffsets: number) {
     const bytes = maxOffsets * 4;
-    this.ring = new ByteRing(bytes, Math.min(bytes, 256 << 10));
+    this.ring = new ByteRing(bytes, Math.min(bytes, 64 << 10)); // grows when a miss shows it too short
   }
 
   /** Keeps a copy of offsets for key. */
