@@ -13,9 +13,10 @@
 // and capped where they are made (pack-builder.ts: one comparison, both sides at most
 // MAX_SEARCH_BYTES; a big stored entry copied a COPY_PIECE at a time; swap.ts: MIGRATE_PIECE,
 // an old pack file freed a FILE_PIECE and the pruned rows a ROW_PIECE at a time, cleanup.ts; a
-// gc's check of what refs moved to during the run an object at a time, recheck.ts). Still one
-// unit whatever its size: rebuilding an object above MAX_SEARCH_BYTES stored as a delta whose
-// base is not kept.
+// gc's check of what refs moved to during the run an object at a time, recheck.ts; a big object
+// rebuilt is deflated and written in pieces, big-entry.ts). Still one unit whatever its size:
+// reading an object stored as a delta whose base is not kept (its base inflated and one delta
+// applied; 104 ms for 9 MB in step-bound.test.ts, so ~0.7 s for the 64 MiB an object may be).
 // What no unit accounts for - a V8 major GC (28-236 ms measured in local workerd under load), or
 // the thread waiting for a core - lands on whichever step it hits: the budget keeps the step's
 // own work at ~40 ms, under half of the 100 ms the issue allows, so that one such pause fits.

@@ -21,6 +21,7 @@ import { accel } from '../../codec';
 import { PackWriter, type PackTypeNum } from '../../pack';
 import type { ObjectStore } from '../object-store';
 import { Budget, PER_OBJECT } from './budget';
+import { BigDeflate, COPY_PIECE, memoryPieces, storedPieces, type EntryPieces } from './big-entry';
 import { readWithin } from './chain-read';
 import { Prefetch } from './prefetch';
 import { reuseForest } from './reuse-forest';
@@ -35,10 +36,7 @@ export const MAX_SEARCH_BYTES = 4 << 20;
 /** Deeper reused chains (hand-made pushes) are broken up rather than grown past the ingest limit. */
 const MAX_REUSED_DEPTH = 4000;
 const FLUSH_BYTES = 1 << 20;
-/** A stored entry bigger than this is copied in pieces of this size, one a unit (read and written,
- *  ~7 ms each measured, 40 ms expected):
- *  copying a 50 MB object at once would hold the object for its whole read and write. */
-export const COPY_PIECE = 1 << 20;
+export { COPY_PIECE } from './big-entry';
 
 /** One entry of the new pack: what the index row of the object will say. */
 export interface BuiltEntry {
@@ -107,7 +105,7 @@ export class PackBuilder {
     const kept: number[] = [];
     for (let i = 0; i < n; i++) if (keep(i)) kept.push(i);
     this.count = kept.length;
-    ({ reuse: this.reuse, reused: this.reused, height: this.height } = reuseForest(W, kept, keep, reuseRefDeltas));
+    ({ reuse: this.reuse, reused: this.reused, height: this.height } = reuseForest(W, kept, keep, reuseRefDeltas, MAX_SEARCH_BYTES));
     const search: number[] = [];
     for (const i of kept) if (!this.reuse[i]) search.push(i);
     this.order = searchOrder(Int32Array.from(search), W.type, W.nameHash, W.size);
@@ -124,9 +122,10 @@ export class PackBuilder {
 
   /** Writes objects until the budget is spent; returns the pack's trailer stats once done. */
   step(budget: Budget): BuildStats | null {
+    if (this.big && !budget.over) this.bigOn(budget);
     if (this.copy && !budget.over) this.copyOn(budget);
     if (this.cur && !budget.over) this.searchOn(budget);
-    while (this.phase === 'search' && !this.cur && !this.copy && !budget.over) {
+    while (this.phase === 'search' && !this.cur && !this.copy && !this.big && !budget.over) {
       if (this.pos === this.order.length) {
         this.phase = 'reuse';
         this.pos = 0;
@@ -170,13 +169,15 @@ export class PackBuilder {
     }
     const stored = W.hasBase[i] === 0 ? (this.prefetch.take(i) ?? this.store.packs.read(W.pack[i], W.dataOffset[i], W.end[i])) : null;
     stepPart('read:stored');
-    budget.spend(PER_OBJECT + W.rawSize[i]);
     let data: Uint8Array;
     if (stored) {
+      budget.spend(PER_OBJECT + W.rawSize[i]);
       data = accel.inflateAt(stored, 0, W.rawSize[i]).data;
       stepPart('inflate');
     } else {
-      // a stored delta (a thin one's chain can be 50 deep): read across steps if need be
+      // a stored delta (a thin one's chain can be 50 deep): read across steps if need be. Nothing
+      // is spent before: a read bigger than a budget runs only as a fresh budget's first unit
+      // (spending first made any object over ~700 KB wait for a fresh budget forever)
       const obj = readWithin(this.store, W.oidHex(i), budget, PER_OBJECT + W.rawSize[i] + W.size[i]);
       stepPart('read:chain');
       if (!obj) {
@@ -184,6 +185,12 @@ export class PackBuilder {
         return;
       }
       data = obj.data;
+      if (data.length > MAX_SEARCH_BYTES) {
+        // too big to search, and rebuilt (its base is not kept): deflated in pieces, big-entry.ts
+        this.big = new BigDeflate(i, data);
+        this.bigOn(budget);
+        return;
+      }
     }
     budget.spend(data.length);
     this.cur = { i, stored, data, k: this.win.length - 1, best: null };
@@ -313,8 +320,28 @@ export class PackBuilder {
     this.stats.reusedDeltas++;
   }
 
-  /** A stored entry being copied in pieces (see COPY_PIECE): its pack and the range left. */
-  private copy: { pack: number; at: number; end: number } | null = null;
+  /** A big entry whose bytes go to the pack in pieces (big-entry.ts), its head written. */
+  private copy: EntryPieces | null = null;
+  /** A big rebuilt object being deflated in pieces, before its head and bytes are written. */
+  private big: BigDeflate | null = null;
+
+  private bigOn(budget: Budget): void {
+    const b = this.big!;
+    const parts = b.step(budget);
+    if (!parts) return;
+    this.big = null;
+    const i = b.item;
+    const offset = this.writer.offset;
+    const head = this.writer.rawEntryHead(this.W.type[i] as PackTypeNum, this.W.size[i], b.bytes);
+    const headBytes = head.reduce((a, p) => a + p.length, 0);
+    this.newOffset[i] = offset;
+    this.newDepth[i] = 0;
+    this.emit(head);
+    this.onEntry({ item: i, offset, dataOffset: offset + headBytes, end: offset + headBytes + b.bytes, rawType: this.W.type[i], rawSize: this.W.size[i], base: -1, depth: 0 });
+    this.stats.whole++;
+    this.copy = memoryPieces(parts);
+    this.copyOn(budget);
+  }
 
   /** Writes the entry's head and index row now, its stored bytes piece by piece (copyOn). */
   private startCopy(i: number, rawType: PackTypeNum, rawSize: number, base: number, depth: number, budget: Budget): void {
@@ -330,23 +357,19 @@ export class PackBuilder {
     this.emit(parts);
     this.onEntry({ item: i, offset, dataOffset: offset + head, end: offset + head + length, rawType, rawSize, base, depth });
     if (base < 0) this.stats.whole++;
-    this.copy = { pack: W.pack[i], at: W.dataOffset[i], end: W.end[i] };
+    this.copy = storedPieces(this.store, W.pack[i], W.dataOffset[i], W.end[i]);
     this.copyOn(budget);
   }
 
-  /** Copies pieces of the current big entry while they fit the budget (a fresh one takes one). */
+  /** Hands on pieces of the current big entry while they fit the budget (a fresh one takes one). */
   private copyOn(budget: Budget): void {
-    const c = this.copy!;
-    while (c.at < c.end) {
-      const n = Math.min(COPY_PIECE, c.end - c.at);
-      // read, then written to the pack file at the step's end: both are the piece's cost
-      if (!budget.fits(PER_OBJECT + 2 * n)) return;
-      budget.spend(PER_OBJECT + 2 * n);
-      const piece = this.store.packs.read(c.pack, c.at, c.at + n);
-      stepPart('copy');
+    for (;;) {
+      const piece = this.copy!.next(budget);
+      if (piece === 'later') return;
+      if (piece === null) break;
       this.writer.rawEntryBody(piece);
       this.emit([piece]);
-      c.at += n;
+      this.flush(); // a piece at a time to the pack file, not gathered up to the step's end
     }
     this.copy = null;
   }

@@ -13,12 +13,15 @@ export interface ReuseForest {
   height: Uint16Array;
 }
 
-export function reuseForest(W: WorkList, kept: readonly number[], keep: (i: number) => boolean, reuseRefDeltas: boolean): ReuseForest {
+/** `refAbove`: REF_DELTAs of objects bigger than this are reused in any run (a search would not
+ *  take them: pack-builder.ts's MAX_SEARCH_BYTES, and rebuilding one costs its whole size twice). */
+export function reuseForest(W: WorkList, kept: readonly number[], keep: (i: number) => boolean, reuseRefDeltas: boolean, refAbove = Infinity): ReuseForest {
   const n = W.n;
   const reuse = new Uint8Array(n);
   for (const i of kept) {
     const t = W.rawType[i];
-    if ((t === 6 || (t === 7 && reuseRefDeltas)) && W.baseIdx[i] >= 0 && keep(W.baseIdx[i])) reuse[i] = 1;
+    const ref = t === 7 && (reuseRefDeltas || W.size[i] > refAbove);
+    if ((t === 6 || ref) && W.baseIdx[i] >= 0 && keep(W.baseIdx[i])) reuse[i] = 1;
   }
   // children of each kept object among the reused deltas (CSR), then breadth-first from the roots
   const first = new Int32Array(n + 1);

@@ -29,7 +29,7 @@ import { ensureHkSchema } from './schema';
 import { HkState, sizesOf, type HkStatus, type MaintenanceRequest, type RunState, type RunSummary, type Sizes } from './state';
 import { finishRun, MIGRATE_BATCH, migrateRows } from './swap';
 import { cleanRows, cleanWorkRows, removeOldFiles } from './cleanup';
-import { SqlMarker } from './mark-sql';
+import { MarkSeen, SqlMarker } from './mark-sql';
 import { newPacksOf, nextPart, sumStats } from './parts';
 import { Recheck } from './recheck';
 import { HARD_CAP_PACKS, type Traffic } from './traffic';
@@ -153,6 +153,7 @@ export class Housekeeper {
       // The step's transaction rolled back: the run as stored, not as the step left it in memory,
       // and the dying packs as stored (the list kept in memory may have been read inside it).
       this.h.objects.dying.forget();
+      this.markSeen = null; // it may name marks the transaction rolled back
       const stored = this.state.run();
       if (this.needsBytes(stored, e)) return 'more';
       return this.failed(stored, e);
@@ -203,8 +204,10 @@ export class Housekeeper {
       case 'mark': {
         // a gc in parts: durable marks in SQLite, a transaction per step (mark-sql.ts)
         this.maybeFail('mark');
+        if (this.markSeen?.runId !== run.id) this.markSeen = new MarkSeen(run.id);
+        const seen = this.markSeen;
         this.h.transaction(() => {
-          if (new SqlMarker(this.h.sql, this.h.objects, run).step(budget)) run.phase = 'build';
+          if (new SqlMarker(this.h.sql, this.h.objects, run, seen).step(budget)) run.phase = 'build';
           this.maybeFail('mark-tx'); // rolls the step's marks and queue pops back
           run.errors = 0;
           this.state.saveRun(run);
@@ -322,6 +325,9 @@ export class Housekeeper {
     if (!indexed) this.h.objects.fs.rmrf(packPath(id));
     this.h.objects.fs.sweepOrphans(); // an unfinished stream of a dead isolate
   }
+
+  /** A gc in parts: ids its SQLite walk marked recently (mark-sql.ts), kept across steps. */
+  private markSeen: MarkSeen | null = null;
 
   /** gc's check of what moved during the run (in memory: an evicted isolate checks again). */
   private recheck: Recheck | null = null;

@@ -155,6 +155,25 @@ describe('gc in parts', () => {
     });
   }
 
+  it('a mark step rolled back: the same instance goes on and still marks what it had walked', async () => {
+    await withStore('hk-parts-mark-rollback', async (store, state) => {
+      const sql = state.storage.sql;
+      const s = await setUp(store, sql);
+      const hk = housekeeper(store, state);
+      hk.maxRunObjects = 40;
+      for (const skip of [1, 3, 6]) {
+        hk.fault = 'mark-tx';
+        hk.faultSkip = skip;
+        if (skip === 1) hk.request({ tasks: ['gc'], trigger: 'request' });
+        for (let i = 0; i < 1000 && hk.fault !== null; i++) hk.step(new Budget(1000, 30_000));
+      }
+      runToEnd(hk, { allowWait: true });
+      expect(hk.status().lastRun!.outcome).toBe('done');
+      expect(live(store)).toEqual(s.keep);
+      intact(store);
+    });
+  });
+
   it('a ref moved onto the deleted branch during the mark keeps it; a push during the parts is kept', async () => {
     await withStore('hk-parts-race', async (store, state) => {
       const sql = state.storage.sql;

@@ -23,6 +23,7 @@ import { MAX_SEARCH_BYTES } from '../../../../src/storage/housekeeping/pack-buil
 import type { Housekeeper } from '../../../../src/storage/housekeeping/run';
 import type { MaintenanceRequest } from '../../../../src/storage/housekeeping/state';
 import { COPY_PIECE } from '../../../../src/storage/housekeeping/pack-builder';
+import { BIG_PIECE } from '../../../../src/storage/housekeeping/big-entry';
 import { packPath } from '../../../../src/storage/pack-files';
 import { bytesToHex } from '../../../../src/pack';
 import { createHash } from 'node:crypto';
@@ -239,6 +240,48 @@ describe('longest housekeeping step on a big growing directory', () => {
       expect(bytesToHex(bytes.subarray(bytes.length - 20))).toBe(sum);
       expect(pack[0].checksum).toBe(sum);
       expectBounded(steps, '9 MB copy');
+    });
+  }, 180_000);
+
+  it('a 9 MB object rebuilt (its base pruned) is deflated and written a piece per unit: compressed, valid, read back', async () => {
+    await withStore('hk-step-big-rebuild', async (store, state) => {
+      const sql = state.storage.sql;
+      const r = rng(12);
+      const words = ['alpha ', 'beta ', 'gamma ', 'delta\n', 'epsilon ', 'zeta '];
+      const text = new Uint8Array(9_000_000);
+      for (let i = 0; i < text.length; ) for (const ch of words[r() % words.length]) if (i < text.length) text[i++] = ch.charCodeAt(0);
+      const base = blob(text);
+      const edited = text.slice();
+      edited.set(new TextEncoder().encode('an edit in the middle'), 4_500_000);
+      const next = blob(edited);
+      // the base on a branch that is then deleted; the edit stored as a REF_DELTA on it
+      const t1 = tree([{ mode: '100644', name: 'big.txt', oid: base.oid }]);
+      const c1 = commit({ tree: t1.oid, parents: [], time: 4_000_000 });
+      await pushPack(store, buildPack([base, t1, c1]), { 'refs/heads/old': c1.oid }, 1);
+      const t2 = tree([{ mode: '100644', name: 'big.txt', oid: next.oid }]);
+      const c2 = commit({ tree: t2.oid, parents: [], time: 4_000_001 });
+      await pushPack(store, buildPack([{ obj: next, refDelta: base }, t2, c2]), { 'refs/heads/main': c2.oid }, 2);
+      store.commitPush(null, [{ name: 'refs/heads/old', oldOid: c1.oid, newOid: '0'.repeat(40) }], false);
+      const hk = housekeeper(store, state);
+      const steps = measuredRun(hk, { tasks: ['gc'], prune: 'now' });
+      const trace = hk.stepTrace.toJSON();
+      console.log('step trace (big rebuild)', JSON.stringify(trace));
+      expect(hk.status().lastRun!.objectsPruned).toBe(3);
+      const o = store.objects.read(next.oid);
+      expect(hashObject(o.type, o.data)).toBe(next.oid);
+      expect(store.objects.has(base.oid)).toBe(false);
+      // stored whole and compressed (6 words: well under half), deflated in BIG_PIECE units
+      const row = store.objects.row(next.oid)!;
+      expect(row.base_oid).toBeNull();
+      expect(row.end_offset - row.data_offset).toBeLessThan(text.length / 2);
+      const deflates = steps.filter((st) => st.largest >= BIG_PIECE && st.largest < 2 * text.length);
+      expect(deflates.length).toBeGreaterThanOrEqual(Math.floor(text.length / BIG_PIECE / 4));
+      // only the read (the base inflated and the delta applied: one unit of the object's size) is
+      // bigger than a budget; every other step stays within it
+      const big = steps.filter((st) => st.largest > UNIT_CAP);
+      expect(big.length).toBeLessThanOrEqual(1);
+      const ms = steps.map((st) => st.ms).sort((x, y) => y - x);
+      expect(ms[1], 'the second longest step').toBeLessThan(BOUND_MS);
     });
   }, 180_000);
 
