@@ -14,9 +14,9 @@
 // MAX_SEARCH_BYTES; a big stored entry copied a COPY_PIECE at a time; swap.ts: MIGRATE_PIECE,
 // an old pack file freed a FILE_PIECE and the pruned rows a ROW_PIECE at a time, cleanup.ts; a
 // gc's check of what refs moved to during the run an object at a time, recheck.ts; a big object
-// rebuilt is deflated and written in pieces, big-entry.ts). Still one unit whatever its size:
-// reading an object stored as a delta whose base is not kept (its base inflated and one delta
-// applied; 104 ms for 9 MB in step-bound.test.ts, so ~0.7 s for the 64 MiB an object may be).
+// rebuilt is deflated and written in pieces, big-entry.ts, and its base, if big, inflated
+// between steps, chain-read.ts). Still one unit whatever its size: one delta applied to make a
+// version of a big object (a copy of its size: a few ms per MB).
 // What no unit accounts for - a V8 major GC (28-236 ms measured in local workerd under load), or
 // the thread waiting for a core - lands on whichever step it hits: the budget keeps the step's
 // own work at ~40 ms, under half of the 100 ms the issue allows, so that one such pause fits.

@@ -14,11 +14,31 @@
 // through its chain. The store's cache is only looked into.
 import { accel } from '../../codec';
 import { ByteLru } from '../lru';
-import { MissingObjectError, TYPE_NAMES, type GitObject, type ObjectStore } from '../object-store';
-import { type Budget, PER_OBJECT } from './budget';
+import { MissingObjectError, TYPE_NAMES, type GitObject, type ObjectRow, type ObjectStore } from '../object-store';
+import { type Budget, PER_OBJECT, yieldToOthers } from './budget';
 
 const CACHE_BYTES = 8 << 20;
 const caches = new WeakMap<ObjectStore, ByteLru<string, Uint8Array>>();
+
+/**
+ * One content too big for the cache (ByteLru holds nothing over a quarter of it, 2 MiB): the
+ * deepest result of a big object's chain read so far, which the next step goes on from instead of
+ * the chain's base, or a big base inflated between steps.
+ */
+interface BigSlot {
+  oid: string;
+  data: Uint8Array | null;
+  /** A big base being inflated between steps (inflateLater), and how that ended. */
+  inflating: Promise<void> | null;
+  error: unknown;
+}
+const bigs = new WeakMap<ObjectStore, BigSlot>();
+
+/** A whole object at least this big is inflated between steps, a piece at a time with the
+ *  object handed back to requests in between, not within one: inflating 9 MB and applying its
+ *  delta took one 104 ms unit (step-bound.test.ts), and an object may be 64 MiB. */
+export const BIG_INFLATE = 4 << 20;
+const INFLATE_PIECE = 256 << 10;
 
 /** Housekeeping's cache of object contents for `objects` (see the file comment). */
 function cacheOf(objects: ObjectStore): ByteLru<string, Uint8Array> {
@@ -30,6 +50,13 @@ function cacheOf(objects: ObjectStore): ByteLru<string, Uint8Array> {
 /** Empties housekeeping's cache (a gc walk's trees, which the write does not read again). */
 export function clearReadCache(objects: ObjectStore): void {
   caches.get(objects)?.clear();
+  if (!bigs.get(objects)?.inflating) bigs.delete(objects);
+}
+
+/** The inflate a read is waiting for (readWithin answered null for it), if any: await it before
+ *  the next step (run.ts). */
+export function pendingInflate(objects: ObjectStore): Promise<void> | null {
+  return bigs.get(objects)?.inflating ?? null;
 }
 
 /** The object, or null when the budget ran out first (call again at the next step). `extra`: what
@@ -39,9 +66,26 @@ export function readWithin(objects: ObjectStore, oid: string, budget: Budget, ex
   if (!row) throw new MissingObjectError(oid);
   const type = TYPE_NAMES[row.type];
   const cache = cacheOf(objects);
-  const cached = (o: string) => cache.get(o) ?? objects.cached(o);
+  const big = bigs.get(objects);
+  if (big?.inflating) return null; // the caller's turn waits for it
+  if (big?.error) {
+    bigs.delete(objects);
+    throw big.error;
+  }
+  const cached = (o: string) => (big?.oid === o && big.data ? big.data : (cache.get(o) ?? objects.cached(o)));
+  const keep = (o: string, data: Uint8Array) => {
+    if (data.length > CACHE_BYTES / 4) bigs.set(objects, { oid: o, data, inflating: null, error: null });
+    else cache.set(o, data);
+  };
   const hit = cached(oid);
   if (hit) return extra === 0 || budget.fits(extra) ? { type, data: hit } : null;
+  if (row.size >= BIG_INFLATE) {
+    const bottom = wholeBase(objects, row, cached);
+    if (bottom && bottom.raw_size >= BIG_INFLATE) {
+      inflateLater(objects, bottom);
+      return null;
+    }
+  }
   // the read's first unit: the chain's base inflated (unless cached) and one delta applied, each
   // about a version's size, and what the caller does with the result
   if (!budget.fits(2 * (PER_OBJECT + row.size) + extra)) return null;
@@ -49,13 +93,101 @@ export function readWithin(objects: ObjectStore, oid: string, budget: Budget, ex
   let base = start;
   if (inflated) {
     budget.spend(PER_OBJECT + base.length);
-    cache.set(inflated.oid, base);
+    keep(inflated.oid, base);
   }
   for (let i = chain.length - 1; i >= 0; i--) {
-    if (i < chain.length - 1 && !budget.fits(PER_OBJECT + chain[i].size)) return null; // the results so far are cached
+    if (i < chain.length - 1 && !budget.fits(PER_OBJECT + chain[i].size)) return null; // the results so far are kept
     base = accel.applyDelta(base, objects.inflateEntry(chain[i]), chain[i].size);
     budget.spend(PER_OBJECT + base.length);
-    cache.set(chain[i].oid, base);
+    keep(chain[i].oid, base);
   }
+  if (bigs.get(objects)?.oid === oid) bigs.delete(objects); // handed to the caller: not held twice
   return { type, data: base };
+}
+
+/** The whole object `row`'s chain starts from, or null when it starts from a cached content. */
+function wholeBase(objects: ObjectStore, row: ObjectRow, cached: (o: string) => Uint8Array | undefined): ObjectRow | null {
+  let cur = row;
+  for (let depth = 0; cur.base_oid !== null; depth++) {
+    if (cached(cur.base_oid) || depth > 10_000) return null;
+    const next = objects.row(cur.base_oid);
+    if (!next) throw new MissingObjectError(cur.base_oid);
+    cur = next;
+  }
+  return cur;
+}
+
+/** Inflates a big whole entry through a DecompressionStream, INFLATE_PIECE of it at a time,
+ *  yielding between pieces, into the big slot; readWithin answers null until it is there. */
+function inflateLater(objects: ObjectStore, row: ObjectRow): void {
+  const slot: BigSlot = { oid: row.oid, data: null, inflating: null, error: null };
+  bigs.set(objects, slot);
+  slot.inflating = (async () => {
+    try {
+      const out = new Uint8Array(row.raw_size);
+      let at = 0;
+      const ds = new DecompressionStream('deflate');
+      const writer = ds.writable.getWriter();
+      const feed = (async () => {
+        for (let a = row.data_offset; a < row.end_offset; a += INFLATE_PIECE) {
+          await writer.write(objects.packs.read(row.pack_id, a, Math.min(row.end_offset, a + INFLATE_PIECE)));
+          await yieldToOthers();
+        }
+        await writer.close();
+      })();
+      const reader = ds.readable.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (at + value.length > out.length) throw new Error(`object ${row.oid} inflates to more than its ${row.raw_size} bytes`);
+        out.set(value, at);
+        at += value.length;
+      }
+      await feed;
+      if (at !== out.length) throw new Error(`object ${row.oid} inflates to ${at} bytes, not ${row.raw_size}`);
+      slot.data = out;
+    } catch (e) {
+      slot.error = e instanceof Error ? e : new Error(String(e));
+    } finally {
+      slot.inflating = null;
+    }
+  })();
+}
+
+/** Entries read together start within this span of one pack (one DOFS chunk, as prefetch.ts). */
+const WARM_SPAN = 1 << 20;
+
+/**
+ * Reads the whole entries among `oids` (a walk's next objects) in pack order, one read per span
+ * of entries starting in the same DOFS chunk, into housekeeping's cache, while the budget lasts;
+ * readWithin then finds them there. One at a time, each missed PackFiles' 256 KiB window cache and
+ * loaded a 1 MiB chunk (the gc-in-parts mark of the 142k-object repository read ~2.3 ms an object).
+ */
+export function warmWhole(objects: ObjectStore, oids: readonly string[], budget: Budget): void {
+  const cache = cacheOf(objects);
+  const rows = objects
+    .rows([...oids])
+    .filter((r) => r.base_oid === null && r.raw_size <= CACHE_BYTES / 4 && !cache.get(r.oid))
+    .sort((a, b) => a.pack_id - b.pack_id || a.data_offset - b.data_offset);
+  for (let k = 0; k < rows.length; ) {
+    const first = rows[k];
+    let j = k;
+    // the span's read and the inflates (the caller spends each object's own unit when it reads it)
+    let units = PER_OBJECT + first.raw_size;
+    while (j + 1 < rows.length && rows[j + 1].pack_id === first.pack_id && Math.floor(rows[j + 1].data_offset / WARM_SPAN) === Math.floor(first.data_offset / WARM_SPAN)) {
+      j++;
+      units += rows[j].raw_size;
+    }
+    let end = first.end_offset;
+    for (let m = k; m <= j; m++) end = Math.max(end, rows[m].end_offset);
+    units += Math.ceil((end - first.data_offset) / 8); // SQLite copies: ~8x the budget's rate
+    if (!budget.fits(units)) return; // the rest are read one at a time
+    budget.spend(units);
+    const bytes = objects.packs.readUncached(first.pack_id, first.data_offset, end);
+    for (let m = k; m <= j; m++) {
+      const r = rows[m];
+      cache.set(r.oid, accel.inflateAt(bytes, r.data_offset - first.data_offset, r.raw_size).data);
+    }
+    k = j + 1;
+  }
 }

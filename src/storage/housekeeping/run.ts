@@ -29,6 +29,7 @@ import { ensureHkSchema } from './schema';
 import { HkState, sizesOf, type HkStatus, type MaintenanceRequest, type RunState, type RunSummary, type Sizes } from './state';
 import { finishRun, MIGRATE_BATCH, migrateRows } from './swap';
 import { cleanRows, cleanWorkRows, removeOldFiles } from './cleanup';
+import { pendingInflate } from './chain-read';
 import { MarkSeen, SqlMarker } from './mark-sql';
 import { newPacksOf, nextPart, sumStats } from './parts';
 import { Recheck } from './recheck';
@@ -112,9 +113,10 @@ export class Housekeeper {
         const t0 = performance.now();
         let r: StepResult;
         do r = this.step(budget);
-        while (r === 'more' && !this.filling && !budget.over && Date.now() < end);
+        while (r === 'more' && !this.filling && !pendingInflate(this.h.objects) && !budget.over && Date.now() < end);
         if (r !== 'idle') this.stepTrace.note(this.h.traffic?.inFlight() ? 'turn (forced)' : 'turn', performance.now() - t0);
         if (this.filling) await this.fill(); // a fork's step faulted for snapshot bytes
+        await pendingInflate(this.h.objects); // a big object's base, inflated between steps (chain-read.ts)
         if (r !== 'more' || Date.now() >= end) return r;
         await yieldToOthers();
       }
