@@ -53,6 +53,44 @@ describe('ByteRing', () => {
     expect(ring.length).toBe(cap); // the misses grew it to its capacity
   });
 
+  it('room() results and refreshes stay right through growth and wraps (random, against a model)', () => {
+    const next = rng(13);
+    const ring = new ByteRing(1 << 14, 128);
+    const model = new Map<number, Uint8Array>();
+    let hits = 0;
+    for (let step = 0; step < 30000; step++) {
+      const key = next() % 200;
+      const op = next() % 4;
+      if (op === 0) {
+        // as a delta result is made: a view of a base read, then room for the result beside it
+        const base = ring.get(next() % 200);
+        const n = 1 + (next() % 900);
+        const v = new Uint8Array(n).map(() => next() & 255);
+        const room = ring.room(n, base);
+        if (room !== undefined) {
+          if (base !== undefined && room.buffer === base.buffer) expect(room.byteOffset + n <= base.byteOffset || base.byteOffset + base.length <= room.byteOffset).toBe(true);
+          room.set(v);
+          expect(ring.set(key, room)).toEqual(v);
+        } else {
+          expect(ring.set(key, v)).toEqual(v);
+        }
+        model.set(key, v);
+      } else if (op === 1) {
+        const v = new Uint8Array(next() % 1500).map(() => next() & 255);
+        ring.set(key, v);
+        if (v.length <= (1 << 14) / 4) model.set(key, v);
+        else model.delete(key); // not kept: an older copy may answer, so leave it out of the model
+      } else {
+        const got = ring.get(key);
+        if (got === undefined || !model.has(key)) continue;
+        hits++;
+        expect(got).toEqual(model.get(key));
+      }
+    }
+    expect(hits).toBeGreaterThan(1000);
+    expect(ring.length).toBeGreaterThan(128);
+  });
+
   it('grows only when a key it wrote over is asked for, and keeps what it held across the move', () => {
     const ring = new ByteRing(1024, 64);
     const v = (k: number) => new Uint8Array(16).fill(k + 1);
