@@ -27,11 +27,11 @@ import { newRun } from './start';
 import { MAX_RUN_OBJECTS } from './heap-cap';
 import { ensureHkSchema } from './schema';
 import { HkState, sizesOf, type HkStatus, type MaintenanceRequest, type RunState, type RunSummary, type Sizes } from './state';
-import { finishRun, MIGRATE_BATCH, migrateRows } from './swap';
+import { finishRun, markAllReachable, MIGRATE_BATCH, migrateRows } from './swap';
 import { cleanRows, cleanWorkRows, removeOldFiles } from './cleanup';
 import { pendingInflate } from './chain-read';
 import { MarkSeen, SqlMarker } from './mark-sql';
-import { newPacksOf, nextPart, sumStats } from './parts';
+import { nextPart, sumStats } from './parts';
 import { Recheck } from './recheck';
 import { HARD_CAP_PACKS, type Traffic } from './traffic';
 import { Folder, packCount } from './fold';
@@ -346,25 +346,11 @@ export class Housekeeper {
       run.dropped = f.pruned;
       if (f.conflict) run.note = `nothing pruned this time: ${f.conflict}`;
       else this.state.setNumber('last_gc', now);
-      if (!f.conflict && run.unreachableKept === 0 && this.quietSince(run)) {
-        // every stored object is reachable again: full clones may skip the object walk
-        const repos = this.h.sql.exec<{ key: string }>(`SELECT key FROM repos`).toArray();
-        if (repos.length === 1) this.h.sql.exec(`UPDATE repo_info SET value = '1' WHERE repo = ? AND key = 'all_reachable'`, repos[0].key);
-      }
+      if (!f.conflict && run.unreachableKept === 0) markAllReachable(this.h.sql, run);
     }
     this.state.record(this.summary(run, 'done', sizesOf(this.h.sql), null));
     run.errors = 0;
     this.state.saveRun(run);
-  }
-
-  /** No pack arrived and no ref moved since the walk (the store holds exactly what it marked). */
-  private quietSince(run: RunState): boolean {
-    const sql = this.h.sql;
-    const mine = newPacksOf(run).join(',');
-    if (sql.exec(`SELECT 1 FROM packs WHERE id > ? AND id NOT IN (${mine}) LIMIT 1`, run.maxPackAtStart).toArray().length > 0) return false;
-    const now = sql.exec<{ oid: string }>(`SELECT DISTINCT oid FROM repo_refs WHERE oid IS NOT NULL`).toArray().map((r) => r.oid);
-    const then = new Set(sql.exec<{ oid: string }>(`SELECT oid FROM hk_tips`).toArray().map((r) => r.oid));
-    return now.length === then.size && now.every((o) => then.has(o));
   }
 
   private cleaning(run: RunState, budget: Budget): StepResult {
