@@ -31,15 +31,18 @@ const wB = await libB.startArbor({ persist: path.join(tmp, 'b'), sampler: false 
 const pidsB = new Set(libA.workerdProcesses().map((p) => p.pid).filter((p) => !pidsA.has(p)));
 wA.pids = pidsA; wB.pids = pidsB;
 const TICK = 1000 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+/** CPU ms and minor page faults (fresh memory first touched: ~3 ms per MiB on the 2-core bench machine) of the processes. */
 function cpu(pids) {
   let ms = 0;
+  let faults = 0;
   for (const pid of pids) {
     try {
       const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
       ms += (Number(f[11]) + Number(f[12])) * TICK;
+      faults += Number(f[7]);
     } catch {}
   }
-  return ms;
+  return { ms, faults };
 }
 async function run(w) {
   const c0 = cpu(w.pids);
@@ -47,24 +50,26 @@ async function run(w) {
   await res.arrayBuffer();
   if (res.status !== 200) throw new Error(String(res.status));
   const r = JSON.parse(res.headers.get('x-arbor-bench'));
-  r.cpu = cpu(w.pids) - c0;
+  const c1 = cpu(w.pids);
+  r.cpu = c1.ms - c0.ms;
+  r.faults = c1.faults - c0.faults;
   return r;
 }
 const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const out = { A: [], B: [] };
 try {
-  await run(wA); await run(wB); // warm-up
+  for (const [k, w] of [["A", wA], ["B", wB]]) { const r = await run(w); process.stderr.write(`${k} warm-up ${r.ms} cpu ${r.cpu} faults ${r.faults}\n`); } // warm-up
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? ['A', 'B'] : ['B', 'A'];
     for (const k of order) {
       const res = await run(k === 'A' ? wA : wB);
       out[k].push(res);
-      process.stderr.write(`${k} ${res.ms} cpu ${res.cpu} ${JSON.stringify(res.phases)} load ${os.loadavg()[0].toFixed(2)}\n`);
+      process.stderr.write(`${k} ${res.ms} cpu ${res.cpu} faults ${res.faults} ${JSON.stringify(res.phases)} load ${os.loadavg()[0].toFixed(2)}\n`);
     }
   }
   for (const k of ['A', 'B']) {
     const xs = out[k];
-    console.log(`${k}: cpu ${med(xs.map((x) => x.cpu))} ms ${med(xs.map((x) => x.ms))} receive ${med(xs.map((x) => x.phases.receive))} resolve ${med(xs.map((x) => x.phases.resolve))} index ${med(xs.map((x) => x.phases.index))} idx ${med(xs.map((x) => x.phases.idx))} (n=${xs.length})`);
+    console.log(`${k}: cpu ${med(xs.map((x) => x.cpu))} faults ${med(xs.map((x) => x.faults))} ms ${med(xs.map((x) => x.ms))} receive ${med(xs.map((x) => x.phases.receive))} resolve ${med(xs.map((x) => x.phases.resolve))} index ${med(xs.map((x) => x.phases.index))} idx ${med(xs.map((x) => x.phases.idx))} (n=${xs.length})`);
   }
   const cr = out.A.map((a, i) => out.B[i].cpu / a.cpu);
   console.log(`B/A cpu per round: ${cr.map((x) => x.toFixed(3)).join(' ')}; median ${med(cr).toFixed(3)}`);

@@ -94,7 +94,8 @@ export async function benchIndexPack(store: RepoStore, body: ReadableStream<Uint
   // the rows; git index-pack would list both (packs from git never do).
   const { order, oids, offsets } = pack.ids();
   const cols = new IdxColumns(order.length);
-  for (const i of order) {
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k];
     if (i >= seen || offs[i] !== offsets[i]) throw new Error(`no CRC-32 for the entry at ${offsets[i]}`);
     cols.addRaw(oids, i * 20, offsets[i], crcs[i]);
   }

@@ -5,6 +5,8 @@ import arbor from '../../src/index';
 import { toErrorResponse } from '../../src/http/errors';
 import { indexBench, wasmBench, type BenchEnv } from './routes';
 import { isogitBench } from './isogit';
+import { sha1Sizes } from './sha1-sizes';
+import { requireAdmin } from '../../src/http/admin';
 
 export { RegistryObject, ArborService } from '../../src/index';
 export { RepoObject } from './isogit'; // Arbor's, plus the isomorphic-git bench method
@@ -16,6 +18,10 @@ export default {
     try {
       if (pathname === '/v1/admin/bench/wasm' && request.method === 'GET') return wasmBench(request, env);
       if (pathname === '/v1/admin/bench/index' && request.method === 'POST') return await indexBench(request, env);
+      if (pathname === '/v1/admin/bench/sha1' && request.method === 'GET') {
+        requireAdmin(request, env.ARBOR_ADMIN_TOKEN);
+        return Response.json(await sha1Sizes());
+      }
       if (pathname === '/v1/admin/bench/isogit' && request.method === 'GET') return await isogitBench(request, env);
     } catch (e) {
       return toErrorResponse(e);

@@ -7,8 +7,8 @@ import { deltaCopies, noteTreeEntryOffsets, treeEntryOffsets, type ValidateOptio
 import { accel, deltaResultSize } from '../codec';
 import { PackEntries } from './entries';
 import { IngestError } from './ingest-error';
-import { ByteLru } from './lru';
 import { ByteRing } from './byte-ring';
+import { OffsetsRing } from './offsets-ring';
 import { MissingObjectError, type ObjectStore, TYPE_NUMBERS } from './object-store';
 import { needBytesIn, withSnapshotBytes } from './snapshot';
 import { DEFAULT_RESOLVE_LIMITS, ResolveBudget, type ResolveLimits } from './delta-limits';
@@ -47,8 +47,12 @@ export interface Presolved {
 
 export abstract class DeltaResolution {
   protected readonly entries = new PackEntries();
-  /** Resolved contents by entry number (views: valid until the next cache call, see byte-ring.ts). */
-  private readonly cache = new ByteRing(CACHE_BYTES);
+  /**
+   * Resolved contents by entry number (views: valid until the next cache call, see byte-ring.ts).
+   * It starts at 256 KiB and grows when a miss shows it too short: both bench packs' deltas find
+   * their bases in it with 1-3 misses, the ring ending at 512 KiB (small) and 1 MiB (large).
+   */
+  private readonly cache = new ByteRing(CACHE_BYTES, 256 << 10);
   /**
    * The last resolved object too big for the cache: the next delta of a chain of big objects
    * (versions of one large file, in pack order) finds its base here instead of rebuilding the
@@ -66,8 +70,8 @@ export abstract class DeltaResolution {
   usable: (oid: string) => boolean = (oid) => this.store.has(oid);
   /** usable() for thin-pack delta bases (a walker may take them as a hint of where to look). */
   usableBase: (oid: string) => boolean = (oid) => this.usable(oid);
-  /** Entry offsets of validated trees of this pack, by entry number (up to 256k offsets, 1 MB). */
-  protected readonly treeStarts = new ByteLru<number, Int32Array>(1 << 18);
+  /** Entry offsets of validated trees of this pack, by entry number (up to 256k offsets, 1 MB; views: see offsets-ring.ts). */
+  protected readonly treeStarts = new OffsetsRing(1 << 18);
   /**
    * Results of this pack's deltas its writer already has, by entry number: used instead of
    * applying the delta and hashing the result again (the result is still validated like any
@@ -124,7 +128,7 @@ export abstract class DeltaResolution {
         this.resolved(i, base.type, pre.data, base.depth + 1, this.copiedFrom(base, delta), pre.oid);
         // The writer keeps this tree for its next commit, which then need not walk it again.
         const starts = base.type === 2 ? this.treeStarts.get(i) : undefined;
-        if (starts) noteTreeEntryOffsets(pre.data, starts);
+        if (starts) noteTreeEntryOffsets(pre.data, starts.slice()); // kept by the writer: not a view of the ring
         return;
       }
       this.resolved(i, base.type, this.apply(i, base.data, delta), base.depth + 1, this.copiedFrom(base, delta));

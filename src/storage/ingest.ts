@@ -24,6 +24,8 @@ export type { IngestedPack } from './ingested';
 const MAX_DELTA_DEPTH = 4095;
 const COALESCE = 256 * 1024;
 const NO_OPTIONS: ValidateOptions = {};
+/** Entries whose columns are allocated up front from the pack header's count (PackEntries.reserve). */
+const RESERVE_ENTRIES = 1 << 16;
 
 export class PackIngest extends DeltaResolution {
   /** lendData: entries' data are views valid until the next write (resolved() and keep() copy what stays). */
@@ -185,6 +187,8 @@ export class PackIngest extends DeltaResolution {
   private onEntry(e: PackEntry): void {
     this.onParsed?.(e);
     const E = this.entries;
+    // The header's count, bounded: a header may lie, and 64k entries' columns are ~3.5 MB.
+    if (E.count === 0) E.reserve(Math.min(this.parser.objectCount, RESERVE_ENTRIES));
     const i = E.add(e.offset, e.dataOffset, e.end, e.type, e.size);
     if (e.type >= 1 && e.type <= 4) {
       this.resolved(i, e.type, e.data, 0, undefined, e.id);
@@ -217,7 +221,7 @@ export class PackIngest extends DeltaResolution {
       checks.copiedFrom = copiedFrom;
       problem = validateObject(type, data, checks);
       checks.copiedFrom = undefined;
-      if (!problem) this.treeStarts.set(i, checks.entryStarts!.offsets.slice(0, checks.entryStarts!.count));
+      if (!problem) this.treeStarts.set(i, checks.entryStarts!.offsets.subarray(0, checks.entryStarts!.count)); // copied in
     } else {
       problem = validateObject(type, data, NO_OPTIONS);
     }

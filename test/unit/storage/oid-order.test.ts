@@ -28,4 +28,14 @@ describe('inOidOrder', () => {
     expect(new Set(got).size).toBe(hex.length);
     expect(inOidOrder(oids, new Int32Array(0)).length).toBe(0);
   });
+
+  it('sorts at every bucket width (8 to 16 bits, by count), ids sharing a first byte included', () => {
+    for (const [n, seed] of [[257, 6], [300, 7], [1000, 8], [5000, 9], [70_000, 10]]) {
+      const hex = [...ids(n, seed), ...ids(40, seed + 100, 'ab'), ...ids(20, seed + 200, 'abc')];
+      const oids = new Uint8Array(hex.length * 20);
+      hex.forEach((h, i) => hexToBytes(h, oids, i * 20));
+      const got = inOidOrder(oids, Int32Array.from(hex.keys()));
+      expect([...got].map((i) => hex[i])).toEqual([...hex].sort());
+    }
+  });
 });
