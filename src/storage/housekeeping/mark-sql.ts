@@ -25,16 +25,15 @@ import { bytesToHex, parseCommit, parseTag, walkTree } from '../../pack';
 import { MissingObjectError, type ObjectStore } from '../object-store';
 import { OidTable } from '../oid-table';
 import { Budget, PER_OBJECT, PER_ROW } from './budget';
-import { clearReadCache, readWithin, warmWhole } from './chain-read';
+import { clearReadCache, readWithin } from './chain-read';
 import type { RunState } from './state';
 import { stepPart } from './step-trace';
 import { nameHash, REACHED, YOUNG } from './work';
 
 const GITLINK = 0o160000;
 const TREE_MODE = 0o040000;
-/** Queue entries popped per query (read ahead together in pack order, chain-read.ts warmWhole),
- *  and what the query and the batch's delete cost. */
-const POP = 128;
+/** Queue entries popped per query, and what the query and the batch's delete cost. */
+const POP = 64;
 const POP_UNITS = 4 * PER_ROW;
 /** Marks per INSERT: ~50 bytes each keeps a statement near 50 KB (the limit is 100 KB). */
 const MARKS_PER_INSERT = 1000;
@@ -137,8 +136,6 @@ export class SqlMarker {
       const batch = this.sql.exec<{ seq: number; oid: string }>(`SELECT seq, oid FROM hk_queue ORDER BY seq DESC LIMIT ${POP}`).toArray();
       stepPart('sql:mark-pop');
       if (batch.length === 0) return true;
-      warmWhole(this.objects, batch.map((q) => q.oid), budget);
-      stepPart('read:warm');
       const done: number[] = [];
       for (const q of batch) {
         const children = this.children(q.oid, budget);
