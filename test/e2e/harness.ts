@@ -20,3 +20,4 @@ export * from './harness/admin-api';
 export * from './harness/wire';
 export * from './harness/native';
 export * from './harness/util';
+export * from './harness/maintenance';

@@ -3,39 +3,18 @@
 // a store of millions does: a gc in parts keeps exactly what `git gc --prune=now` keeps, and a
 // full repack in parts (a gc pruning nothing) of a single pushed pack splits it; clones stay fsck --strict clean.
 import { describe, expect, test } from 'vitest';
-import { api, buildSampleRepo, cloneRepo, createRepo, fastImportCommits, fsckStrict, git, gitOut, initRepo, pushAll, sleep, useArbor, type RepoInfo } from './harness';
+import {
+  api, buildSampleRepo, cloneRepo, createRepo, fastImportCommits, fsckStrict, git, initRepo, maintain, maintenancePath, mirrorChecked, objectContents, pushAll,
+  useArbor,
+} from './harness';
 
 const CAP = 10;
 useArbor({ vars: { ARBOR_HK_MAX_RUN_OBJECTS: String(CAP) } });
 
-const maint = (repo: RepoInfo) => `/v1/repos/${repo.namespace}/${repo.name}/maintenance`;
-
-async function maintain(repo: RepoInfo, body: Record<string, unknown>): Promise<any> {
-  const r = await api('POST', maint(repo), { body });
-  expect(r.status, r.text).toBe(202);
-  for (let i = 0; i < 600; i++) {
-    const st = (await api('GET', maint(repo))).json;
-    if (st.state === 'idle' && st.nextDue === null && st.lastRun) return st;
-    await sleep(250);
-  }
-  throw new Error('housekeeping did not finish');
-}
-
-async function objectContents(dir: string): Promise<Map<string, string>> {
-  const ids = (await gitOut(dir, ['cat-file', '--batch-all-objects', '--batch-check=%(objectname) %(objecttype) %(objectsize)'])).split('\n').filter(Boolean);
-  return new Map(ids.map((l) => [l.split(' ')[0], l]));
-}
-
-async function mirror(repo: RepoInfo, label: string): Promise<string> {
-  const { dir } = await cloneRepo(repo.remote, { token: repo.token, label, args: ['--mirror'] });
-  await fsckStrict(dir);
-  return dir;
-}
-
 describe('housekeeping in parts', () => {
   test('gc prune=now in parts keeps exactly what git gc --prune=now keeps', async () => {
     const repo = await createRepo('hkp-diff');
-    await api('PATCH', maint(repo), { body: { auto: false } });
+    await api('PATCH', maintenancePath(repo), { body: { auto: false } });
     const work = await initRepo('hkp-diff-work');
     await fastImportCommits(work, { count: 12, file: 'a.txt', prefix: 'main' });
     await git(['branch', 'b1', 'main~4'], { cwd: work });
@@ -58,22 +37,22 @@ describe('housekeeping in parts', () => {
     expect(st.lastRun.objectsPruned).toBeGreaterThan(0);
     expect(st.current.objects).toBe(native.size);
     expect(st.current.packs).toBe(st.lastRun.parts);
-    expect(await objectContents(await mirror(repo, 'hkp-diff-after'))).toEqual(native);
+    expect(await objectContents(await mirrorChecked(repo, 'hkp-diff-after'))).toEqual(native);
   });
 
   test('a single pushed pack over the cap: a full repack (gc, prune never) in parts, clones equal and fsck clean', async () => {
     const repo = await createRepo('hkp-one');
-    await api('PATCH', maint(repo), { body: { auto: false } });
+    await api('PATCH', maintenancePath(repo), { body: { auto: false } });
     const src = await buildSampleRepo('hkp-src');
     await pushAll(src, repo.remote, repo.token);
-    const before = await objectContents(await mirror(repo, 'hkp-before'));
+    const before = await objectContents(await mirrorChecked(repo, 'hkp-before'));
     expect(before.size).toBeGreaterThan(2 * CAP);
     // a gc that prunes nothing: a full repack (no marks: every object listed is kept)
     const st = await maintain(repo, { tasks: ['gc'], prune: 'never' });
     expect(st.lastRun.outcome).toBe('done');
     expect(st.lastRun.parts).toBe(Math.ceil(before.size / CAP));
     expect(st.current.packs).toBe(st.lastRun.parts);
-    const after = await mirror(repo, 'hkp-after');
+    const after = await mirrorChecked(repo, 'hkp-after');
     expect(await objectContents(after)).toEqual(before);
     const { dir: shallow } = await cloneRepo(repo.remote, { token: repo.token, label: 'hkp-shallow', args: ['--depth', '1'] });
     await fsckStrict(shallow);

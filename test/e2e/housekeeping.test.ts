@@ -8,52 +8,22 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import {
   api, buildSampleRepo, cloneRepo, commitFiles, createRepo, fastImportCommits, fsckStrict, git, gitOut, initRepo, lsRemote, NS, pushAll,
-  revParse, runHttpBackend, sleep, tmpDir, treeOf, uniqueName, useArbor, type RepoInfo,
+  maintain, maintenancePath, mirrorChecked, objectContents, revParse, runHttpBackend, tmpDir, treeOf, uniqueName, useArbor, waitIdle, type RepoInfo,
 } from './harness';
 
 useArbor();
 
-const maint = (repo: { namespace: string; name: string }) => `/v1/repos/${repo.namespace}/${repo.name}/maintenance`;
-
-/** Queues housekeeping and waits until it is idle again; returns the run's summary. */
-async function maintain(repo: { namespace: string; name: string }, body: Record<string, unknown>): Promise<any> {
-  const r = await api('POST', maint(repo), { body });
-  expect(r.status, r.text).toBe(202);
-  return waitIdle(repo);
-}
-
-async function waitIdle(repo: { namespace: string; name: string }): Promise<any> {
-  for (let i = 0; i < 600; i++) {
-    const st = (await api('GET', maint(repo))).json;
-    if (st.state === 'idle' && st.nextDue === null && st.lastRun) return st;
-    await sleep(250);
-  }
-  throw new Error('housekeeping did not finish');
-}
-
-/** Every object of a local repository: id and a hash of its content. */
-async function objectContents(dir: string): Promise<Map<string, string>> {
-  const ids = (await gitOut(dir, ['cat-file', '--batch-all-objects', '--batch-check=%(objectname) %(objecttype) %(objectsize)'])).split('\n').filter(Boolean);
-  return new Map(ids.map((l) => [l.split(' ')[0], l]));
-}
-
-async function mirror(repo: RepoInfo, label: string): Promise<string> {
-  const { dir } = await cloneRepo(repo.remote, { token: repo.token, label, args: ['--mirror'] });
-  await fsckStrict(dir);
-  return dir;
-}
-
 describe('housekeeping', () => {
   test('git-pushed history: repack then gc; clones equal before and after, fsck clean', async () => {
     const repo = await createRepo('hk-pushed');
-    await api('PATCH', maint(repo), { body: { auto: false } });
+    await api('PATCH', maintenancePath(repo), { body: { auto: false } });
     const src = await buildSampleRepo('hk-src');
     await pushAll(src, repo.remote, repo.token);
     for (let i = 0; i < 6; i++) {
       await fastImportCommits(src, { count: 3, file: `f${i % 2}.txt`, prefix: `round ${i}`, startTime: 1_700_000_000 + i * 1000 });
       await git(['push', '-q', repo.remote, 'main'], { cwd: src, token: repo.token });
     }
-    const before = await mirror(repo, 'hk-before');
+    const before = await mirrorChecked(repo, 'hk-before');
     const objectsBefore = await objectContents(before);
     const repacked = await maintain(repo, { tasks: ['repack'] });
     expect(repacked.lastRun.outcome).toBe('done');
@@ -61,7 +31,7 @@ describe('housekeeping', () => {
     const gc = await maintain(repo, { tasks: ['repack', 'gc'], prune: 'now' });
     expect(gc.lastRun.after.packs).toBe(1);
     expect(gc.lastRun.objectsPruned).toBe(0);
-    const after = await mirror(repo, 'hk-after');
+    const after = await mirrorChecked(repo, 'hk-after');
     expect(await objectContents(after)).toEqual(objectsBefore);
     expect(await lsRemote(repo.remote, { token: repo.token })).toEqual(await lsRemote(`file://${before}`));
     const { dir: wt } = await cloneRepo(repo.remote, { token: repo.token, label: 'hk-wt' });
@@ -73,7 +43,7 @@ describe('housekeeping', () => {
 
   test('API-built history: deltified, every commit readable, clone byte-equal in content', async () => {
     const repo = await createRepo('hk-api');
-    await api('PATCH', maint(repo), { body: { auto: false } });
+    await api('PATCH', maintenancePath(repo), { body: { auto: false } });
     const state = (i: number) => JSON.stringify({ step: i, agent: 'e2e', notes: Array.from({ length: 40 }, (_, k) => `note ${k}: ${k === i % 40 ? 'updated at ' + i : 'unchanged'}`) }, null, 2);
     for (let i = 0; i < 30; i++) {
       const r = await api('POST', `/v1/repos/${NS}/${repo.name}/commits`, {
@@ -84,10 +54,10 @@ describe('housekeeping', () => {
       });
       expect(r.status, r.text).toBe(201);
     }
-    const before = await mirror(repo, 'hk-api-before');
+    const before = await mirrorChecked(repo, 'hk-api-before');
     const gc = await maintain(repo, { tasks: ['gc'], prune: 'now' });
     expect(gc.lastRun.after.bytes).toBeLessThan(gc.lastRun.before.bytes);
-    const after = await mirror(repo, 'hk-api-after');
+    const after = await mirrorChecked(repo, 'hk-api-after');
     expect(await objectContents(after)).toEqual(await objectContents(before));
     // every object's content equal (git cat-file of each)
     const all = [...(await objectContents(before)).keys()];
@@ -102,11 +72,11 @@ describe('housekeeping', () => {
     // published to R2 when it was made (immutable, reference-counted): the origin's gc frees what
     // the origin no longer reaches in its own store, and the fork loses nothing.
     const origin = await createRepo('hk-origin');
-    await api('PATCH', maint(origin), { body: { auto: false } });
+    await api('PATCH', maintenancePath(origin), { body: { auto: false } });
     const src = await buildSampleRepo('hk-fsrc');
     await pushAll(src, origin.remote, origin.token);
     const f = (await api('POST', `/v1/repos/${NS}/${origin.name}/fork`, { body: { name: uniqueName('hk-fork') } })).json as RepoInfo;
-    await api('PATCH', maint(f), { body: { auto: false } });
+    await api('PATCH', maintenancePath(f), { body: { auto: false } });
     const { dir: fw } = await cloneRepo(f.remote, { token: f.token, label: 'hk-fw' });
     await commitFiles(fw, { 'fork.txt': 'fork work\n' }, 'fork work');
     await git(['push', '-q', 'origin', 'main'], { cwd: fw, token: f.token });
@@ -114,23 +84,23 @@ describe('housekeeping', () => {
     await git(['reset', '-q', '--hard', 'main~2'], { cwd: src });
     await commitFiles(src, { 'new.txt': 'rewritten\n' }, 'rewrite');
     await git(['push', '-q', '-f', origin.remote, 'main', ':dev'], { cwd: src, token: origin.token });
-    const forkBefore = await objectContents(await mirror(f, 'hk-f-before'));
+    const forkBefore = await objectContents(await mirrorChecked(f, 'hk-f-before'));
     const st = await maintain(origin, { tasks: ['gc'], prune: 'now' });
     expect(st.lastRun.objectsPruned).toBeGreaterThan(0); // the origin's own store lets go of them
-    expect(await objectContents(await mirror(f, 'hk-f-after'))).toEqual(forkBefore);
-    await mirror(origin, 'hk-o-after');
+    expect(await objectContents(await mirrorChecked(f, 'hk-f-after'))).toEqual(forkBefore);
+    await mirrorChecked(origin, 'hk-o-after');
     // the fork lets go of dev too and runs its own gc: what it still reaches stays whole
     await git(['push', '-q', f.remote, ':dev'], { cwd: fw, token: f.token });
-    const forkMain = await objectContents(await mirror(f, 'hk-f-main'));
+    const forkMain = await objectContents(await mirrorChecked(f, 'hk-f-main'));
     const st2 = await maintain(f, { tasks: ['gc'], prune: 'now' });
     expect(['done', 'nothing-to-do']).toContain(st2.lastRun.outcome);
-    expect(await objectContents(await mirror(f, 'hk-f-final'))).toEqual(forkMain);
-    await mirror(origin, 'hk-o-final');
+    expect(await objectContents(await mirrorChecked(f, 'hk-f-final'))).toEqual(forkMain);
+    await mirrorChecked(origin, 'hk-o-final');
   });
 
   test('gc prune=now keeps exactly what git gc --prune=now keeps on the same history', async () => {
     const repo = await createRepo('hk-diff');
-    await api('PATCH', maint(repo), { body: { auto: false } });
+    await api('PATCH', maintenancePath(repo), { body: { auto: false } });
     const work = await initRepo('hk-diff-work');
     await fastImportCommits(work, { count: 12, file: 'a.txt', prefix: 'main' });
     await git(['branch', 'b1', 'main~4'], { cwd: work });
@@ -151,7 +121,7 @@ describe('housekeeping', () => {
     const st = await maintain(repo, { tasks: ['gc'], prune: 'now' });
     expect(st.lastRun.objectsPruned).toBeGreaterThan(0);
     expect(st.current.objects).toBe(native.size); // what is stored...
-    expect(await objectContents(await mirror(repo, 'hk-diff-after'))).toEqual(native); // ...is what git kept
+    expect(await objectContents(await mirrorChecked(repo, 'hk-diff-after'))).toEqual(native); // ...is what git kept
   });
 
   describe('shallow import', () => {
@@ -186,13 +156,13 @@ describe('housekeeping', () => {
 
   test('a push while a gc runs: both succeed, nothing lost', async () => {
     const repo = await createRepo('hk-race');
-    await api('PATCH', maint(repo), { body: { auto: false } });
+    await api('PATCH', maintenancePath(repo), { body: { auto: false } });
     const src = await initRepo('hk-race-src');
     for (let i = 0; i < 8; i++) {
       await fastImportCommits(src, { count: 20, file: `f${i}.txt`, prefix: `batch ${i}`, startTime: 1_700_000_000 + i * 10_000 });
       await git(['push', '-q', repo.remote, 'main'], { cwd: src, token: repo.token });
     }
-    const r = await api('POST', maint(repo), { body: { tasks: ['gc'], prune: 'now' } });
+    const r = await api('POST', maintenancePath(repo), { body: { tasks: ['gc'], prune: 'now' } });
     expect(r.status).toBe(202);
     await fastImportCommits(src, { count: 5, file: 'late.txt', prefix: 'late', startTime: 1_800_000_000 });
     await git(['push', '-q', repo.remote, 'main'], { cwd: src, token: repo.token });
