@@ -9,7 +9,7 @@ import type { ObjectRow, ObjectStore } from '../object-store';
 import { packPath } from '../pack-files';
 import { Budget, PER_OBJECT, PER_ROW } from './budget';
 import { clearReadCache, readWithin } from './chain-read';
-import { Marker } from './mark';
+import { Marker, recordTips } from './mark';
 import { PackBuilder, type BuildStats, type BuiltEntry } from './pack-builder';
 import { NAMED, nameHash, REACHED, WorkList, YOUNG } from './work';
 import type { RunState } from './state';
@@ -129,13 +129,7 @@ export class Build {
       this.stage = 'write'; // marked and named in SQLite over the whole store (mark-sql.ts)
       return;
     }
-    // Every ref of every repository of the network; remembered, so the end can tell what moved.
-    const tips = this.sql.exec<{ oid: string }>(`SELECT DISTINCT oid FROM repo_refs WHERE oid IS NOT NULL`).toArray().map((r) => r.oid);
-    this.sql.exec(`DELETE FROM hk_tips`);
-    for (let k = 0; k < tips.length; k += 200) {
-      const part = tips.slice(k, k + 200).filter((t) => /^[0-9a-f]{40}$/.test(t));
-      if (part.length) this.sql.exec(`INSERT OR IGNORE INTO hk_tips (oid) VALUES ${part.map((t) => `('${t}')`).join(',')}`);
-    }
+    const tips = recordTips(this.sql);
     this.marker = new Marker(this.objects, this.work);
     this.marker.seed(tips, REACHED);
     this.stage = 'mark';

@@ -21,17 +21,16 @@
 // marked ids (`seen`, SEEN_MAX ids, ~24 bytes each) answers those without SQL. On the 142k-object
 // repository the walk took 61 s without it, ~6 us an entry. It is only ever a subset of the
 // committed marks: the caller drops it when a step fails (its transaction rolled back).
-import { bytesToHex, parseCommit, parseTag, walkTree } from '../../pack';
+import { bytesToHex, isOid, parseCommit, parseTag, walkTree } from '../../pack';
 import { MissingObjectError, type ObjectStore } from '../object-store';
 import { OidTable } from '../oid-table';
 import { Budget, PER_OBJECT, PER_ROW } from './budget';
 import { clearReadCache, readWithin } from './chain-read';
+import { GITLINK, recordTips, TREE_MODE } from './mark';
 import type { RunState } from './state';
 import { stepPart } from './step-trace';
 import { nameHash, REACHED, YOUNG } from './work';
 
-const GITLINK = 0o160000;
-const TREE_MODE = 0o040000;
 /** Queue entries popped per query, and what the query and the batch's delete cost. */
 const POP = 64;
 const POP_UNITS = 4 * PER_ROW;
@@ -41,7 +40,6 @@ const MARKS_PER_INSERT = 1000;
  *  cost: an index entry and two lookups each, well under a row written. */
 const SCAN_ROWS = 2000;
 const SCAN_UNITS = (SCAN_ROWS * PER_ROW) / 4;
-const HEX40 = /^[0-9a-f]{40}$/;
 /** Ids the recently-marked table holds before it starts again empty (~6 MB). */
 const SEEN_MAX = 250_000;
 /** What an entry found in it costs (a hash lookup, against PER_ROW for one marked in SQL). */
@@ -113,17 +111,9 @@ export class SqlMarker {
   }
 
   private seed(budget: Budget): void {
-    const tips = this.sql
-      .exec<{ oid: string }>(`SELECT DISTINCT oid FROM repo_refs WHERE oid IS NOT NULL`)
-      .toArray()
-      .map((r) => r.oid)
-      .filter((t) => HEX40.test(t));
+    // (only ids go into the marks' SQL text)
+    const tips = recordTips(this.sql).filter(isOid);
     budget.spend(tips.length * PER_ROW * 2);
-    this.sql.exec(`DELETE FROM hk_tips`);
-    for (let k = 0; k < tips.length; k += 200) {
-      const part = tips.slice(k, k + 200);
-      this.sql.exec(`INSERT OR IGNORE INTO hk_tips (oid) VALUES ${part.map((t) => `('${t}')`).join(',')}`);
-    }
     // a tip's type is not known: queued (a blob reads as one and has no children)
     this.mark(tips.map((oid) => ({ oid, walk: true, name: 0 })), REACHED);
   }

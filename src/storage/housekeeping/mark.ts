@@ -3,15 +3,29 @@
 // setting a flag on each listed object reached. Objects outside the list (packs that arrived
 // after the run started) are walked through but only remembered as visited. While walking, each
 // tree entry gives its object a name hash (the delta search sorts by it).
-import { bytesToHex, parseCommit, parseTag, walkTree } from '../../pack';
+import { bytesToHex, isOid, parseCommit, parseTag, walkTree } from '../../pack';
 import { MissingObjectError, type ObjectStore } from '../object-store';
 import { OidTable } from '../oid-table';
 import { Budget, PER_OBJECT } from './budget';
 import { readWithin } from './chain-read';
 import { NAMED, nameHash, REACHED, YOUNG, type WorkList } from './work';
 
-const GITLINK = 0o160000;
-const TREE_MODE = 0o040000;
+export const GITLINK = 0o160000;
+export const TREE_MODE = 0o040000;
+
+/**
+ * Every ref of every repository of the network, remembered in hk_tips so that the end of a gc can
+ * tell what moved since (recheck.ts); returns them, the tips its walk starts from.
+ */
+export function recordTips(sql: SqlStorage): string[] {
+  const tips = sql.exec<{ oid: string }>(`SELECT DISTINCT oid FROM repo_refs WHERE oid IS NOT NULL`).toArray().map((r) => r.oid);
+  sql.exec(`DELETE FROM hk_tips`);
+  for (let k = 0; k < tips.length; k += 200) {
+    const part = tips.slice(k, k + 200).filter(isOid);
+    if (part.length) sql.exec(`INSERT OR IGNORE INTO hk_tips (oid) VALUES ${part.map((t) => `('${t}')`).join(',')}`);
+  }
+  return tips;
+}
 
 export class Marker {
   private readonly stack: string[] = [];

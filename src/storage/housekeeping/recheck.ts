@@ -17,11 +17,11 @@ import { bytesToHex, parseCommit, parseTag, walkTree } from '../../pack';
 import type { ObjectStore } from '../object-store';
 import { OidTable } from '../oid-table';
 import { type Budget, PER_OBJECT, PER_ROW } from './budget';
+import { GITLINK } from './mark';
 import { newPacksOf } from './parts';
 import type { RunState } from './state';
 import { stepPart } from './step-trace';
 
-const GITLINK = 0o160000;
 const DELTA_ROWS = 500;
 
 export class Recheck {
