@@ -331,22 +331,19 @@ export class PackBuilder {
     if (!parts) return;
     this.big = null;
     const i = b.item;
-    const offset = this.writer.offset;
-    const head = this.writer.rawEntryHead(this.W.type[i] as PackTypeNum, this.W.size[i], b.bytes);
-    const headBytes = head.reduce((a, p) => a + p.length, 0);
-    this.newOffset[i] = offset;
-    this.newDepth[i] = 0;
-    this.emit(head);
-    this.onEntry({ item: i, offset, dataOffset: offset + headBytes, end: offset + headBytes + b.bytes, rawType: this.W.type[i], rawSize: this.W.size[i], base: -1, depth: 0 });
-    this.stats.whole++;
-    this.copy = memoryPieces(parts);
-    this.copyOn(budget);
+    this.startPieces(i, this.W.type[i] as PackTypeNum, this.W.size[i], -1, 0, b.bytes, memoryPieces(parts), budget);
   }
 
   /** Writes the entry's head and index row now, its stored bytes piece by piece (copyOn). */
   private startCopy(i: number, rawType: PackTypeNum, rawSize: number, base: number, depth: number, budget: Budget): void {
     const W = this.W;
-    const length = W.end[i] - W.dataOffset[i];
+    this.startPieces(i, rawType, rawSize, base, depth, W.end[i] - W.dataOffset[i], storedPieces(this.store, W.pack[i], W.dataOffset[i], W.end[i]), budget);
+  }
+
+  /** Writes a big entry's head and index row now (`length` compressed bytes), its bytes from
+   *  `pieces` a piece per unit (copyOn). */
+  private startPieces(i: number, rawType: PackTypeNum, rawSize: number, base: number, depth: number, length: number, pieces: EntryPieces, budget: Budget): void {
+    const W = this.W;
     const offset = this.writer.offset;
     const ref = base < 0 ? undefined : rawType === 7 ? { oid: W.oidHex(base) } : { ofs: offset - this.newOffset[base] };
     const parts = this.writer.rawEntryHead(rawType, rawSize, length, ref);
@@ -357,7 +354,7 @@ export class PackBuilder {
     this.emit(parts);
     this.onEntry({ item: i, offset, dataOffset: offset + head, end: offset + head + length, rawType, rawSize, base, depth });
     if (base < 0) this.stats.whole++;
-    this.copy = storedPieces(this.store, W.pack[i], W.dataOffset[i], W.end[i]);
+    this.copy = pieces;
     this.copyOn(budget);
   }
 
