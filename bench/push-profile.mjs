@@ -5,7 +5,7 @@
 // samples the isolate's used heap every 50 ms instead and prints its peak; PROFILE_INCREMENTAL=N
 // profiles the push of N new commits on top of the pushed repository instead of the full push;
 // PROFILE_INDEX=N profiles N runs of the pack indexer (POST /v1/admin/bench/index, what
-// bench/index-bench.mjs times) on the repository's pack instead of a push; PROFILE_IMPORT=N
+// bench/index-bench.mjs judges, the pack from memory) on the repository's pack instead of a push; PROFILE_IMPORT=N
 // profiles N imports of the repository served by native `git http-backend` (bench/import-bench.mjs);
 // PROFILE_CLONE=N pushes the repository (not profiled), then profiles N full clones of it.
 // PROFILE_FETCH=1 with PROFILE_INCREMENTAL=N: the push of the N commits is not profiled either;
@@ -157,7 +157,7 @@ try {
     const dir = path.join(src, 'objects/pack');
     const pack = fs.readFileSync(path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.pack'))));
     for (let i = 0; i < indexRuns; i++) {
-      const res = await fetch(`${origin}/v1/admin/bench/index`, {
+      const res = await fetch(`${origin}/v1/admin/bench/index?from=memory`, {
         method: 'POST',
         headers: { authorization: `Bearer ${admin}`, accept: 'application/octet-stream', 'content-type': 'application/x-git-pack' },
         body: pack,

@@ -7,10 +7,10 @@ import { BenchInputError, benchIndexPack, type IndexBenchResult } from './index-
 export type BenchResult<T> = { ok: true; value: T } | { ok: false; status: number; code: string; message: string };
 
 export class BenchObject extends DurableObject {
-  async benchIndex(body: ReadableStream<Uint8Array>): Promise<BenchResult<IndexBenchResult & { idx: Uint8Array }>> {
+  async benchIndex(body: ReadableStream<Uint8Array>, opts: { fromMemory?: boolean } = {}): Promise<BenchResult<IndexBenchResult & { idx: Uint8Array }>> {
     const store = new RepoStore(this.ctx.storage);
     try {
-      const { result, idx } = await benchIndexPack(store, body);
+      const { result, idx } = await benchIndexPack(store, body, opts);
       return { ok: true, value: { ...result, idx } };
     } catch (e) {
       if (e instanceof BenchInputError) return { ok: false, status: 422, code: 'bad_pack', message: e.message };

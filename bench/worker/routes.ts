@@ -24,6 +24,7 @@ export function wasmBench(request: Request, env: BenchEnv): Response {
  * POST /v1/admin/bench/index: the body is a raw self-contained .pack, indexed as a push would in
  * a throwaway Durable Object (index-pack.ts). Answers the timings as JSON, or with
  * `Accept: application/octet-stream` the .idx v2 bytes (timings in the x-arbor-bench header).
+ * `?from=memory`: the body is read whole before the clock starts (index-pack.ts).
  */
 export async function indexBench(request: Request, env: BenchEnv): Promise<Response> {
   try {
@@ -34,7 +35,7 @@ export async function indexBench(request: Request, env: BenchEnv): Promise<Respo
     throw e;
   }
   const stub = env.BENCH.get(env.BENCH.idFromName(crypto.randomUUID()));
-  const r = await stub.benchIndex(request.body);
+  const r = await stub.benchIndex(request.body, { fromMemory: new URL(request.url).searchParams.get('from') === 'memory' });
   if (!r.ok) throw new HttpError(r.status, r.code, r.message);
   const { idx, ...stats } = r.value;
   if ((request.headers.get('accept') ?? '').includes('application/octet-stream')) {
