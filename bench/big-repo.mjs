@@ -2,7 +2,9 @@
 // (default 1024) of history and mostly incompressible blobs, pushed to and cloned from Arbor under
 // local workerd and native `git http-backend`, each through a proxy that times the silences.
 // Prints, per operation: time against native, the isolate's heap peak (inspector), the longest
-// wait the client had with no byte from the server, and workerd's CPU ms per MiB.
+// wait the client had with no byte from the server, and workerd's CPU ms per MiB. The operations:
+// a full push, a full clone, then BIG_INC_MIB (default an eighth) of new history pushed on top
+// and fetched into that clone (the MiB of the incremental rows are the new objects' pack).
 //
 // How the figures are taken:
 // - heap peak: V8's used heap of the worker's isolate, sampled every 50 ms (heap.mjs) in one more
@@ -30,19 +32,27 @@ const INSPECTOR_PORT = Number(process.env.BENCH_INSPECTOR_PORT ?? 9331);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'arbor-big-'));
 const gitEnv = { ...process.env, HOME: tmp, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' };
 
-/** A bare repository of about MIB MiB: per commit, new random blobs plus an edited text file. */
-function generate(dir) {
-  execFileSync('git', ['init', '-q', '--bare', '-b', 'main', dir]);
+const INC_MIB = Number(process.env.BIG_INC_MIB ?? Math.max(1, Math.round(MIB / 8)));
+const PER_COMMIT = 8;
+
+/**
+ * A bare repository of about `mib` MiB: per commit, new random blobs plus an edited text file.
+ * `on`: a bare repository to copy and grow instead (its main gets the new commits on top).
+ */
+function generate(dir, mib = MIB, on = null) {
+  const first = on ? Math.ceil((MIB * 1024 * 1024) / BLOB) : 0; // blob and commit numbers go on
+  if (on) execFileSync('git', ['clone', '-q', '--bare', on, dir], { env: gitEnv });
+  else execFileSync('git', ['init', '-q', '--bare', '-b', 'main', dir]);
   const streamFile = path.join(tmp, 'fast-import.stream');
   const fd = fs.openSync(streamFile, 'w');
-  const blobs = Math.max(1, Math.ceil((MIB * 1024 * 1024) / BLOB));
-  const perCommit = 8;
+  const blobs = first + Math.max(1, Math.ceil((mib * 1024 * 1024) / BLOB));
   let text = Array.from({ length: 2000 }, (_, i) => `line ${i} of a text file that changes a little each commit`);
-  let t = 1_600_000_000;
-  for (let c = 0, b = 0; b < blobs; c++) {
+  let t = 1_600_000_000 + Math.ceil(first / PER_COMMIT);
+  for (let c = Math.ceil(first / PER_COMMIT), b = first; b < blobs; c++) {
     const msg = `commit ${c}\n`;
     fs.writeSync(fd, `commit refs/heads/main\ncommitter Bench <bench@example.com> ${t++} +0000\ndata ${msg.length}\n${msg}`);
-    for (let k = 0; k < perCommit && b < blobs; k++, b++) {
+    if (on && b === first) fs.writeSync(fd, 'from refs/heads/main^0\n');
+    for (let k = 0; k < PER_COMMIT && b < blobs; k++, b++) {
       fs.writeSync(fd, `M 100644 inline blobs/d${b % 64}/blob-${b}.bin\ndata ${BLOB}\n`);
       fs.writeSync(fd, randomBytes(BLOB));
       fs.writeSync(fd, '\n');
@@ -53,12 +63,16 @@ function generate(dir) {
   }
   fs.closeSync(fd);
   const input = fs.openSync(streamFile, 'r');
-  const r = spawnSync('git', ['fast-import', '--quiet'], { cwd: dir, env: gitEnv, stdio: [input, 'inherit', 'inherit'] });
+  const r = spawnSync('git', ['-c', 'fastimport.unpackLimit=0', 'fast-import', '--quiet'], { cwd: dir, env: gitEnv, stdio: [input, 'inherit', 'inherit'] });
   fs.closeSync(input);
   fs.rmSync(streamFile);
   if (r.status !== 0) throw new Error('fast-import failed');
-  execFileSync('git', ['repack', '-adq'], { cwd: dir, env: gitEnv });
+  if (!on) execFileSync('git', ['repack', '-adq'], { cwd: dir, env: gitEnv });
 }
+
+/** Bytes of the .pack files in a bare repository. */
+const packBytesOf = (dir) => fs.readdirSync(path.join(dir, 'objects/pack')).filter((f) => f.endsWith('.pack'))
+  .reduce((a, f) => a + fs.statSync(path.join(dir, 'objects/pack', f)).size, 0);
 
 function gitAsync(args, cwd) {
   return new Promise((resolve, reject) => {
@@ -91,10 +105,13 @@ async function main() {
   process.stderr.write(`generating ${MIB} MiB in ${tmp}...\n`);
   const g0 = Date.now();
   generate(src);
-  const packBytes = fs.readdirSync(path.join(src, 'objects/pack')).filter((f) => f.endsWith('.pack'))
-    .reduce((a, f) => a + fs.statSync(path.join(src, 'objects/pack', f)).size, 0);
-  const packMiB = packBytes / 2 ** 20;
-  process.stderr.write(`  ${packMiB.toFixed(0)} MiB pack in ${((Date.now() - g0) / 1000).toFixed(0)} s\n`);
+  const packMiB = packBytesOf(src) / 2 ** 20;
+  // The same history and INC_MIB more on top: the clone's copy holds src's pack (hard-linked) and
+  // fast-import's pack of the new objects, whose size is what an incremental push or fetch moves.
+  const src2 = path.join(tmp, 'src2.git');
+  generate(src2, INC_MIB, src);
+  const incMiB = packBytesOf(src2) / 2 ** 20 - packMiB;
+  process.stderr.write(`  ${packMiB.toFixed(0)} MiB pack, ${incMiB.toFixed(0)} MiB on top, in ${((Date.now() - g0) / 1000).toFixed(0)} s\n`);
 
   const nativeRoot = path.join(tmp, 'native');
   fs.mkdirSync(path.join(nativeRoot, 'bench'), { recursive: true });
@@ -118,6 +135,14 @@ async function main() {
           const r = await fetch(`${arbor.origin}/v1/repos/bench/${name}`, { method: 'POST', headers: { authorization: `Bearer ${arbor.admin}` } });
           if (r.status !== 201) throw new Error(`create: ${r.status} ${await r.text()}`);
           cfg = ['-c', `http.extraHeader=Authorization: Bearer ${(await r.json()).token}`];
+          // Automatic housekeeping off: after a push of new random blobs it repacks them all in the
+          // background (a full repack of 288 MiB took 57 s of CPU; native `git repack -adf
+          // --threads=1` 30 s), and locally every Durable Object runs on one thread, so it would
+          // land in the next operations' times and CPU (in a profile of the incremental fetch, 822
+          // ms of its 1,490 ms of CPU were that repack's delta search). bench/housekeeping.mjs
+          // measures housekeeping.
+          const off = await fetch(`${arbor.origin}/v1/repos/bench/${name}/maintenance`, { method: 'PATCH', headers: { authorization: `Bearer ${arbor.admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ auto: false }) });
+          if (off.status !== 200) throw new Error(`maintenance settings: ${off.status} ${await off.text()}`);
         }
         const proxy = await startProxy(origin);
         const remote = `${proxy.origin}/git/bench/${name}.git`;
@@ -126,10 +151,16 @@ async function main() {
         const push = await measure('push', proxy, a, () => gitAsync([...cfg, 'push', '-q', remote, 'main'], src), sample);
         const dest = path.join(tmp, `${who}-${run}.git`);
         const clone = await measure('clone', proxy, a, () => gitAsync([...cfg, 'clone', '-q', '--bare', remote, dest], tmp), sample);
+        const pushInc = await measure('push incremental', proxy, a, () => gitAsync([...cfg, 'push', '-q', remote, 'main'], src2), sample);
+        const fetchInc = await measure('fetch incremental', proxy, a, () => gitAsync([...cfg, 'fetch', '-q', remote, 'main:main'], dest), sample);
         execFileSync('git', ['fsck', '--strict', '--no-progress'], { cwd: dest, env: gitEnv });
+        const want = execFileSync('git', ['rev-parse', 'main'], { cwd: src2, env: gitEnv }).toString().trim();
+        const got = execFileSync('git', ['rev-parse', 'main'], { cwd: dest, env: gitEnv }).toString().trim();
+        if (got !== want) throw new Error(`${who}: the fetch left main at ${got}, not ${want}`);
         fs.rmSync(dest, { recursive: true, force: true });
-        if (sample) heapRound = { push, clone };
-        else results[who].push({ push, clone });
+        const ops = { push, clone, 'push incremental': pushInc, 'fetch incremental': fetchInc };
+        if (sample) heapRound = ops;
+        else results[who].push(ops);
         await proxy.stop();
       }
     }
@@ -137,26 +168,26 @@ async function main() {
     await arbor.stop();
     await native.stop();
   }
-  const row = (op) => {
+  const row = (op, mib) => {
     const m = (who, k) => median(results[who].map((r) => r[op][k]));
     const spread = (who) => results[who].map((r) => (r[op].ms / 1000).toFixed(1)).join('/');
     return {
-      op: `${op} ${packMiB.toFixed(0)} MiB`,
+      op: `${op} ${mib.toFixed(0)} MiB`,
       arbor: `${(m('arbor', 'ms') / 1000).toFixed(1)} s (${spread('arbor')})`,
       native: `${(m('native', 'ms') / 1000).toFixed(1)} s (${spread('native')})`,
       ratio: (m('arbor', 'ms') / m('native', 'ms')).toFixed(2) + 'x',
       heapPeakMiB: heapRound?.[op].heapPeak == null ? 'n/a' : (heapRound[op].heapPeak / 2 ** 20).toFixed(1),
       longestSilenceMs: `${m('arbor', 'gap')} (native ${m('native', 'gap')})`,
-      cpuMsPerMiB: (m('arbor', 'cpuMs') / packMiB).toFixed(1),
+      cpuMsPerMiB: (m('arbor', 'cpuMs') / mib).toFixed(1),
     };
   };
-  const table = [row('push'), row('clone')];
+  const table = [row('push', packMiB), row('clone', packMiB), row('push incremental', incMiB), row('fetch incremental', incMiB)];
   console.table(table);
   const heapOk = table.every((r) => r.heapPeakMiB !== 'n/a' && Number(r.heapPeakMiB) <= 128);
-  const gapOk = ['push', 'clone'].every((op) => median(results.arbor.map((r) => r[op].gap)) < 5000);
+  const gapOk = ['push', 'clone', 'push incremental', 'fetch incremental'].every((op) => median(results.arbor.map((r) => r[op].gap)) < 5000);
   console.log(`heap ≤ 128 MiB: ${heapOk ? 'met' : 'NOT met'}; longest silence < 5 s: ${gapOk ? 'met' : 'NOT met'}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   fs.mkdirSync(path.join(path.dirname(new URL(import.meta.url).pathname), 'out'), { recursive: true });
-  fs.writeFileSync(path.join(path.dirname(new URL(import.meta.url).pathname), 'out', 'big-repo.json'), JSON.stringify({ mib: MIB, packMiB, results, heapRound, table }, null, 2));
+  fs.writeFileSync(path.join(path.dirname(new URL(import.meta.url).pathname), 'out', 'big-repo.json'), JSON.stringify({ mib: MIB, packMiB, incMiB, results, heapRound, table }, null, 2));
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 
