@@ -22,7 +22,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startHttpBackend } from './http-backend.mjs';
-import { median, startArbor, workerdCpuMs } from './lib.mjs';
+import { apiCaller, median, startArbor, workerdCpuMs } from './lib.mjs';
 import { startProxy } from './proxy.mjs';
 
 const MIB = Number(process.env.BIG_MIB ?? 1024);
@@ -117,6 +117,8 @@ async function main() {
   fs.mkdirSync(path.join(nativeRoot, 'bench'), { recursive: true });
   const native = await startHttpBackend(nativeRoot);
   const arbor = await startArbor({ persist: path.join(tmp, 'state'), inspectorPort: INSPECTOR_PORT });
+  // (it retries a request whose pooled connection workerd dropped during a long push: lib.mjs)
+  const api = apiCaller(arbor);
   const results = { arbor: [], native: [] };
   let heapRound = null;
   try {
@@ -132,17 +134,14 @@ async function main() {
           execFileSync('git', ['init', '-q', '--bare', '-b', 'main', path.join(nativeRoot, 'bench', `${name}.git`)]);
         } else {
           origin = arbor.origin;
-          const r = await fetch(`${arbor.origin}/v1/repos/bench/${name}`, { method: 'POST', headers: { authorization: `Bearer ${arbor.admin}` } });
-          if (r.status !== 201) throw new Error(`create: ${r.status} ${await r.text()}`);
-          cfg = ['-c', `http.extraHeader=Authorization: Bearer ${(await r.json()).token}`];
+          cfg = ['-c', `http.extraHeader=Authorization: Bearer ${(await api('POST', `/v1/repos/bench/${name}`)).token}`];
           // Automatic housekeeping off: after a push of new random blobs it repacks them all in the
           // background (a full repack of 288 MiB took 57 s of CPU; native `git repack -adf
           // --threads=1` 30 s), and locally every Durable Object runs on one thread, so it would
           // land in the next operations' times and CPU (in a profile of the incremental fetch, 822
           // ms of its 1,490 ms of CPU were that repack's delta search). bench/housekeeping.mjs
           // measures housekeeping.
-          const off = await fetch(`${arbor.origin}/v1/repos/bench/${name}/maintenance`, { method: 'PATCH', headers: { authorization: `Bearer ${arbor.admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ auto: false }) });
-          if (off.status !== 200) throw new Error(`maintenance settings: ${off.status} ${await off.text()}`);
+          await api('PATCH', `/v1/repos/bench/${name}/maintenance`, { auto: false });
         }
         const proxy = await startProxy(origin);
         const remote = `${proxy.origin}/git/bench/${name}.git`;

@@ -155,12 +155,15 @@ async function main() {
       // taken after streamed runs only: a run from memory leaves its 7-80 MiB copy of the pack as
       // garbage the next peak would count), and only then the RUNS judged runs from memory.
       const first = size === sizes[0] ? await arborIndex(arbor, packBytes, true) : null;
-      const ours = [];
-      const streamed = [];
-      for (let i = 0; i < RUNS; i++) {
-        const s = await arborIndex(arbor, packBytes, true);
-        streamed.push({ ...s, identical: sha1(s.idx) === gitSha && s.idxSha1 === gitSha });
-      }
+      const timedRuns = async (streamedIn) => {
+        const runs = [];
+        for (let i = 0; i < RUNS; i++) {
+          const r = await arborIndex(arbor, packBytes, streamedIn);
+          runs.push({ ...r, identical: sha1(r.idx) === gitSha && r.idxSha1 === gitSha });
+        }
+        return runs;
+      };
+      const streamed = await timedRuns(true);
       rss.reset();
       const rest = arbor.heap ? Math.max(...(await arbor.heap.gc())) : null;
       arbor.heap?.start();
@@ -182,10 +185,7 @@ async function main() {
         const gcPeak = await arbor.heap.stop();
         Object.assign(mem, { liveRest, gcPeak, gcWithBuffersPeak: arbor.heap.peakWithBuffers(), identical: mem.identical && sha1(gcRun.idx) === gitSha });
       }
-      for (let i = 0; i < RUNS; i++) {
-        const r = await arborIndex(arbor, packBytes);
-        ours.push({ ...r, identical: sha1(r.idx) === gitSha && r.idxSha1 === gitSha });
-      }
+      const ours = await timedRuns(false);
 
       let iso = null;
       if (size !== 'large' || ISO_LARGE) {
