@@ -13,12 +13,17 @@ import { NAMED, nameHash, REACHED, YOUNG, type WorkList } from './work';
 export const GITLINK = 0o160000;
 export const TREE_MODE = 0o040000;
 
+/** What every ref of every repository of the network points at now (symbolic refs left out). */
+export function networkTips(sql: SqlStorage): string[] {
+  return sql.exec<{ oid: string }>(`SELECT DISTINCT oid FROM repo_refs WHERE oid IS NOT NULL`).toArray().map((r) => r.oid);
+}
+
 /**
  * Every ref of every repository of the network, remembered in hk_tips so that the end of a gc can
  * tell what moved since (recheck.ts); returns them, the tips its walk starts from.
  */
 export function recordTips(sql: SqlStorage): string[] {
-  const tips = sql.exec<{ oid: string }>(`SELECT DISTINCT oid FROM repo_refs WHERE oid IS NOT NULL`).toArray().map((r) => r.oid);
+  const tips = networkTips(sql);
   sql.exec(`DELETE FROM hk_tips`);
   for (let k = 0; k < tips.length; k += 200) {
     const part = tips.slice(k, k + 200).filter(isOid);

@@ -17,7 +17,7 @@ import { bytesToHex, parseCommit, parseTag, walkTree } from '../../pack';
 import type { ObjectStore } from '../object-store';
 import { OidTable } from '../oid-table';
 import { type Budget, PER_OBJECT, PER_ROW } from './budget';
-import { GITLINK } from './mark';
+import { GITLINK, networkTips } from './mark';
 import { newPacksOf } from './parts';
 import type { RunState } from './state';
 import { stepPart } from './step-trace';
@@ -64,10 +64,10 @@ export class Recheck {
 
   /** Queues the refs not walked from yet. */
   private takeMovedRefs(): void {
-    for (const r of this.sql.exec<{ oid: string }>(`SELECT DISTINCT oid FROM repo_refs WHERE oid IS NOT NULL`)) {
-      if (this.tips.has(r.oid)) continue;
-      this.tips.add(r.oid);
-      this.stack.push(r.oid);
+    for (const oid of networkTips(this.sql)) {
+      if (this.tips.has(oid)) continue;
+      this.tips.add(oid);
+      this.stack.push(oid);
     }
     stepPart('sql:refs');
   }

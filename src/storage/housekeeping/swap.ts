@@ -12,6 +12,7 @@
 //            (no live row names them), then the work rows.
 import type { ObjectStore } from '../object-store';
 import { type Budget, PER_ROW, STEP_MS } from './budget';
+import { networkTips } from './mark';
 import { newPacksOf } from './parts';
 import type { RunState } from './state';
 import { stepPart } from './step-trace';
@@ -99,7 +100,7 @@ export function finishRun(sql: SqlStorage, objects: ObjectStore, run: RunState, 
 export function markAllReachable(sql: SqlStorage, run: RunState): void {
   const mine = newPacksOf(run).join(',');
   if (sql.exec(`SELECT 1 FROM packs WHERE id > ? AND id NOT IN (${mine}) LIMIT 1`, run.maxPackAtStart).toArray().length > 0) return;
-  const now = sql.exec<{ oid: string }>(`SELECT DISTINCT oid FROM repo_refs WHERE oid IS NOT NULL`).toArray().map((r) => r.oid);
+  const now = networkTips(sql);
   const then = new Set(sql.exec<{ oid: string }>(`SELECT oid FROM hk_tips`).toArray().map((r) => r.oid));
   if (now.length !== then.size || !now.every((o) => then.has(o))) return;
   const repos = sql.exec<{ key: string }>(`SELECT key FROM repos`).toArray();
